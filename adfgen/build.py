@@ -1,0 +1,78 @@
+"""`adfgen build` as a library: spec files → planned, rendered, serialised factories → out/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from adfgen.errors import AdfgenError
+from adfgen.plan import ArmBinding, plan_factory
+from adfgen.render import builtin_dir, render_job
+from adfgen.resources import Resource, sort_resources
+from adfgen.spec import load_specs
+from adfgen.spec.model import FactoryConfig
+from adfgen.writer import factory_files, write_tree
+
+
+@dataclass(frozen=True)
+class FactoryBuild:
+    """One factory, built in memory: its resources and the exact bytes of `out/<factory>/`."""
+
+    name: str
+    config: FactoryConfig
+    resources: list[Resource]
+    files: dict[str, bytes]
+    secret_names: tuple[str, ...]
+    concurrency_limits: dict[str, int]
+    arm_bindings: tuple[ArmBinding, ...]
+    spec_files: tuple[str, ...]
+
+
+def default_spec_paths(directory: Path | None = None) -> list[Path]:
+    """Every `*.yaml`/`*.yml` under `./specs` (or the shipped specs when there is no such folder)."""
+    root = Path(directory) if directory else Path("specs")
+    if directory is None and not root.is_dir():
+        root = builtin_dir("specs")
+    if not root.is_dir():
+        raise AdfgenError(f"no spec folder: {root}")
+    paths = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not paths:
+        raise AdfgenError(f"no spec files (*.yaml) under {root}")
+    return paths
+
+
+def build_factories(spec_paths: list[Path], env: str | None = None,
+                    template_dir: Path | None = None) -> list[FactoryBuild]:
+    """Load, validate, plan and render every factory the specs describe; nothing is written."""
+    loaded = load_specs(list(spec_paths), env)
+    grouped: dict[str, list] = {}
+    for item in loaded:
+        grouped.setdefault(item.factory.name, []).append(item)
+    builds = []
+    for name in sorted(grouped):
+        items = grouped[name]
+        config = items[0].factory
+        apis = [api for item in items for api in item.spec.apis]
+        plan = plan_factory(config, apis)
+        resources = sort_resources([render_job(job, template_dir) for job in plan.jobs])
+        _refuse_duplicate_names(resources)
+        builds.append(FactoryBuild(
+            name=name, config=config, resources=resources,
+            files=factory_files(name, resources, plan.arm_bindings),
+            secret_names=tuple(sorted(plan.secret_names)), concurrency_limits=dict(plan.concurrency_limits),
+            arm_bindings=tuple(plan.arm_bindings), spec_files=tuple(item.file for item in items)))
+    return builds
+
+
+def _refuse_duplicate_names(resources: list[Resource]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for r in resources:
+        if (r.kind, r.name) in seen:
+            raise AdfgenError(f"two generated {r.kind}s are both named '{r.name}'; rename an API, endpoint or sink, "
+                              "or change factory.naming")
+        seen.add((r.kind, r.name))
+
+
+def write_outputs(builds: list[FactoryBuild], out_dir: Path) -> list[tuple[str, bool]]:
+    """Write each factory to `out_dir/<factory>/` atomically; returns (factory, changed) pairs."""
+    return [(b.name, write_tree(Path(out_dir) / b.name, b.files)) for b in builds]

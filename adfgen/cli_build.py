@@ -1,0 +1,53 @@
+"""The `build` and `schema` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command("build")
+@click.argument("specs", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--env", "env", metavar="NAME", help="environment from factory.environments (dev/test/prod...)")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+              show_default=True, help="output folder; each factory goes to OUT/<factory>/")
+@click.option("--templates", "template_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="folder of templates that override the built-in ones by file name")
+@click.option("--output", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, template_dir: Path | None,
+                  output: str) -> None:
+    """Build ADF JSON (Git layout + ARM template) from specs.
+
+    \b
+    Example:
+      adfgen build                                   # every spec under specs/ -> out/<factory>/
+      adfgen build specs/xero.yaml --env prod --out build/
+    """
+    from adfgen.build import build_factories, default_spec_paths, write_outputs
+
+    paths = list(specs) or default_spec_paths()
+    builds = build_factories(paths, env, template_dir)
+    results = write_outputs(builds, out_dir)
+    if output == "json":
+        click.echo(json.dumps([{"factory": b.name, "path": str(out_dir / b.name), "changed": changed,
+                                "resources": len(b.resources), "files": len(b.files)}
+                               for b, (_, changed) in zip(builds, results)], indent=2))
+        return
+    for build, (_, changed) in zip(builds, results):
+        state = "written" if changed else "unchanged"
+        click.echo(f"{out_dir / build.name}: {len(build.resources)} resources, {len(build.files)} files ({state})")
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the spec format (for editors' YAML language servers).
+
+    \b
+    Example:
+      adfgen schema > spec.schema.json
+    """
+    from adfgen.spec import spec_json_schema
+
+    click.echo(json.dumps(spec_json_schema(), indent=2))

@@ -1,0 +1,155 @@
+"""Fiddly ADF fragments built in Python: expressions, URLs, request bodies, pagination rules."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import quote
+
+from adfgen.spec.model import (CursorPagination, EndCondition, LinkHeaderPagination, NextUrlPagination,
+                               NoPagination, OffsetLimitPagination, PageNumberPagination)
+
+UNIX_NOW = "div(sub(ticks(utcNow()), ticks('1970-01-01T00:00:00Z')), 10000000)"
+MSI_VAULT_AUTH = {"type": "MSI", "resource": "https://vault.azure.net"}
+PAGE_PLACEHOLDER = "{page}"
+OFFSET_PLACEHOLDER = "{offset}"
+
+
+def quote_literal(text: str) -> str:
+    """An expression string literal: single quotes, inner quotes doubled."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def expression(body: str) -> dict[str, str]:
+    """The Expression wrapper ADF Studio writes for dynamic content."""
+    return {"value": "@" + body, "type": "Expression"}
+
+
+def literal(text: str) -> str:
+    """A literal JSON string value that ADF must not read as an expression (escapes `@` and `@{`)."""
+    if text.startswith("@"):
+        text = "@" + text
+    return text.replace("@{", "@@{") if "@{" in text[1:] else text
+
+
+def concat(*parts: str) -> str:
+    """`concat(a, b, ...)`, or the single part itself."""
+    return parts[0] if len(parts) == 1 else f"concat({', '.join(parts)})"
+
+
+def secret_value(activity: str) -> str:
+    """The secret read by a Key Vault GET Web activity."""
+    return f"activity({quote_literal(activity)}).output.value"
+
+
+def key_vault_secret_url(secret_name: str, api_version: str) -> dict[str, str]:
+    """URL of a secret in the vault named by the pipeline's KeyVaultUrl parameter."""
+    return expression(concat("pipeline().parameters.KeyVaultUrl",
+                             quote_literal(f"secrets/{secret_name}?api-version={api_version}")))
+
+
+def json_string(value_expr: str) -> str:
+    """Escape an expression's value for use inside a JSON string literal (backslash, then quote)."""
+    # ADF string literals have no backslash escapes: '\' is one backslash, '"' one quote
+    return f"replace(replace({value_expr}, '\\', '\\\\'), '\"', '\\\"')"
+
+
+def secret_put_body(value_expr: str, expires_at_expr: str | None = None) -> dict[str, str]:
+    """Body of a Key Vault PUT: `{"value": ...}` plus `attributes.exp` (Unix seconds) when given."""
+    if expires_at_expr is None:
+        return expression(concat("'{\"value\":\"'", json_string(value_expr), "'\"}'"))
+    return expression(concat("'{\"value\":\"'", json_string(value_expr), "'\",\"attributes\":{\"exp\":'",
+                             f"string({expires_at_expr})", "'}}'"))
+
+
+def form_body(fields: list[tuple[str, str | None]]) -> dict[str, str]:
+    """A form-encoded body; each field is (name, expression) or (name, None) for a literal value in the name."""
+    parts: list[str] = []
+    pending = ""
+    for index, (name, value_expr) in enumerate(fields):
+        sep = "&" if index else ""
+        if value_expr is None:  # a literal `name=value` pair, already encoded
+            pending += sep + name
+            continue
+        pending += f"{sep}{name}="
+        parts += [quote_literal(pending), f"uriComponent({value_expr})"]
+        pending = ""
+    if pending:
+        parts.append(quote_literal(pending))
+    return expression(concat(*parts))
+
+
+def form_pair(name: str, value: str) -> str:
+    """A literal, URL-encoded `name=value` form pair."""
+    return f"{quote(name, safe='')}={quote(value, safe='')}"
+
+
+def basic_auth_header(id_expr: str, secret_expr: str) -> dict[str, str]:
+    """`Authorization: Basic base64(id:secret)`."""
+    return expression(concat("'Basic '", f"base64(concat({id_expr}, ':', {secret_expr}))"))
+
+
+def token_header(scheme: str, token_expr: str) -> dict[str, str]:
+    """The header value carrying the access token: `<scheme> <token>`, or the bare token."""
+    return expression(concat(quote_literal(scheme + " "), token_expr) if scheme else token_expr)
+
+
+def end_condition(cond: EndCondition) -> tuple[str, str]:
+    """A `paginationRules` end-condition entry."""
+    if cond.equals is not None:
+        return f"EndCondition:{cond.path}", f"Const:{cond.equals}"
+    return f"EndCondition:{cond.path}", {"empty": "Empty", "missing": "NonExist", "present": "Exist"}[cond.is_]
+
+
+def pagination(spec: Any, records_path: str | None) -> tuple[list[str], dict[str, str]]:
+    """Query pairs to add to the relative URL and the Copy source's `paginationRules`."""
+    if isinstance(spec, NoPagination):
+        # a single request: also stops the connector following RFC 5988 Link headers on its own
+        return [], {"SupportRFC5988": "false", "MaxRequestNumber": "1"}
+    rules: dict[str, str] = {}
+    query: list[str] = []
+    default_end = EndCondition(path=records_path, **{"is": "empty"}) if records_path else None
+    if isinstance(spec, PageNumberPagination):
+        query.append(f"{quote(spec.param, safe='')}={PAGE_PLACEHOLDER}")
+        if spec.page_size_param and spec.page_size:
+            query.append(form_pair(spec.page_size_param, str(spec.page_size)))
+        rules[f"QueryParameters.{PAGE_PLACEHOLDER}"] = f"RANGE:{spec.start}::1"
+        key, value = end_condition(spec.stop_when or default_end)
+        rules[key] = value
+    elif isinstance(spec, OffsetLimitPagination):
+        query.append(f"{quote(spec.offset_param, safe='')}={OFFSET_PLACEHOLDER}")
+        query.append(form_pair(spec.limit_param, str(spec.limit)))
+        rules[f"QueryParameters.{OFFSET_PLACEHOLDER}"] = f"RANGE:{spec.start}::{spec.limit}"
+        key, value = end_condition(spec.stop_when or default_end)
+        rules[key] = value
+    elif isinstance(spec, CursorPagination):
+        rules[f"QueryParameters.{spec.param}"] = spec.cursor_path
+        rules[f"EndCondition:{spec.cursor_path}"] = "NonExist"
+    elif isinstance(spec, NextUrlPagination):
+        rules["AbsoluteUrl"] = spec.next_url_path
+        rules[f"EndCondition:{spec.next_url_path}"] = "NonExist"
+    elif isinstance(spec, LinkHeaderPagination):
+        rules["SupportRFC5988"] = "true"
+    rules["MaxRequestNumber"] = str(spec.max_requests)
+    return query, rules
+
+
+def collection_reference(records_path: str) -> str:
+    """`$.a.b` → `$['a']['b']`, the form the Copy translator's collectionReference uses."""
+    if not records_path.startswith("$.") or any(c in records_path for c in "[]*?"):
+        return records_path
+    return "$" + "".join(f"['{part}']" for part in records_path[2:].split("."))
+
+
+def request_interval(requests_per_minute: int, lanes: int) -> str:
+    """Pause between pages so that `lanes` copies running at once stay under the rate limit."""
+    millis = max(10, math.ceil(60000 * lanes / requests_per_minute))
+    seconds, millis = divmod(millis, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def query_string(pairs: list[str]) -> str:
+    """`?a=1&b=2`, or empty."""
+    return ("?" + "&".join(pairs)) if pairs else ""

@@ -1,0 +1,53 @@
+"""The only Jinja user: renders templates (user directory over the built-in one) into resource dicts."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from adfgen.errors import AdfgenError
+from adfgen.plan import RenderJob
+from adfgen.resources import Resource
+
+
+def builtin_dir(name: str) -> Path:
+    """A data directory shipped with adfgen: inside the wheel, or at the top of a source checkout."""
+    packaged = Path(__file__).parent / "_data" / name
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / name
+
+
+def _tojson(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@lru_cache(maxsize=8)
+def _environment(user_dir: str | None) -> jinja2.Environment:
+    search = ([user_dir] if user_dir else []) + [str(builtin_dir("templates"))]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
+                             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["tojson"] = _tojson
+    env.policies["json.dumps_function"] = json.dumps
+    return env
+
+
+def render_job(job: RenderJob, template_dir: Path | None = None) -> Resource:
+    """Render one job and parse it back into a Resource; template errors name the template."""
+    env = _environment(str(template_dir) if template_dir else None)
+    try:
+        text = env.get_template(job.template).render(**job.context)
+    except jinja2.TemplateNotFound as exc:
+        raise AdfgenError(f"template not found: {exc.name}") from None
+    except jinja2.TemplateError as exc:
+        raise AdfgenError(f"template {job.template}: {exc}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AdfgenError(f"template {job.template} rendered invalid JSON for {job.name}: "
+                          f"line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(doc, dict) or "properties" not in doc:
+        raise AdfgenError(f"template {job.template} must render an object with 'name' and 'properties'")
+    return Resource(job.kind, job.name, doc["properties"])

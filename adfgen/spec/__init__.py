@@ -1,0 +1,162 @@
+"""YAML spec files → validated, frozen spec models, with every problem as `file:line: field: message`."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from adfgen.errors import AdfgenError, Problem
+from adfgen.spec.model import FactoryConfig, SpecFile
+from adfgen.spec.semantics import check_semantics
+from adfgen.spec.validation_problems import problems_from_validation
+from adfgen.spec.yaml_source import PathKey, YamlDocument, dotted_path, parse_yaml
+
+__all__ = ["LoadedSpec", "load_specs", "load_spec_text", "spec_json_schema"]
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """One spec file, validated, with its factory config resolved for the chosen environment."""
+
+    file: str
+    spec: SpecFile
+    env: str | None
+
+    @property
+    def factory(self) -> FactoryConfig:
+        """The factory config for this environment."""
+        return self.spec.factory
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` over `base`, mappings merged key by key, everything else replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _env_line_lookup(doc: YamlDocument, env: str | None):
+    """Lines for a merged factory: the environment's override when it set the value, else the base."""
+    def line_of(path: PathKey) -> int:
+        if env and len(path) >= 1 and path[0] == "factory":
+            override = ("factory", "environments", env) + tuple(path[1:])
+            for end in range(len(override), 3, -1):
+                if override[:end] in doc.lines:
+                    return doc.lines[override[:end]]
+        return doc.line_of(path)
+    return line_of
+
+
+def load_spec_text(text: str, file: str, env: str | None = None) -> tuple[LoadedSpec | None, list[Problem]]:
+    """Parse and validate one spec's text for `env`; every environment's overrides are validated too."""
+    doc, problems = parse_yaml(text, file)
+    if problems:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, [Problem(file, 1, "", "expected a mapping with 'factory' and 'apis' at the top level")]
+    environments = {}
+    factory_raw = doc.data.get("factory")
+    if isinstance(factory_raw, dict) and isinstance(factory_raw.get("environments"), dict):
+        environments = factory_raw["environments"]
+    if env is not None and env not in environments:
+        choices = ", ".join(sorted(map(str, environments))) or "(none defined under factory.environments)"
+        return None, [Problem(file, doc.line_of(("factory", "environments")), "factory.environments",
+                              f"unknown environment '{env}'; expected one of: {choices}")]
+
+    chosen: SpecFile | None = None
+    for name in [None] + sorted(str(n) for n in environments):
+        data = doc.data
+        if name is not None:
+            override = environments.get(name)
+            if not isinstance(override, dict):
+                continue  # reported by the base validation (environments values must be mappings)
+            data = copy.copy(doc.data)
+            data["factory"] = deep_merge({k: v for k, v in factory_raw.items() if k != "environments"}, override)
+            data["factory"]["environments"] = {}
+        line_of = _env_line_lookup(doc, name)
+        try:
+            spec = SpecFile.model_validate(data)
+        except ValidationError as exc:
+            found = problems_from_validation(exc, data, SpecFile, file, line_of)
+            if name is not None:  # only the factory part differs per environment
+                found = [p for p in found if p.where.startswith("factory")]
+                found = [Problem(p.file, p.line, f"{p.where} (environment {name})", p.message) for p in found]
+            problems += found
+            continue
+        if name is None:
+            problems += check_semantics(spec, file, line_of)
+        if name == env:
+            chosen = spec
+    problems = sorted(set(problems))
+    if problems or chosen is None:
+        return None, problems
+    return LoadedSpec(file=file, spec=chosen, env=env), []
+
+
+def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:
+    """Load every spec file; raise AdfgenError listing all problems of all files at once."""
+    loaded: list[LoadedSpec] = []
+    problems: list[Problem] = []
+    for path in paths:
+        shown = _display_path(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(shown, 0, "", f"cannot read spec: {exc.strerror if isinstance(exc, OSError) else exc}"))
+            continue
+        spec, found = load_spec_text(text, shown, env)
+        problems += found
+        if spec is not None:
+            loaded.append(spec)
+    problems += _check_shared_factories(loaded)
+    if problems:
+        count = len(problems)
+        raise AdfgenError(f"{count} problem{'s' if count != 1 else ''} in the specs; nothing was written",
+                          problems)
+    return loaded
+
+
+def _check_shared_factories(loaded: list[LoadedSpec]) -> list[Problem]:
+    """Files that build into one factory must agree on its config, and API names must be unique in it."""
+    problems: list[Problem] = []
+    first: dict[str, LoadedSpec] = {}
+    api_owner: dict[tuple[str, str], str] = {}
+    for item in loaded:
+        name = item.factory.name
+        if name in first and first[name].factory != item.factory:
+            problems.append(Problem(item.file, 1, "factory", f"factory '{name}' is also defined in "
+                                    f"{first[name].file} with a different config; files that share a factory "
+                                    "must agree on it"))
+        first.setdefault(name, item)
+        for api in item.spec.apis:
+            owner = api_owner.setdefault((name, api.name), item.file)
+            if owner != item.file:
+                problems.append(Problem(item.file, 1, "apis", f"API '{api.name}' is also defined in {owner}"))
+    return problems
+
+
+def _display_path(path: Path) -> str:
+    """The path as the user should see it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """JSON Schema of the spec format, for editors' YAML language servers."""
+    schema = SpecFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "adfgen spec"
+    return schema
+
+
+_ = dotted_path  # re-exported for callers that format paths

@@ -1,0 +1,344 @@
+"""The spec model: validated, frozen pydantic models of one YAML spec file (factory config + APIs)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      field_validator)
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+def _parse_duration(value: Any) -> Any:
+    """Accept seconds as an int or a string such as `90s`, `30m`, `1h`, `60d`, `2w`."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
+
+
+def _https_url(value: str) -> str:
+    if not re.match(r"^https://[^\s/?#]+[^\s]*$", value):
+        raise ValueError("must be an https:// URL")
+    return value
+
+
+def _json_path(value: str) -> str:
+    if not value.startswith("$"):
+        raise ValueError("must be a JSONPath starting with '$', e.g. $.Invoices or $['@odata.nextLink']")
+    return value
+
+
+Duration = Annotated[int, BeforeValidator(_parse_duration), Field(ge=0, json_schema_extra={
+    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+(s|m|h|d|w)?$"}]})]
+HttpsUrl = Annotated[str, AfterValidator(_https_url), Field(json_schema_extra={"format": "uri"})]
+JsonPath = Annotated[str, AfterValidator(_json_path)]
+SecretName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, models are immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- factory and environment config -------------------------------------------------------------
+
+class AzureTarget(Strict):
+    """Where `adfgen deploy` publishes: subscription, resource group, and the vault's resource group."""
+
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    location: str | None = None
+    key_vault_resource_group: str | None = Field(None, description="defaults to resource_group")
+
+
+class FileSink(Strict):
+    """ADLS Gen2 or Blob storage files, JSON or Parquet, authenticated with the factory's managed identity."""
+
+    type: Literal["adls_gen2", "blob"]
+    account_url: HttpsUrl = Field(description="https://<account>.dfs.core.windows.net/ or .blob.core.windows.net/")
+    container: Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")]
+    format: Literal["json", "parquet"] = "json"
+    folder: str = Field("{api}/{endpoint}", description="folder per endpoint; {api} and {endpoint} are replaced")
+
+
+class SqlSink(Strict):
+    """Azure SQL staging tables, authenticated with the factory's managed identity."""
+
+    type: Literal["azure_sql"]
+    server: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$")] = Field(
+        description="e.g. sql-dev.database.windows.net")
+    database: str
+    schema_name: str = Field("staging", alias="schema")
+    table: str = Field("{api}_{endpoint}", description="table per endpoint; {api} and {endpoint} are replaced")
+
+
+Sink = Annotated[Union[FileSink, SqlSink], Field(discriminator="type")]
+
+
+class Naming(Strict):
+    """Name patterns per resource kind; `{name}` is the generated base name."""
+
+    linked_service: str = "ls_{name}"
+    dataset: str = "ds_{name}"
+    pipeline: str = "pl_{name}"
+    trigger: str = "tr_{name}"
+
+    @field_validator("*")
+    @classmethod
+    def _has_placeholder(cls, value: str) -> str:
+        if "{name}" not in value:
+            raise ValueError("must contain {name}")
+        return value
+
+
+class FactoryConfig(Strict):
+    """One data factory and what every API in it shares: vault, sinks, integration runtime, naming."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{1,61}[A-Za-z0-9])$")]
+    key_vault_url: HttpsUrl = Field(description="https://<vault>.vault.azure.net/")
+    key_vault_api_version: str = "7.4"
+    integration_runtime: str | None = Field(None, description="name of an integration runtime for connectVia")
+    sinks: dict[Name, Sink] = Field(min_length=1)
+    default_sink: Name | None = Field(None, description="required when there are several sinks")
+    naming: Naming = Naming()
+    azure: AzureTarget = AzureTarget()
+    environments: dict[Name, dict[str, Any]] = Field(
+        default_factory=dict, description="per-environment overrides, deep-merged over this config by --env")
+
+    @field_validator("key_vault_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def key_vault_name(self) -> str:
+        """The vault's name: the first label of its host."""
+        return self.key_vault_url.split("://", 1)[1].split(".", 1)[0]
+
+    @property
+    def key_vault_resource_group(self) -> str | None:
+        """The vault's resource group (the factory's unless set)."""
+        return self.azure.key_vault_resource_group or self.azure.resource_group
+
+
+# --- one API -------------------------------------------------------------------------------------
+
+class TokenHeader(Strict):
+    """How the access token is sent: header name and scheme (empty scheme sends the bare token)."""
+
+    name: HeaderName = "Authorization"
+    scheme: str = "Bearer"
+
+
+class Auth(Strict):
+    """The OAuth 2.0 flow and the token endpoint's rules."""
+
+    flow: Literal["authorization_code", "client_credentials", "password"]
+    authorize_url: HttpsUrl | None = None
+    token_url: HttpsUrl
+    scopes: list[str] = []
+    pkce: bool = False
+    client_auth: Literal["basic", "body"] = Field("basic", description="client credentials at the token endpoint")
+    rotating_refresh_tokens: bool = True
+    refresh_token_reuse_grace: Duration = Field(
+        0, description="how long a rotated refresh token stays usable; > 0 lets the refresh POST retry safely")
+    access_token_lifetime: Duration = 3600
+    refresh_token_lifetime: Duration | None = None
+    refresh_margin: Duration = Field(300, description="refresh when the access token expires within this")
+    token_header: TokenHeader = TokenHeader()
+    token_params: dict[str, str] = Field(default_factory=dict, description="extra form fields for the token POST")
+
+    @field_validator("flow", mode="before")
+    @classmethod
+    def _refuse_implicit(cls, value: Any) -> Any:
+        if value == "implicit":
+            raise ValueError(
+                "the implicit flow cannot run unattended: it needs a browser for every access token and issues no "
+                "refresh token; use authorization_code (with pkce: true for public clients)")
+        return value
+
+
+class IdentityValue(Strict):
+    """A per-connection identity value kept in Key Vault and sent as a header (e.g. Xero's tenant id)."""
+
+    secret: SecretName
+    header: HeaderName
+
+
+class Secrets(Strict):
+    """Key Vault secret names (never values) for credentials and tokens."""
+
+    client_id: SecretName
+    client_secret: SecretName | None = None
+    refresh_token: SecretName | None = None
+    access_token: SecretName
+    username: SecretName | None = None
+    password: SecretName | None = None
+    identity: list[IdentityValue] = []
+
+
+class RateLimit(Strict):
+    """The API's limits for one connection."""
+
+    requests_per_minute: int = Field(gt=0)
+    concurrent_requests: int = Field(1, ge=1, le=50)
+
+
+class EndCondition(Strict):
+    """When paging stops: the node at `path` is empty / missing / present, or equals a constant."""
+
+    path: str = Field(description="JSONPath ($.x) of the response body, or headers.<name>")
+    is_: Literal["empty", "missing", "present"] | None = Field(None, alias="is")
+    equals: str | None = None
+
+
+class _Paged(Strict):
+    max_requests: int = Field(1000, ge=1, le=1_000_000, description="hard cap on requests per copy")
+
+
+class PageNumberPagination(_Paged):
+    """`?page=N` from `start`, one step per request."""
+
+    kind: Literal["page_number"]
+    param: str = "page"
+    start: int = 1
+    page_size_param: str | None = None
+    page_size: int | None = Field(None, gt=0)
+    stop_when: EndCondition | None = Field(None, description="defaults to: records_path is empty")
+
+
+class OffsetLimitPagination(_Paged):
+    """`?offset=N&limit=L`, the offset advancing by the limit."""
+
+    kind: Literal["offset_limit"]
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    limit: int = Field(100, gt=0)
+    start: int = 0
+    stop_when: EndCondition | None = Field(None, description="defaults to: records_path is empty")
+
+
+class CursorPagination(_Paged):
+    """A cursor read from the body and sent as a query parameter; stops when the cursor is absent."""
+
+    kind: Literal["cursor"]
+    param: str
+    cursor_path: JsonPath
+
+
+class NextUrlPagination(_Paged):
+    """The next page's URL read from the body; stops when it is absent."""
+
+    kind: Literal["next_url"]
+    next_url_path: JsonPath
+
+
+class LinkHeaderPagination(_Paged):
+    """RFC 5988 `Link: <...>; rel="next"` headers."""
+
+    kind: Literal["link_header"]
+
+
+class NoPagination(Strict):
+    """A single request."""
+
+    kind: Literal["none"]
+
+
+Pagination = Annotated[
+    Union[PageNumberPagination, OffsetLimitPagination, CursorPagination, NextUrlPagination, LinkHeaderPagination,
+          NoPagination],
+    Field(discriminator="kind")]
+
+PAGINATION_KINDS = ("page_number", "offset_limit", "cursor", "next_url", "link_header", "none")
+
+
+class Incremental(Strict):
+    """Send the controller's watermark as a header (e.g. If-Modified-Since) or a query parameter."""
+
+    header: HeaderName | None = None
+    query_param: str | None = None
+    format: str = Field("yyyy-MM-ddTHH:mm:ss", description=".NET date format of the watermark value")
+    lookback: Duration = Field(3600, description="overlap added before the previous scheduled run")
+
+
+class ParentRef(Strict):
+    """Fan out over a parent endpoint's records: `{placeholder}` in the path gets each record's `key`."""
+
+    endpoint: Name
+    key: str = Field(description="field of each parent record, e.g. projectId")
+    placeholder: str | None = Field(None, description="placeholder in the path; defaults to key")
+
+
+class Endpoint(Strict):
+    """One endpoint: one worker pipeline."""
+
+    name: Name
+    path: str = Field(description="relative to base_url, e.g. Invoices or Projects/{projectId}/Tasks")
+    records_path: JsonPath | None = None
+    base_url: HttpsUrl | None = None
+    query: dict[str, Union[str, int, bool]] = {}
+    headers: dict[HeaderName, str] = {}
+    pagination: Pagination | None = None
+    incremental: Incremental | None = None
+    parent: ParentRef | None = None
+    sink: Name | None = None
+    folder: str | None = None
+    table: str | None = None
+    rate_limit: RateLimit | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        if value.startswith(("/", "http://", "https://")) or not value:
+            raise ValueError("must be a path relative to base_url, without a leading '/'")
+        return value
+
+
+class Schedule(Strict):
+    """A schedule trigger's recurrence."""
+
+    frequency: Literal["Minute", "Hour", "Day", "Week", "Month"] = "Day"
+    interval: int = Field(1, ge=1)
+    start_time: str = Field("2024-01-01T00:00:00Z", pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+    time_zone: str = "UTC"
+    hours: list[Annotated[int, Field(ge=0, le=23)]] | None = None
+    minutes: list[Annotated[int, Field(ge=0, le=59)]] | None = None
+
+
+class Api(Strict):
+    """One OAuth connection: its auth, secrets, limits, defaults and endpoints."""
+
+    name: Name
+    description: str = ""
+    base_url: HttpsUrl
+    auth: Auth
+    secrets: Secrets
+    headers: dict[HeaderName, str] = {}
+    rate_limit: RateLimit
+    pagination: Pagination = NoPagination(kind="none")
+    sink: Name | None = None
+    schedule: Schedule = Schedule()
+    keep_alive: Schedule | None = Field(
+        None, description="refresh-only trigger; defaults to weekly (or a quarter of the refresh token lifetime)")
+    endpoints: list[Endpoint] = Field(min_length=1)
+
+
+class SpecFile(Strict):
+    """A spec file: the factory it builds into and the APIs it lands."""
+
+    version: Literal[1] = 1
+    factory: FactoryConfig
+    apis: list[Api] = Field(min_length=1)

@@ -1,0 +1,133 @@
+"""Cross-field rules a schema cannot express: references, duplicates, what each OAuth flow needs."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from adfgen.errors import Problem
+from adfgen.spec.model import FileSink, PageNumberPagination, OffsetLimitPagination, SpecFile
+from adfgen.spec.yaml_source import PathKey, dotted_path
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+# which secret names each flow needs, beyond client_id and access_token
+_FLOW_SECRETS = {
+    "authorization_code": ("refresh_token",),
+    "client_credentials": ("client_secret",),
+    "password": ("username", "password"),
+}
+
+
+def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]) -> list[Problem]:
+    """Every cross-field problem in one validated spec file."""
+    problems: list[Problem] = []
+
+    def report(path: PathKey, message: str) -> None:
+        problems.append(Problem(file, line_of(path), dotted_path(path), message))
+
+    factory = spec.factory
+    sink_names = sorted(factory.sinks)
+    if factory.default_sink and factory.default_sink not in factory.sinks:
+        report(("factory", "default_sink"), f"unknown sink '{factory.default_sink}'; expected one of: "
+               + ", ".join(sink_names))
+
+    seen_apis: dict[str, int] = {}
+    for a, api in enumerate(spec.apis):
+        at = ("apis", a)
+        if api.name in seen_apis:
+            report(at + ("name",), f"duplicate API name '{api.name}' (first at apis[{seen_apis[api.name]}])")
+        seen_apis.setdefault(api.name, a)
+        _check_auth(api, at, report)
+        endpoints = {e.name: e for e in api.endpoints}
+        seen_endpoints: dict[str, int] = {}
+        for e, endpoint in enumerate(api.endpoints):
+            ep = at + ("endpoints", e)
+            if endpoint.name in seen_endpoints:
+                report(ep + ("name",), f"duplicate endpoint name '{endpoint.name}' "
+                       f"(first at endpoints[{seen_endpoints[endpoint.name]}])")
+            seen_endpoints.setdefault(endpoint.name, e)
+            sink_name = endpoint.sink or api.sink or factory.default_sink or (
+                sink_names[0] if len(sink_names) == 1 else None)
+            if sink_name is None:
+                report(ep, "no sink: set factory.default_sink, apis[].sink or endpoints[].sink; expected one of: "
+                       + ", ".join(sink_names))
+            elif sink_name not in factory.sinks:
+                where = ep + ("sink",) if endpoint.sink else at + ("sink",)
+                report(where, f"unknown sink '{sink_name}'; expected one of: {', '.join(sink_names)}")
+            sink = factory.sinks.get(sink_name) if sink_name else None
+            if endpoint.folder is not None and sink is not None and not isinstance(sink, FileSink):
+                report(ep + ("folder",), "folder applies to file sinks only; this endpoint lands in a SQL sink")
+            if endpoint.table is not None and isinstance(sink, FileSink):
+                report(ep + ("table",), "table applies to SQL sinks only; this endpoint lands in a file sink")
+            pagination = endpoint.pagination or api.pagination
+            if isinstance(pagination, (PageNumberPagination, OffsetLimitPagination)) and not (
+                    pagination.stop_when or endpoint.records_path):
+                report(ep, f"{pagination.kind} pagination needs an end: set records_path (stops on an empty page) "
+                       "or pagination.stop_when")
+            if pagination.kind != "none" and getattr(pagination, "stop_when", None):
+                cond = pagination.stop_when
+                if (cond.is_ is None) == (cond.equals is None):
+                    report(ep + ("pagination", "stop_when"), "set exactly one of 'is' (empty, missing, present) "
+                           "or 'equals'")
+            if endpoint.incremental and (endpoint.incremental.header is None) == (
+                    endpoint.incremental.query_param is None):
+                report(ep + ("incremental",), "set exactly one of 'header' or 'query_param'")
+            placeholders = set(PLACEHOLDER.findall(endpoint.path))
+            if endpoint.parent is None:
+                if placeholders:
+                    report(ep + ("path",), f"placeholder {{{sorted(placeholders)[0]}}} needs a parent endpoint "
+                           "(parent: {endpoint: ..., key: ...})")
+                continue
+            parent = endpoints.get(endpoint.parent.endpoint)
+            wanted = endpoint.parent.placeholder or endpoint.parent.key
+            if parent is None:
+                others = sorted(n for n in endpoints if n != endpoint.name)
+                report(ep + ("parent", "endpoint"), f"unknown parent endpoint '{endpoint.parent.endpoint}'; "
+                       f"expected one of: {', '.join(others)}")
+            elif parent.name == endpoint.name:
+                report(ep + ("parent", "endpoint"), "an endpoint cannot be its own parent")
+            elif parent.parent is not None:
+                report(ep + ("parent", "endpoint"), f"parent '{parent.name}' is itself a child endpoint; "
+                       "fan-out is one level deep")
+            else:
+                parent_sink = factory.sinks.get(parent.sink or api.sink or factory.default_sink or (
+                    sink_names[0] if len(sink_names) == 1 else ""))
+                if parent_sink is not None and not isinstance(parent_sink, FileSink):
+                    report(ep + ("parent", "endpoint"), f"parent '{parent.name}' must land in a file sink: the "
+                           "child reads the parent's keys back from its file")
+                if parent.records_path is None:
+                    report(ep + ("parent", "endpoint"), f"parent '{parent.name}' needs records_path so that its "
+                           "records (and their keys) land one per row")
+            if placeholders != {wanted}:
+                report(ep + ("path",), f"path must contain exactly the placeholder {{{wanted}}}"
+                       + (f"; found {', '.join('{' + p + '}' for p in sorted(placeholders))}" if placeholders else ""))
+    return problems
+
+
+def _check_auth(api, at: PathKey, report) -> None:
+    auth, secrets = api.auth, api.secrets
+    for role in _FLOW_SECRETS[auth.flow]:
+        if getattr(secrets, role) is None:
+            report(at + ("secrets",), f"missing secret name '{role}': the {auth.flow} flow needs it")
+    if auth.flow == "authorization_code":
+        if auth.authorize_url is None:
+            report(at + ("auth",), "missing 'authorize_url': the authorization_code flow needs it for consent")
+        if secrets.client_secret is None and not auth.pkce:
+            report(at + ("secrets",), "missing secret name 'client_secret' (or set auth.pkce: true for a public "
+                   "client)")
+    if auth.client_auth == "basic" and secrets.client_secret is None and auth.flow != "authorization_code":
+        report(at + ("auth", "client_auth"), "basic client authentication needs secrets.client_secret")
+    names: dict[str, str] = {}
+    for role in ("client_id", "client_secret", "refresh_token", "access_token", "username", "password"):
+        value = getattr(secrets, role)
+        if value is None:
+            continue
+        if value in names:
+            report(at + ("secrets", role), f"secret '{value}' is also used as {names[value]}; each role needs "
+                   "its own secret")
+        names.setdefault(value, role)
+    for i, identity in enumerate(secrets.identity):
+        if identity.secret in names:
+            report(at + ("secrets", "identity", i, "secret"), f"secret '{identity.secret}' is also used as "
+                   f"{names[identity.secret]}")

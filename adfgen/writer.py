@@ -1,0 +1,152 @@
+"""Deterministic output: the Git-integration layout, the ARM template and parameters file, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from adfgen.jsonout import dump_bytes
+from adfgen.plan import ArmBinding
+from adfgen.resources import KINDS, Resource, sort_resources
+
+ARM_DIR = "arm"
+ARM_TEMPLATE = f"{ARM_DIR}/ARMTemplateForFactory.json"
+ARM_PARAMETERS = f"{ARM_DIR}/ARMTemplateParametersForFactory.json"
+
+
+def git_files(resources: Iterable[Resource]) -> dict[str, bytes]:
+    """`<kind>/<name>.json` → bytes of `{"name", "properties"}`."""
+    return {r.git_path: dump_bytes(r.to_git()) for r in resources}
+
+
+def references_of(properties: Any) -> set[tuple[str, str]]:
+    """Every `{"referenceName", "type": "<Kind>Reference"}` inside a resource, as (kind, name)."""
+    found: set[tuple[str, str]] = set()
+    stack = [properties]
+    by_ref = {k.reference_type: k.name for k in KINDS.values()}
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            kind = by_ref.get(node.get("type")) if isinstance(node.get("type"), str) else None
+            if kind and isinstance(node.get("referenceName"), str):
+                found.add((kind, node["referenceName"]))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def dependency_order(resources: list[Resource]) -> list[Resource]:
+    """Deploy order by kind, and within a kind referenced resources first (stable by name)."""
+    ordered: list[Resource] = []
+    for kind in sorted(KINDS.values(), key=lambda k: k.deploy_order):
+        pending = {r.name: r for r in sort_resources(resources) if r.kind == kind.name}
+        placed: set[str] = set()
+        while pending:
+            ready = [r for r in pending.values()
+                     if not ({n for k, n in references_of(r.properties) if k == kind.name and n != r.name}
+                             & set(pending))]
+            for r in ready or [next(iter(pending.values()))]:  # a cycle: keep going by name
+                ordered.append(r)
+                placed.add(r.name)
+                del pending[r.name]
+    return ordered
+
+
+def _arm_value(node: Any, bindings: dict[str, list[ArmBinding]], key: str | None = None) -> Any:
+    """Copy `node`, turning bound values into `[parameters('x')]` and escaping literal `[...]` strings."""
+    if isinstance(node, dict):
+        return {k: _arm_value(v, bindings, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_arm_value(v, bindings, key) for v in node]
+    if isinstance(node, str):
+        for binding in bindings.get(node, ()):
+            if binding.keys is None or key in binding.keys:
+                return f"[parameters('{binding.parameter}')]"
+        return "[" + node if node.startswith("[") else node  # ARM reads "[...]" as an expression
+    return node
+
+
+def arm_template(factory_name: str, resources: list[Resource], bindings: list[ArmBinding]) -> dict[str, Any]:
+    """The ARM template in the layout ADF's own export uses, env-specific values as parameters."""
+    by_value: dict[str, list[ArmBinding]] = {}
+    for binding in bindings:
+        by_value.setdefault(binding.value, []).append(binding)
+    parameters: dict[str, Any] = {"factoryName": {"type": "string", "metadata": "Data Factory name",
+                                                  "defaultValue": factory_name}}
+    for binding in bindings:
+        parameters.setdefault(binding.parameter, {"type": "string", "defaultValue": binding.value})
+    arm_resources = []
+    for resource in dependency_order(resources):
+        kind = resource.kind_info
+        properties = _arm_value(resource.properties, by_value)
+        if resource.kind == "trigger":
+            properties = {**properties, "runtimeState": "Stopped"}
+        depends = sorted(f"[concat(variables('factoryId'), '/{KINDS[k].arm_segment}/{n}')]"
+                         for k, n in references_of(resource.properties) if (k, n) != (resource.kind, resource.name))
+        arm_resources.append({"name": f"[concat(parameters('factoryName'), '/{resource.name}')]",
+                              "type": kind.arm_type, "apiVersion": "2018-06-01",
+                              "properties": properties, "dependsOn": depends})
+    return {"$schema": "http://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0", "parameters": parameters,
+            "variables": {"factoryId": "[concat('Microsoft.DataFactory/factories/', parameters('factoryName'))]"},
+            "resources": arm_resources}
+
+
+def arm_parameters(template: dict[str, Any]) -> dict[str, Any]:
+    """The parameters file holding this environment's values."""
+    return {"$schema": "https://schema.management.azure.com/schemas/2015-01-01/deploymentParameters.json#",
+            "contentVersion": "1.0.0.0",
+            "parameters": {name: {"value": p["defaultValue"]} for name, p in template["parameters"].items()}}
+
+
+def factory_files(factory_name: str, resources: list[Resource], bindings: list[ArmBinding]) -> dict[str, bytes]:
+    """Every file of `out/<factory>/`, path → bytes, sorted by path."""
+    files = git_files(resources)
+    template = arm_template(factory_name, resources, bindings)
+    files[ARM_TEMPLATE] = dump_bytes(template)
+    files[ARM_PARAMETERS] = dump_bytes(arm_parameters(template))
+    return dict(sorted(files.items()))
+
+
+def write_tree(target: Path, files: dict[str, bytes]) -> bool:
+    """Replace `target` with exactly `files`, atomically; returns False when it already matched."""
+    target = Path(target)
+    if _tree_matches(target, files):
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        for rel, data in files.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        retired = target.parent / f".{target.name}.old-{os.getpid()}"
+        if target.exists():
+            os.replace(target, retired)
+        os.replace(staging, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return True
+
+
+def _tree_matches(target: Path, files: dict[str, bytes]) -> bool:
+    if not target.is_dir():
+        return False
+    on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+    if on_disk != set(files):
+        return False
+    return all((target / rel).read_bytes() == data for rel, data in files.items())
+
+
+def read_tree(target: Path) -> dict[str, bytes]:
+    """Every file under `target`, relative path → bytes (empty when it does not exist)."""
+    target = Path(target)
+    if not target.is_dir():
+        return {}
+    return {p.relative_to(target).as_posix(): p.read_bytes() for p in sorted(target.rglob("*")) if p.is_file()}
