@@ -427,37 +427,30 @@ def _controller_context(api: Api, name: str, refresh: str, workers: list[tuple[E
                         names: Names) -> dict[str, Any]:
     """Workers in `lanes` sequential lanes: never more copies at once than the API allows."""
     by_name = {e.name: (e, w) for e, w in workers}
-    units = _worker_units(api)
     lane_units: list[list[Endpoint]] = [[] for _ in range(lanes)]
-    for index, unit in enumerate(units):
-        lane_units[index % lanes].extend(unit)
-    has_incremental = any(e.incremental for e, _ in workers)
-    runs = []
+    for index, unit in enumerate(_worker_units(api)):
+        lane_units[index % lanes].extend(unit)  # a parent and its children share a lane, in that order
+    runs, tails = [], []
     for lane in lane_units:
         previous = None
         for endpoint in lane:
             activity = f"Run {endpoint.name}"
-            depends = []
-            if previous is None:
-                depends.append({"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]})
-            if endpoint.parent and previous == f"Run {endpoint.parent.endpoint}":
-                depends.append({"activity": previous, "dependencyConditions": ["Succeeded"]})
-            else:
-                if previous is not None:
-                    # a failed or skipped worker must not stop the rest of its lane
-                    depends.append({"activity": previous, "dependencyConditions": ["Completed", "Skipped"]})
-                if endpoint.parent:
-                    depends.append({"activity": f"Run {endpoint.parent.endpoint}",
-                                    "dependencyConditions": ["Succeeded"]})
+            # Completed, not Succeeded: a failed worker must not stop the rest of its lane
+            depends = ([{"activity": previous, "dependencyConditions": ["Completed"]}] if previous else
+                       [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}])
             parameters: dict[str, Any] = {"BatchId": fx.expression("pipeline().RunId")}
             if endpoint.incremental:
                 parameters["Watermark"] = fx.expression("pipeline().parameters.Watermark")
             runs.append({"activity": activity, "pipeline": by_name[endpoint.name][1], "depends": depends,
-                         "parameters": parameters, "on_failure": f"Record {endpoint.name} Failure",
-                         "endpoint": endpoint.name})
+                         "parameters": parameters})
             previous = activity
+        if previous:
+            tails.append(previous)
+    statuses = [f"activity({fx.quote_literal(run['activity'])}).Status" for run in runs]
+    failed_names = [f"if(equals({status}, 'Failed'), {fx.quote_literal(run['activity'][4:] + ' ')}, '')"
+                    for status, run in zip(statuses, runs)]
     params: dict[str, Any] = {}
-    if has_incremental:
+    if any(e.incremental for e, _ in workers):
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
     return {
         "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,
@@ -465,6 +458,8 @@ def _controller_context(api: Api, name: str, refresh: str, workers: list[tuple[E
                        f"lane(s) (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
                        "fails if any worker failed.",
         "parameters": params, "refresh_pipeline": refresh, "runs": runs,
-        "fail_message": fx.expression("concat('Workers failed: ', join(variables('FailedWorkers'), ', '))"),
-        "any_failed": fx.expression("greater(length(variables('FailedWorkers')), 0)"),
+        "check_depends": [{"activity": tail, "dependencyConditions": ["Completed"]} for tail in tails],
+        "any_failed": fx.expression(f"contains(createArray({', '.join(statuses)}), 'Failed')"),
+        "fail_message": fx.expression(
+            f"concat('Workers failed: ', trim({fx.concat(*failed_names) if len(failed_names) > 1 else failed_names[0]}))"),
     }
