@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 
-def dumps(obj: Any) -> str:
-    """Serialise with the given key order, 4-space indent, `\\n` and a trailing newline."""
-    return json.dumps(obj, indent=4, ensure_ascii=False) + "\n"
+# The stdlib encoder falls back to pure Python whenever it indents; orjson indents in C, keeps key order,
+# writes UTF-8 as is and `\n` line ends.
+_OPTIONS = orjson.OPT_INDENT_2
 
 
 def dump_bytes(obj: Any) -> bytes:
-    """`dumps` encoded as UTF-8."""
-    return dumps(obj).encode("utf-8")
+    """Serialise with the given key order, 2-space indent, `\\n` and a trailing newline."""
+    return orjson.dumps(obj, option=_OPTIONS) + b"\n"
+
+
+def dumps(obj: Any) -> str:
+    """`dump_bytes` as text."""
+    return dump_bytes(obj).decode("utf-8")

@@ -39,19 +39,20 @@ def references_of(properties: Any) -> set[tuple[str, str]]:
     return found
 
 
-def dependency_order(resources: list[Resource]) -> list[Resource]:
+def dependency_order(resources: list[Resource],
+                     references: dict[tuple[str, str], set[tuple[str, str]]] | None = None) -> list[Resource]:
     """Deploy order by kind, and within a kind referenced resources first (stable by name)."""
+    if references is None:
+        references = {(r.kind, r.name): references_of(r.properties) for r in resources}
     ordered: list[Resource] = []
     for kind in sorted(KINDS.values(), key=lambda k: k.deploy_order):
         pending = {r.name: r for r in sort_resources(resources) if r.kind == kind.name}
-        placed: set[str] = set()
         while pending:
             ready = [r for r in pending.values()
-                     if not ({n for k, n in references_of(r.properties) if k == kind.name and n != r.name}
-                             & set(pending))]
+                     if not ({n for k, n in references[(r.kind, r.name)] if k == kind.name and n != r.name}
+                             & pending.keys())]
             for r in ready or [next(iter(pending.values()))]:  # a cycle: keep going by name
                 ordered.append(r)
-                placed.add(r.name)
                 del pending[r.name]
     return ordered
 
@@ -79,14 +80,15 @@ def arm_template(factory_name: str, resources: list[Resource], bindings: list[Ar
                                                   "defaultValue": factory_name}}
     for binding in bindings:
         parameters.setdefault(binding.parameter, {"type": "string", "defaultValue": binding.value})
+    references = {(r.kind, r.name): references_of(r.properties) for r in resources}
     arm_resources = []
-    for resource in dependency_order(resources):
+    for resource in dependency_order(resources, references):
         kind = resource.kind_info
         properties = _arm_value(resource.properties, by_value)
         if resource.kind == "trigger":
             properties = {**properties, "runtimeState": "Stopped"}
         depends = sorted(f"[concat(variables('factoryId'), '/{KINDS[k].arm_segment}/{n}')]"
-                         for k, n in references_of(resource.properties) if (k, n) != (resource.kind, resource.name))
+                         for k, n in references[(resource.kind, resource.name)] if (k, n) != (resource.kind, resource.name))
         arm_resources.append({"name": f"[concat(parameters('factoryName'), '/{resource.name}')]",
                               "type": kind.arm_type, "apiVersion": "2018-06-01",
                               "properties": properties, "dependsOn": depends})

@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
-                      field_validator)
+                      WithJsonSchema, field_validator)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -37,8 +37,9 @@ def _json_path(value: str) -> str:
     return value
 
 
-Duration = Annotated[int, BeforeValidator(_parse_duration), Field(ge=0, json_schema_extra={
-    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+(s|m|h|d|w)?$"}]})]
+Duration = Annotated[int, BeforeValidator(_parse_duration), Field(ge=0), WithJsonSchema(
+    {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+(s|m|h|d|w)?$"}],
+     "description": "seconds, or a number with s, m, h, d or w"})]
 HttpsUrl = Annotated[str, AfterValidator(_https_url), Field(json_schema_extra={"format": "uri"})]
 JsonPath = Annotated[str, AfterValidator(_json_path)]
 SecretName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z-]{1,127}$")]

@@ -21,6 +21,8 @@ def problems_from_validation(exc: ValidationError, data: Any, root: type[BaseMod
     problems = []
     for error in exc.errors(include_url=False):
         path, model = _resolve(data, tuple(error["loc"]), root)
+        if error["type"] == "union_tag_invalid":  # point at the tag itself, e.g. pagination.kind
+            path += (error.get("ctx", {}).get("discriminator", "").strip("'"),)
         full = prefix + path
         problems.append(Problem(file, line_of(full), dotted_path(full) or "(top level)",
                                 _message(error, path, model)))
@@ -114,7 +116,7 @@ def _message(error: dict, path: PathKey, model: Any) -> str:
         return "required field is missing"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        return (f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} {ctx.get('tag')!r}; "
+        return (f"unknown {_TAG_LABELS.get(str(path[-1]), path[-1])} {ctx.get('tag')!r}; "
                 f"expected one of: {ctx.get('expected_tags', '').replace(chr(39), '')}")
     if kind == "union_tag_not_found":
         ctx = error.get("ctx", {})
@@ -129,6 +131,8 @@ def _message(error: dict, path: PathKey, model: Any) -> str:
         message = message[len("Value error, "):]
     return message[0].lower() + message[1:] if message else kind
 
+
+_TAG_LABELS = {"kind": "pagination kind", "type": "sink type"}  # the spec's two tagged unions
 
 _PATTERN_TEXT = {
     r"^[0-9a-zA-Z-]{1,127}$": "a Key Vault secret name: letters, digits and '-' only, at most 127 characters",

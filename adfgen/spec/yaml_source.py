@@ -11,6 +11,9 @@ from adfgen.errors import Problem
 
 PathKey = tuple[Any, ...]
 
+# libyaml's parser when PyYAML was built with it (about 10x faster); the same nodes, marks and errors otherwise
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass
 class YamlDocument:
@@ -32,7 +35,7 @@ class YamlDocument:
 class _Builder:
     """Turns a composed node tree into data, recording lines and duplicate keys."""
 
-    def __init__(self, doc: YamlDocument, loader: yaml.SafeLoader):
+    def __init__(self, doc: YamlDocument, loader: Any):
         self.doc = doc
         self.loader = loader
         self.problems: list[Problem] = []
@@ -73,7 +76,7 @@ dotted_path = _dotted
 def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
     """Parse one YAML document; syntax errors and duplicate keys come back as problems."""
     doc = YamlDocument(file=file, data=None)
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -1,0 +1,135 @@
+"""The shipped build: committed golden output, byte-identical rebuilds, atomic writes, ARM layout, envs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adfgen.build import build_factories, write_outputs
+from adfgen.cli import main
+from adfgen.writer import read_tree
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC = REPO / "specs" / "xero.yaml"
+
+
+def test_committed_out_matches_a_fresh_build(xero_build):
+    committed = read_tree(REPO / "out" / xero_build.name)
+    changed = sorted(set(committed) ^ set(xero_build.files)) + sorted(
+        p for p in set(committed) & set(xero_build.files) if committed[p] != xero_build.files[p])
+    assert not changed, f"out/ is stale; run scripts/regenerate-out (then review the diff): {changed}"
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    write_outputs(build_factories([SPEC]), first)
+    write_outputs(build_factories([SPEC]), second)
+    assert read_tree(first) == read_tree(second)
+    assert all(data.endswith(b"}\n") and b"\r" not in data for data in read_tree(first).values())
+
+
+def test_rebuild_reports_unchanged_and_replaces_stale_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["build", str(SPEC), "--out", str(out)]) == 0
+    stale = out / "adf-xero-dev" / "pipeline" / "pl_removed.json"
+    stale.write_text("{}")
+    assert main(["build", str(SPEC), "--out", str(out)]) == 0
+    assert not stale.exists()
+    assert main(["build", str(SPEC), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("(unchanged)")
+
+
+def test_a_failing_template_leaves_out_untouched(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["build", str(SPEC), "--out", str(out)]) == 0
+    before = read_tree(out)
+    broken = tmp_path / "templates" / "pipeline"
+    broken.mkdir(parents=True)
+    (broken / "controller.json.jinja").write_text('{"name": {{ name | tojson }}, "properties": {{ missing }}}')
+    code = main(["build", str(SPEC), "--out", str(out), "--templates", str(tmp_path / "templates")])
+    err = capsys.readouterr().err
+    assert code == 1 and "controller.json.jinja" in err and "'missing' is undefined" in err
+    assert read_tree(out) == before
+
+
+def test_user_templates_override_built_in_ones_by_file_name(tmp_path):
+    custom = tmp_path / "templates" / "trigger"
+    custom.mkdir(parents=True)
+    builtin = (REPO / "templates" / "trigger" / "schedule.json.jinja").read_text()
+    (custom / "schedule.json.jinja").write_text(builtin.replace('"ScheduleTrigger",', '"ScheduleTrigger", "x": 1,'))
+    (build,) = build_factories([SPEC], template_dir=tmp_path / "templates")
+    triggers = [r for r in build.resources if r.kind == "trigger"]
+    assert triggers and all(t.properties["x"] == 1 for t in triggers)
+
+
+def test_arm_template_has_the_export_layout_and_dependency_order(xero_build):
+    arm = json.loads(xero_build.files["arm/ARMTemplateForFactory.json"])
+    assert arm["parameters"]["factoryName"] == {"type": "string", "metadata": "Data Factory name",
+                                                "defaultValue": "adf-xero-dev"}
+    names = [r["name"] for r in arm["resources"]]
+    assert all(n.startswith("[concat(parameters('factoryName'), '/") for n in names)
+    assert {r["apiVersion"] for r in arm["resources"]} == {"2018-06-01"}
+    position = {r["name"].split("/")[-1][:-2]: i for i, r in enumerate(arm["resources"])}
+    for resource in arm["resources"]:
+        for dep in resource["dependsOn"]:
+            assert position[dep.split("/")[-1][:-2]] < position[resource["name"].split("/")[-1][:-2]]
+    controller = next(r for r in arm["resources"] if "pl_xero_controller" in r["name"])
+    assert "[concat(variables('factoryId'), '/pipelines/pl_xero_invoices')]" in controller["dependsOn"]
+    assert "[concat(variables('factoryId'), '/pipelines/pl_xero_refresh')]" in controller["dependsOn"]
+    trigger = next(r for r in arm["resources"] if "tr_xero_schedule" in r["name"])
+    assert trigger["properties"]["runtimeState"] == "Stopped"
+
+
+def test_environment_values_are_arm_parameters(xero_build):
+    arm = json.loads(xero_build.files["arm/ARMTemplateForFactory.json"])
+    text = json.dumps(arm["resources"])
+    for literal in ("kv-xero-dev", "stxerodev", "https://api.xero.com/api.xro/2.0", '"raw"'):
+        assert literal not in text, literal
+    params = json.loads(xero_build.files["arm/ARMTemplateParametersForFactory.json"])["parameters"]
+    assert params["keyVaultUrl"] == {"value": "https://kv-xero-dev.vault.azure.net/"}
+    assert params["xero_baseUrl"] == {"value": "https://api.xero.com/api.xro/2.0"}
+    assert params["xero_projects_baseUrl"] == {"value": "https://api.xero.com/projects.xro/2.0"}
+    assert params["lake_container"] == {"value": "raw"}
+    assert params["ls_lake_properties_typeProperties_url"] == {"value": "https://stxerodev.dfs.core.windows.net/"}
+    worker = next(r for r in arm["resources"] if "pl_xero_invoices" in r["name"])
+    assert worker["properties"]["parameters"]["KeyVaultUrl"]["defaultValue"] == "[parameters('keyVaultUrl')]"
+
+
+def test_prod_environment_differs_only_in_environment_values(tmp_path):
+    (dev,) = build_factories([SPEC])
+    (prod,) = build_factories([SPEC], env="prod")
+    assert prod.name == "adf-xero-prod" and prod.config.azure.resource_group == "rg-xero-prod"
+    dev_arm = json.loads(dev.files["arm/ARMTemplateForFactory.json"])
+    prod_arm = json.loads(prod.files["arm/ARMTemplateForFactory.json"])
+    assert dev_arm["resources"] == prod_arm["resources"]  # one template, per-environment parameter values
+    prod_params = json.loads(prod.files["arm/ARMTemplateParametersForFactory.json"])["parameters"]
+    assert prod_params["keyVaultUrl"]["value"] == "https://kv-xero-prod.vault.azure.net/"
+    assert prod_params["factoryName"]["value"] == "adf-xero-prod"
+
+
+def test_literal_strings_starting_with_a_bracket_are_escaped_in_arm():
+    from adfgen.writer import arm_template
+    from adfgen.resources import Resource
+
+    arm = arm_template("f", [Resource("pipeline", "p", {"description": "[draft] x", "activities": []})], [])
+    assert arm["resources"][0]["properties"]["description"] == "[[draft] x"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["schema", "--help"]])
+def test_help_has_an_example(args, capsys):
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Usage" in out and ("Example" in out or args == ["--help"])
+
+
+def test_schema_command_prints_a_json_schema_that_accepts_the_shipped_spec(capsys):
+    import jsonschema
+    import yaml
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(yaml.safe_load(SPEC.read_text()), schema)
+    assert set(schema["$defs"]["Api"]["properties"]) >= {"auth", "secrets", "endpoints", "rate_limit"}

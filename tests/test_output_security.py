@@ -1,0 +1,133 @@
+"""Security and ADF-rule invariants over every generated resource (schema validation is in test_output_schema)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+SECRET_READ_URL = re.compile(r"secrets/")
+
+
+def walk(node, path=""):
+    """Yield (json path, value) for every leaf."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{path}[{index}]")
+    else:
+        yield path, node
+
+
+def activities(pipeline_properties):
+    """Every activity, nested ones included."""
+    stack = list(pipeline_properties.get("activities", []))
+    while stack:
+        activity = stack.pop()
+        yield activity
+        props = activity.get("typeProperties", {})
+        for key in ("activities", "ifTrueActivities", "ifFalseActivities"):
+            stack.extend(props.get(key, []))
+
+
+def pipelines(build):
+    return [r for r in build.resources if r.kind == "pipeline"]
+
+
+def test_every_dynamic_value_in_pipelines_and_datasets_uses_the_expression_wrapper(xero_build):
+    for resource in xero_build.resources:
+        if resource.kind not in ("pipeline", "dataset", "trigger"):
+            continue
+        for path, value in walk(resource.properties):
+            if isinstance(value, str) and (value.startswith("@") or "@{" in value):
+                assert path.endswith(".value"), f"{resource.name}{path}: plain expression string {value!r}"
+
+
+def test_key_vault_reads_and_writes_are_secure(xero_build):
+    count = 0
+    for pipeline in pipelines(xero_build):
+        for activity in activities(pipeline.properties):
+            url = str(activity.get("typeProperties", {}).get("url", ""))
+            if activity["type"] == "WebActivity" and SECRET_READ_URL.search(url):
+                count += 1
+                assert activity["policy"]["secureOutput"] is True, activity["name"]
+                assert activity["typeProperties"]["authentication"] == {"type": "MSI",
+                                                                        "resource": "https://vault.azure.net"}
+                assert "api-version=" in url
+                if activity["typeProperties"]["method"] == "PUT":
+                    assert activity["policy"]["secureInput"] is True and activity["policy"]["retry"] >= 3
+    assert count >= 30
+
+
+def test_every_activity_consuming_a_secret_has_secure_input(xero_build):
+    for pipeline in pipelines(xero_build):
+        secret_sources = {a["name"] for a in activities(pipeline.properties)
+                          if a["type"] == "WebActivity" and a["policy"].get("secureOutput")}
+        for activity in activities(pipeline.properties):
+            own = {k: v for k, v in activity.get("typeProperties", {}).items()
+                   if k not in ("activities", "ifTrueActivities", "ifFalseActivities")}
+            text = str(own) + str(activity.get("inputs", "")) + str(activity.get("outputs", ""))
+            consumes = [s for s in secret_sources if f"activity('{s}').output.value" in text
+                        or f"activity('{s}').output.access_token" in text]
+            if consumes and activity["type"] != "IfCondition":
+                assert activity["policy"]["secureInput"] is True, (pipeline.name, activity["name"])
+
+
+def test_no_token_travels_through_parameters_or_variables(xero_build):
+    for pipeline in pipelines(xero_build):
+        for activity in activities(pipeline.properties):
+            if activity["type"] in ("ExecutePipeline", "SetVariable", "AppendVariable"):
+                assert "output" not in str(activity.get("typeProperties", {})), (pipeline.name, activity["name"])
+        for name, parameter in pipeline.properties.get("parameters", {}).items():
+            assert parameter["type"] != "SecureString"
+            assert "token" not in name.lower() and "secret" not in name.lower()
+
+
+def test_refresh_pipeline_runs_alone_and_saves_the_refresh_token_first(xero_build):
+    refresh = next(r for r in pipelines(xero_build) if r.name == "pl_xero_refresh")
+    assert refresh.properties["concurrency"] == 1
+    by_name = {a["name"]: a for a in refresh.properties["activities"]}
+    assert by_name["Save Refresh Token"]["dependsOn"] == [
+        {"activity": "Request Token", "dependencyConditions": ["Succeeded"]}]
+    assert by_name["Save Access Token"]["dependsOn"] == [
+        {"activity": "Save Refresh Token", "dependencyConditions": ["Succeeded"]}]
+    assert by_name["Request Token"]["policy"]["secureInput"] is True
+    assert by_name["Request Token"]["policy"]["secureOutput"] is True
+
+
+def test_every_paginated_copy_has_an_end_condition_and_a_request_cap(xero_build):
+    copies = [a for p in pipelines(xero_build) for a in activities(p.properties) if a["type"] == "Copy"]
+    assert len(copies) == 9
+    for copy in copies:
+        rules = copy["typeProperties"]["source"]["paginationRules"]
+        assert int(rules["MaxRequestNumber"]) >= 1
+        if any(v.startswith("RANGE:") and v.split(":")[2] == "" for v in rules.values()):
+            assert any(k.startswith("EndCondition:") for k in rules)
+
+
+def test_controller_never_runs_more_workers_than_the_api_allows(xero_build):
+    controller = next(r for r in pipelines(xero_build) if r.name == "pl_xero_controller")
+    runs = [a for a in controller.properties["activities"] if a["name"].startswith("Run ")]
+    # lanes: workers that start right after the refresh; every other worker waits for one in its lane
+    heads = [a for a in runs if a["dependsOn"][0]["activity"] == "Refresh Token"]
+    assert len(heads) == 5 and len(runs) == 9
+    followers = [a["dependsOn"][0]["activity"] for a in runs if a not in heads]
+    assert len(followers) == len(set(followers))  # each worker is followed by at most one: lanes never fork
+    assert xero_build.concurrency_limits["pl_xero_controller"] == 5
+
+
+def test_no_secret_values_in_the_generated_files(xero_build):
+    blob = b"".join(xero_build.files.values()).decode()
+    assert not re.search(r"eyJ[A-Za-z0-9_-]{10,}\.", blob)  # JWT
+    assert not re.search(r"(?i)(AccountKey|SharedAccessSignature|sig=|Password=)", blob)
+    assert '"SecureString"' not in blob
+    assert set(xero_build.secret_names) == {"xero-client-id", "xero-client-secret", "xero-refresh-token",
+                                            "xero-access-token", "xero-tenant-id"}
+
+
+@pytest.mark.parametrize("kind", ["linkedService", "dataset", "pipeline", "trigger"])
+def test_every_resource_is_marked_as_managed_by_adfgen(xero_build, kind):
+    resources = [r for r in xero_build.resources if r.kind == kind]
+    assert resources and all(r.is_managed for r in resources)

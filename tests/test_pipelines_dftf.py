@@ -1,0 +1,160 @@
+"""Generated pipelines evaluated by Microsoft's data-factory-testing-framework with realistic activity outputs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from adfgen.build import build_factories, write_outputs
+
+pytestmark = pytest.mark.dftf
+
+SPEC = Path(__file__).resolve().parent.parent / "specs" / "xero.yaml"
+
+
+@pytest.fixture(scope="module")
+def framework(dftf, tmp_path_factory):
+    """A TestFramework over a fresh build of the shipped Xero spec."""
+    out = tmp_path_factory.mktemp("out")
+    (build,) = build_factories([SPEC])
+    write_outputs([build], out)
+    return dftf.TestFramework(framework_type=dftf.TestFrameworkType.DataFactory,
+                              root_folder_path=str(out / build.name), should_evaluate_child_pipelines=False)
+
+
+def evaluate(framework, pipeline: str, outputs: dict, parameters: dict | None = None, failed: set | None = None):
+    """Walk a pipeline, feeding each activity's output; returns the evaluated activities by name, in order."""
+    from data_factory_testing_framework.state import DependencyCondition, RunParameter, RunParameterType
+
+    params = [RunParameter(RunParameterType.System, "RunId", "run-0001")]
+    params += [RunParameter(RunParameterType.Pipeline, k, v) for k, v in (parameters or {}).items()]
+    seen = {}
+    for activity in framework.evaluate_pipeline(framework.get_pipeline_by_name(pipeline), list(params)):
+        seen[activity.name] = activity
+        status = DependencyCondition.FAILED if activity.name in (failed or set()) else DependencyCondition.SUCCEEDED
+        activity.set_result(status, outputs.get(activity.name, {}))
+    return seen
+
+
+def value(element):
+    """An evaluated DataFactoryElement's result, or the literal itself."""
+    return getattr(element, "result", element)
+
+
+KEY_VAULT = "https://kv-xero-dev.vault.azure.net/"
+
+
+def test_refresh_posts_basic_auth_and_saves_refresh_token_before_access_token(framework):
+    outputs = {
+        "Get Client Id": {"value": "client-id-1"},
+        "Get Client Secret": {"value": "s3cr:et"},
+        "Get Refresh Token": {"value": "rt/old+1"},
+        "Request Token": {"access_token": 'at-"quoted"\\x', "refresh_token": "rt-new", "expires_in": 1800},
+    }
+    before = int(time.time())
+    seen = evaluate(framework, "pl_xero_refresh", outputs)
+    assert list(seen) == ["Get Client Id", "Get Client Secret", "Get Refresh Token", "Request Token",
+                          "Save Refresh Token", "Save Access Token"]
+    assert value(seen["Get Refresh Token"].type_properties["url"]) == (
+        KEY_VAULT + "secrets/xero-refresh-token?api-version=7.4")
+    request = seen["Request Token"].type_properties
+    assert value(request["url"]) == "https://identity.xero.com/connect/token"
+    assert value(request["headers"]["Authorization"]) == "Basic " + base64.b64encode(b"client-id-1:s3cr:et").decode()
+    assert value(request["body"]) == "grant_type=refresh_token&refresh_token=rt%2Fold%2B1"
+    saved_refresh = json.loads(value(seen["Save Refresh Token"].type_properties["body"]))
+    assert saved_refresh == {"value": "rt-new"}
+    assert value(seen["Save Refresh Token"].type_properties["url"]).endswith("secrets/xero-refresh-token?api-version=7.4")
+    saved_access = json.loads(value(seen["Save Access Token"].type_properties["body"]))
+    assert saved_access["value"] == 'at-"quoted"\\x'  # a quote or backslash in a token must not break the JSON
+    assert before + 1800 <= saved_access["attributes"]["exp"] <= int(time.time()) + 1800
+
+
+def test_refresh_keeps_the_stored_refresh_token_when_the_reply_has_none(framework):
+    outputs = {"Get Client Id": {"value": "id"}, "Get Client Secret": {"value": "secret"},
+               "Get Refresh Token": {"value": "rt-still-valid"}, "Request Token": {"access_token": "at"}}
+    seen = evaluate(framework, "pl_xero_refresh", outputs)
+    assert json.loads(value(seen["Save Refresh Token"].type_properties["body"])) == {"value": "rt-still-valid"}
+    exp = json.loads(value(seen["Save Access Token"].type_properties["body"]))["attributes"]["exp"]
+    assert exp >= int(time.time()) + 1800 - 5  # falls back to the spec's 30-minute lifetime
+
+
+def _worker_outputs(exp: int) -> dict:
+    return {"Read Token Expiry": {"value": "at-old", "attributes": {"exp": exp}},
+            "Get Access Token": {"value": "at-123"}, "Get xero-tenant-id": {"value": "tenant-42"}}
+
+
+def test_worker_copies_with_bearer_tenant_watermark_and_pagination(framework):
+    seen = evaluate(framework, "pl_xero_invoices", _worker_outputs(int(time.time()) + 3600),
+                    parameters={"Watermark": "2024-03-05T07:08:09Z"})
+    assert "Refresh Token" not in seen  # the stored token is fresh: no refresh
+    copy = seen["Copy invoices"]
+    source = copy.type_properties["source"]
+    headers = {k: value(v) for k, v in source["additionalHeaders"].items()}
+    assert headers == {"Accept": "application/json", "Authorization": "Bearer at-123",
+                       "xero-tenant-id": "tenant-42", "If-Modified-Since": "2024-03-05T07:08:09"}
+    assert source["paginationRules"] == {"QueryParameters.{page}": "RANGE:1::1",
+                                         "EndCondition:$.Invoices": "Empty", "MaxRequestNumber": "1000"}
+    assert source["requestInterval"] == "00:00:05.000"  # 5 lanes sharing 60 requests a minute
+    (source_ref,) = copy.all_properties["inputs"]
+    assert value(source_ref["parameters"]["BaseUrl"]) == "https://api.xero.com/api.xro/2.0"
+    assert value(source_ref["parameters"]["RelativeUrl"]) == "Invoices?page={page}&pageSize=100"
+    (sink_ref,) = copy.all_properties["outputs"]
+    assert value(sink_ref["parameters"]["FolderPath"]) == "xero/invoices/run-0001"
+    assert value(sink_ref["parameters"]["FileName"]) == "invoices.json"
+    assert copy.all_properties["typeProperties"]["translator"]["collectionReference"] == "$['Invoices']"
+
+
+def test_worker_refreshes_only_when_the_token_is_near_expiry(framework):
+    seen = evaluate(framework, "pl_xero_contacts", _worker_outputs(int(time.time()) + 60))
+    refresh = seen["Refresh Token"]
+    assert refresh.type_properties["pipeline"]["referenceName"] == "pl_xero_refresh"
+    assert value(refresh.type_properties["parameters"]["KeyVaultUrl"]) == KEY_VAULT
+    assert list(seen).index("Refresh Token") < list(seen).index("Get Access Token") < list(seen).index("Copy contacts")
+
+
+def test_worker_refreshes_when_the_expiry_cannot_be_read(framework):
+    outputs = {"Get Access Token": {"value": "at"}, "Get xero-tenant-id": {"value": "tenant"}}
+    seen = evaluate(framework, "pl_xero_payments", outputs, failed={"Read Token Expiry"})
+    assert "Refresh Token" in seen and "Copy payments" in seen
+
+
+def test_child_worker_fans_out_over_parent_keys(framework):
+    outputs = _worker_outputs(int(time.time()) + 3600)
+    outputs["Lookup Parent Keys"] = {"count": 2, "value": [{"projectId": "p-1"}, {"projectId": "p 2"}]}
+    seen = evaluate(framework, "pl_xero_project_tasks", outputs, parameters={"BatchId": "batch-9"})
+    lookup = seen["Lookup Parent Keys"].type_properties["dataset"]["parameters"]
+    assert value(lookup["FolderPath"]) == "xero/projects/batch-9"
+    assert value(lookup["FileName"]) == "projects.json"
+    copy = seen["Copy project_tasks"]
+    (source_ref,) = copy.all_properties["inputs"]
+    # the last iteration's values remain on the evaluated activity
+    assert value(source_ref["parameters"]["RelativeUrl"]) == "Projects/p%202/Tasks?page={page}&pageSize=500"
+    assert value(source_ref["parameters"]["BaseUrl"]) == "https://api.xero.com/projects.xro/2.0"
+    assert value(copy.all_properties["outputs"][0]["parameters"]["FileName"]) == "project_tasks_p 2.json"
+
+
+def test_unpaged_worker_makes_one_request(framework):
+    seen = evaluate(framework, "pl_xero_accounts", _worker_outputs(int(time.time()) + 3600))
+    rules = seen["Copy accounts"].type_properties["source"]["paginationRules"]
+    assert rules == {"SupportRFC5988": "false", "MaxRequestNumber": "1"}
+
+
+def test_controller_runs_every_worker_and_fails_naming_the_failed_ones(framework):
+    seen = evaluate(framework, "pl_xero_controller", {}, failed={"Run invoices", "Run projects"})
+    runs = [name for name in seen if name.startswith("Run ")]
+    assert len(runs) == 9  # a failure stops nothing
+    assert "Fail Run" in seen
+    assert value(seen["Fail Run"].type_properties["message"]) == "Workers failed: invoices projects"
+    for name in runs:
+        assert value(seen[name].type_properties["parameters"]["BatchId"]) == "run-0001"
+
+
+def test_controller_succeeds_when_every_worker_succeeds(framework):
+    seen = evaluate(framework, "pl_xero_controller", {}, parameters={"Watermark": "2024-01-01T00:00:00Z"})
+    assert "Fail Run" not in seen
+    assert value(seen["Run invoices"].type_properties["parameters"]["Watermark"]) == "2024-01-01T00:00:00Z"
+    assert "Watermark" not in seen["Run projects"].type_properties["parameters"]

@@ -1,0 +1,133 @@
+"""Bad specs: every problem at once as `file:line: field.path: message`, exit 1, no traceback, nothing written."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from adfgen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+XERO = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
+
+
+def run(args, capsys):
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def xero_with(old: str, new: str, count: int = 1) -> str:
+    """The shipped spec with one textual edit (which must apply)."""
+    assert old in XERO, old
+    return XERO.replace(old, new, count)
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the n-th line containing `needle`."""
+    hits = [i + 1 for i, line in enumerate(text.splitlines()) if needle in line]
+    return hits[occurrence - 1]
+
+
+BAD_SPECS = {
+    "unknown key": (
+        lambda: xero_with("    description: Xero", "    descripton: typo\n    description: Xero"),
+        ["{f}:{L:descripton}: apis[0].descripton: unknown key 'descripton' (did you mean 'description'?); "
+         "expected one of: auth, base_url, description, endpoints, headers, keep_alive, name, pagination, "
+         "rate_limit, schedule, secrets, sink"]),
+    "wrong type": (
+        lambda: xero_with("requests_per_minute: 60", "requests_per_minute: lots"),
+        ["{f}:{L:requests_per_minute}: apis[0].rate_limit.requests_per_minute: input should be a valid integer, "
+         "unable to parse string as an integer"]),
+    "unknown pagination kind": (
+        lambda: xero_with("      kind: page_number", "      kind: pages"),
+        ["{f}:{L:kind: pages}: apis[0].pagination.kind: unknown pagination kind 'pages'; expected one of: page_number, "
+         "offset_limit, cursor, next_url, link_header, none"]),
+    "missing secret names": (
+        lambda: xero_with("      refresh_token: xero-refresh-token\n", ""),
+        ["{f}:{L:secrets:}: apis[0].secrets: missing secret name 'refresh_token': the authorization_code flow "
+         "needs it"]),
+    "child endpoint whose parent does not exist": (
+        lambda: xero_with("parent: {endpoint: projects, key: projectId}",
+                          "parent: {endpoint: project, key: projectId}"),
+        ["{f}:{L:endpoint: project,}: apis[0].endpoints[7].parent.endpoint: unknown parent endpoint 'project'; "
+         "expected one of: accounts, bank_transactions, contacts, credit_notes, invoices, payments, project_time, "
+         "projects"]),
+    "duplicate endpoint names": (
+        lambda: xero_with("      - name: contacts", "      - name: invoices"),
+        ["{f}:{L:name: invoices#2}: apis[0].endpoints[1].name: duplicate endpoint name 'invoices' "
+         "(first at endpoints[0])"]),
+    "invalid YAML": (
+        lambda: xero_with("    headers:\n      Accept: application/json", "    headers:\n      Accept: [json"),
+        # libyaml and PyYAML word the rest differently
+        ["{f}:{L:rate_limit:}: invalid YAML: while parsing a flow sequence ..."]),
+    "empty file": (lambda: "", ["{f}:1: the file is empty; expected a mapping with 'factory' and 'apis'"]),
+    "implicit flow refused": (
+        lambda: xero_with("flow: authorization_code", "flow: implicit"),
+        ["{f}:{L:flow: implicit}: apis[0].auth.flow: the implicit flow cannot run unattended: it needs a browser "
+         "for every access token and issues no refresh token; use authorization_code (with pkce: true for public "
+         "clients)"]),
+    "bad secret name and bad environment override, at once": (
+        lambda: xero_with("client_id: xero-client-id", "client_id: xero_client_id").replace(
+            "name: adf-xero-prod", "name: adf_xero_prod"),
+        ["{f}:{L:name: adf_xero_prod}: factory.name (environment prod): a resource name: letters, digits and '-', "
+         "3 to 63 characters, not starting or ending with '-' (got 'adf_xero_prod')",
+         "{f}:{L:client_id: xero_client_id}: apis[0].secrets.client_id: a Key Vault secret name: letters, digits "
+         "and '-' only, at most 127 characters (got 'xero_client_id')"]),
+}
+
+
+def expand(template: str, text: str, file: str) -> str:
+    def line(match: re.Match) -> str:
+        needle, _, nth = match.group(1).partition("#")
+        return str(line_of(text, needle, int(nth or 1)))
+    return re.sub(r"\{L:([^}]+)\}", line, template.replace("{f}", file))
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SPECS))
+def test_bad_spec_reports_every_problem_and_writes_nothing(case, tmp_path, capsys, monkeypatch):
+    make_text, expected = BAD_SPECS[case]
+    text = make_text()
+    monkeypatch.chdir(tmp_path)
+    Path("bad.yaml").write_text(text, encoding="utf-8")
+    out_dir = tmp_path / "out"
+    (out_dir / "adf-xero-dev").mkdir(parents=True)
+    (out_dir / "adf-xero-dev" / "keep.json").write_text("{}")
+    code, stdout, stderr = run(["build", "bad.yaml", "--out", str(out_dir)], capsys)
+    assert code == 1
+    assert "Traceback" not in stderr + stdout
+    problems = [line for line in stderr.splitlines() if line.startswith("bad.yaml")]
+    wanted = [expand(e, text, "bad.yaml") for e in expected]
+    assert len(problems) == len(wanted)
+    for got, want in zip(problems, wanted):
+        assert got.startswith(want[:-3]) if want.endswith("...") else got == want
+    assert [p.name for p in out_dir.rglob("*") if p.is_file()] == ["keep.json"]  # out/ untouched
+
+
+def test_unknown_environment_names_the_defined_ones(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("x.yaml").write_text(XERO, encoding="utf-8")
+    code, _, stderr = run(["build", "x.yaml", "--env", "staging"], capsys)
+    assert code == 1
+    assert f"x.yaml:{line_of(XERO, 'environments:')}: factory.environments: unknown environment 'staging'; " \
+           "expected one of: prod, test" in stderr
+
+
+def test_missing_spec_file_is_a_clean_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, stderr = run(["build", "nope.yaml"], capsys)
+    assert code == 1 and "nope.yaml: cannot read spec" in stderr and "Traceback" not in stderr
+
+
+def test_two_files_disagreeing_on_one_factory(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.yaml").write_text(XERO, encoding="utf-8")
+    Path("b.yaml").write_text(XERO.replace("container: raw", "container: landing").replace(
+        "  - name: xero\n", "  - name: xero2\n"), encoding="utf-8")
+    code, _, stderr = run(["build", "a.yaml", "b.yaml"], capsys)
+    assert code == 1
+    assert "b.yaml:1: factory: factory 'adf-xero-dev' is also defined in a.yaml with a different config" in stderr
