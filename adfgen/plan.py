@@ -428,9 +428,10 @@ def _controller_context(api: Api, name: str, refresh: str, workers: list[tuple[E
     """Workers in `lanes` sequential lanes: never more copies at once than the API allows."""
     by_name = {e.name: (e, w) for e, w in workers}
     lane_units: list[list[Endpoint]] = [[] for _ in range(lanes)]
-    for index, unit in enumerate(_worker_units(api)):
-        lane_units[index % lanes].extend(unit)  # a parent and its children share a lane, in that order
-    runs, tails = [], []
+    # largest units first, each to the shortest lane; a parent and its children share a lane, in that order
+    for unit in sorted(_worker_units(api), key=len, reverse=True):
+        min(lane_units, key=len).extend(unit)
+    runs = []
     for lane in lane_units:
         previous = None
         for endpoint in lane:
@@ -444,11 +445,10 @@ def _controller_context(api: Api, name: str, refresh: str, workers: list[tuple[E
             runs.append({"activity": activity, "pipeline": by_name[endpoint.name][1], "depends": depends,
                          "parameters": parameters})
             previous = activity
-        if previous:
-            tails.append(previous)
-    statuses = [f"activity({fx.quote_literal(run['activity'])}).Status" for run in runs]
-    failed_names = [f"if(equals({status}, 'Failed'), {fx.quote_literal(run['activity'][4:] + ' ')}, '')"
-                    for status, run in zip(statuses, runs)]
+    in_spec_order = [f"Run {e.name}" for e, _ in workers]
+    statuses = [f"activity({fx.quote_literal(activity)}).Status" for activity in in_spec_order]
+    failed_names = [f"if(equals({status}, 'Failed'), {fx.quote_literal(activity[4:] + ' ')}, '')"
+                    for status, activity in zip(statuses, in_spec_order)]
     params: dict[str, Any] = {}
     if any(e.incremental for e, _ in workers):
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
@@ -458,7 +458,8 @@ def _controller_context(api: Api, name: str, refresh: str, workers: list[tuple[E
                        f"lane(s) (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
                        "fails if any worker failed.",
         "parameters": params, "refresh_pipeline": refresh, "runs": runs,
-        "check_depends": [{"activity": tail, "dependencyConditions": ["Completed"]} for tail in tails],
+        # every worker directly, so each one whose Status the check reads is an immediate dependency
+        "check_depends": [{"activity": run["activity"], "dependencyConditions": ["Completed"]} for run in runs],
         "any_failed": fx.expression(f"contains(createArray({', '.join(statuses)}), 'Failed')"),
         "fail_message": fx.expression(
             f"concat('Workers failed: ', trim({fx.concat(*failed_names) if len(failed_names) > 1 else failed_names[0]}))"),
