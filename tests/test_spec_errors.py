@@ -131,3 +131,119 @@ def test_two_files_disagreeing_on_one_factory(tmp_path, capsys, monkeypatch):
     code, _, stderr = run(["build", "a.yaml", "b.yaml"], capsys)
     assert code == 1
     assert "b.yaml:1: factory: factory 'adf-xero-dev' is also defined in a.yaml with a different config" in stderr
+
+
+def minimal_spec() -> dict:
+    """A small valid spec as data, for semantic-rule cases."""
+    return {
+        "factory": {"name": "adf-min", "key_vault_url": "https://kv-min.vault.azure.net/",
+                    "sinks": {"lake": {"type": "adls_gen2", "account_url": "https://st.dfs.core.windows.net/",
+                                       "container": "raw"}}},
+        "apis": [{"name": "api", "base_url": "https://api.example.com",
+                  "auth": {"flow": "authorization_code", "authorize_url": "https://login.example.com/a",
+                           "token_url": "https://login.example.com/t"},
+                  "secrets": {"client_id": "c-id", "client_secret": "c-secret", "refresh_token": "rt",
+                              "access_token": "at"},
+                  "rate_limit": {"requests_per_minute": 60},
+                  "endpoints": [{"name": "things", "path": "things", "records_path": "$.items"}]}],
+    }
+
+
+def _set(data, dotted, value):
+    keys = [int(k) if k.isdigit() else k for k in dotted.split(".")]
+    for key in keys[:-1]:
+        data = data[key]
+    if value is _DELETE:
+        del data[keys[-1]]
+    else:
+        data[keys[-1]] = value
+
+
+_DELETE = object()
+SQL = {"type": "azure_sql", "server": "sql.database.windows.net", "database": "db"}
+
+SEMANTIC_CASES = {
+    "several sinks and no default": (
+        [("factory.sinks.staging", SQL)],
+        "apis[0].endpoints[0]: no sink: set factory.default_sink, apis[].sink or endpoints[].sink; expected one "
+        "of: lake, staging"),
+    "unknown endpoint sink": (
+        [("apis.0.endpoints.0.sink", "lak")], "apis[0].endpoints[0].sink: unknown sink 'lak'; expected one of: lake"),
+    "folder on a SQL sink": (
+        [("factory.sinks.lake", SQL), ("apis.0.endpoints.0.folder", "x")],
+        "apis[0].endpoints[0].folder: folder applies to file sinks only; this endpoint lands in a SQL sink"),
+    "page numbers without an end": (
+        [("apis.0.pagination", {"kind": "page_number"}), ("apis.0.endpoints.0.records_path", _DELETE)],
+        "apis[0].endpoints[0]: page_number pagination needs an end: set records_path (stops on an empty page) or "
+        "pagination.stop_when"),
+    "stop_when with both is and equals": (
+        [("apis.0.pagination", {"kind": "offset_limit", "stop_when": {"path": "$.x", "is": "empty", "equals": "1"}})],
+        "apis[0].endpoints[0].pagination.stop_when: set exactly one of 'is' (empty, missing, present) or 'equals'"),
+    "incremental with header and query": (
+        [("apis.0.endpoints.0.incremental", {"header": "If-Modified-Since", "query_param": "since"})],
+        "apis[0].endpoints[0].incremental: set exactly one of 'header' or 'query_param'"),
+    "placeholder without a parent": (
+        [("apis.0.endpoints.0.path", "things/{id}/items")],
+        "apis[0].endpoints[0].path: placeholder {id} needs a parent endpoint (parent: {endpoint: ..., key: ...})"),
+    "placeholder not matching the parent key": (
+        [("apis.0.endpoints.1", {"name": "items", "path": "things/{thing}/items", "records_path": "$.items",
+                                 "parent": {"endpoint": "things", "key": "id"}})],
+        "apis[0].endpoints[1].path: path must contain exactly the placeholder {id}; found {thing}"),
+    "grandchild": (
+        [("apis.0.endpoints.1", {"name": "items", "path": "things/{id}/items", "records_path": "$.items",
+                                 "parent": {"endpoint": "things", "key": "id"}}),
+         ("apis.0.endpoints.2", {"name": "parts", "path": "items/{id}/parts",
+                                 "parent": {"endpoint": "items", "key": "id"}})],
+        "apis[0].endpoints[2].parent.endpoint: parent 'items' is itself a child endpoint; fan-out is one level deep"),
+    "parent landing in SQL": (
+        [("factory.sinks.lake", SQL),
+         ("apis.0.endpoints.1", {"name": "items", "path": "things/{id}/items", "parent": {"endpoint": "things",
+                                                                                         "key": "id"}})],
+        "apis[0].endpoints[1].parent.endpoint: parent 'things' must land in a file sink: the child reads the "
+        "parent's keys back from its file"),
+    "password flow without username": (
+        [("apis.0.auth", {"flow": "password", "token_url": "https://login.example.com/t"}),
+         ("apis.0.secrets.password", "pw")],
+        "apis[0].secrets: missing secret name 'username': the password flow needs it"),
+    "one secret in two roles": (
+        [("apis.0.secrets.access_token", "rt")],
+        "apis[0].secrets.access_token: secret 'rt' is also used as refresh_token; each role needs its own secret"),
+    "public client without pkce": (
+        [("apis.0.secrets.client_secret", _DELETE)],
+        "apis[0].secrets: missing secret name 'client_secret' (or set auth.pkce: true for a public client)"),
+    "http token url": (
+        [("apis.0.auth.token_url", "http://login.example.com/t")], "apis[0].auth.token_url: must be an https:// URL"),
+    "bad duration": (
+        [("apis.0.auth.access_token_lifetime", "30 minutes")],
+        "apis[0].auth.access_token_lifetime: expected a duration such as 300, '30m', '1h' or '60d'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEMANTIC_CASES))
+def test_semantic_rules(case):
+    import copy
+
+    import yaml
+
+    from adfgen.spec import load_spec_text
+
+    edits, expected = SEMANTIC_CASES[case]
+    data = copy.deepcopy(minimal_spec())
+    for dotted, value in edits:
+        if dotted.endswith(".1") or dotted.endswith(".2"):
+            data["apis"][0]["endpoints"].append(value)
+            continue
+        _set(data, dotted, value)
+    spec, problems = load_spec_text(yaml.safe_dump(data, sort_keys=False), "s.yaml")
+    assert spec is None
+    assert [p.where + ": " + p.message for p in problems] == [expected]
+    assert all(p.line >= 1 for p in problems)
+
+
+def test_the_minimal_spec_itself_is_valid():
+    import yaml
+
+    from adfgen.spec import load_spec_text
+
+    spec, problems = load_spec_text(yaml.safe_dump(minimal_spec()), "s.yaml")
+    assert problems == [] and spec.spec.apis[0].endpoints[0].name == "things"
