@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -56,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except Exception as exc:  # a bug: say so plainly; ADFGEN_DEBUG=1 shows the traceback
+        if os.environ.get("ADFGEN_DEBUG"):
+            raise
+        click.echo(f"internal error ({type(exc).__name__}: {exc}); please report it, and rerun with "
+                   "ADFGEN_DEBUG=1 for the traceback", err=True)
+        return 70
     return result if isinstance(result, int) else 0
 
 

@@ -1,0 +1,99 @@
+"""Spec model → render jobs: names, references, and which template renders what with which context."""
+
+from __future__ import annotations
+
+from adfgen import fragments as fx
+from adfgen.plan.common import (
+    ANNOTATIONS,
+    DATASET_FOLDER,
+    ArmBinding,
+    FactoryPlan,
+    Names,
+    RenderJob,
+    resolve_sink,
+    worker_units,
+)
+from adfgen.plan.controller import controller_context
+from adfgen.plan.refresh import refresh_context
+from adfgen.plan.sinks import plan_sink, sink_dataset_kind
+from adfgen.plan.triggers import default_keep_alive, recurrence, schedule_seconds
+from adfgen.plan.worker import worker_context
+from adfgen.spec.model import Api, FactoryConfig
+
+__all__ = ["ArmBinding", "FactoryPlan", "Names", "RenderJob", "plan_factory"]
+
+
+def plan_factory(config: FactoryConfig, apis: list[Api]) -> FactoryPlan:
+    """Plan every resource of one factory: shared REST and sink resources, then per API."""
+    plan = FactoryPlan(config=config)
+    names = Names(config)
+    plan.arm_bindings.append(ArmBinding("keyVaultUrl", config.key_vault_url, frozenset({"defaultValue"})))
+    ir = config.integration_runtime
+    rest_ls, rest_ds = names.linked_service("rest"), names.dataset("rest")
+    plan.jobs.append(RenderJob("linkedService", rest_ls, "linkedService/rest.json.jinja",
+                               {"name": rest_ls, "integration_runtime": ir, "annotations": ANNOTATIONS}))
+    plan.jobs.append(RenderJob("dataset", rest_ds, "dataset/rest.json.jinja",
+                               {"name": rest_ds, "linked_service": rest_ls, "folder": DATASET_FOLDER,
+                                "annotations": ANNOTATIONS}))
+    used_sinks: dict[str, set[str]] = {}
+    for api in apis:
+        for endpoint in api.endpoints:
+            sink_name = resolve_sink(config, api, endpoint)
+            used_sinks.setdefault(sink_name, set()).add(sink_dataset_kind(config.sinks[sink_name]))
+    for sink_name in sorted(used_sinks):
+        plan_sink(plan, names, sink_name, used_sinks[sink_name])
+    for api in sorted(apis, key=lambda a: a.name):
+        _plan_api(plan, names, api)
+    return plan
+
+
+def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
+    config = plan.config
+    refresh = names.pipeline(f"{api.name}_refresh")
+    controller = names.pipeline(f"{api.name}_controller")
+    limit = api.rate_limit.concurrent_requests
+    secrets = api.secrets
+    for role in ("client_id", "client_secret", "refresh_token", "access_token", "username", "password"):
+        if getattr(secrets, role):
+            plan.secret_names.add(getattr(secrets, role))
+    plan.secret_names.update(i.secret for i in secrets.identity)
+    plan.jobs.append(RenderJob("pipeline", refresh, "pipeline/refresh.json.jinja",
+                               refresh_context(config, api, refresh)))
+    plan.concurrency_limits[refresh] = 1
+
+    units = worker_units(api)
+    lanes = max(1, min(limit, len(units)))
+    base_urls: dict[str, str] = {}
+    workers = []
+    for endpoint in api.endpoints:
+        worker = names.pipeline(f"{api.name}_{endpoint.name}")
+        base_url = endpoint.base_url or api.base_url
+        if base_url not in base_urls:
+            base_urls[base_url] = f"{api.name}_baseUrl" if not base_urls else f"{api.name}_{endpoint.name}_baseUrl"
+        ctx = worker_context(plan, names, api, endpoint, worker, refresh, lanes)
+        plan.jobs.append(RenderJob("pipeline", worker, "pipeline/worker.json.jinja", ctx))
+        plan.concurrency_limits[worker] = limit
+        workers.append((endpoint, worker))
+    for url, parameter in base_urls.items():
+        plan.arm_bindings.append(ArmBinding(parameter, url, frozenset({"BaseUrl"})))
+
+    plan.jobs.append(RenderJob("pipeline", controller, "pipeline/controller.json.jinja",
+                               controller_context(api, controller, refresh, workers, lanes, names)))
+    plan.concurrency_limits[controller] = limit
+    incremental = [e.incremental for e in api.endpoints if e.incremental]
+    trigger_params = {}
+    if incremental:
+        lookback = schedule_seconds(api.schedule) + max(i.lookback for i in incremental)
+        trigger_params["Watermark"] = fx.expression(
+            f"formatDateTime(addSeconds(trigger().scheduledTime, -{lookback}), 'yyyy-MM-ddTHH:mm:ssZ')")
+    schedule = names.trigger(f"{api.name}_schedule")
+    plan.jobs.append(RenderJob("trigger", schedule, "trigger/schedule.json.jinja", {
+        "name": schedule, "pipeline": controller, "parameters": trigger_params,
+        "recurrence": recurrence(api.schedule), "annotations": ANNOTATIONS,
+        "description": f"Runs the {api.name} controller on schedule"}))
+    if api.auth.flow == "authorization_code":
+        keep_alive = names.trigger(f"{api.name}_keepalive")
+        plan.jobs.append(RenderJob("trigger", keep_alive, "trigger/schedule.json.jinja", {
+            "name": keep_alive, "pipeline": refresh, "parameters": {},
+            "recurrence": recurrence(api.keep_alive or default_keep_alive(api)), "annotations": ANNOTATIONS,
+            "description": f"Rotates the {api.name} refresh token so that an unused one never expires"}))

@@ -1,0 +1,88 @@
+"""What every planner shares: render jobs, ARM bindings, the plan, names, constants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from adfgen.spec.model import Api, Endpoint, FactoryConfig
+
+ANNOTATIONS = ["adfgen"]
+CONTROLLER_FOLDER = "Controller Pipelines"
+WORKER_FOLDER = "Worker Pipelines"
+DATASET_FOLDER = "adfgen"
+DEFAULT_WATERMARK = "1900-01-01T00:00:00Z"
+BATCH_ID = "if(empty(pipeline().parameters.BatchId), pipeline().RunId, pipeline().parameters.BatchId)"
+FREQUENCY_SECONDS = {"Minute": 60, "Hour": 3600, "Day": 86400, "Week": 604800, "Month": 2678400}
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One resource to render: its kind, name, template file and context."""
+
+    kind: str
+    name: str
+    template: str
+    context: dict[str, Any] = field(hash=False)
+
+
+
+@dataclass(frozen=True)
+class ArmBinding:
+    """An environment-specific value that becomes an ARM template parameter wherever it appears under `keys`."""
+
+    parameter: str
+    value: str
+    keys: frozenset[str] | None = None  # None: any key
+
+
+
+@dataclass
+class FactoryPlan:
+    """Everything needed to render and write one factory."""
+
+    config: FactoryConfig
+    jobs: list[RenderJob] = field(default_factory=list)
+    arm_bindings: list[ArmBinding] = field(default_factory=list)
+    secret_names: set[str] = field(default_factory=set)
+    concurrency_limits: dict[str, int] = field(default_factory=dict)
+
+
+
+class Names:
+    """Resource names from the factory's naming patterns."""
+
+    def __init__(self, config: FactoryConfig):
+        self.naming = config.naming
+
+    def linked_service(self, base: str) -> str:
+        """Linked service name for `base`."""
+        return self.naming.linked_service.format(name=base)
+
+    def dataset(self, base: str) -> str:
+        """Dataset name for `base`."""
+        return self.naming.dataset.format(name=base)
+
+    def pipeline(self, base: str) -> str:
+        """Pipeline name for `base`."""
+        return self.naming.pipeline.format(name=base)
+
+    def trigger(self, base: str) -> str:
+        """Trigger name for `base`."""
+        return self.naming.trigger.format(name=base)
+
+
+
+def resolve_sink(config: FactoryConfig, api: Api, endpoint: Endpoint) -> str:
+    """The sink an endpoint lands in: its own, the API's, the factory default, or the only one."""
+    return endpoint.sink or api.sink or config.default_sink or next(iter(sorted(config.sinks)))
+
+
+
+def worker_units(api: Api) -> list[list[Endpoint]]:
+    """Endpoints grouped so that children run right after their parent, in the spec's order."""
+    children: dict[str, list[Endpoint]] = {}
+    for endpoint in api.endpoints:
+        if endpoint.parent:
+            children.setdefault(endpoint.parent.endpoint, []).append(endpoint)
+    return [[e] + children.get(e.name, []) for e in api.endpoints if e.parent is None]

@@ -1,0 +1,70 @@
+"""The refresh pipeline's context: read credentials, POST the token endpoint, save refresh token then access token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adfgen import fragments as fx
+from adfgen.plan.common import ANNOTATIONS, CONTROLLER_FOLDER
+from adfgen.spec.model import Api, FactoryConfig
+
+
+def _read_secret(activity: str, secret: str) -> dict[str, str]:
+    return {"activity": activity, "secret": secret}
+
+
+
+def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any]:
+    """Context for pipeline/refresh.json.jinja."""
+    auth, secrets = api.auth, api.secrets
+    version = config.key_vault_api_version
+    reads = [_read_secret("Get Client Id", secrets.client_id)]
+    if secrets.client_secret:
+        reads.append(_read_secret("Get Client Secret", secrets.client_secret))
+    if auth.flow == "authorization_code":
+        reads.append(_read_secret("Get Refresh Token", secrets.refresh_token))
+    if auth.flow == "password":
+        reads += [_read_secret("Get Username", secrets.username), _read_secret("Get Password", secrets.password)]
+    client_id, client_secret = fx.secret_value("Get Client Id"), fx.secret_value("Get Client Secret")
+
+    fields: list[tuple[str, str | None]] = []
+    if auth.flow == "authorization_code":
+        fields += [("grant_type=refresh_token", None), ("refresh_token", fx.secret_value("Get Refresh Token"))]
+    elif auth.flow == "client_credentials":
+        fields.append(("grant_type=client_credentials", None))
+    else:
+        fields += [("grant_type=password", None), ("username", fx.secret_value("Get Username")),
+                   ("password", fx.secret_value("Get Password"))]
+    if auth.scopes and auth.flow != "authorization_code":
+        fields.append((fx.form_pair("scope", " ".join(auth.scopes)), None))
+    fields += [(fx.form_pair(k, v), None) for k, v in sorted(auth.token_params.items())]
+    headers: dict[str, Any] = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+    if auth.client_auth == "basic" and secrets.client_secret:
+        headers["Authorization"] = fx.basic_auth_header(client_id, client_secret)
+    else:
+        fields.append(("client_id", client_id))
+        if secrets.client_secret:
+            fields.append(("client_secret", client_secret))
+
+    token = "activity('Request Token').output"
+    # A retried POST re-sends the old refresh token: safe only where the API accepts it again for a while
+    retry_request = 1 if (not auth.rotating_refresh_tokens or auth.refresh_token_reuse_grace > 0
+                          or auth.flow != "authorization_code") else 0
+    save_refresh = None
+    if auth.flow == "authorization_code":
+        new_refresh = f"coalesce({token}?.refresh_token, {fx.secret_value('Get Refresh Token')})"
+        save_refresh = {"url": fx.key_vault_secret_url(secrets.refresh_token, version),
+                        "body": fx.secret_put_body(new_refresh)}
+    expires_at = f"add({fx.UNIX_NOW}, int(coalesce({token}?.expires_in, {auth.access_token_lifetime})))"
+    save_access = {"url": fx.key_vault_secret_url(secrets.access_token, version),
+                   "body": fx.secret_put_body(f"{token}.access_token", expires_at),
+                   "after": "Save Refresh Token" if save_refresh else "Request Token"}
+    return {
+        "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,
+        "description": f"Refreshes the {api.name} access token{' and rotates the refresh token' if save_refresh else ''}"
+                       " in Key Vault. concurrency 1: two runs must never rotate the same token at once.",
+        "key_vault_url": config.key_vault_url, "vault_auth": fx.MSI_VAULT_AUTH,
+        "reads": [dict(r, url=fx.key_vault_secret_url(r["secret"], version)) for r in reads],
+        "token_url": fx.literal(auth.token_url), "token_headers": headers, "token_body": fx.form_body(fields),
+        "retry_request": retry_request, "save_refresh": save_refresh, "save_access": save_access,
+    }
