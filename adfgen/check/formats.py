@@ -1,0 +1,125 @@
+"""Render findings: human (grouped by file), json, github (workflow commands), sarif (2.1.0)."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import Any
+from urllib.parse import quote
+
+import click
+
+from adfgen import __version__
+from adfgen.check.model import ERROR, Finding
+from adfgen.check.rules import RULE_CLASSES
+
+FORMATS = ("human", "json", "github", "sarif")
+
+
+def summary(findings: list[Finding], resources: int, factories: int) -> dict[str, int]:
+    """Counts for the footer and the JSON output."""
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    return {"errors": errors, "warnings": len(findings) - errors, "resources": resources, "factories": factories}
+
+
+def _where(finding: Finding) -> str:
+    parts = [p for p in (finding.resource, finding.path) if p]
+    return ": ".join(parts)
+
+
+def render_human(findings: list[Finding], counts: dict[str, int], color: bool | None = None) -> str:
+    """Findings grouped by file, one per line, and a one-line summary."""
+    def style(text: str, **kwargs: Any) -> str:
+        return click.style(text, **kwargs) if color else text
+
+    lines: list[str] = []
+    for file, group in groupby(findings, key=lambda f: f.file):
+        lines.append(style(file, bold=True, underline=True))
+        for finding in group:
+            position = f"{finding.line}" if finding.line else "-"
+            severity = style(f"{finding.severity:<7}", fg="red" if finding.severity == ERROR else "yellow")
+            where = _where(finding)
+            text = f"{where}: {finding.message}" if where else finding.message
+            lines.append(f"  {position:>5}  {severity} {style(finding.code, fg='cyan')}  {text}")
+        lines.append("")
+    files = len({f.file for f in findings})
+    tail = (f"{counts['errors']} error(s), {counts['warnings']} warning(s) in {files} file(s); "
+            f"{counts['resources']} resource(s) in {counts['factories']} factory folder(s) checked")
+    lines.append(style(tail, bold=True, fg="red" if counts["errors"] else ("yellow" if counts["warnings"] else "green")))
+    return "\n".join(lines)
+
+
+def render_json(findings: list[Finding], counts: dict[str, int], notices: list[str]) -> str:
+    """A JSON document with the findings, counts and notices."""
+    return json.dumps({"findings": [f.to_dict() for f in findings], "summary": counts, "notices": notices},
+                      indent=2, ensure_ascii=False)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: list[Finding]) -> str:
+    """GitHub Actions workflow commands (`::error file=...,line=...,title=CODE::message`)."""
+    lines = []
+    for finding in findings:
+        command = "error" if finding.severity == ERROR else "warning"
+        props = [f"file={_escape_property(finding.file)}"]
+        if finding.line:
+            props.append(f"line={finding.line}")
+        if finding.column and finding.line:
+            props.append(f"col={finding.column}")
+        props.append(f"title={_escape_property(finding.code)}")
+        where = _where(finding)
+        message = f"{where}: {finding.message}" if where else finding.message
+        lines.append(f"::{command} {','.join(props)}::{_escape_data(message)}")
+    return "\n".join(lines)
+
+
+def render_sarif(findings: list[Finding]) -> str:
+    """A SARIF 2.1.0 log with every rule in tool.driver.rules."""
+    rules, index = [], {}
+    for i, cls in enumerate(RULE_CLASSES):
+        index[cls.code] = i
+        doc = (cls.__doc__ or "").strip()
+        rules.append({
+            "id": cls.code, "name": cls.name,
+            "shortDescription": {"text": cls.message},
+            "fullDescription": {"text": doc.split("\n\n", 1)[0].replace("\n", " ")},
+            "help": {"text": doc},
+            "defaultConfiguration": {"level": "error" if cls.severity == ERROR else "warning"},
+        })
+    results = []
+    for finding in findings:
+        where = _where(finding)
+        result: dict[str, Any] = {
+            "ruleId": finding.code,
+            "level": "error" if finding.severity == ERROR else "warning",
+            "message": {"text": f"{where}: {finding.message}" if where else finding.message},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": quote(finding.file.replace("\\", "/"))},
+                "region": {"startLine": max(finding.line, 1)},
+            }}],
+        }
+        if finding.code in index:
+            result["ruleIndex"] = index[finding.code]
+        results.append(result)
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "adfgen check", "version": __version__, "rules": rules}},
+                  "results": results}],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False)
+
+
+def render_rules() -> str:
+    """The rule list for --list-rules: code, severity, name, message."""
+    lines = []
+    for cls in RULE_CLASSES:
+        lines.append(f"{cls.code}  {cls.severity:<7}  {cls.name:<34} {cls.message}")
+    return "\n".join(lines)

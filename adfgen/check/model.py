@@ -1,0 +1,83 @@
+"""The data `check` works on: located resources, factories to check, and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from adfgen.resources import Resource
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One resource and where it came from (file and 1-based line; 0 when unknown)."""
+
+    resource: Resource
+    file: str
+    line: int = 0
+    text: str | None = field(default=None, repr=False, compare=False)  # the source text, for locating lines
+    origin: str = "git"  # "git" | "arm" | "build"; ARM strings `[...]` are ARM expressions, not ADF ones
+
+    @property
+    def kind(self) -> str:
+        """The resource kind, e.g. "pipeline"."""
+        return self.resource.kind
+
+    @property
+    def name(self) -> str:
+        """The resource name."""
+        return self.resource.name
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        """The resource's `properties` object."""
+        return self.resource.properties
+
+    @property
+    def label(self) -> str:
+        """How messages name the resource, e.g. `pipeline pl_x`."""
+        return f"{self.resource.kind} {self.resource.name}"
+
+
+@dataclass
+class Factory:
+    """A set of resources checked together: a Git folder, an ARM template, or an adfgen build."""
+
+    name: str
+    root: str  # what the user sees as the factory's location
+    entries: list[Entry] = field(default_factory=list)
+    complete: bool = False  # True: a reference to a missing resource is an error, not a warning
+    concurrency_limits: dict[str, int] = field(default_factory=dict)  # pipeline name -> API concurrency limit
+    global_parameters: set[str] | None = None  # None when the factory's global parameters are unknown
+    other_names: dict[str, set[str]] = field(default_factory=dict)  # e.g. "dataflow" -> names present
+    load_findings: list["Finding"] = field(default_factory=list)
+
+    def by_kind(self, kind: str) -> dict[str, Entry]:
+        """Entries of one kind by name (the first one wins when names repeat)."""
+        found: dict[str, Entry] = {}
+        for entry in self.entries:
+            if entry.kind == kind:
+                found.setdefault(entry.name, entry)
+        return found
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem found by a rule."""
+
+    file: str
+    line: int
+    code: str
+    severity: str
+    message: str
+    resource: str = ""  # e.g. "pipeline pl_x"
+    path: str = ""  # JSON path inside the resource's properties
+    column: int = 0  # 1-based column inside an expression string, when known
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict for JSON output."""
+        return {"file": self.file, "line": self.line, "code": self.code, "severity": self.severity,
+                "resource": self.resource, "path": self.path, "column": self.column, "message": self.message}

@@ -1,0 +1,92 @@
+"""EX: every string ADF evaluates is parsed: syntax, unknown functions, argument counts."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from adfgen.check.exprs import analyse
+from adfgen.check.rules.base import Context, Hit, Rule
+
+
+def _problems(ctx: Context, kind: str) -> Iterator[Hit]:
+    for site in ctx.sites:
+        for problem in analyse(site.text).problems:
+            if problem.kind == kind:
+                column = problem.position + 1
+                yield Hit(site.path, f"{problem.message} (column {column} of {_excerpt(site.text)})", column,
+                          activity=site.activity.name if site.activity else None)
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    from adfgen.check.rules.security_rules import literal_secrets
+
+    if literal_secrets(text):
+        return "the value (not shown: it looks like it holds a secret)"
+    text = text.replace("\n", " ")
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+class ExpressionSyntax(Rule):
+    """An expression that does not parse (unbalanced parentheses or quotes, a stray character, an empty `@{}`).
+
+    Bad:
+        {"pipeline/pl_x": {"parameters": {"Base": {"type": "String"}}, "activities": [
+            {"name": "Call", "type": "WebActivity", "typeProperties": {"method": "GET",
+             "url": {"value": "@concat(pipeline().parameters.Base, '/users'", "type": "Expression"}}}]}}
+
+    Good:
+        {"pipeline/pl_x": {"parameters": {"Base": {"type": "String"}}, "activities": [
+            {"name": "Call", "type": "WebActivity", "typeProperties": {"method": "GET",
+             "url": {"value": "@concat(pipeline().parameters.Base, '/users')", "type": "Expression"}}}]}}
+    """
+
+    code = "EX001"
+    name = "expression-syntax"
+    message = "expression does not parse"
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        yield from _problems(ctx, "syntax")
+
+
+class UnknownFunction(Rule):
+    """A function that the pipeline expression language does not have (the 84 documented ones are accepted).
+
+    Bad:
+        {"pipeline/pl_x": {"variables": {"d": {"type": "String"}}, "activities": [
+            {"name": "Set Day", "type": "SetVariable", "typeProperties": {"variableName": "d",
+             "value": {"value": "@formatDate(utcNow(), 'yyyy-MM-dd')", "type": "Expression"}}}]}}
+
+    Good:
+        {"pipeline/pl_x": {"variables": {"d": {"type": "String"}}, "activities": [
+            {"name": "Set Day", "type": "SetVariable", "typeProperties": {"variableName": "d",
+             "value": {"value": "@formatDateTime(utcNow(), 'yyyy-MM-dd')", "type": "Expression"}}}]}}
+    """
+
+    code = "EX002"
+    name = "unknown-function"
+    message = "unknown expression function"
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        yield from _problems(ctx, "function")
+
+
+class FunctionArity(Rule):
+    """A function called with a number of arguments Microsoft's engine rejects.
+
+    Bad:
+        {"pipeline/pl_x": {"variables": {"s": {"type": "String"}}, "activities": [
+            {"name": "Set", "type": "SetVariable", "typeProperties": {"variableName": "s",
+             "value": {"value": "@toUpper('abc', 'def')", "type": "Expression"}}}]}}
+
+    Good:
+        {"pipeline/pl_x": {"variables": {"s": {"type": "String"}}, "activities": [
+            {"name": "Set", "type": "SetVariable", "typeProperties": {"variableName": "s",
+             "value": {"value": "@toUpper('abc')", "type": "Expression"}}}]}}
+    """
+
+    code = "EX003"
+    name = "function-arity"
+    message = "wrong number of arguments"
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        yield from _problems(ctx, "arity")

@@ -1,0 +1,153 @@
+"""SC: files that cannot be read, and resources that do not match Microsoft's official schema."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from adfgen.check.model import WARNING
+from adfgen.check.rules.base import Context, Hit, Rule
+from adfgen.check.schema import UNKNOWN_TYPE, SchemaFinding
+
+
+def schema_findings(ctx: Context) -> list[SchemaFinding]:
+    """The resource's schema findings, computed once and shared by SC002 and SC003."""
+    cached = getattr(ctx, "_schema_findings", None)
+    if cached is None:
+        schema = ctx.view.schema
+        cached = schema.validate(ctx.entry.resource) if schema is not None else []
+        ctx._schema_findings = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _activity_name(ctx: Context, path: str) -> str | None:
+    """The innermost activity named in a path like `activities[0] (Copy "x").typeProperties`."""
+    marker = path.rfind(' "')
+    if marker < 0 or ctx.entry.kind != "pipeline":
+        return None
+    end = path.find('")', marker)
+    return path[marker + 2:end] if end > marker else None
+
+
+class InvalidFile(Rule):
+    """A file under pipeline/, dataset/, linkedService/ or trigger/, or an ARM template, that cannot be read.
+
+    Reported while loading: invalid JSON (with its line and column), not UTF-8, not an object, or
+    `properties` missing. The rest of the factory is still checked.
+
+    Bad:
+        {"pipeline/pl_copy": "{\\"name\\": \\"pl_copy\\", \\"properties\\": {\\"activities\\": [}"}
+
+    Good:
+        {"pipeline/pl_copy": {"activities": []}}
+    """
+
+    code = "SC001"
+    name = "invalid-file"
+    message = "file is not a readable ADF resource"
+
+
+class SchemaViolation(Rule):
+    """A resource that does not match Microsoft's Data Factory schema (2018-06-01), within its matched type.
+
+    Unions (activities, linked services, datasets, triggers, sources, sinks, locations, store settings)
+    are validated against the alternative whose `type` matches, so the message names the field that
+    failed. String enums match case-insensitively and ARM expressions `[...]` are accepted where the
+    schema allows them, as ADF does.
+
+    Bad:
+        {"pipeline/pl_token": {"activities": [
+            {"name": "Get Token", "type": "WebActivity",
+             "typeProperties": {"method": "GET"}}]}}
+
+    Good:
+        {"pipeline/pl_token": {"activities": [
+            {"name": "Get Token", "type": "WebActivity",
+             "typeProperties": {"method": "GET", "url": "https://example.com/ping"}}]}}
+    """
+
+    code = "SC002"
+    name = "schema"
+    message = "resource does not match the ADF schema"
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        for finding in schema_findings(ctx):
+            if finding.kind != UNKNOWN_TYPE:
+                yield Hit(finding.json_path, finding.message, activity=_activity_name(ctx, finding.json_path))
+
+
+class UnknownType(Rule):
+    """A `type` (activity, linked service, dataset, trigger, source, sink, ...) that the schema does not know.
+
+    The message lists the closest valid types first. An unknown resource or activity type is an error
+    (ADF cannot run it); an unknown nested type (source, sink, store or format settings, location) is a
+    warning, because the service passes settings it does not know through (Microsoft's own gallery
+    templates carry such types). A type newer than the published schema also lands here: ignore the code
+    with `--ignore SC003` or annotate the resource.
+
+    Bad:
+        {"pipeline/pl_wait": {"activities": [
+            {"name": "Pause", "type": "Wiat", "typeProperties": {"waitTimeInSeconds": 5}}]}}
+
+    Good:
+        {"pipeline/pl_wait": {"activities": [
+            {"name": "Pause", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 5}}]}}
+    """
+
+    code = "SC003"
+    name = "unknown-type"
+    message = "type is not one the schema knows"
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        for finding in schema_findings(ctx):
+            if finding.kind == UNKNOWN_TYPE:
+                parent = finding.json_path[: -len("type")].rstrip(".")
+                top_level = parent == "" or parent.endswith('")')
+                yield Hit(finding.json_path, finding.message, severity=None if top_level else WARNING,
+                          activity=_activity_name(ctx, finding.json_path))
+
+
+class FileNameMismatch(Rule):
+    """A Git-integration file whose name is not `<resource name>.json` (ADF Studio and publish tools expect it).
+
+    Bad:
+        {"pipeline/pl_old_name": "{\\"name\\": \\"pl_new_name\\", \\"properties\\": {\\"activities\\": []}}"}
+
+    Good:
+        {"pipeline/pl_new_name": "{\\"name\\": \\"pl_new_name\\", \\"properties\\": {\\"activities\\": []}}"}
+    """
+
+    code = "SC004"
+    name = "file-name-mismatch"
+    message = "file name does not match the resource name"
+    severity = WARNING
+
+
+class SpecError(Rule):
+    """A problem in an adfgen spec (`adfgen check` with no path builds `specs/` first).
+
+    Bad:
+        spec: `pagination: {type: pages}` (an unknown pagination type)
+
+    Good:
+        spec: `pagination: {type: page_number, ...}` as `adfgen schema` describes
+    """
+
+    code = "SP001"
+    name = "spec-error"
+    message = "the spec does not build"
+
+
+class StaleOutput(Rule):
+    """`out/<factory>/` differs from what the specs build now; run `adfgen build` and commit the result.
+
+    Bad:
+        out/ edited by hand, or a spec changed without rebuilding
+
+    Good:
+        out/ exactly as `adfgen build` writes it
+    """
+
+    code = "SP002"
+    name = "stale-output"
+    message = "build output is out of date"
+    severity = WARNING

@@ -1,0 +1,244 @@
+"""Find and load what `check` checks: Git-integration folders, ARM templates, or the specs and their build.
+
+Loading is tolerant: a file that cannot be read becomes a finding (code SC001), never an exception.
+Reference policy: an adfgen build and an ARM template that exports a whole factory (it has a `factoryName`
+parameter and linked services) are complete, so a reference to a missing resource is an error; a Git folder
+may be a partial checkout (or a subset), so such references are warnings unless `complete=True` (--complete).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
+from adfgen.resources import KIND_BY_ARM_SEGMENT, KINDS, Resource, sort_resources
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv"}
+OTHER_FOLDERS = ("dataflow", "integrationRuntime", "credential", "managedVirtualNetwork", "factory")
+_ARM_NAME = re.compile(r"""^\[concat\(\s*parameters\(\s*'factoryName'\s*\)\s*,\s*'/(.*)'\s*\)\]$""", re.DOTALL)
+_ARM_EXPR = re.compile(r"^\[[^\[].*\]$", re.DOTALL)
+_DF_TYPE = "microsoft.datafactory/factories"
+
+
+def display(path: Path) -> str:
+    """A path relative to the working directory when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _finding(file: str, message: str, line: int = 0, code: str = "SC001", severity: str = ERROR) -> Finding:
+    return Finding(file=file, line=line, code=code, severity=severity, message=message)
+
+
+def read_json(path: Path, shown: str) -> tuple[Any, str | None, Finding | None]:
+    """(document, text, None) or (None, None, finding) for a file that is not readable JSON."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, None, _finding(shown, f"file larger than {MAX_FILE_BYTES // 1024 // 1024} MB; skipped")
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, None, _finding(shown, f"cannot read file: {exc.strerror or exc}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, None, _finding(shown, f"not UTF-8 text (byte {exc.start})")
+    try:
+        return json.loads(text), text, None
+    except json.JSONDecodeError as exc:
+        return None, None, _finding(shown, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno)
+    except RecursionError:
+        return None, None, _finding(shown, "invalid JSON: nested too deeply")
+
+
+def line_of(text: str | None, needle: str, start: int = 0) -> int:
+    """1-based line of the first `needle` at or after `start` in `text`, 0 when absent."""
+    if not text:
+        return 0
+    index = text.find(needle, start)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 0
+
+
+# ---------------------------------------------------------------- Git-integration folders
+
+def is_factory_root(directory: Path) -> bool:
+    """True when the directory holds at least one of the resource folders (pipeline/, dataset/, ...)."""
+    return any((directory / kind).is_dir() for kind in KINDS)
+
+
+def load_git_factory(root: Path, complete: bool = False) -> Factory:
+    """Load `<root>/{linkedService,dataset,pipeline,trigger}/*.json` tolerantly."""
+    factory = Factory(name=root.resolve().name, root=display(root), complete=complete)
+    for kind in KINDS:
+        folder = root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.json")):
+            shown = display(path)
+            doc, text, problem = read_json(path, shown)
+            if problem:
+                factory.load_findings.append(problem)
+                continue
+            if not isinstance(doc, dict):
+                factory.load_findings.append(_finding(shown, f"expected a JSON object with name and properties, found {type(doc).__name__}"))
+                continue
+            name = doc.get("name", path.stem)
+            if not isinstance(name, str) or not name:
+                factory.load_findings.append(_finding(shown, "'name' must be a non-empty string", line_of(text, '"name"')))
+                name = path.stem
+            properties = doc.get("properties")
+            if not isinstance(properties, dict):
+                what = "missing" if properties is None else f"a {type(properties).__name__}, not an object"
+                factory.load_findings.append(_finding(shown, f"'properties' is {what}", line_of(text, '"properties"')))
+                continue
+            if name != path.stem:
+                factory.load_findings.append(_finding(
+                    shown, f"file name {path.name!r} does not match the resource name {name!r}; ADF expects <name>.json",
+                    1, code="SC004", severity=WARNING))
+            factory.entries.append(Entry(Resource(kind, name, properties), shown, 1, text))
+    for other in OTHER_FOLDERS:
+        folder = root / other
+        if folder.is_dir():
+            factory.other_names[other] = {p.stem for p in folder.glob("*.json")}
+    _read_global_parameters(root, factory)
+    factory.entries = _sorted(factory.entries)
+    return factory
+
+
+def _read_global_parameters(root: Path, factory: Factory) -> None:
+    """Global parameter names from factory/<name>.json, when there is exactly one readable factory file."""
+    files = sorted((root / "factory").glob("*.json")) if (root / "factory").is_dir() else []
+    if len(files) != 1:
+        return
+    doc, _, problem = read_json(files[0], display(files[0]))
+    if problem or not isinstance(doc, dict):
+        return
+    props = doc.get("properties")
+    params = props.get("globalParameters") if isinstance(props, dict) else None
+    if isinstance(params, dict):  # newer factories keep global parameters out of this file: then unknown
+        factory.global_parameters = set(params)
+
+
+def _sorted(entries: list[Entry]) -> list[Entry]:
+    order = {id(r): i for i, r in enumerate(sort_resources([e.resource for e in entries]))}
+    return sorted(entries, key=lambda e: order[id(e.resource)])
+
+
+# ---------------------------------------------------------------- ARM templates
+
+def is_arm_template(doc: Any) -> bool:
+    """True for an ARM template with at least one Data Factory resource."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
+        return False
+    return any(isinstance(r, dict) and isinstance(r.get("type"), str) and r["type"].lower().startswith(_DF_TYPE)
+               for r in doc["resources"])
+
+
+def arm_resource_name(raw: Any) -> str | None:
+    """`x` from `[concat(parameters('factoryName'), '/x')]` or `factory/x`; None when not a plain name."""
+    if not isinstance(raw, str):
+        return None
+    match = _ARM_NAME.match(raw)
+    if match:
+        return match.group(1).replace("''", "'")
+    if _ARM_EXPR.match(raw):
+        return None
+    return raw.rsplit("/", 1)[-1] if "/" in raw else raw
+
+
+def load_arm_factory(path: Path, doc: Any = None, text: str | None = None) -> Factory:
+    """Load the Data Factory resources of an ARM template tolerantly."""
+    shown = display(path)
+    factory = Factory(name=path.stem, root=shown)
+    if doc is None:
+        doc, text, problem = read_json(path, shown)
+        if problem:
+            factory.load_findings.append(problem)
+            return factory
+    if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
+        factory.load_findings.append(_finding(shown, "not an ARM template: expected an object with a 'resources' array"))
+        return factory
+    params = doc.get("parameters") if isinstance(doc.get("parameters"), dict) else {}
+    cursor = 0
+    for index, raw in enumerate(doc["resources"]):
+        if not isinstance(raw, dict):
+            factory.load_findings.append(_finding(shown, f"resources[{index}] is not an object"))
+            continue
+        arm_type = raw.get("type")
+        if not isinstance(arm_type, str) or not arm_type.lower().startswith(_DF_TYPE):
+            continue
+        raw_name = raw.get("name")
+        line = line_of(text, json.dumps(raw_name), cursor) if isinstance(raw_name, str) else 0
+        if line and text:
+            cursor = text.find(json.dumps(raw_name), cursor)
+        segments = arm_type.split("/")
+        if len(segments) == 2:  # the factory itself
+            props = raw.get("properties")
+            if isinstance(props, dict) and isinstance(props.get("globalParameters"), dict):
+                factory.global_parameters = set(props["globalParameters"])
+            continue
+        name = arm_resource_name(raw_name)
+        kind = KIND_BY_ARM_SEGMENT.get(segments[2].lower())
+        if kind is None:
+            if segments[2].lower() == "globalparameters" and isinstance(raw.get("properties"), dict):
+                factory.global_parameters = set(raw["properties"])
+            elif name:
+                factory.other_names.setdefault(segments[2].lower(), set()).add(name)
+            continue
+        if name is None:
+            factory.load_findings.append(_finding(shown, f"resources[{index}]: cannot read a resource name from {raw_name!r}", line))
+            continue
+        properties = raw.get("properties")
+        if not isinstance(properties, dict):
+            factory.load_findings.append(_finding(shown, f"{kind.name} {name}: 'properties' must be an object", line))
+            continue
+        factory.entries.append(Entry(Resource(kind.name, name, properties), shown, line, text, origin="arm"))
+    factory.complete = "factoryName" in params and any(e.kind == "linkedService" for e in factory.entries)
+    factory.entries = _sorted(factory.entries)
+    return factory
+
+
+# ---------------------------------------------------------------- discovery
+
+def discover(path: Path, complete: bool = False) -> list[Factory]:
+    """Every factory at or below `path`: Git folders (by their resource folders) and ARM templates."""
+    if path.is_file():
+        shown = display(path)
+        doc, text, problem = read_json(path, shown)
+        factory = Factory(name=path.stem, root=shown)
+        if problem:
+            factory.load_findings.append(problem)
+            return [factory]
+        if isinstance(doc, dict) and isinstance(doc.get("resources"), list):
+            return [load_arm_factory(path, doc, text)]
+        factory.load_findings.append(_finding(shown, "not an ARM template (no 'resources' array); pass the folder that holds pipeline/, dataset/, ... instead"))
+        return [factory]
+    found: list[Factory] = []
+    for directory, subdirs, files in os.walk(path):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
+        here = Path(directory)
+        if is_factory_root(here):
+            found.append(load_git_factory(here, complete))
+            subdirs[:] = [d for d in subdirs if d not in KINDS and d not in OTHER_FOLDERS]
+        for file_name in sorted(files):
+            if not file_name.lower().endswith(".json") or file_name.lower().startswith("armtemplateparameters"):
+                continue
+            file_path = here / file_name
+            try:
+                if file_path.stat().st_size > MAX_FILE_BYTES:
+                    continue
+                head = file_path.read_bytes()
+            except OSError:
+                continue
+            if b"Microsoft.DataFactory/factories/" not in head and b"microsoft.datafactory/factories/" not in head.lower():
+                continue
+            doc, text, problem = read_json(file_path, display(file_path))
+            if problem is None and is_arm_template(doc):
+                found.append(load_arm_factory(file_path, doc, text))
+    return found

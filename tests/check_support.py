@@ -1,0 +1,37 @@
+"""Helpers for the `adfgen check` tests: the shared schema and corpus (read in place), and tiny factories."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ADFGEN_SHARED_DIR") or REPO.parent / "shared")
+SCHEMA_DIR = SHARED / "schemas" / "adf-2018-06-01"
+CORPUS = SHARED / "corpus" / "adf-public"
+
+
+def write_factory(root: Path, example: dict[str, Any]) -> Path:
+    """Write `{"<kind>/<name>": properties-or-raw-text, ...}` as a Git-integration folder under root."""
+    root.mkdir(parents=True, exist_ok=True)
+    for key, body in example.items():
+        if key.startswith("_"):
+            continue
+        kind, name = key.split("/", 1)
+        folder = root / kind
+        folder.mkdir(exist_ok=True)
+        text = body if isinstance(body, str) else json.dumps({"name": name, "properties": body}, indent=4)
+        (folder / f"{name}.json").write_text(text, encoding="utf-8")
+    return root
+
+
+def check_example(tmp_path: Path, example: dict[str, Any], schema: Any) -> list[Any]:
+    """Findings for an example factory, checked as a complete factory with the example's concurrency limits."""
+    from adfgen.check.engine import run_checks
+    from adfgen.check.sources import load_git_factory
+
+    factory = load_git_factory(write_factory(tmp_path, example), complete=True)
+    factory.concurrency_limits = dict(example.get("_concurrency_limits", {}))
+    return run_checks([factory], schema)

@@ -1,0 +1,129 @@
+"""`adfgen check` on adfgen's own output: the shipped specs build clean, and breaking the build is caught.
+
+Each mutation below breaks one property the design promises (secureOutput, concurrency 1, save order, ...)
+in the real generated factory; the matching rule must fire, and only on the mutated build.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+
+import pytest
+
+from adfgen.check.engine import run_checks
+from adfgen.check.model import Entry, Factory
+from adfgen.check.schema import load_schema_validator
+from adfgen.cli import main
+from adfgen.resources import Resource
+from tests.check_support import REPO, SCHEMA_DIR
+
+build = pytest.importorskip("adfgen.build")
+
+
+@pytest.fixture(scope="module")
+def xero():
+    return build.build_factories(build.default_spec_paths(REPO / "specs"))[0]
+
+
+def check(xero, mutate=None):
+    resources = {r.name: copy.deepcopy(r.properties) for r in xero.resources}
+    if mutate:
+        mutate(resources)
+    factory = Factory(xero.name, xero.name, complete=True, concurrency_limits=dict(xero.concurrency_limits))
+    factory.entries = [Entry(Resource(r.kind, r.name, resources[r.name]), r.git_path, 1) for r in xero.resources]
+    return run_checks([factory], load_schema_validator(SCHEMA_DIR))
+
+
+def activity(resources, pipeline, name):
+    def find(items):
+        for item in items:
+            if item.get("name") == name:
+                return item
+            props = item.get("typeProperties", {})
+            for key in ("activities", "ifTrueActivities", "ifFalseActivities"):
+                found = find(props.get(key, []))
+                if found:
+                    return found
+        return None
+    found = find(resources[pipeline]["activities"])
+    assert found is not None, (pipeline, name)
+    return found
+
+
+def test_shipped_specs_build_clean(xero):
+    assert check(xero) == []
+
+
+def _set(pipeline, name, path, value):
+    def mutate(resources):
+        node = activity(resources, pipeline, name)
+        *parents, last = path
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return mutate
+
+
+def _refresh_saves_access_first(resources):
+    activity(resources, "pl_xero_refresh", "Save Access Token")["dependsOn"] = [
+        {"activity": "Request Token", "dependencyConditions": ["Succeeded"]}]
+
+
+def _unbounded_foreach(resources):
+    foreach = activity(resources, "pl_xero_project_tasks", "For Each projects")
+    foreach["typeProperties"].update(isSequential=False, batchCount=10)
+
+
+def _strip_api_version(resources):
+    url = activity(resources, "pl_xero_refresh", "Get Client Id")["typeProperties"]["url"]
+    url["value"] = url["value"].split("?")[0] + "')"
+
+
+MUTATIONS = {
+    "SE001": _set("pl_xero_refresh", "Request Token", ["policy", "secureOutput"], False),
+    "SE002": _set("pl_xero_refresh", "Request Token", ["policy", "secureInput"], False),
+    "SE003": _set("pl_xero_invoices", "Copy invoices", ["policy", "secureInput"], False),
+    "RL002": lambda resources: resources["pl_xero_refresh"].pop("concurrency"),
+    "RL003": _refresh_saves_access_first,
+    "RL004": _set("pl_xero_refresh", "Save Refresh Token", ["policy", "retry"], 0),
+    "RL005": _unbounded_foreach,
+    "SE007": _strip_api_version,
+    "RF002": lambda resources: activity(resources, "pl_xero_invoices", "Copy invoices").update(dependsOn=[]),
+}
+
+
+@pytest.mark.parametrize("code", sorted(MUTATIONS))
+def test_breaking_the_build_is_caught(xero, code):
+    findings = check(xero, MUTATIONS[code])
+    assert code in {f.code for f in findings if f.severity == "error"}, findings
+
+
+def test_check_without_path_builds_the_specs(tmp_path, monkeypatch, capsys, xero):
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "--schema-dir", str(SCHEMA_DIR), "-o", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0  # out/ is missing: a warning, not an error
+    assert {f["code"] for f in doc["findings"]} == {"SP002"}
+    assert doc["summary"]["resources"] == len(xero.resources)
+    build.write_outputs([xero], tmp_path / "out")
+    assert main(["check", "--schema-dir", str(SCHEMA_DIR), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    stale = tmp_path / "out" / xero.name / "pipeline" / "pl_xero_refresh.json"
+    stale.write_text(stale.read_text().replace('"retry": 5', '"retry": 4'), encoding="utf-8")
+    main(["check", "--schema-dir", str(SCHEMA_DIR), "-o", "json"])
+    stale_findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["code"], f["file"].endswith("pl_xero_refresh.json")) for f in stale_findings] == [("SP002", True)]
+
+
+def test_spec_errors_become_findings(tmp_path, monkeypatch, capsys):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "bad.yaml").write_text("version: 1\nfactory: 5\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "--schema-dir", str(SCHEMA_DIR), "-o", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert doc["findings"] and {f["code"] for f in doc["findings"]} == {"SP001"}
+    assert all(f["file"].endswith("bad.yaml") or f["file"] == "specs" for f in doc["findings"])

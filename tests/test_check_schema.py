@@ -1,0 +1,164 @@
+"""Schema validation: type dispatch with readable paths, ADF's leniency, and locating the schema (dir, cache, download)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from adfgen.check import schema as schema_module
+from adfgen.check.schema import SchemaUnavailable, load_schema_validator
+from adfgen.resources import Resource
+from tests.check_support import SCHEMA_DIR
+
+
+@pytest.fixture(scope="module")
+def validator():
+    return load_schema_validator(SCHEMA_DIR)
+
+
+def messages(validator, kind, properties):
+    return [f"{f.json_path}: {f.message}" for f in validator.validate(Resource(kind, "x", properties))]
+
+
+def test_activity_errors_name_the_matched_type_and_field(validator):
+    found = messages(validator, "pipeline", {"activities": [
+        {"name": "Wait", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1}},
+        {"name": "Wait", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1}},
+        {"name": "Get Token", "type": "WebActivity", "typeProperties": {"method": "GET"}}]})
+    assert found == ['activities[2] (WebActivity "Get Token").typeProperties: \'url\' is a required property']
+
+
+def test_nested_unions_dispatch_too(validator):
+    found = messages(validator, "pipeline", {"activities": [{"name": "Each", "type": "ForEach", "typeProperties": {
+        "items": {"value": "@createArray(1)", "type": "Expression"}, "batchCount": 80,
+        "activities": [{"name": "c", "type": "Copy", "typeProperties": {
+            "source": {"type": "RestSource"}, "sink": {"type": "JsonSnk"}}}]}}]})
+    assert any("batchCount: 80 is greater than the maximum of 50" in m for m in found)
+    unknown = [m for m in found if "JsonSnk" in m]
+    assert unknown and "did you mean 'JsonSink'" in unknown[0]
+    assert unknown[0].startswith('activities[0] (ForEach "Each").typeProperties.activities[0] (Copy "c")')
+
+
+def test_unknown_type_lists_closest_choices_first(validator):
+    findings = validator.validate(Resource("pipeline", "x", {"activities": [{"name": "a", "type": "WebActvity"}]}))
+    assert len(findings) == 1 and findings[0].kind == "unknown-type"
+    assert "expected one of WebActivity," in findings[0].message
+
+
+@pytest.mark.parametrize("kind,properties", [
+    ("pipeline", {"parameters": {"p": {"type": "string"}, "q": {"type": "bool"}, "r": {"type": "int"}},
+                  "variables": {"b": {"type": "Boolean"}, "i": {"type": "Integer"}}, "activities": []}),
+    ("pipeline", {"concurrency": "[parameters('c')]", "activities": []}),
+    ("pipeline", {"activities": [{"name": "d", "type": "ExecuteDataFlow", "typeProperties": {
+        "dataflow": {"referenceName": "df", "type": "DataFlowReference"}}}]}),
+    ("pipeline", {"activities": [{"name": "s", "type": "SqlServerStoredProcedure", "policy": {"retryIntervalInSeconds": 5},
+                                  "typeProperties": {"storedProcedureName": "p"}}]}),
+    ("linkedService", {"type": "AzureSqlDatabase", "typeProperties": {
+        "server": "s", "database": "d", "password": {"type": "SecureString", "value": "**********"}}}),
+    ("trigger", {"type": "TumblingWindowTrigger", "typeProperties": {
+        "frequency": "Minute", "interval": 15, "startTime": "2021-05-12T12:00:00Z", "maxConcurrency": 5}}),
+    ("linkedService", {"type": "restservice", "typeProperties": {"url": "https://x", "authenticationType": "anonymous"}}),
+])
+def test_leniency_where_adf_accepts_more_than_the_schema(validator, kind, properties):
+    assert messages(validator, kind, properties) == []
+
+
+@pytest.mark.parametrize("kind,properties,expected", [
+    ("pipeline", {"parameters": {"p": {"type": "Strng"}}}, "parameters.p.type: 'Strng' is not one of"),
+    ("pipeline", {"concurrency": 0}, "concurrency: 0 is less than the minimum of 1"),
+    ("linkedService", {"type": "RestService", "typeProperties": {"url": "https://x"}},
+     "typeProperties: 'authenticationType' is a required property"),
+    ("dataset", {"type": "Json", "typeProperties": {"location": {"type": "AzureBlobFSLocation"}}},
+     ": 'linkedServiceName' is a required property"),
+    ("trigger", {"type": "ScheduleTrigger", "typeProperties": {"recurrence": {"frequency": "Dai", "interval": 1}}},
+     "typeProperties.recurrence.frequency: 'Dai' is not one of"),
+])
+def test_real_violations_are_reported(validator, kind, properties, expected):
+    assert any(expected in m for m in messages(validator, kind, properties)), messages(validator, kind, properties)
+
+
+def test_validator_is_built_once(validator):
+    assert load_schema_validator(SCHEMA_DIR) is validator
+
+
+# ---------------------------------------------------------------- locating the schema
+
+@pytest.fixture()
+def schema_server():
+    """A local HTTP server that serves the shared schema files (tests never touch the real network)."""
+    hits: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            hits.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(SCHEMA_DIR)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield base, hits
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def isolated(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ADFGEN_SCHEMA_DIR", raising=False)
+    schema_module._load.cache_clear()
+    yield tmp_path / "cache" / "adfgen" / "schemas" / "2018-06-01"
+    schema_module._load.cache_clear()
+
+
+def test_downloads_once_into_the_cache_with_a_manifest(isolated, schema_server, monkeypatch):
+    base, hits = schema_server
+    monkeypatch.setattr(schema_module, "SOURCES", {n: f"{base}/{n}" for n in schema_module.FILES})
+    validator = load_schema_validator()
+    assert validator.validate(Resource("pipeline", "x", {"activities": []})) == []
+    manifest = json.loads((isolated / "manifest.json").read_text())
+    assert set(manifest["sha256"]) == set(schema_module.FILES)
+    assert len(hits) == 2
+    schema_module._load.cache_clear()
+    load_schema_validator()  # a new process: reads the cache, no download
+    assert len(hits) == 2
+
+
+def test_corrupt_cache_is_downloaded_again(isolated, schema_server, monkeypatch):
+    base, hits = schema_server
+    monkeypatch.setattr(schema_module, "SOURCES", {n: f"{base}/{n}" for n in schema_module.FILES})
+    load_schema_validator()
+    (isolated / "definitions.json").write_text("{}", encoding="utf-8")
+    schema_module._load.cache_clear()
+    load_schema_validator()
+    assert len(hits) == 4
+
+
+def test_download_of_the_wrong_document_is_refused(isolated, schema_server, monkeypatch):
+    base, _ = schema_server
+    monkeypatch.setattr(schema_module, "SOURCES", {n: f"{base}/definitions.json" for n in schema_module.FILES})
+    with pytest.raises(SchemaUnavailable, match="is not https://schema.management.azure.com"):
+        load_schema_validator()
+    assert not (isolated / "manifest.json").exists()
+
+
+def test_no_network_and_no_cache_is_one_clear_line(isolated, monkeypatch):
+    monkeypatch.setattr(schema_module, "SOURCES", {n: "http://127.0.0.1:9/x.json" for n in schema_module.FILES})
+    with pytest.raises(SchemaUnavailable) as info:
+        load_schema_validator()
+    message = str(info.value)
+    assert "\n" not in message and "--schema-dir" in message and str(isolated) in message
+
+
+def test_environment_variable_points_at_a_local_copy(isolated, monkeypatch):
+    monkeypatch.setenv("ADFGEN_SCHEMA_DIR", str(SCHEMA_DIR))
+    assert load_schema_validator().validate(Resource("pipeline", "x", {"concurrency": 0}))
+
+
+def test_bad_schema_dir_is_reported(isolated, tmp_path):
+    with pytest.raises(SchemaUnavailable, match="not usable"):
+        load_schema_validator(Path(tmp_path))
