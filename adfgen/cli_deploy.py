@@ -1,0 +1,246 @@
+"""`adfgen plan` and `adfgen deploy`: options in, library calls, exit codes out (Azure imported lazily)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from adfgen.errors import AdfgenError, UsageError
+from adfgen.resources import Resource
+
+EXIT_CHANGES = 3  # `plan` / `deploy --dry-run`: the live factory differs from the build
+
+
+@dataclass
+class Deployment:
+    """One factory to plan or deploy: where it lives, what to publish, which secrets it uses."""
+
+    target: Any  # adfgen.azure.clients.Target
+    resources: list[Resource]
+    secret_names: tuple[str, ...] = ()
+
+
+def _options(command: Callable) -> Callable:
+    options = [
+        click.argument("specs", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--env", help="Environment whose config names the subscription, resource group, factory, vault."),
+        click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+                     help="Build output folder; deploy publishes out/<factory>/."),
+        click.option("--source", type=click.Path(path_type=Path),
+                     help="Publish this ADF Git folder as it is (no spec build, no staleness check); "
+                          "needs --subscription, --resource-group and --factory."),
+        click.option("--subscription", help="Override the subscription id."),
+        click.option("--resource-group", help="Override the factory's resource group."),
+        click.option("--factory", help="Override the factory name."),
+        click.option("--vault-name", help="Override the Key Vault name."),
+        click.option("--vault-resource-group", help="Override the Key Vault's resource group."),
+        click.option("--arm-endpoint", envvar="ADFGEN_ARM_ENDPOINT",
+                     help="Resource Manager URL (sovereign clouds, local test endpoints). [env: ADFGEN_ARM_ENDPOINT]"),
+        click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False),
+                     help="CA certificates (PEM) to trust for the ARM endpoint."),
+        click.option("--prune", is_flag=True, help="Delete resources adfgen manages that are no longer in the source."),
+        click.option("--no-start-triggers", is_flag=True,
+                     help="Do not start new or stopped triggers (triggers deploy stops are still restarted)."),
+        click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+PLAN_HELP = """Show what `deploy` would change in the live factory, per resource, with diffs.
+
+\b
+Exit codes: 0 nothing to change, 3 changes pending, 1 error, 2 bad usage.
+
+\b
+Example:
+  adfgen plan --env prod
+  adfgen plan --env prod --prune --output json
+"""
+
+DEPLOY_HELP = """Publish the built out/<factory>/ to the live factory and grant it Key Vault access.
+
+Stops only the triggers that change, PUTs linked services, datasets, pipelines and triggers in
+dependency order (in parallel within a level), skips unchanged resources, deletes managed
+resources no longer in the source with --prune, then starts triggers. Refuses to publish a stale
+build unless --build. Credentials: azure-identity's DefaultAzureCredential.
+
+\b
+Exit codes: 0 deployed, 1 error or partial deploy, 2 bad usage; with --dry-run as `plan` (0 / 3).
+
+\b
+Example:
+  adfgen deploy --env prod --prune
+  adfgen deploy --env prod --dry-run --output json
+"""
+
+
+@click.command("plan", help=PLAN_HELP)
+@_options
+def plan_command(**opts: Any) -> None:
+    from adfgen.azure.clients import Clients, credential_from_environment
+    from adfgen.azure.plan import make_plan
+    from adfgen.azure.report import plan_json, print_plan
+
+    deployments = _deployments(opts, build_first=False)
+    credential = credential_from_environment()
+    results = []
+    for d in deployments:
+        clients = Clients(credential, d.target.subscription_id, _connection(opts, 8))
+        plan = make_plan(clients, d.target, d.resources, prune=opts["prune"],
+                         start_triggers=not opts["no_start_triggers"])
+        results.append((d, plan))
+        if opts["output"] == "text":
+            print_plan(plan, d.target.factory_name, sys.stdout, terminal=sys.stdout.isatty())
+    if opts["output"] == "json":
+        click.echo(json.dumps({"factories": [dict(factory=d.target.factory_name, **plan_json(p))
+                                             for d, p in results]}, indent=2))
+    raise click.exceptions.Exit(EXIT_CHANGES if any(p.has_changes for _, p in results) else 0)
+
+
+@click.command("deploy", help=DEPLOY_HELP)
+@_options
+@click.option("--build", "build_first", is_flag=True, help="Build out/ from the specs first, then deploy it.")
+@click.option("--dry-run", is_flag=True, help="Only plan; exit like `adfgen plan`.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Concurrent ARM calls within a dependency level.")
+@click.option("--skip-grants", is_flag=True, help="Do not grant the factory's identity Key Vault access.")
+@click.option("--least-privilege", is_flag=True,
+              help="Assign the Key Vault role on each secret the factory uses instead of the whole vault (RBAC vaults).")
+def deploy_command(**opts: Any) -> None:
+    from adfgen.azure.clients import Clients, credential_from_environment
+    from adfgen.azure.deploy import deploy
+    from adfgen.azure.grants import grant_key_vault_access
+    from adfgen.azure.plan import make_plan
+    from adfgen.azure.report import plan_json, print_plan, print_report, report_json
+
+    deployments = _deployments(opts, build_first=opts["build_first"], dry_run=opts["dry_run"])
+    credential = credential_from_environment()
+    terminal = sys.stdout.isatty() and opts["output"] == "text"
+    documents, pending, failed = [], False, False
+    for d in deployments:
+        clients = Clients(credential, d.target.subscription_id, _connection(opts, opts["parallelism"]))
+        plan = make_plan(clients, d.target, d.resources, prune=opts["prune"],
+                         start_triggers=not opts["no_start_triggers"])
+        if opts["output"] == "text":
+            print_plan(plan, d.target.factory_name, sys.stdout, terminal=terminal, diffs=opts["dry_run"])
+        if opts["dry_run"]:
+            pending = pending or plan.has_changes
+            documents.append(dict(factory=d.target.factory_name, **plan_json(plan)))
+            continue
+        with _progress(terminal, plan) as progress:
+            report = deploy(clients, d.target, d.resources, prune=opts["prune"],
+                            start_triggers=not opts["no_start_triggers"], parallelism=opts["parallelism"],
+                            plan=plan, progress=progress)
+        grants = None
+        if report.ok and not opts["skip_grants"]:
+            try:
+                grants = grant_key_vault_access(clients, d.target, secret_names=d.secret_names,
+                                                least_privilege=opts["least_privilege"])
+            except AdfgenError:
+                print_report(report, None, sys.stdout if opts["output"] == "text" else sys.stderr)
+                raise
+        if opts["output"] == "text":
+            print_report(report, grants, sys.stdout)
+        elif report.restart_failures:  # loud even when stdout is for machines
+            print_report(report, grants, sys.stderr)
+        documents.append(report_json(report, grants))
+        failed = failed or not report.ok
+    if opts["output"] == "json":
+        click.echo(json.dumps({"factories": documents}, indent=2))
+    if failed:
+        raise click.exceptions.Exit(1)
+    raise click.exceptions.Exit(EXIT_CHANGES if pending else 0)
+
+
+class _progress:
+    """A rich progress bar on a terminal, nothing otherwise; yields the per-step callback."""
+
+    def __init__(self, terminal: bool, plan: Any):
+        self.terminal = terminal
+        changes = ("create", "update", "delete")  # one call each, plus a stop and/or a start for triggers
+        self.total = sum((i.action in changes) + i.stop_first + i.start_after for i in plan.items)
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable | None:
+        if not self.terminal or not self.total:
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.bar.start()
+        task = self.bar.add_task("deploying", total=self.total)
+        return lambda step: self.bar.update(task, advance=1, description=f"{step.operation} {step.name}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def _connection(opts: dict, parallelism: int) -> Any:
+    from adfgen.azure.clients import Connection
+
+    return Connection(arm_endpoint=opts["arm_endpoint"], ca_bundle=opts["ca_bundle"],
+                      pool_size=max(10, parallelism + 4))
+
+
+def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> list[Deployment]:
+    """The factories to plan/deploy: from --source, or from the spec build checked against out/.
+
+    `--build --dry-run` plans the in-memory build and writes nothing.
+    """
+    from adfgen.azure.source import check_unique, load_source, require_fresh
+
+    if opts["source"]:
+        if opts["specs"]:
+            raise UsageError("give either SPEC files or --source, not both")
+        resources = load_source(opts["source"])
+        check_unique(resources)
+        return [Deployment(_target(opts, None), resources)]
+    try:
+        from adfgen.build import build_factories, default_spec_paths, write_outputs
+    except ImportError:
+        raise AdfgenError("the spec build is not available in this installation; pass --source DIR") from None
+    builds = build_factories(list(opts["specs"]) or default_spec_paths(), opts["env"])
+    if len(builds) > 1 and opts["factory"]:  # with several factories, --factory picks one
+        builds = [b for b in builds if b.name == opts["factory"]]
+        if not builds:
+            raise UsageError(f"--factory {opts['factory']}: no such factory in the build")
+    if build_first and dry_run:
+        return [Deployment(_target(opts, b), list(b.resources), tuple(b.secret_names)) for b in builds]
+    if build_first:
+        write_outputs(builds, opts["out_dir"])
+    deployments = []
+    for build in builds:
+        require_fresh(build, opts["out_dir"], opts["env"])
+        resources = load_source(Path(opts["out_dir"]) / build.name)
+        deployments.append(Deployment(_target(opts, build), resources, tuple(getattr(build, "secret_names", ()))))
+    return deployments
+
+
+def _target(opts: dict, build: Any) -> Any:
+    """Subscription, resource group, factory and vault: the environment config, overridden by flags."""
+    from adfgen.azure.clients import Target
+
+    config = getattr(build, "config", None)
+    azure = getattr(config, "azure", None)
+    values = {
+        "subscription_id": opts["subscription"] or getattr(azure, "subscription_id", None),
+        "resource_group": opts["resource_group"] or getattr(azure, "resource_group", None),
+        "factory_name": opts["factory"] or (build.name if build is not None else None),
+        "vault_name": opts["vault_name"] or getattr(config, "key_vault_name", None),
+        "vault_resource_group": opts["vault_resource_group"] or getattr(azure, "key_vault_resource_group", None),
+    }
+    flags = {"subscription_id": "--subscription", "resource_group": "--resource-group", "factory_name": "--factory"}
+    missing = [flag for key, flag in flags.items() if not values[key]]
+    if missing:
+        where = "the environment config (azure.subscription_id, azure.resource_group)" if build is not None else "--source"
+        raise UsageError(f"missing {', '.join(missing)}: not set by {where}; pass the flag(s)")
+    return Target(**values)
