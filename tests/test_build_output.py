@@ -15,11 +15,17 @@ REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "specs" / "xero.yaml"
 
 
-def test_committed_out_matches_a_fresh_build(xero_build):
-    committed = read_tree(REPO / "out" / xero_build.name)
-    changed = sorted(set(committed) ^ set(xero_build.files)) + sorted(
-        p for p in set(committed) & set(xero_build.files) if committed[p] != xero_build.files[p])
-    assert not changed, f"out/ is stale; run scripts/regenerate-out (then review the diff): {changed}"
+@pytest.mark.parametrize("env", [None, "test", "prod"])
+def test_committed_out_matches_a_fresh_build(env):
+    (build,) = build_factories([SPEC], env=env)
+    committed = read_tree(REPO / "out" / build.name)
+    changed = sorted(set(committed) ^ set(build.files)) + sorted(
+        p for p in set(committed) & set(build.files) if committed[p] != build.files[p])
+    assert not changed, f"out/{build.name} is stale; run scripts/regenerate-out (then review the diff): {changed}"
+
+
+def test_out_holds_only_the_shipped_factories():
+    assert sorted(p.name for p in (REPO / "out").iterdir()) == ["adf-xero-dev", "adf-xero-prod", "adf-xero-test"]
 
 
 def test_two_builds_are_byte_identical(tmp_path):
