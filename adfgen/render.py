@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import orjson
 
 from adfgen.errors import AdfgenError
 from adfgen.plan import RenderJob
@@ -21,7 +22,7 @@ def builtin_dir(name: str) -> Path:
 
 
 def _tojson(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return orjson.dumps(value).decode("utf-8")
 
 
 @lru_cache(maxsize=8)
@@ -44,8 +45,8 @@ def render_job(job: RenderJob, template_dir: Path | None = None) -> Resource:
     except jinja2.TemplateError as exc:
         raise AdfgenError(f"template {job.template}: {exc}") from None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         raise AdfgenError(f"template {job.template} rendered invalid JSON for {job.name}: "
                           f"line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     if not isinstance(doc, dict) or "properties" not in doc:

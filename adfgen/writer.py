@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -122,10 +123,11 @@ def write_tree(target: Path, files: dict[str, bytes]) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
-        for rel, data in files.items():
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        for folder in {(staging / rel).parent for rel in files}:
+            folder.mkdir(parents=True, exist_ok=True)
+        # file creation dominates on slow disks and releases the GIL: a few threads overlap it
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(_write_new_file, [staging / rel for rel in files], files.values()))
         retired = target.parent / f".{target.name}.old-{os.getpid()}"
         if target.exists():
             os.replace(target, retired)
@@ -135,6 +137,17 @@ def write_tree(target: Path, files: dict[str, bytes]) -> bool:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return True
+
+
+def _write_new_file(path: Path, data: bytes) -> None:
+    """Create `path` (it must not exist) holding exactly `data`."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
 
 
 def _tree_matches(target: Path, files: dict[str, bytes]) -> bool:
