@@ -150,13 +150,18 @@ def _write_new_file(path: Path, data: bytes) -> None:
         os.close(descriptor)
 
 
+def stale_files(files: dict[str, bytes], target: Path) -> list[tuple[str, str]]:
+    """How `target` differs from exactly `files`: (relative path, "missing" | "differs" | "extra"), sorted."""
+    target = Path(target)
+    on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} if target.is_dir() else set()
+    stale = [(rel, "missing") if rel not in on_disk else (rel, "differs")
+             for rel, data in sorted(files.items())
+             if rel not in on_disk or (target / rel).read_bytes() != data]
+    return stale + [(rel, "extra") for rel in sorted(on_disk - set(files))]
+
+
 def _tree_matches(target: Path, files: dict[str, bytes]) -> bool:
-    if not target.is_dir():
-        return False
-    on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
-    if on_disk != set(files):
-        return False
-    return all((target / rel).read_bytes() == data for rel, data in files.items())
+    return Path(target).is_dir() and not stale_files(files, target)
 
 
 def read_tree(target: Path) -> dict[str, bytes]:

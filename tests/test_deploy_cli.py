@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adfgen.azure.source import stale_files
+from adfgen.writer import stale_files
 from adfgen.cli import main
 from tests.peers.arm_server import ArmServer
 from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, managed, sample_resources
@@ -87,8 +87,8 @@ def test_stale_files_lists_missing_differing_and_extra(tmp_path):
     (tmp_path / "pipeline" / "extra.json").write_bytes(b"x")
     expected = {"pipeline/a.json": b"new", "pipeline/b.json": b"b"}
 
-    assert stale_files(expected, tmp_path) == ["pipeline/a.json (differs)", "pipeline/b.json (missing)",
-                                               "pipeline/extra.json (not in the build)"]
+    assert stale_files(expected, tmp_path) == [("pipeline/a.json", "differs"), ("pipeline/b.json", "missing"),
+                                               ("pipeline/extra.json", "extra")]
     assert stale_files({"pipeline/a.json": b"old", "pipeline/extra.json": b"x"}, tmp_path) == []
 
 

@@ -8,26 +8,15 @@ from typing import Any
 
 from adfgen.errors import AdfgenError
 from adfgen.resources import Resource, load_git_folder
+from adfgen.writer import stale_files
 
-
-def stale_files(expected: dict[str, bytes], folder: Path) -> list[str]:
-    """Paths (relative to `folder`) that differ from, are missing from, or are extra to `expected`."""
-    stale: list[str] = []
-    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
-    for relative, content in sorted(expected.items()):
-        path = folder / relative
-        if relative not in on_disk:
-            stale.append(f"{relative} (missing)")
-        elif path.read_bytes() != content:
-            stale.append(f"{relative} (differs)")
-    stale += [f"{relative} (not in the build)" for relative in sorted(on_disk - set(expected))]
-    return stale
+_REASONS = {"missing": "missing", "differs": "differs", "extra": "not in the build"}
 
 
 def require_fresh(build: Any, out_dir: Path, env: str | None) -> None:
     """Raise AdfgenError naming the stale files when `out/<factory>/` is not what the specs build to now."""
     folder = Path(out_dir) / build.name
-    stale = stale_files(build.files, folder)
+    stale = [f"{rel} ({_REASONS[reason]})" for rel, reason in stale_files(build.files, folder)]
     if stale:
         env_flag = f" --env {env}" if env else ""
         shown = stale[:20] + ([f"... and {len(stale) - 20} more"] if len(stale) > 20 else [])

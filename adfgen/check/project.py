@@ -22,17 +22,14 @@ def _stale(build: object, out_root: Path) -> list[Finding]:
     shown = str(folder)
     if not folder.is_dir():
         return [Finding(shown, 0, "SP002", WARNING, "build output is missing; run `adfgen build`")]
-    expected = dict(build.files)
-    different = []
-    for rel, data in sorted(expected.items()):
-        path = folder / rel
-        try:
-            if path.read_bytes() != data:
-                different.append(rel)
-        except OSError:
-            different.append(rel)
-    extra = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.json")
-                   if p.is_file() and str(p.relative_to(folder)).replace("\\", "/") not in expected)
+    from adfgen.writer import stale_files
+
+    try:
+        stale = stale_files(build.files, folder)
+    except OSError as exc:
+        return [Finding(shown, 0, "SP002", WARNING, f"cannot read the build output: {exc}")]
+    different = [rel for rel, reason in stale if reason != "extra"]
+    extra = [rel for rel, reason in stale if reason == "extra"]
     findings = []
     for rel in different[:20]:
         findings.append(Finding(str(folder / rel), 0, "SP002", WARNING,
