@@ -13,7 +13,7 @@ from adfgen.errors import AdfgenError, Problem
 from adfgen.spec.model import FactoryConfig, SpecFile
 from adfgen.spec.semantics import check_semantics
 from adfgen.spec.validation_problems import problems_from_validation
-from adfgen.spec.yaml_source import PathKey, YamlDocument, dotted_path, parse_yaml
+from adfgen.spec.yaml_source import PathKey, YamlDocument, parse_yaml
 
 __all__ = ["LoadedSpec", "load_specs", "load_spec_text", "spec_json_schema"]
 
@@ -158,5 +158,3 @@ def spec_json_schema() -> dict[str, Any]:
     schema["title"] = "adfgen spec"
     return schema
 
-
-_ = dotted_path  # re-exported for callers that format paths

@@ -49,11 +49,11 @@ class _Builder:
                 key = self.loader.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     self.problems.append(Problem(self.doc.file, key_node.start_mark.line + 1,
-                                                 _dotted(path), "mapping keys must be plain strings"))
+                                                 dotted_path(path), "mapping keys must be plain strings"))
                     continue
                 if key in result:
                     self.problems.append(Problem(self.doc.file, key_node.start_mark.line + 1,
-                                                 _dotted(path + (key,)), "duplicate key"))
+                                                 dotted_path(path + (key,)), "duplicate key"))
                 self.doc.lines[path + (key,)] = key_node.start_mark.line + 1
                 result[key] = self.build(value_node, path + (key,))
             return result
@@ -62,15 +62,13 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
 
-def _dotted(path: PathKey) -> str:
+def dotted_path(path: PathKey) -> str:
     """`('apis', 0, 'auth')` → `apis[0].auth`."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
-
-dotted_path = _dotted
 
 
 def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
