@@ -65,6 +65,12 @@ BAD_SPECS = {
         # libyaml and PyYAML word the rest differently
         ["{f}:{L:rate_limit:}: invalid YAML: while parsing a flow sequence ..."]),
     "empty file": (lambda: "", ["{f}:1: the file is empty; expected a mapping with 'factory' and 'apis'"]),
+    "not a mapping": (lambda: "- a\n- b\n", ["{f}:1: expected a mapping with 'factory' and 'apis' at the top level"]),
+    "recursive alias": (lambda: "factory: &x\n  name: [*x]\n", ["{f}:1: factory.name[0]: an alias refers to the "
+                                                                 "node that contains it"]),
+    "python tag": (lambda: "factory: !!python/object:os.system x\n",
+                   ["{f}:1: invalid YAML: could not determine a constructor for the tag "
+                    "'tag:yaml.org,2002:python/object:os.system'"]),
     "implicit flow refused": (
         lambda: xero_with("flow: authorization_code", "flow: implicit"),
         ["{f}:{L:flow: implicit}: apis[0].auth.flow: the implicit flow cannot run unattended: it needs a browser "

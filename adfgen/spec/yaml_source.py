@@ -39,9 +39,23 @@ class _Builder:
         self.doc = doc
         self.loader = loader
         self.problems: list[Problem] = []
+        self.open_nodes: set[int] = set()
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in self.open_nodes:  # an alias inside its own anchor: infinitely deep data
+                self.problems.append(Problem(self.doc.file, node.start_mark.line + 1, dotted_path(path),
+                                             "an alias refers to the node that contains it"))
+                return None
+            self.open_nodes.add(id(node))
+            try:
+                return self._build_collection(node, path)
+            finally:
+                self.open_nodes.discard(id(node))
+        return self.loader.construct_object(node, deep=True)
+
+    def _build_collection(self, node: yaml.Node, path: PathKey) -> Any:
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
             result: dict[Any, Any] = {}
@@ -57,9 +71,7 @@ class _Builder:
                 self.doc.lines[path + (key,)] = key_node.start_mark.line + 1
                 result[key] = self.build(value_node, path + (key,))
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
 
 
 def dotted_path(path: PathKey) -> str:
