@@ -70,10 +70,10 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
             schema = load_schema_validator(schema_dir)
         except SchemaUnavailable as exc:
             notices.append(str(exc))
-    if path is None:
+    if path is None or path.suffix in (".yaml", ".yml"):
         from adfgen.check.project import load_project
 
-        factories = load_project()
+        factories = load_project(spec_paths=[path] if path else None)
     else:
         factories = discover(path, complete=complete)
         if not factories:

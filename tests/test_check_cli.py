@@ -208,3 +208,19 @@ def test_no_schema_skips_only_the_schema_rules(tmp_path, capsys):
     code, out, err = run([str(write_factory(tmp_path / "adf", BROKEN)), "--no-schema", "-o", "json"], capsys)
     codes = {f["code"] for f in json.loads(out)["findings"]}
     assert code == 1 and "SC002" not in codes and "EX001" in codes and err == ""
+
+
+def test_a_spec_file_is_checked_through_its_build(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = (REPO / "specs" / "xero.yaml").read_text()
+    (tmp_path / "good.yaml").write_text(spec)
+    code, out = run(["good.yaml", "--output", "json"], capsys)[:2]
+    report = json.loads(out)
+    assert code == 0
+    assert [f["code"] for f in report["findings"]] == ["SP002"]  # checked the build; out/ was never written here
+    (tmp_path / "bad.yaml").write_text(spec.replace("kind: page_number", "kind: pages", 1))
+    code, out = run(["bad.yaml", "--output", "json"], capsys)[:2]
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert [(f["code"], f["file"]) for f in findings] == [("SP001", "bad.yaml")]
+    assert "unknown pagination kind 'pages'" in findings[0]["message"]

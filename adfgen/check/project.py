@@ -40,15 +40,14 @@ def _stale(build: object, out_root: Path) -> list[Finding]:
     return findings
 
 
-def load_project(out_root: Path = Path("out")) -> list[Factory]:
-    """Factories built from `specs/` (spec problems become SP001 findings)."""
+def load_project(out_root: Path = Path("out"), spec_paths: list[Path] | None = None) -> list[Factory]:
+    """Factories built from `spec_paths` (default: `specs/`); spec problems become SP001 findings."""
+    from adfgen.build import build_factories, default_spec_paths
+
     try:
-        from adfgen.build import build_factories, default_spec_paths
-    except ImportError as exc:  # the build is not part of this installation
-        raise UsageError(f"cannot build specs here ({exc}); pass a PATH to check") from None
-    paths = default_spec_paths()
-    if not paths:
-        raise UsageError("no specs found under specs/; pass a PATH to an ADF folder or ARM template")
+        paths = spec_paths or default_spec_paths()
+    except AdfgenError as exc:
+        raise UsageError(f"{exc}; pass a PATH to a spec, an ADF folder or an ARM template") from None
     try:
         builds = build_factories(paths)
     except AdfgenError as exc:
