@@ -158,3 +158,77 @@ def test_controller_succeeds_when_every_worker_succeeds(framework):
     assert "Fail Run" not in seen
     assert value(seen["Run invoices"].type_properties["parameters"]["Watermark"]) == "2024-01-01T00:00:00Z"
     assert "Watermark" not in seen["Run projects"].type_properties["parameters"]
+
+
+@pytest.fixture(scope="module")
+def mixed_framework(dftf, tmp_path_factory):
+    """A TestFramework over the HubSpot/Graph/ServiceNow spec used by the schema tests."""
+    from tests.test_output_schema import SPEC_FILES
+
+    root = tmp_path_factory.mktemp("mixed")
+    spec = root / "mixed.yaml"
+    spec.write_text(next(iter(SPEC_FILES.values())))
+    (build,) = build_factories([spec])
+    write_outputs([build], root / "out")
+    return dftf.TestFramework(framework_type=dftf.TestFrameworkType.DataFactory,
+                              root_folder_path=str(root / "out" / build.name), should_evaluate_child_pipelines=False)
+
+
+def test_body_client_auth_refresh_sends_credentials_in_the_form(mixed_framework):
+    outputs = {"Get Client Id": {"value": "id&1"}, "Get Client Secret": {"value": "p@ss word"},
+               "Get Refresh Token": {"value": "rt"}, "Request Token": {"access_token": "at", "expires_in": 60}}
+    seen = evaluate(mixed_framework, "PL_hubspot_refresh", outputs)
+    request = seen["Request Token"].type_properties
+    assert "Authorization" not in request["headers"]
+    assert value(request["body"]) == ("grant_type=refresh_token&refresh_token=rt&client_id=id%261"
+                                      "&client_secret=p%40ss%20word")
+    # not rotating, and the reply carries no refresh token: the stored one is written back unchanged
+    assert json.loads(value(seen["Save Refresh Token"].type_properties["body"])) == {"value": "rt"}
+
+
+def test_client_credentials_refresh_requests_the_scope_and_saves_only_the_access_token(mixed_framework):
+    outputs = {"Get Client Id": {"value": "gid"}, "Get Client Secret": {"value": "gsecret"},
+               "Request Token": {"access_token": "graph-at", "expires_in": 3599}}
+    seen = evaluate(mixed_framework, "PL_graph_refresh", outputs)
+    assert list(seen) == ["Get Client Id", "Get Client Secret", "Request Token", "Save Access Token"]
+    assert value(seen["Request Token"].type_properties["body"]) == (
+        "grant_type=client_credentials&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+        "&client_id=gid&client_secret=gsecret")
+    assert json.loads(value(seen["Save Access Token"].type_properties["body"]))["value"] == "graph-at"
+
+
+def test_password_refresh_sends_the_user_credentials(mixed_framework):
+    outputs = {"Get Client Id": {"value": "cid"}, "Get Client Secret": {"value": "cs"},
+               "Get Username": {"value": "svc.user"}, "Get Password": {"value": "pa&ss"},
+               "Request Token": {"access_token": "sn-at", "expires_in": 1800}}
+    seen = evaluate(mixed_framework, "PL_servicenow_refresh", outputs)
+    assert value(seen["Request Token"].type_properties["body"]) == (
+        "grant_type=password&username=svc.user&password=pa%26ss&client_id=cid&client_secret=cs")
+
+
+def test_offset_pagination_with_a_watermark_query_parameter(mixed_framework):
+    outputs = {"Read Token Expiry": {"attributes": {"exp": int(time.time()) + 3600}},
+               "Get Access Token": {"value": "sn-at"}}
+    seen = evaluate(mixed_framework, "PL_servicenow_incidents", outputs,
+                    parameters={"Watermark": "2024-02-03T04:05:06Z"})
+    copy = seen["Copy incidents"]
+    (source_ref,) = copy.all_properties["inputs"]
+    assert value(source_ref["parameters"]["RelativeUrl"]) == (
+        "table/incident?sysparm_offset={offset}&sysparm_limit=1000&sysparm_query_since=2024-02-03%2004%3A05%3A06")
+    assert copy.type_properties["source"]["paginationRules"]["QueryParameters.{offset}"] == "RANGE:0::1000"
+    assert value(copy.type_properties["source"]["additionalHeaders"]["Authorization"]) == "Bearer sn-at"
+    assert copy.type_properties["source"]["requestInterval"] == "00:00:00.500"  # 120 a minute, one lane
+    (sink_ref,) = copy.all_properties["outputs"]
+    assert value(sink_ref["parameters"]["FileName"]) == "incidents.parquet"
+
+
+def test_sql_sink_worker_writes_to_the_staging_table(mixed_framework):
+    outputs = {"Read Token Expiry": {"attributes": {"exp": int(time.time()) + 3600}},
+               "Get Access Token": {"value": "hs-at"}}
+    seen = evaluate(mixed_framework, "PL_hubspot_contacts", outputs)
+    copy = seen["Copy contacts"]
+    (sink_ref,) = copy.all_properties["outputs"]
+    assert sink_ref["referenceName"] == "DS_staging_table"
+    assert {k: value(v) for k, v in sink_ref["parameters"].items()} == {"SchemaName": "staging",
+                                                                       "TableName": "hubspot_contacts"}
+    assert value(copy.all_properties["inputs"][0]["parameters"]["RelativeUrl"]) == "crm/v3/objects/contacts?limit=100"
