@@ -40,7 +40,7 @@ def run_pipeline(framework: Any, name: str, parameters: dict[str, Any], *, ca_pa
                  outputs: dict[str, Any] | None = None) -> Run:
     """Evaluate `name`, sending each WebActivity's evaluated request; other activities get `outputs` or {}."""
     from data_factory_testing_framework.exceptions import NoRemainingPipelineActivitiesMeetDependencyConditionsError
-    from data_factory_testing_framework.state import DependencyCondition, RunParameter, RunParameterType
+    from data_factory_testing_framework.state import RunParameter, RunParameterType
 
     params = [RunParameter(RunParameterType.System, "RunId", "run-http-1")]
     params += [RunParameter(RunParameterType.Pipeline, k, v) for k, v in parameters.items()]
