@@ -67,7 +67,7 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
                                                           fx.secret_value("Get Access Token"))
     identity_reads = []
     for identity in api.secrets.identity:
-        activity = f"Get {identity.header}"
+        activity = f"Get {identity.secret}"  # secret names are safe in activity names; header names may not be
         identity_reads.append({"activity": activity, "url": fx.key_vault_secret_url(identity.secret, version)})
         headers[identity.header] = fx.expression(fx.secret_value(activity))
     if incremental and incremental.header:
