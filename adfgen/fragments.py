@@ -28,8 +28,8 @@ def expression(body: str) -> dict[str, str]:
 def literal(text: str) -> str:
     """A literal JSON string value that ADF must not read as an expression (escapes `@` and `@{`)."""
     if text.startswith("@"):
-        text = "@" + text
-    return text.replace("@{", "@@{") if "@{" in text[1:] else text
+        return "@" + text  # a leading `@@` makes the whole string literal, interpolations included
+    return text.replace("@{", "@@{")
 
 
 def concat(*parts: str) -> str:

@@ -38,9 +38,14 @@ def test_pagination_maps_to_adf_rules(spec, records, query, rules):
 
 @pytest.mark.parametrize("text, expected", [
     ("plain", "plain"), ("@not-an-expression", "@@not-an-expression"), ("a @{b}", "a @@{b}"),
-    ("@{x}", "@@@{x}"), ("mail@example.com", "mail@example.com")])
+    ("@{x}", "@@{x}"), ("@a @{b}", "@@a @{b}"), ("mail@example.com", "mail@example.com")])
 def test_literals_are_escaped_so_adf_does_not_evaluate_them(text, expected):
-    assert fx.literal(text) == expected
+    from adfgen.expressions import parse_value
+
+    escaped = fx.literal(text)
+    assert escaped == expected
+    parsed = parse_value(escaped)  # the project's parser, checked against Microsoft's engine, reads it back
+    assert parsed is None and escaped == text or parsed.literal == text
 
 
 @pytest.mark.parametrize("rpm, lanes, interval", [(60, 5, "00:00:05.000"), (60, 1, "00:00:01.000"),
