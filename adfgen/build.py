@@ -23,6 +23,7 @@ class FactoryBuild:
     resources: list[Resource]
     files: dict[str, bytes]
     secret_names: tuple[str, ...]
+    written_secret_names: tuple[str, ...]  # the subset the refresh pipelines write (refresh and access tokens)
     concurrency_limits: dict[str, int]
     arm_bindings: tuple[ArmBinding, ...]
     spec_files: tuple[str, ...]
@@ -59,7 +60,8 @@ def build_factories(spec_paths: list[Path], env: str | None = None,
         builds.append(FactoryBuild(
             name=name, config=config, resources=resources,
             files=factory_files(name, resources, plan.arm_bindings),
-            secret_names=tuple(sorted(plan.secret_names)), concurrency_limits=dict(plan.concurrency_limits),
+            secret_names=tuple(sorted(plan.secret_names)),
+            written_secret_names=tuple(sorted(plan.written_secret_names)), concurrency_limits=dict(plan.concurrency_limits),
             arm_bindings=tuple(plan.arm_bindings), spec_files=tuple(item.file for item in items)))
     return builds
 

@@ -57,6 +57,7 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
         if getattr(secrets, role):
             plan.secret_names.add(getattr(secrets, role))
     plan.secret_names.update(i.secret for i in secrets.identity)
+    plan.written_secret_names.update(s for s in (secrets.refresh_token, secrets.access_token) if s)
     plan.jobs.append(RenderJob("pipeline", refresh, "pipeline/refresh.json.jinja",
                                refresh_context(config, api, refresh)))
     plan.concurrency_limits[refresh] = 1

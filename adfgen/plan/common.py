@@ -45,6 +45,7 @@ class FactoryPlan:
     jobs: list[RenderJob] = field(default_factory=list)
     arm_bindings: list[ArmBinding] = field(default_factory=list)
     secret_names: set[str] = field(default_factory=set)
+    written_secret_names: set[str] = field(default_factory=set)  # the refresh pipelines PUT these
     concurrency_limits: dict[str, int] = field(default_factory=dict)
 
 
