@@ -116,6 +116,10 @@ def test_controller_never_runs_more_workers_than_the_api_allows(xero_build):
     followers = [a["dependsOn"][0]["activity"] for a in runs if a not in heads]
     assert len(followers) == len(set(followers))  # each worker is followed by at most one: lanes never fork
     assert xero_build.concurrency_limits["pl_xero_controller"] == 5
+    # an overlapping run (manual, or a late schedule) queues instead of doubling the lanes
+    assert controller.properties["concurrency"] == 1
+    workers = [r for r in pipelines(xero_build) if r.properties["folder"]["name"] == "Worker Pipelines"]
+    assert len(workers) == 9 and all(w.properties["concurrency"] == 1 for w in workers)
 
 
 def test_no_secret_values_in_the_generated_files(xero_build):
