@@ -252,3 +252,63 @@ def test_the_minimal_spec_itself_is_valid():
 
     spec, problems = load_spec_text(yaml.safe_dump(minimal_spec()), "s.yaml")
     assert problems == [] and spec.spec.apis[0].endpoints[0].name == "things"
+
+
+FACTORY_WIDE_CASES = {
+    "endpoint named like the refresh pipeline": (
+        [("apis.0.endpoints.1", {"name": "refresh", "path": "x", "records_path": "$.x"})],
+        ["apis[0].endpoints[1].name: the generated pipeline name for 'api_refresh' is also the one for "
+         "apis[0].name; rename one of them"]),
+    "sink named rest": (
+        [("factory.sinks", {"rest": {"type": "adls_gen2", "account_url": "https://st.dfs.core.windows.net/",
+                                     "container": "raw"}})],
+        ["factory.sinks.rest: the generated linkedService name for 'rest' is also the one for the generic REST "
+         "linked service; rename one of them"]),
+    "api and endpoint names that join into another's": (
+        [("apis.1", {"name": "api_things", "endpoints": [{"name": "x", "path": "x", "records_path": "$.x"}],
+                     "secrets": {"client_id": "c2", "client_secret": "cs2", "refresh_token": "rt2",
+                                 "access_token": "at2"}}),
+         ("apis.0.endpoints.1", {"name": "things_x", "path": "y", "records_path": "$.y"})],
+        ["apis[1].endpoints[0].name: the generated pipeline name for 'api_things_x' is also the one for "
+         "apis[0].endpoints[1].name; rename one of them"]),
+    "two APIs rotating one refresh token": (
+        [("apis.1", {"name": "other", "secrets": {"client_id": "c2", "refresh_token": "rt", "access_token": "at2",
+                                                  "client_secret": "cs2"},
+                     "endpoints": [{"name": "x", "path": "x", "records_path": "$.x"}]})],
+        ["apis[1].secrets.refresh_token: secret 'rt' also holds the token of API 'api' (refresh_token): two refresh "
+         "pipelines would rotate one single-use token; share one API instead"]),
+    "unknown folder placeholder": (
+        [("factory.sinks.lake.folder", "{api}/{foo}")],
+        ["factory.sinks.lake.folder: unknown placeholder {foo}; allowed: {api}, {endpoint}"]),
+    "naming that gives invalid ADF names": (
+        [("factory.naming", {"pipeline": "pl.{name}"})],
+        ["factory.naming.pipeline: must give valid ADF names: start with a letter, digit or '_', none of < > * # . % "
+         "& : \\ + ? /, at most 100 characters"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FACTORY_WIDE_CASES))
+def test_factory_wide_rules(case, tmp_path):
+    import copy
+
+    import yaml
+
+    from adfgen.errors import AdfgenError
+    from adfgen.spec import load_specs
+
+    edits, expected = FACTORY_WIDE_CASES[case]
+    data = copy.deepcopy(minimal_spec())
+    for dotted, value in edits:
+        if dotted == "apis.1":
+            template = copy.deepcopy(data["apis"][0])
+            template.update(value)
+            data["apis"].append(template)
+        elif dotted.endswith(".1"):
+            data["apis"][0]["endpoints"].append(value)
+        else:
+            _set(data, dotted, value)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(AdfgenError) as raised:
+        load_specs([path])
+    assert [p.where + ": " + p.message for p in raised.value.problems] == expected

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ValidationError
 
 from adfgen.errors import AdfgenError, Problem
 from adfgen.spec.model import FactoryConfig, SpecFile
-from adfgen.spec.semantics import check_semantics
+from adfgen.spec.semantics import check_factory_wide, check_semantics
 from adfgen.spec.validation_problems import problems_from_validation
 from adfgen.spec.yaml_source import PathKey, YamlDocument, parse_yaml
 
@@ -25,6 +25,7 @@ class LoadedSpec:
     file: str
     spec: SpecFile
     env: str | None
+    line_of: Callable[[PathKey], int] = field(default=lambda path: 1, compare=False, repr=False)
 
     @property
     def factory(self) -> FactoryConfig:
@@ -86,9 +87,10 @@ def load_spec_text(text: str, file: str, env: str | None = None) -> tuple[Loaded
             spec = SpecFile.model_validate(data)
         except ValidationError as exc:
             found = problems_from_validation(exc, data, SpecFile, file, line_of)
-            if name is not None:  # only the factory part differs per environment
-                found = [p for p in found if p.where.startswith("factory")]
-                found = [Problem(p.file, p.line, f"{p.where} (environment {name})", p.message) for p in found]
+            if name is not None:  # only the factory part differs per environment; the base reports its own
+                base = {(p.where, p.message) for p in problems}
+                found = [Problem(p.file, p.line, f"{p.where} (environment {name})", p.message) for p in found
+                         if p.where.startswith("factory") and (p.where, p.message) not in base]
             problems += found
             continue
         if name is None:
@@ -98,7 +100,7 @@ def load_spec_text(text: str, file: str, env: str | None = None) -> tuple[Loaded
     problems = sorted(set(problems))
     if problems or chosen is None:
         return None, problems
-    return LoadedSpec(file=file, spec=chosen, env=env), []
+    return LoadedSpec(file=file, spec=chosen, env=env, line_of=_env_line_lookup(doc, env)), []
 
 
 def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:
@@ -117,6 +119,11 @@ def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:
         if spec is not None:
             loaded.append(spec)
     problems += _check_shared_factories(loaded)
+    by_factory: dict[str, list[LoadedSpec]] = {}
+    for item in loaded:
+        by_factory.setdefault(item.factory.name, []).append(item)
+    for items in by_factory.values():
+        problems += check_factory_wide([(item.file, item.spec, item.line_of) for item in items])
     if problems:
         count = len(problems)
         raise AdfgenError(f"{count} problem{'s' if count != 1 else ''} in the specs; nothing was written",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
@@ -31,6 +32,24 @@ def _https_url(value: str) -> str:
     return value
 
 
+def _placeholders(*allowed: str):
+    """A validator: the string may use only these `{placeholders}`."""
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            used = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
+        except ValueError as exc:
+            raise ValueError(f"bad placeholder syntax ({exc}); allowed: "
+                             + ", ".join("{" + a + "}" for a in allowed)) from None
+        unknown = sorted(used - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; allowed: "
+                             + ", ".join("{" + a + "}" for a in allowed))
+        return value
+    return AfterValidator(check)
+
+
 def _json_path(value: str) -> str:
     if not value.startswith("$"):
         raise ValueError("must be a JSONPath starting with '$', e.g. $.Invoices or $['@odata.nextLink']")
@@ -43,7 +62,10 @@ Duration = Annotated[int, BeforeValidator(_parse_duration), Field(ge=0), WithJso
 HttpsUrl = Annotated[str, AfterValidator(_https_url), Field(json_schema_extra={"format": "uri"})]
 JsonPath = Annotated[str, AfterValidator(_json_path)]
 SecretName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
+# short enough that "For Each <name>" stays within ADF's 55-character activity names
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,45}$")]
+EndpointTemplate = Annotated[str, _placeholders("api", "endpoint")]
+ADF_NAME = re.compile(r"^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$")
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
 
 
@@ -71,7 +93,8 @@ class FileSink(Strict):
     account_url: HttpsUrl = Field(description="https://<account>.dfs.core.windows.net/ or .blob.core.windows.net/")
     container: Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")]
     format: Literal["json", "parquet"] = "json"
-    folder: str = Field("{api}/{endpoint}", description="folder per endpoint; {api} and {endpoint} are replaced")
+    folder: EndpointTemplate = Field("{api}/{endpoint}",
+                                     description="folder per endpoint; {api} and {endpoint} are replaced")
 
 
 class SqlSink(Strict):
@@ -82,7 +105,8 @@ class SqlSink(Strict):
         description="e.g. sql-dev.database.windows.net")
     database: str
     schema_name: str = Field("staging", alias="schema")
-    table: str = Field("{api}_{endpoint}", description="table per endpoint; {api} and {endpoint} are replaced")
+    table: EndpointTemplate = Field("{api}_{endpoint}",
+                                    description="table per endpoint; {api} and {endpoint} are replaced")
 
 
 Sink = Annotated[Union[FileSink, SqlSink], Field(discriminator="type")]
@@ -99,8 +123,12 @@ class Naming(Strict):
     @field_validator("*")
     @classmethod
     def _has_placeholder(cls, value: str) -> str:
+        _placeholders("name").func(value)
         if "{name}" not in value:
             raise ValueError("must contain {name}")
+        if not ADF_NAME.match(value.replace("{name}", "x")) or len(value) > 100:
+            raise ValueError("must give valid ADF names: start with a letter, digit or '_', none of < > * # . % & : "
+                             "\\ + ? /, at most 100 characters")
         return value
 
 
@@ -296,8 +324,8 @@ class Endpoint(Strict):
     incremental: Incremental | None = None
     parent: ParentRef | None = None
     sink: Name | None = None
-    folder: str | None = None
-    table: str | None = None
+    folder: EndpointTemplate | None = None
+    table: EndpointTemplate | None = None
     rate_limit: RateLimit | None = None
 
     @field_validator("path")

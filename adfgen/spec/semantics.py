@@ -131,3 +131,64 @@ def _check_auth(api, at: PathKey, report) -> None:
         if identity.secret in names:
             report(at + ("secrets", "identity", i, "secret"), f"secret '{identity.secret}' is also used as "
                    f"{names[identity.secret]}")
+
+
+def _generated_bases(spec: SpecFile, seen_apis: set[str]) -> list[tuple[str, str, PathKey]]:
+    """(kind, base name, where it comes from) for every resource the planner will name.
+
+    Duplicate API and endpoint names are reported on their own; they are skipped here.
+    """
+    bases: list[tuple[str, str, PathKey]] = []
+    for sink in spec.factory.sinks:
+        bases.append(("linkedService", sink, ("factory", "sinks", sink)))
+    for a, api in enumerate(spec.apis):
+        if api.name in seen_apis:
+            continue
+        seen_apis.add(api.name)
+        at = ("apis", a)
+        bases += [("pipeline", f"{api.name}_refresh", at + ("name",)),
+                  ("pipeline", f"{api.name}_controller", at + ("name",)),
+                  ("trigger", f"{api.name}_schedule", at + ("name",)),
+                  ("trigger", f"{api.name}_keepalive", at + ("name",))]
+        first = {}
+        for i, e in enumerate(api.endpoints):
+            first.setdefault(e.name, i)
+        bases += [("pipeline", f"{api.name}_{name}", at + ("endpoints", i, "name")) for name, i in first.items()]
+    return bases
+
+
+def check_factory_wide(specs: list[tuple[str, SpecFile, Callable[[PathKey], int]]]) -> list[Problem]:
+    """Rules across every API of one factory: generated names must not collide, token secrets must not be shared."""
+    problems: list[Problem] = []
+    names: dict[tuple[str, str], tuple[str, str]] = {("linkedService", "rest"): ("", "the generic REST linked service")}
+    token_owner: dict[str, str] = {}
+    seen_apis: set[str] = set()
+    for index, (file, spec, line_of) in enumerate(specs):
+        sinks_seen = index > 0  # files of one factory share its sinks (they must agree on the config)
+        for kind, base, path in _generated_bases(spec, seen_apis):
+            if sinks_seen and path[0] == "factory":
+                continue
+            other = names.get((kind, base))
+            if other is not None:
+                where = other[1] if other[0] in ("", file) else f"{other[0]}: {other[1]}"
+                problems.append(Problem(file, line_of(path), dotted_path(path),
+                                        f"the generated {kind} name for '{base}' is also the one for {where}; "
+                                        "rename one of them"))
+            names.setdefault((kind, base), (file, dotted_path(path)))
+        for a, api in enumerate(spec.apis):
+            for role in ("refresh_token", "access_token"):
+                secret = getattr(api.secrets, role)
+                if secret is None:
+                    continue
+                path = ("apis", a, "secrets", role)
+                owner = token_owner.setdefault(secret, f"API '{api.name}' ({role})")
+                if owner != f"API '{api.name}' ({role})":
+                    problems.append(Problem(file, line_of(path), dotted_path(path),
+                                            f"secret '{secret}' also holds the token of {owner}: two refresh "
+                                            "pipelines would rotate one single-use token; share one API instead"))
+            for i, identity in enumerate(api.secrets.identity):
+                if len(identity.secret) > 51:  # it names a "Get <secret>" activity: 55 characters at most
+                    path = ("apis", a, "secrets", "identity", i, "secret")
+                    problems.append(Problem(file, line_of(path), dotted_path(path),
+                                            "at most 51 characters: it names the activity that reads it"))
+    return problems

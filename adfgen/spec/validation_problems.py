@@ -136,7 +136,7 @@ _TAG_LABELS = {"kind": "pagination kind", "type": "sink type"}  # the spec's two
 
 _PATTERN_TEXT = {
     r"^[0-9a-zA-Z-]{1,127}$": "a Key Vault secret name: letters, digits and '-' only, at most 127 characters",
-    r"^[a-z][a-z0-9_]{0,59}$": "a name: lower-case letters, digits and '_', starting with a letter, at most 60",
+    r"^[a-z][a-z0-9_]{0,45}$": "a name: lower-case letters, digits and '_', starting with a letter, at most 46",
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]{1,61}[A-Za-z0-9])$":
         "a resource name: letters, digits and '-', 3 to 63 characters, not starting or ending with '-'",
     r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$": "a container name: lower-case letters, digits and '-', 3 to 63",
