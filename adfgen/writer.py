@@ -58,15 +58,16 @@ def dependency_order(resources: list[Resource],
     return ordered
 
 
-def _arm_value(node: Any, bindings: dict[str, list[ArmBinding]], key: str | None = None) -> Any:
+def _arm_value(node: Any, bindings: dict[str, list[ArmBinding]], resource: str, key: str | None = None) -> Any:
     """Copy `node`, turning bound values into `[parameters('x')]` and escaping literal `[...]` strings."""
     if isinstance(node, dict):
-        return {k: _arm_value(v, bindings, k) for k, v in node.items()}
+        return {k: _arm_value(v, bindings, resource, k) for k, v in node.items()}
     if isinstance(node, list):
-        return [_arm_value(v, bindings, key) for v in node]
+        return [_arm_value(v, bindings, resource, key) for v in node]
     if isinstance(node, str):
         for binding in bindings.get(node, ()):
-            if binding.keys is None or key in binding.keys:
+            if (binding.keys is None or key in binding.keys) and (
+                    binding.resources is None or resource in binding.resources):
                 return f"[parameters('{binding.parameter}')]"
         return "[" + node if node.startswith("[") else node  # ARM reads "[...]" as an expression
     return node
@@ -85,7 +86,7 @@ def arm_template(factory_name: str, resources: list[Resource], bindings: list[Ar
     arm_resources = []
     for resource in dependency_order(resources, references):
         kind = resource.kind_info
-        properties = _arm_value(resource.properties, by_value)
+        properties = _arm_value(resource.properties, by_value, resource.name)
         if resource.kind == "trigger":
             properties = {**properties, "runtimeState": "Stopped"}
         depends = sorted(f"[concat(variables('factoryId'), '/{KINDS[k].arm_segment}/{n}')]"

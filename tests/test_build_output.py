@@ -139,3 +139,44 @@ def test_schema_command_prints_a_json_schema_that_accepts_the_shipped_spec(capsy
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(yaml.safe_load(SPEC.read_text()), schema)
     assert set(schema["$defs"]["Api"]["properties"]) >= {"auth", "secrets", "endpoints", "rate_limit"}
+
+
+def test_arm_parameters_stay_distinct_when_names_or_values_coincide(tmp_path):
+    """Parameter names that would collide get suffixes; a value two sinks share stays per sink."""
+    spec = SPEC.read_text().replace(
+        "      folder: \"{api}/{endpoint}\"\n",
+        "      folder: \"{api}/{endpoint}\"\n"
+        "    archive: {type: blob, account_url: \"https://starchive.blob.core.windows.net/\", container: raw}\n")
+    spec = spec.replace("    location: westeurope\n", "    location: westeurope\n") + """
+  - name: xero_projects
+    base_url: https://other.example.com/v1
+    sink: archive
+    auth: {flow: client_credentials, token_url: "https://login.example.com/token"}
+    secrets: {client_id: o-id, client_secret: o-secret, access_token: o-access}
+    rate_limit: {requests_per_minute: 60}
+    endpoints:
+      - {name: things, path: things, records_path: $.items}
+"""
+    spec = spec.replace("  sinks:\n", "  default_sink: lake\n  sinks:\n", 1)
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec)
+    (build,) = build_factories([path])
+    arm = json.loads(build.files["arm/ARMTemplateForFactory.json"])
+    params = json.loads(build.files["arm/ARMTemplateParametersForFactory.json"])["parameters"]
+    by_name = {r["name"].split("/")[-1][:-3]: r for r in arm["resources"]}
+
+    def base_url_param(pipeline: str) -> str:
+        copy = next(a for a in by_name[pipeline]["properties"]["activities"] if a["type"] in ("Copy", "ForEach"))
+        copy = copy if copy["type"] == "Copy" else copy["typeProperties"]["activities"][0]
+        return copy["inputs"][0]["parameters"]["BaseUrl"]
+
+    # 'xero' + endpoint 'projects' and API 'xero_projects' would both be xero_projects_baseUrl
+    assert params["xero_projects_baseUrl"]["value"] == "https://api.xero.com/projects.xro/2.0"
+    assert base_url_param("pl_xero_projects") == "[parameters('xero_projects_baseUrl')]"
+    assert base_url_param("pl_xero_projects_things") == "[parameters('xero_projects_baseUrl2')]"
+    assert params["xero_projects_baseUrl2"]["value"] == "https://other.example.com/v1"
+    # both sinks use container 'raw' today; each dataset is bound to its own sink's parameter
+    assert by_name["ds_lake_json"]["properties"]["typeProperties"]["location"]["fileSystem"] == \
+        "[parameters('lake_container')]"
+    assert by_name["ds_archive_json"]["properties"]["typeProperties"]["location"]["container"] == \
+        "[parameters('archive_container')]"

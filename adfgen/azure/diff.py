@@ -50,6 +50,7 @@ class PlanItem:
     final_state: str | None = None  # triggers only: the runtime state after deploy
     stop_first: bool = False  # a started trigger that will be updated, deleted or stopped
     start_after: bool = False  # the trigger must be (re)started after the PUTs
+    takes_over: bool = False  # an update of a live resource adfgen did not write (needs --adopt)
 
     @property
     def trigger_change(self) -> str | None:
@@ -73,6 +74,8 @@ class PlanItem:
         if self.kind == "trigger":
             row.update(runtimeState=self.live_state, finalRuntimeState=self.final_state,
                        triggerChange=self.trigger_change)
+        if self.takes_over:
+            row["takesOver"] = True
         if self.diff:
             row["diff"] = self.diff
         return row
@@ -96,6 +99,10 @@ class Plan:
         for item in self.items:
             out[item.action] = out.get(item.action, 0) + 1
         return out
+
+    def takeovers(self) -> list[PlanItem]:
+        """Updates that would overwrite live resources adfgen did not write."""
+        return [i for i in self.items if i.takes_over]
 
     def with_action(self, *actions: str) -> list[PlanItem]:
         """Items whose action is one of `actions`, in deploy order."""
@@ -124,7 +131,8 @@ def compute_plan(source: list[Resource], live: list[LiveResource], *, prune: boo
             item = PlanItem(resource.kind, current.name, UNCHANGED, True, source=resource, live=current)
         else:
             item = PlanItem(resource.kind, current.name, UPDATE, True, source=resource, live=current,
-                            diff=unified_diff(resource.kind, current.name, current.properties, resource.properties))
+                            diff=unified_diff(resource.kind, current.name, current.properties, resource.properties),
+                            takes_over=not current.is_managed)
         if resource.kind == "trigger":
             item.live_state = (current.runtime_state or STOPPED) if current else None
             wanted = desired_state(resource, start_triggers)

@@ -8,11 +8,14 @@ expression `[...]` is accepted wherever the schema offers it as an alternative.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
+import http.client
 import json
 import os
 import re
+import tempfile
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +43,7 @@ ENV_VAR = "ADFGEN_SCHEMA_DIR"
 EXPRESSION_REF = COMMON_URI + "#/definitions/expression"
 ARM_EXPRESSION = re.compile(r"^\[([^\[].*)?\]$", re.DOTALL)
 MAX_FINDINGS_PER_RESOURCE = 25
+NO_SHAPE = "does not match any allowed shape"  # the vague message of a failed oneOf/anyOf
 UNKNOWN_TYPE = "unknown-type"  # SchemaFinding.kind for a `type` that matches no alternative
 
 
@@ -62,20 +66,59 @@ def default_cache_dir() -> Path:
     return Path(base) / "adfgen" / "schemas" / "2018-06-01"
 
 
+# What validate() and the engine look up: a schema without them would make every resource a rule crash.
+REQUIRED_DEFINITIONS = tuple(sorted({k.schema_definition.rsplit("/", 1)[1] for k in KINDS.values()} | {"Activity"}))
+REQUIRED_COMMON = ("expression",)
+
+
 def _verify(name: str, data: bytes) -> dict[str, Any]:
     """Parse one schema file and check that it is the document it claims to be (raises ValueError)."""
     doc = json.loads(data)
     if not isinstance(doc, dict) or str(doc.get("id", "")).rstrip("#") != FILES[name]:
         raise ValueError(f"{name} is not {FILES[name]} (id {doc.get('id') if isinstance(doc, dict) else None!r})")
-    if name == ADF_FILE and "definitions" not in doc:
+    if not isinstance(doc.get("definitions"), dict):
         raise ValueError(f"{name} has no definitions")
     return doc
+
+
+def _dangling_refs(adf: dict, common: dict) -> list[str]:
+    """`$ref`s of the ADF schema that point at no definition of either document."""
+    targets = {f"#/definitions/{n}" for n in adf["definitions"]}
+    targets |= {f"{ADF_URI}#/definitions/{n}" for n in adf["definitions"]}
+    targets |= {f"{COMMON_URI}#/definitions/{n}" for n in common["definitions"]}
+    found: set[str] = set()
+    stack: list[Any] = [adf["definitions"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref not in targets:
+                found.add(ref)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(found)
+
+
+def verify_pair(adf: dict, common: dict) -> None:
+    """Check that the two documents hold everything validation looks up (raises ValueError naming what is missing)."""
+    missing = [n for n in REQUIRED_DEFINITIONS if not isinstance(adf["definitions"].get(n), dict)]
+    if missing:
+        raise ValueError(f"{ADF_FILE} lacks the definitions {', '.join(missing)}")
+    missing = [n for n in REQUIRED_COMMON if not isinstance(common["definitions"].get(n), dict)]
+    if missing:
+        raise ValueError(f"{COMMON_FILE} lacks the definitions {', '.join(missing)}")
+    dangling = _dangling_refs(adf, common)
+    if dangling:
+        more = f" and {len(dangling) - 3} more" if len(dangling) > 3 else ""
+        raise ValueError(f"{ADF_FILE} refers to missing definitions: {', '.join(dangling[:3])}{more}")
 
 
 def _read_dir(directory: Path) -> tuple[dict, dict]:
     """Read and verify both files from a directory (raises OSError/ValueError)."""
     adf = _verify(ADF_FILE, (directory / ADF_FILE).read_bytes())
     common = _verify(COMMON_FILE, (directory / COMMON_FILE).read_bytes())
+    verify_pair(adf, common)
     return adf, common
 
 
@@ -91,20 +134,35 @@ def _read_cache(directory: Path) -> tuple[dict, dict] | None:
         return None
 
 
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write via a unique temp file in the same folder and os.replace, so readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def download_schema(directory: Path, timeout: float = 30.0) -> tuple[dict, dict]:
     """Fetch both files from their official URLs, verify them and store them with a sha256 manifest."""
     blobs: dict[str, bytes] = {}
+    docs: dict[str, dict] = {}
     for name, url in SOURCES.items():
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (the official URLs)
             blobs[name] = response.read()
-        _verify(name, blobs[name])
+        docs[name] = _verify(name, blobs[name])
+    verify_pair(docs[ADF_FILE], docs[COMMON_FILE])
     directory.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        (directory / MANIFEST).unlink()  # until the new manifest is in place the cache reads as empty
     for name, data in blobs.items():
-        tmp = directory / (name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(directory / name)
+        _write_atomic(directory / name, data)
     manifest = {"sha256": {n: hashlib.sha256(d).hexdigest() for n, d in blobs.items()}, "urls": dict(SOURCES)}
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _write_atomic(directory / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return _read_dir(directory)
 
 
@@ -122,7 +180,7 @@ def _locate(schema_dir: Path | None) -> tuple[dict, dict]:
         return cached
     try:
         return download_schema(cache)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         raise SchemaUnavailable(
             f"no ADF schema: not cached in {cache} and the download from {ADF_URI} failed ({exc}); "
             f"schema rules skipped (use --schema-dir DIR or ${ENV_VAR})") from None
@@ -366,11 +424,11 @@ class _Engine:
             self.check(instance, alternatives[union.others[0]], path, out)
             return
         if not any(self._valid(instance, alternative) for alternative in alternatives):
-            out.append((tuple(path), "does not match any allowed shape", "schema"))
+            out.append((tuple(path), NO_SHAPE, "schema"))
 
     def _any_of(self, alternatives, instance, schema, path, out):
         if not any(self._valid(instance, alternative) for alternative in alternatives):
-            out.append((tuple(path), "does not match any allowed shape", "schema"))
+            out.append((tuple(path), NO_SHAPE, "schema"))
 
     def _all_of(self, alternatives, instance, schema, path, out):
         for alternative in alternatives:
@@ -449,6 +507,19 @@ class _Engine:
         out.append((tuple(path), f"{_show(instance)} is not of type {' or '.join(map(repr, names))}", "schema"))
 
 
+def _one_per_problem(errors: list[tuple[tuple, str, str]]) -> list[tuple[tuple, str, str]]:
+    """Drop repeats, and the vague NO_SHAPE message where the same path has a more precise one."""
+    precise = {path for path, message, _ in errors if message != NO_SHAPE}
+    seen: set[tuple[tuple, str]] = set()
+    kept = []
+    for path, message, kind in errors:
+        if (path, message) in seen or (message == NO_SHAPE and path in precise):
+            continue
+        seen.add((path, message))
+        kept.append((path, message, kind))
+    return kept
+
+
 class SchemaValidator:
     """Validates resources' `properties` against the schema's definitions (the schema is loaded once)."""
 
@@ -466,8 +537,9 @@ class SchemaValidator:
         schema = self._engine.refs.get(f"#/definitions/{definition}")
         if schema is None:
             raise KeyError(f"no definition {definition!r} in the schema")
+        errors = _one_per_problem(self._engine.errors(instance, schema))
         findings = [SchemaFinding(format_path(instance, path), message, kind)
-                    for path, message, kind in self._engine.errors(instance, schema)[:MAX_FINDINGS_PER_RESOURCE]]
+                    for path, message, kind in errors[:MAX_FINDINGS_PER_RESOURCE]]
         findings.sort(key=lambda f: (f.json_path, f.message))
         return findings
 

@@ -27,7 +27,7 @@ def plan_factory(config: FactoryConfig, apis: list[Api]) -> FactoryPlan:
     """Plan every resource of one factory: shared REST and sink resources, then per API."""
     plan = FactoryPlan(config=config)
     names = Names(config)
-    plan.arm_bindings.append(ArmBinding("keyVaultUrl", config.key_vault_url, frozenset({"defaultValue"})))
+    plan.bind("keyVaultUrl", config.key_vault_url, {"defaultValue"})
     ir = config.integration_runtime
     rest_ls, rest_ds = names.linked_service("rest"), names.dataset("rest")
     plan.jobs.append(RenderJob("linkedService", rest_ls, "linkedService/rest.json.jinja",
@@ -76,7 +76,7 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
         plan.concurrency_limits[worker] = limit
         workers.append((endpoint, worker))
     for url, parameter in base_urls.items():
-        plan.arm_bindings.append(ArmBinding(parameter, url, frozenset({"BaseUrl"})))
+        plan.bind(parameter, url, {"BaseUrl"})
 
     plan.jobs.append(RenderJob("pipeline", controller, "pipeline/controller.json.jinja",
                                controller_context(api, controller, refresh, workers, lanes, names)))

@@ -29,11 +29,13 @@ class RenderJob:
 
 @dataclass(frozen=True)
 class ArmBinding:
-    """An environment-specific value that becomes an ARM template parameter wherever it appears under `keys`."""
+    """An environment-specific value that becomes an ARM template parameter where it appears under `keys`
+    (in `resources` only, when given: two sinks may share a value today and differ in another environment)."""
 
     parameter: str
     value: str
     keys: frozenset[str] | None = None  # None: any key
+    resources: frozenset[str] | None = None  # resource names; None: any resource
 
 
 
@@ -46,6 +48,16 @@ class FactoryPlan:
     arm_bindings: list[ArmBinding] = field(default_factory=list)
     secret_names: set[str] = field(default_factory=set)
     written_secret_names: set[str] = field(default_factory=set)  # the refresh pipelines PUT these
+
+    def bind(self, parameter: str, value: str, keys: set[str], resources: set[str] | None = None) -> None:
+        """Make `value` (under `keys`) the ARM parameter `parameter`, suffixing the name if another value has it."""
+        taken = {b.parameter: b.value for b in self.arm_bindings}
+        name, counter = parameter, 1
+        while name in taken and taken[name] != value:
+            counter += 1
+            name = f"{parameter}{counter}"
+        self.arm_bindings.append(ArmBinding(name, value, frozenset(keys),
+                                            frozenset(resources) if resources is not None else None))
     concurrency_limits: dict[str, int] = field(default_factory=dict)
 
 

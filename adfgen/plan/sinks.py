@@ -9,7 +9,6 @@ from adfgen.plan.common import (
     ANNOTATIONS,
     BATCH_ID,
     DATASET_FOLDER,
-    ArmBinding,
     FactoryPlan,
     Names,
     RenderJob,
@@ -33,13 +32,12 @@ def plan_sink(plan: FactoryPlan, names: Names, sink_name: str, dataset_kinds: se
     if isinstance(sink, SqlSink):
         connection = _sql_connection_string(sink)
         ctx["connection_string"] = connection
-        plan.arm_bindings.append(ArmBinding(f"{ls}_connectionString", connection, frozenset({"connectionString"})))
+        plan.bind(f"{ls}_connectionString", connection, {"connectionString"}, {ls})
     else:
         key = "url" if sink.type == "adls_gen2" else "serviceEndpoint"
-        plan.arm_bindings.append(ArmBinding(f"{ls}_properties_typeProperties_{key}", sink.account_url,
-                                            frozenset({key})))
-        plan.arm_bindings.append(ArmBinding(f"{sink_name}_container", sink.container,
-                                            frozenset({"fileSystem", "container"})))
+        plan.bind(f"{ls}_properties_typeProperties_{key}", sink.account_url, {key}, {ls})
+        plan.bind(f"{sink_name}_container", sink.container, {"fileSystem", "container"},
+                  {names.dataset(f"{sink_name}_{kind}") for kind in dataset_kinds})
     for kind in sorted(dataset_kinds):
         ds = names.dataset(f"{sink_name}_{kind}")
         template = "dataset/sql_table.json.jinja" if kind == "table" else f"dataset/{kind}_file.json.jinja"
