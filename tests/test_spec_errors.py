@@ -312,3 +312,43 @@ def test_factory_wide_rules(case, tmp_path):
     with pytest.raises(AdfgenError) as raised:
         load_specs([path])
     assert [p.where + ": " + p.message for p in raised.value.problems] == expected
+
+
+@pytest.mark.parametrize("where, headers, expected", [
+    ("apis.0.headers", {"authorization": "Bearer x"},
+     "apis[0].headers.authorization: header 'authorization' is generated from the access token; remove it here"),
+    ("apis.0.endpoints.0.headers", {"If-Modified-Since": "2020"},
+     "apis[0].endpoints[0].headers.If-Modified-Since: header 'If-Modified-Since' is generated from the watermark; "
+     "remove it here"),
+])
+def test_headers_that_adfgen_generates_cannot_be_set_by_hand(where, headers, expected):
+    import copy
+
+    import yaml
+
+    from adfgen.spec import load_spec_text
+
+    data = copy.deepcopy(minimal_spec())
+    data["apis"][0]["endpoints"][0]["incremental"] = {"header": "If-Modified-Since"}
+    _set(data, where, headers)
+    _, problems = load_spec_text(yaml.safe_dump(data, sort_keys=False), "s.yaml")
+    assert [p.where + ": " + p.message for p in problems] == [expected]
+
+
+def test_endpoint_headers_override_api_headers_whatever_their_case(tmp_path):
+    import copy
+
+    import yaml
+
+    from adfgen.build import build_factories
+
+    data = copy.deepcopy(minimal_spec())
+    data["apis"][0]["headers"] = {"Accept": "application/json", "X-Keep": "1"}
+    data["apis"][0]["endpoints"][0]["headers"] = {"accept": "text/csv"}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    (build,) = build_factories([path])
+    worker = next(r for r in build.resources if r.name == "pl_api_things")
+    copy_activity = next(a for a in worker.properties["activities"] if a["type"] == "Copy")
+    headers = copy_activity["typeProperties"]["source"]["additionalHeaders"]
+    assert {k: v for k, v in headers.items() if isinstance(v, str)} == {"X-Keep": "1", "accept": "text/csv"}

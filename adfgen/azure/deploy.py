@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -11,19 +12,23 @@ from typing import Any
 
 from adfgen.azure.clients import Clients, Target, describe_error
 from adfgen.azure.diff import CREATE, DELETE, UPDATE, Plan, PlanItem
+from adfgen.azure.grants import Grant
+from adfgen.azure.interrupts import Interrupted, interrupts_recorded
 from adfgen.azure.normalize import READ_ONLY_KEYS
 from adfgen.azure.plan import make_plan, operations
+from adfgen.errors import AdfgenError
 from adfgen.resources import KINDS, Resource
 from adfgen.writer import references_of as references  # the one reference walker
 
-PENDING, DONE, FAILED, NOT_APPLIED = "pending", "done", "failed", "not applied"
+PENDING, DONE, FAILED, UNKNOWN, NOT_APPLIED = "pending", "done", "failed", "unknown", "not applied"
+UNKNOWN_NOTE = "unknown (the change may have landed; re-run to converge)"
 # start/stop are idempotent POSTs; azure-core only retries POST on 500/503/504, so allow it for dropped connections too
 _RETRY_POST = frozenset(["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"])
 
 
 @dataclass
 class Step:
-    """One call deploy makes (or would have made): stop / put / delete / start a resource."""
+    """One call deploy makes (or would have made): stop / put / delete / grant / start."""
 
     operation: str
     kind: str
@@ -41,17 +46,19 @@ class Step:
 
 @dataclass
 class DeployReport:
-    """What deploy did, failed to do, and did not get to; plus triggers it could not restart."""
+    """What deploy did, failed to do, and did not get to; triggers it could not restart; grants; interruption."""
 
     target: Target
     plan: Plan
     steps: list[Step] = field(default_factory=list)
     restart_failures: list[str] = field(default_factory=list)
+    grants: list[Grant] | None = None
+    interrupted: str | None = None  # "SIGTERM" / "SIGINT" when a signal stopped the run
 
     @property
     def ok(self) -> bool:
         """True when every step was applied and every stopped trigger restarted."""
-        return all(s.status == DONE for s in self.steps) and not self.restart_failures
+        return all(s.status == DONE for s in self.steps) and not self.restart_failures and not self.interrupted
 
     def by_status(self, status: str) -> list[Step]:
         """Steps with one status."""
@@ -64,14 +71,43 @@ class DeployReport:
                 f"--factory-name {t.factory_name} --name {name}" for name in self.restart_failures]
 
 
+class DeployInterrupted(Interrupted):
+    """SIGTERM or Ctrl-C stopped deploy after it restored the triggers it had stopped; carries the partial report."""
+
+    def __init__(self, report: DeployReport, signum: int):
+        super().__init__(signum)
+        self.report = report
+
+
 Progress = Callable[[Step], None]
+GrantAccess = Callable[[], "list[Grant]"]
+
+
+def refuse_takeovers(plan: Plan) -> None:
+    """Raise AdfgenError naming the live resources adfgen did not write that the plan would overwrite."""
+    takeovers = plan.takeovers()
+    if takeovers:
+        names = "\n  ".join(f"{i.kind} {i.name}" for i in takeovers)
+        raise AdfgenError(
+            f"deploy would take over {len(takeovers)} live resource(s) that adfgen did not write (no \"adfgen\" "
+            f"annotation) and overwrite them:\n  {names}\nReview the diffs with `adfgen plan`, then pass --adopt to "
+            "take them over (adfgen manages them from then on: later deploys update them, --prune deletes them "
+            "when they leave the source), or rename the resources in the specs.")
 
 
 def deploy(clients: Clients, target: Target, source: list[Resource], *, prune: bool = False,
            start_triggers: bool = True, parallelism: int = 8, plan: Plan | None = None,
-           progress: Progress | None = None) -> DeployReport:
-    """Make the live factory match `source`; never raises for a failed call: the report says what happened."""
+           progress: Progress | None = None, adopt: bool = False, grant: GrantAccess | None = None) -> DeployReport:
+    """Make the live factory match `source`; a failed call does not raise: the report says what happened.
+
+    Order: stop triggers, PUT by kind, prune, `grant()` (Key Vault access, before any trigger can fire), then
+    (re)start triggers. Raises AdfgenError before any change when the plan takes over unmanaged resources and
+    `adopt` is false; raises DeployInterrupted (with the report) after SIGTERM/Ctrl-C, once the triggers this run
+    stopped are started again.
+    """
     plan = plan or make_plan(clients, target, source, prune=prune, start_triggers=start_triggers)
+    if not adopt:
+        refuse_takeovers(plan)
     runner = _Runner(clients, target, max(1, parallelism), progress)
     report = DeployReport(target, plan)
     stops = [runner.step(report, "stop", i) for i in plan.items if i.stop_first]
@@ -79,40 +115,57 @@ def deploy(clients: Clients, target: Target, source: list[Resource], *, prune: b
             for kind in KINDS}
     deletes = {kind: [runner.step(report, "delete", i) for i in plan.with_action(DELETE) if i.kind == kind]
                for kind in KINDS}
+    grant_step = Step("grant", "keyVault", target.vault_name or "") if grant else None
+    report.steps += [grant_step] if grant_step else []
     report.steps += [Step("start", "trigger", i.name) for i in plan.items if i.start_after]
     items = {(i.kind, i.name): i for i in plan.items}
-    halted = completed = False
-    try:
-        halted = not runner.run(stops, {})
-        for kind in KINDS:  # linked services → datasets → pipelines → triggers
-            if not halted:
-                halted = not runner.run(puts[kind], _put_dependencies(puts[kind], items))
-        for kind in reversed(list(KINDS)):  # triggers → pipelines → datasets → linked services
-            if not halted:
-                halted = not runner.run(deletes[kind], _delete_dependencies(deletes[kind], items))
-        completed = not halted
-    finally:
-        # never leave a trigger stopped by this run: on failure restore it, on success start what should run
-        start_steps = [s for s in report.steps if s.operation == "start"]
-        deleted = {s.name for s in report.steps if s.operation == "delete" and s.kind == "trigger" and s.status == DONE}
-        if not completed:  # restore the triggers this run stopped; planned starts of others stay "not applied"
-            restore = sorted({s.name for s in stops if s.status == DONE} - deleted)
-            todo = []
-            for name in restore:
-                step = next((s for s in start_steps if s.name == name), None)
-                if step is None:
-                    step = Step("start", "trigger", name)
-                    report.steps.append(step)
-                todo.append(step)
-        else:
-            todo = start_steps
-        runner.run(todo, {}, halt_on_failure=False)
-        report.restart_failures = sorted(s.name for s in todo if s.status == FAILED
-                                         and any(x.name == s.name and x.status == DONE for x in stops))
-        for step in report.steps:
-            if step.status == PENDING:
-                step.status = NOT_APPLIED
+    completed = False
+    with interrupts_recorded() as guard:
+        try:
+            with guard.interruptible():
+                halted = not runner.run(stops, {})
+                for kind in KINDS:  # linked services → datasets → pipelines → triggers
+                    if not halted:
+                        halted = not runner.run(puts[kind], _put_dependencies(puts[kind], items))
+                for kind in reversed(list(KINDS)):  # triggers → pipelines → datasets → linked services
+                    if not halted:
+                        halted = not runner.run(deletes[kind], _delete_dependencies(deletes[kind], items))
+                if not halted and grant_step:  # before any trigger starts: a new trigger must find its secrets
+                    halted = not runner.grant(report, grant_step, grant)
+                completed = not halted
+        except KeyboardInterrupt as exc:  # our Interrupted (SIGTERM/SIGINT), or a Ctrl-C without the guard
+            report.interrupted = getattr(exc, "name", "SIGINT")
+        finally:  # signals are only recorded here: a second one must not abort the restarts
+            _start_triggers(runner, report, stops, completed)
+        late = guard.pending()
+        if late and not report.interrupted:
+            report.interrupted = late.name
+    if report.interrupted:
+        raise DeployInterrupted(report, signal.Signals[report.interrupted])
     return report
+
+
+def _start_triggers(runner: _Runner, report: DeployReport, stops: list[Step], completed: bool) -> None:
+    """Never leave a trigger stopped by this run: on failure restore it, on success start what should run."""
+    start_steps = [s for s in report.steps if s.operation == "start"]
+    deleted = {s.name for s in report.steps if s.operation == "delete" and s.kind == "trigger" and s.status == DONE}
+    # a stop that failed or whose answer was lost may still have landed: starting a started trigger is harmless
+    stopped = {s.name for s in stops if s.status != PENDING} - deleted
+    if completed:
+        todo = start_steps
+    else:  # restore the triggers this run stopped; planned starts of others stay "not applied"
+        todo = []
+        for name in sorted(stopped):
+            step = next((s for s in start_steps if s.name == name), None)
+            if step is None:
+                step = Step("start", "trigger", name)
+                report.steps.append(step)
+            todo.append(step)
+    runner.run(todo, {}, halt_on_failure=False)
+    report.restart_failures = sorted(s.name for s in todo if s.status != DONE and s.name in stopped)
+    for step in report.steps:
+        if step.status == PENDING:
+            step.status = NOT_APPLIED
 
 
 def _put_dependencies(steps: list[Step], items: dict[tuple[str, str], PlanItem]) -> dict[str, set[str]]:
@@ -200,8 +253,25 @@ class _Runner:
                             ready.append(by_name[name])
         return not failed
 
+    def grant(self, report: DeployReport, step: Step, grant: GrantAccess) -> bool:
+        """Run the Key Vault grant as a step; False when it failed."""
+        try:
+            report.grants = grant()
+            step.status = DONE
+        except AdfgenError as exc:
+            step.status, step.message = FAILED, exc.render()
+        except Exception as exc:  # noqa: BLE001 - a bug here must not leave triggers stopped
+            step.status, step.message = FAILED, f"{type(exc).__name__}: {exc}"
+        self._report(step)
+        return step.status == DONE
+
+    def _report(self, step: Step) -> None:
+        if self.progress:
+            with self._lock:
+                self.progress(step)
+
     def _call(self, step: Step) -> None:
-        from azure.core.exceptions import AzureError
+        from azure.core.exceptions import AzureError, ServiceResponseError
 
         t = self.target
         try:
@@ -219,10 +289,10 @@ class _Runner:
                 begin = triggers.begin_start if step.operation == "start" else triggers.begin_stop
                 begin(t.resource_group, t.factory_name, step.name, retry_on_methods=_RETRY_POST).result()
             step.status = DONE
+        except ServiceResponseError as exc:  # the request went out, the answer never came back, retries exhausted
+            step.status, step.message = UNKNOWN, describe_error(exc)
         except AzureError as exc:
             step.status, step.message = FAILED, describe_error(exc)
         except Exception as exc:  # noqa: BLE001 - a bug in one call must not leave triggers stopped
             step.status, step.message = FAILED, f"{type(exc).__name__}: {exc}"
-        if self.progress:
-            with self._lock:
-                self.progress(step)
+        self._report(step)

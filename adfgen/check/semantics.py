@@ -113,25 +113,25 @@ def secure_output(activity: Activity) -> bool:
 
 
 def secret_producers(pipeline: Pipeline) -> dict[str, frozenset[str]]:
-    """Activities whose output holds a secret, by name, with the output fields that are secret."""
+    """Activities whose output holds a secret, by lower-case name, with the output fields that are secret."""
     cached = getattr(pipeline, "_secret_producers", None)
     if cached is not None:
         return cached
     found: dict[str, frozenset[str]] = {}
     for activity in pipeline.all:
         if is_keyvault_read(activity):
-            found[activity.name] = KEYVAULT_SECRET_FIELDS
+            found[activity.name.lower()] = KEYVAULT_SECRET_FIELDS
         elif is_token_call(activity):
-            found[activity.name] = TOKEN_SECRET_FIELDS
+            found[activity.name.lower()] = TOKEN_SECRET_FIELDS
     pipeline._secret_producers = found  # type: ignore[attr-defined]
     return found
 
 
 def secret_reads(text: str, producers: dict[str, frozenset[str]]) -> list[tuple[str, int, str]]:
-    """(producer, position, field) for each reference in `text` to a secret output field."""
+    """(producer as written, position, field) for each reference in `text` to a secret output field."""
     hits = []
     for ref in analyse(text).refs:
-        if ref.kind != "activity" or ref.name not in producers:
+        if ref.kind != "activity" or not ref.name or ref.name.lower() not in producers:
             continue
         members = ref.members
         if not members or members[0].lower() != "output":
@@ -140,7 +140,7 @@ def secret_reads(text: str, producers: dict[str, frozenset[str]]) -> list[tuple[
             hits.append((ref.name, ref.position, "output"))
             continue
         field = members[1] if len(members) > 1 else ""
-        if not field or field.lower() in producers[ref.name] or field.startswith("["):
+        if not field or field.lower() in producers[ref.name.lower()] or field.startswith("["):
             hits.append((ref.name, ref.position, field or "output"))
     return hits
 

@@ -111,25 +111,26 @@ class Pipeline:
         return scope
 
     def in_scope(self, activity: Activity) -> dict[str, Activity]:
-        """Siblings by name."""
-        return {a.name: a for a in activity.scope}
+        """Siblings by lower-case name (ADF matches activity names case-insensitively)."""
+        return {a.name.lower(): a for a in activity.scope}
 
     def upstream(self, activity: Activity) -> set[str]:
-        """Names `activity` may reference: its dependsOn closure, plus what is upstream of its containers."""
+        """Lower-case names `activity` may reference: its dependsOn closure, plus what is upstream of its containers."""
         key = id(activity)
         found = self._upstream.get(key)
         if found is not None:
             return found
         self._upstream[key] = set()  # guards against dependsOn cycles
         siblings = self.in_scope(activity)
-        found, stack = set(), list(activity.depends_on())
+        found, stack = set(), [n.lower() for n in activity.depends_on()]
+        own = activity.name.lower()
         while stack:
             name = stack.pop()
-            if name in found or name == activity.name:
+            if name in found or name == own:
                 continue
             found.add(name)
             if name in siblings:
-                stack.extend(siblings[name].depends_on())
+                stack.extend(n.lower() for n in siblings[name].depends_on())
         if activity.parent is not None:
             found |= self.upstream(activity.parent)
         self._upstream[key] = found

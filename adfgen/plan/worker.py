@@ -60,9 +60,10 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
                  if incremental else None)
     child_key = f"item()[{fx.quote_literal(endpoint.parent.key)}]" if endpoint.parent else None
 
-    headers: dict[str, Any] = {}
-    for key, value in sorted({**api.headers, **endpoint.headers}.items()):
-        headers[key] = fx.literal(value)
+    static: dict[str, tuple[str, str]] = {}  # header names are case-insensitive: the endpoint's override the API's
+    for key, value in list(api.headers.items()) + list(endpoint.headers.items()):
+        static[key.lower()] = (key, value)
+    headers: dict[str, Any] = {key: fx.literal(value) for key, value in sorted(static.values())}
     headers[api.auth.token_header.name] = fx.token_header(api.auth.token_header.scheme,
                                                           fx.secret_value("Get Access Token"))
     identity_reads = []

@@ -39,6 +39,12 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
             report(at + ("name",), f"duplicate API name '{api.name}' (first at apis[{seen_apis[api.name]}])")
         seen_apis.setdefault(api.name, a)
         _check_auth(api, at, report)
+        generated = {api.auth.token_header.name.lower(): "the access token"}
+        generated.update({i.header.lower(): f"secret '{i.secret}'" for i in api.secrets.identity})
+        for key in api.headers:
+            if key.lower() in generated:
+                report(at + ("headers", key), f"header '{key}' is generated from {generated[key.lower()]}; "
+                       "remove it here")
         endpoints = {e.name: e for e in api.endpoints}
         seen_endpoints: dict[str, int] = {}
         for e, endpoint in enumerate(api.endpoints):
@@ -47,6 +53,12 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
                 report(ep + ("name",), f"duplicate endpoint name '{endpoint.name}' "
                        f"(first at endpoints[{seen_endpoints[endpoint.name]}])")
             seen_endpoints.setdefault(endpoint.name, e)
+            incremental_header = endpoint.incremental.header if endpoint.incremental else None
+            for key in endpoint.headers:
+                source = generated.get(key.lower()) or (
+                    "the watermark" if incremental_header and key.lower() == incremental_header.lower() else None)
+                if source:
+                    report(ep + ("headers", key), f"header '{key}' is generated from {source}; remove it here")
             sink_name = endpoint.sink or api.sink or factory.default_sink or (
                 sink_names[0] if len(sink_names) == 1 else None)
             if sink_name is None:

@@ -77,9 +77,9 @@ class UnknownActivity(Rule):
 def _referenceable(pipeline: Any, activity: Activity) -> set[str]:
     """Lower-case names `activity` may read: upstream activities and everything nested inside them."""
     upstream = pipeline.upstream(activity)
-    allowed = {n.lower() for n in upstream}
+    allowed = set(upstream)
     for candidate in pipeline.all:
-        if candidate.name in upstream and candidate.children:
+        if candidate.name.lower() in upstream and candidate.children:
             allowed |= {d.name.lower() for d in candidate.descendants()}
     if activity.kind == "until":  # the loop condition reads the loop body
         allowed |= {d.name.lower() for d in activity.descendants()}
@@ -422,17 +422,17 @@ class BadDependsOn(Rule):
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         pipeline = ctx.pipeline
-        everywhere = {a.name for a in pipeline.all}
+        everywhere = {a.name.lower() for a in pipeline.all}
         scopes: dict[int, list[Activity]] = {}
         for activity in pipeline.all:
             scopes.setdefault(id(activity.scope), activity.scope)
-            siblings = {a.name for a in activity.scope}
+            siblings = {a.name.lower() for a in activity.scope}
             for index, name in enumerate(activity.depends_on()):
                 path = f"{activity.path}.dependsOn[{index}].activity"
-                if name == activity.name:
+                if name.lower() == activity.name.lower():
                     yield Hit(path, f"'{activity.name}' depends on itself", activity=activity.name)
-                elif name not in siblings:
-                    where = ("is in another scope (a container's inside or outside)" if name in everywhere
+                elif name.lower() not in siblings:
+                    where = ("is in another scope (a container's inside or outside)" if name.lower() in everywhere
                              else "does not exist")
                     yield Hit(path, f"dependsOn '{name}' {where}; an activity can only depend on activities "
                                     f"in the same list", activity=activity.name)
@@ -441,14 +441,16 @@ class BadDependsOn(Rule):
 
 
 def _cycles(scope: list[Activity]) -> Iterator[Hit]:
-    by_name = {a.name: a for a in scope}
+    by_name: dict[str, Activity] = {}
+    for activity in scope:
+        by_name.setdefault(activity.name.lower(), activity)  # a duplicate name is RF010's finding
     state: dict[str, int] = {}  # 1 visiting, 2 done
     reported: set[frozenset[str]] = set()
 
     def visit(name: str, trail: list[str]) -> Iterator[Hit]:
         state[name] = 1
         trail.append(name)
-        for dep in by_name[name].depends_on():
+        for dep in (d.lower() for d in by_name[name].depends_on()):
             if dep not in by_name or dep == name:
                 continue
             if state.get(dep) == 1:
@@ -456,7 +458,8 @@ def _cycles(scope: list[Activity]) -> Iterator[Hit]:
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     first = by_name[cycle[0]]
-                    yield Hit(f"{first.path}.dependsOn", "dependsOn cycle: " + " -> ".join(cycle + [cycle[0]]),
+                    shown = [by_name[n].name for n in cycle + [cycle[0]]]
+                    yield Hit(f"{first.path}.dependsOn", "dependsOn cycle: " + " -> ".join(shown),
                               activity=first.name)
             elif state.get(dep) is None:
                 yield from visit(dep, trail)
@@ -464,8 +467,8 @@ def _cycles(scope: list[Activity]) -> Iterator[Hit]:
         state[name] = 2
 
     for activity in scope:
-        if activity.name not in state:
-            yield from visit(activity.name, [])
+        if activity.name.lower() not in state:
+            yield from visit(activity.name.lower(), [])
 
 
 class DuplicateName(Rule):

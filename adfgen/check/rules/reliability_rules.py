@@ -114,13 +114,13 @@ def _token_saves(ctx: Context) -> tuple[list[Activity], list[Activity], list[Act
     refreshes = [a for a in ctx.pipeline.all if is_refresh_grant(a)]
     if not refreshes:
         return [], [], []
-    names = {a.name for a in refreshes}
+    names = {a.name.lower() for a in refreshes}
     refresh_saves, access_saves = [], []
     for activity in ctx.pipeline.all:
         if not is_keyvault_write(activity):
             continue
         fields = {ref.members[1].lower() for ref in analyse(body_text(activity)).refs
-                  if ref.kind == "activity" and ref.name in names and len(ref.members) > 1}
+                  if ref.kind == "activity" and ref.name and ref.name.lower() in names and len(ref.members) > 1}
         secret = keyvault_secret_name(activity).lower()
         if "refresh_token" in fields or (not fields and "refresh" in secret):
             refresh_saves.append(activity)
@@ -181,7 +181,7 @@ class AccessTokenSavedFirst(Rule):
                                                 f"saves the new refresh token", severity=WARNING,
                           activity=access_saves[0].name)
             return
-        refresh_names = {a.name for a in refresh_saves}
+        refresh_names = {a.name.lower() for a in refresh_saves}
         for save in access_saves:
             if not refresh_names & ctx.pipeline.upstream(save):
                 yield Hit(f"{save.path}.dependsOn", f"'{save.name}' saves the access token without depending on "

@@ -190,7 +190,7 @@ class UnsecuredSecretConsumer(Rule):
             if (activity is None or id(activity) in reported or activity.kind in NO_POLICY_TYPES
                     or activity.kind in SECRET_CARRIERS or secure_input(activity)):
                 continue
-            reads = [r for r in secret_reads(site.text, producers) if r[0] != activity.name]
+            reads = [r for r in secret_reads(site.text, producers) if r[0].lower() != activity.name.lower()]
             if reads:
                 reported.add(id(activity))
                 producer, position, field = reads[0]
