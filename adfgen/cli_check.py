@@ -21,6 +21,25 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return codes
 
 
+def _load(path: Path | None, complete: bool, env: str | None) -> list:
+    """The factories to check: the specs' builds, or what `path` holds (a usage error when it holds nothing)."""
+    from adfgen.check.project import SPEC_SUFFIXES, load_project, spec_files_in
+    from adfgen.check.sources import discover
+
+    if path is None or (path.suffix in SPEC_SUFFIXES and path.is_file()):
+        return load_project(spec_paths=[path] if path else None, env=env)
+    factories = discover(path, complete=complete)
+    if factories:
+        if env is not None:
+            raise UsageError(f"--env {env}: environments apply to specs; {path} holds ADF JSON")
+        return factories
+    specs = spec_files_in(path) if path.is_dir() else []
+    if specs:
+        return load_project(spec_paths=specs, env=env)
+    raise UsageError(f"{path}: nothing to check: no ADF resources (no pipeline/, dataset/, linkedService/ or "
+                     f"trigger/ folder, no ARM template) and no spec file (*.yaml with top-level factory: and apis:)")
+
+
 @click.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--output", "-o", "output", type=click.Choice(["human", "json", "github", "sarif"]),
@@ -33,16 +52,22 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--no-schema", is_flag=True, help="Skip the schema rules (SC002, SC003).")
 @click.option("--complete", is_flag=True,
               help="Treat Git folders as whole factories: references to missing resources are errors.")
+@click.option("--env", "env", metavar="NAME",
+              help="Check only this environment's build (from factory.environments); default: the base config "
+                   "and every environment.")
 def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_rules: bool,
-                  schema_dir: Path | None, no_schema: bool, complete: bool) -> int:
+                  schema_dir: Path | None, no_schema: bool, complete: bool, env: str | None) -> int:
     """Lint ADF JSON offline: schema, expressions, references, security and reliability rules.
 
-    With no PATH, checks the specs under specs/ and what they build. PATH may be an ADF Git-integration
-    folder (or a folder holding several), or an ARM template such as ARMTemplateForFactory.json.
+    With no PATH, checks the specs under specs/ and what they build for the base config and every
+    environment (--env NAME for one), and that out/<factory>/ is current. PATH may be a spec file, a
+    folder of specs, an ADF Git-integration folder (or a folder holding several), or an ARM template such
+    as ARMTemplateForFactory.json. A PATH with nothing to check is a usage error.
 
     \b
     Examples:
       adfgen check
+      adfgen check --env prod
       adfgen check path/to/adf-repo --output sarif > check.sarif
       adfgen check ARMTemplateForFactory.json --ignore SC003,SE005
     Exit status: 0 clean (warnings allowed), 1 errors, 2 usage errors.
@@ -61,8 +86,8 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
 
     from adfgen.check.engine import run_checks
     from adfgen.check.schema import SchemaUnavailable, load_schema_validator
-    from adfgen.check.sources import discover
 
+    factories = _load(path, complete, env)  # first: a usage error should not wait for a schema download
     notices: list[str] = []
     schema = None
     if not no_schema and not {"SC002", "SC003"} <= set(ignored):
@@ -70,15 +95,6 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
             schema = load_schema_validator(schema_dir)
         except SchemaUnavailable as exc:
             notices.append(str(exc))
-    if path is None or path.suffix in (".yaml", ".yml"):
-        from adfgen.check.project import load_project
-
-        factories = load_project(spec_paths=[path] if path else None)
-    else:
-        factories = discover(path, complete=complete)
-        if not factories:
-            notices.append(f"{path}: no ADF resources found (no pipeline/, dataset/, linkedService/ or trigger/ "
-                           f"folder and no ARM template)")
     findings = run_checks(factories, schema, ignored)
     counts = summary(findings, sum(len(f.entries) for f in factories), len(factories))
     for notice in notices:

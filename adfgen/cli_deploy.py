@@ -15,6 +15,7 @@ from adfgen.errors import AdfgenError, UsageError
 from adfgen.resources import Resource
 
 EXIT_CHANGES = 3  # `plan` / `deploy --dry-run`: the live factory differs from the build
+EXIT_SIGNAL_BASE = 128  # interrupted deploy: 128 + signal number (130 Ctrl-C, 143 SIGTERM), as shells do
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Deployment:
     target: Any  # adfgen.azure.clients.Target
     resources: list[Resource]
     secret_names: tuple[str, ...] = ()
+    written_secret_names: tuple[str, ...] = ()  # the subset the factory writes (least privilege: Officer there)
 
 
 def _options(command: Callable) -> Callable:
@@ -69,11 +71,14 @@ DEPLOY_HELP = """Publish the built out/<factory>/ to the live factory and grant 
 
 Stops only the triggers that change, PUTs linked services, datasets, pipelines and triggers in
 dependency order (in parallel within a level), skips unchanged resources, deletes managed
-resources no longer in the source with --prune, then starts triggers. Refuses to publish a stale
-build unless --build. Credentials: azure-identity's DefaultAzureCredential.
+resources no longer in the source with --prune, grants Key Vault access, then starts triggers.
+Refuses to publish a stale build unless --build, and to overwrite resources adfgen did not write
+unless --adopt. On SIGTERM or Ctrl-C it restarts the triggers it stopped and prints what was
+applied. Credentials: azure-identity's DefaultAzureCredential.
 
 \b
-Exit codes: 0 deployed, 1 error or partial deploy, 2 bad usage; with --dry-run as `plan` (0 / 3).
+Exit codes: 0 deployed, 1 error or partial deploy, 2 bad usage, 130/143 interrupted by
+Ctrl-C/SIGTERM; with --dry-run as `plan` (0 / 3).
 
 \b
 Example:
@@ -113,10 +118,14 @@ def plan_command(**opts: Any) -> None:
               help="Concurrent ARM calls within a dependency level.")
 @click.option("--skip-grants", is_flag=True, help="Do not grant the factory's identity Key Vault access.")
 @click.option("--least-privilege", is_flag=True,
-              help="Assign the Key Vault role on each secret the factory uses instead of the whole vault (RBAC vaults).")
+              help="RBAC vaults: Key Vault Secrets User on each secret the factory reads, Secrets Officer only on "
+                   "those it writes, instead of Secrets Officer on the whole vault.")
+@click.option("--adopt", is_flag=True,
+              help="Take over live resources adfgen did not write (no 'adfgen' annotation) that have a source "
+                   "resource's name; without it deploy refuses to overwrite them.")
 def deploy_command(**opts: Any) -> None:
     from adfgen.azure.clients import Clients, credential_from_environment
-    from adfgen.azure.deploy import deploy
+    from adfgen.azure.deploy import DeployInterrupted, deploy, refuse_takeovers
     from adfgen.azure.grants import grant_key_vault_access
     from adfgen.azure.plan import make_plan
     from adfgen.azure.report import plan_json, print_plan, print_report, report_json
@@ -125,33 +134,43 @@ def deploy_command(**opts: Any) -> None:
     credential = credential_from_environment()
     terminal = sys.stdout.isatty() and opts["output"] == "text"
     documents, pending, failed = [], False, False
+    planned = []
     for d in deployments:
         clients = Clients(credential, d.target.subscription_id, _connection(opts, opts["parallelism"]))
         plan = make_plan(clients, d.target, d.resources, prune=opts["prune"],
                          start_triggers=not opts["no_start_triggers"])
         if opts["output"] == "text":
             print_plan(plan, d.target.factory_name, sys.stdout, terminal=terminal, diffs=opts["dry_run"])
-        if opts["dry_run"]:
-            pending = pending or plan.has_changes
-            documents.append(dict(factory=d.target.factory_name, **plan_json(plan)))
-            continue
-        with _progress(terminal, plan) as progress:
-            report = deploy(clients, d.target, d.resources, prune=opts["prune"],
-                            start_triggers=not opts["no_start_triggers"], parallelism=opts["parallelism"],
-                            plan=plan, progress=progress)
-        grants = None
-        if report.ok and not opts["skip_grants"]:
-            try:
-                grants = grant_key_vault_access(clients, d.target, secret_names=d.secret_names,
-                                                least_privilege=opts["least_privilege"])
-            except AdfgenError:
-                print_report(report, None, sys.stdout if opts["output"] == "text" else sys.stderr)
-                raise
+        planned.append((d, clients, plan))
+    if opts["dry_run"]:
+        pending = any(plan.has_changes for _, _, plan in planned)
+        documents = [dict(factory=d.target.factory_name, **plan_json(plan)) for d, _, plan in planned]
+    elif not opts["adopt"]:
+        for _, _, plan in planned:  # before any factory changes
+            refuse_takeovers(plan)
+    for d, clients, plan in [] if opts["dry_run"] else planned:
+        grant = None
+        if not opts["skip_grants"]:
+            def grant(clients: Any = clients, d: Deployment = d) -> Any:
+                return grant_key_vault_access(clients, d.target, secret_names=d.secret_names,
+                                              written_secret_names=d.written_secret_names,
+                                              least_privilege=opts["least_privilege"])
+        try:
+            with _progress(terminal, plan, grants=grant is not None) as progress:
+                report = deploy(clients, d.target, d.resources, prune=opts["prune"],
+                                start_triggers=not opts["no_start_triggers"], parallelism=opts["parallelism"],
+                                plan=plan, progress=progress, adopt=opts["adopt"], grant=grant)
+        except DeployInterrupted as interrupted:  # SIGTERM (cancelled CI job) or Ctrl-C: say what happened, loudly
+            print_report(interrupted.report, sys.stderr)
+            if opts["output"] == "json":
+                documents.append(report_json(interrupted.report))
+                click.echo(json.dumps({"factories": documents}, indent=2))
+            raise click.exceptions.Exit(EXIT_SIGNAL_BASE + interrupted.signum) from None
         if opts["output"] == "text":
-            print_report(report, grants, sys.stdout)
-        elif report.restart_failures:  # loud even when stdout is for machines
-            print_report(report, grants, sys.stderr)
-        documents.append(report_json(report, grants))
+            print_report(report, sys.stdout)
+        elif report.restart_failures or any(g.remove_command for g in report.grants or []):
+            print_report(report, sys.stderr)  # loud even when stdout is for machines
+        documents.append(report_json(report))
         failed = failed or not report.ok
     if opts["output"] == "json":
         click.echo(json.dumps({"factories": documents}, indent=2))
@@ -163,10 +182,10 @@ def deploy_command(**opts: Any) -> None:
 class _progress:
     """A rich progress bar on a terminal, nothing otherwise; yields the per-step callback."""
 
-    def __init__(self, terminal: bool, plan: Any):
+    def __init__(self, terminal: bool, plan: Any, *, grants: bool = False):
         self.terminal = terminal
         changes = ("create", "update", "delete")  # one call each, plus a stop and/or a start for triggers
-        self.total = sum((i.action in changes) + i.stop_first + i.start_after for i in plan.items)
+        self.total = sum((i.action in changes) + i.stop_first + i.start_after for i in plan.items) + grants
         self.bar: Any = None
 
     def __enter__(self) -> Callable | None:
@@ -214,14 +233,16 @@ def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> lis
         if not builds:
             raise UsageError(f"--factory {opts['factory']}: no such factory in the build")
     if build_first and dry_run:
-        return [Deployment(_target(opts, b), list(b.resources), tuple(b.secret_names)) for b in builds]
+        return [Deployment(_target(opts, b), list(b.resources), tuple(b.secret_names),
+                           tuple(getattr(b, "written_secret_names", ()))) for b in builds]
     if build_first:
         write_outputs(builds, opts["out_dir"])
     deployments = []
     for build in builds:
         require_fresh(build, opts["out_dir"], opts["env"])
         resources = load_source(Path(opts["out_dir"]) / build.name)
-        deployments.append(Deployment(_target(opts, build), resources, tuple(getattr(build, "secret_names", ()))))
+        deployments.append(Deployment(_target(opts, build), resources, tuple(getattr(build, "secret_names", ())),
+                                      tuple(getattr(build, "written_secret_names", ()))))
     return deployments
 
 

@@ -232,3 +232,23 @@ def test_sql_sink_worker_writes_to_the_staging_table(mixed_framework):
     assert {k: value(v) for k, v in sink_ref["parameters"].items()} == {"SchemaName": "staging",
                                                                        "TableName": "hubspot_contacts"}
     assert value(copy.all_properties["inputs"][0]["parameters"]["RelativeUrl"]) == "crm/v3/objects/contacts?limit=100"
+
+
+def test_fan_out_checks_the_token_before_every_parent_record(framework, dftf):
+    from data_factory_testing_framework.state import DependencyCondition, RunParameter, RunParameterType
+
+    order = []
+    pipeline = framework.get_pipeline_by_name("pl_xero_project_time")
+    params = [RunParameter(RunParameterType.System, "RunId", "r"), RunParameter(RunParameterType.Pipeline, "BatchId", "b")]
+    expiries = iter([int(time.time()) + 3600, int(time.time()) + 30, int(time.time()) + 3600])
+    for activity in framework.evaluate_pipeline(pipeline, params):
+        order.append(activity.name)
+        outputs = {"Lookup Parent Keys": {"value": [{"projectId": "a"}, {"projectId": "b"}, {"projectId": "c"}]},
+                   "Get Access Token": {"value": "tok"}, "Get xero-tenant-id": {"value": "t"}}
+        if activity.name == "Read Token Expiry":
+            outputs["Read Token Expiry"] = {"attributes": {"exp": next(expiries)}}
+        activity.set_result(DependencyCondition.SUCCEEDED, outputs.get(activity.name, {}))
+    assert order.count("Read Token Expiry") == order.count("Get Access Token") == order.count("Copy project_time") == 3
+    # only the second record found the token about to expire
+    assert order.count("Refresh Token") == 1
+    assert order.index("Refresh Token") > order.index("Copy project_time")

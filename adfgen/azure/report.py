@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from adfgen.azure.deploy import DONE, FAILED, NOT_APPLIED, DeployReport
+from adfgen.azure.deploy import DONE, FAILED, NOT_APPLIED, UNKNOWN, UNKNOWN_NOTE, DeployReport
 from adfgen.azure.diff import Plan
-from adfgen.azure.grants import Grant
+from adfgen.azure.grants import BROADER
+
+TAKES_OVER = "(takes over an unmanaged resource)"
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "delete": "red", "unchanged": "dim", "orphan": "magenta",
                 "unmanaged": "dim italic"}
@@ -18,12 +20,12 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "resources": [i.to_json() for i in plan.items]}
 
 
-def report_json(report: DeployReport, grants: list[Grant] | None) -> dict[str, Any]:
+def report_json(report: DeployReport) -> dict[str, Any]:
     """The deploy result for `--output json`."""
     return {"ok": report.ok, "factory": report.target.factory_name, "plan": plan_json(report.plan),
-            "steps": [s.to_json() for s in report.steps],
+            "steps": [s.to_json() for s in report.steps], "interrupted": report.interrupted,
             "restartFailures": report.restart_failures, "restartCommands": report.restart_commands(),
-            "grants": [g.to_json() for g in grants] if grants is not None else None}
+            "grants": [g.to_json() for g in report.grants] if report.grants is not None else None}
 
 
 def _label(item: Any) -> str:
@@ -33,6 +35,8 @@ def _label(item: Any) -> str:
         label = change if item.action == "unchanged" else f"{label} + {change}"
     elif item.kind == "trigger" and item.stop_first and item.start_after:
         label += " (stop, restart)"
+    if item.takes_over:
+        label += f" {TAKES_OVER}"
     return label
 
 
@@ -66,6 +70,9 @@ def print_plan(plan: Plan, factory: str, out: TextIO, *, terminal: bool, diffs: 
                 "managed, not in source: deleted with --prune" if item.action == "orphan" else ""
             table.add_row(f"[{ACTION_STYLE.get(item.action, '')}]{_label(item)}[/]", item.kind, item.name, note)
         console.print(table)
+        if plan.takeovers():
+            console.print(f"[bold yellow]{len(plan.takeovers())} update(s) take over resources adfgen did not write; "
+                          "deploy needs --adopt[/]")
         if diffs:
             for item in plan.with_action("update"):
                 console.print(Syntax(item.diff, "diff", theme="ansi_dark", background_color="default"))
@@ -76,32 +83,45 @@ def print_plan(plan: Plan, factory: str, out: TextIO, *, terminal: bool, diffs: 
         note = "  (not written by adfgen: untouched)" if item.action == "unmanaged" else \
             "  (managed, not in source: deleted with --prune)" if item.action == "orphan" else ""
         out.write(f"  {_label(item):<24} {item.kind:<14} {item.name}{note}\n")
+    if plan.takeovers():
+        out.write(f"{len(plan.takeovers())} update(s) take over resources adfgen did not write; deploy needs --adopt\n")
     if diffs:
         for item in plan.with_action("update"):
             out.write(item.diff if item.diff.endswith("\n") else item.diff + "\n")
     out.write(f"{summary_line(plan)}\n")
 
 
-def print_report(report: DeployReport, grants: list[Grant] | None, out: TextIO) -> None:
-    """The summary after a deploy: counts, failures, what was not applied, triggers left stopped."""
+def print_report(report: DeployReport, out: TextIO) -> None:
+    """The summary after a deploy: counts, failures, what was not applied, triggers left stopped, grants."""
     done = report.by_status(DONE)
-    failed = report.by_status(FAILED)
-    skipped = report.by_status(NOT_APPLIED)
     ops: dict[str, int] = {}
     for step in done:
         ops[step.operation] = ops.get(step.operation, 0) + 1
     applied = ", ".join(f"{k} {v}" for k, v in sorted(ops.items())) or "nothing"
     unchanged = len(report.plan.with_action("unchanged"))
-    out.write(f"deploy to factory {report.target.factory_name}: applied {applied}; unchanged {unchanged}\n")
-    for step in failed:
+    if report.interrupted:
+        out.write(f"deploy to factory {report.target.factory_name} INTERRUPTED by {report.interrupted}: "
+                  f"applied {applied}; unchanged {unchanged}\n")
+    else:
+        out.write(f"deploy to factory {report.target.factory_name}: applied {applied}; unchanged {unchanged}\n")
+    for step in report.by_status(FAILED):
         out.write(f"  FAILED      {step.operation} {step.kind} {step.name}: {step.message}\n")
-    for step in skipped:
+    for step in report.by_status(UNKNOWN):
+        out.write(f"  UNKNOWN     {step.operation} {step.kind} {step.name}: {UNKNOWN_NOTE}; last error: {step.message}\n")
+    for step in report.by_status(NOT_APPLIED):
         out.write(f"  not applied {step.operation} {step.kind} {step.name}\n")
-    if failed or skipped:
+    if report.interrupted:
+        out.write("deploy was interrupted; everything listed as done is live, the triggers it had stopped were "
+                  "started again. Run deploy again: it converges.\n")
+    elif not report.ok and len(done) < len(report.steps):
         out.write("deploy stopped after the first failure; everything listed as done is live. "
                   "Fix the cause and run deploy again: it converges.\n")
     if report.restart_failures:
         out.write("!!! TRIGGERS LEFT STOPPED: deploy stopped these triggers and could not start them again. "
                   "Start them now:\n")
         out.writelines(f"    {command}\n" for command in report.restart_commands())
-    out.writelines(f"  key vault: {grant.permission} on {grant.scope}: {grant.status}\n" for grant in grants or [])
+    for grant in report.grants or []:
+        if grant.status == BROADER:
+            out.write(f"!!! key vault: {grant.note}\n")
+        else:
+            out.write(f"  key vault: {grant.permission} on {grant.scope}: {grant.status}\n")

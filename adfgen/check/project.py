@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
@@ -40,8 +41,78 @@ def _stale(build: object, out_root: Path) -> list[Finding]:
     return findings
 
 
-def load_project(out_root: Path = Path("out"), spec_paths: list[Path] | None = None) -> list[Factory]:
-    """Factories built from `spec_paths` (default: `specs/`); spec problems become SP001 findings."""
+SPEC_SUFFIXES = (".yaml", ".yml")
+_TOP_KEY = re.compile(r"^(factory|apis)[ \t]*:", re.MULTILINE)
+SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv"}
+
+
+def is_spec_file(path: Path) -> bool:
+    """A YAML file with top-level `factory:` and `apis:` keys (read as text: only adfgen.spec parses YAML)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return {m.group(1) for m in _TOP_KEY.finditer(text)} == {"factory", "apis"}
+
+
+def spec_files_in(directory: Path) -> list[Path]:
+    """The spec files at or below `directory`, sorted."""
+    found = []
+    for path in sorted(directory.rglob("*")):
+        rel = path.relative_to(directory).parts
+        if any(part in SKIP_DIRS or part.startswith(".") for part in rel[:-1]):
+            continue
+        if path.suffix in SPEC_SUFFIXES and path.is_file() and is_spec_file(path):
+            found.append(path)
+    return found
+
+
+def _spec_failure(exc: AdfgenError, label: str = "specs") -> Factory:
+    factory = Factory(name=label, root="specs")
+    factory.load_findings = [_spec_finding(p) for p in exc.problems] or [Finding("specs", 0, "SP001", ERROR, str(exc))]
+    return factory
+
+
+def _environment_builds(builds: list, env: str | None) -> tuple[list, list[Finding]]:
+    """The builds for every environment of the base builds' factories (or only `env`), and build problems."""
+    from adfgen.build import build_factories
+
+    wanted: dict[tuple[str, ...], list[str]] = {}
+    for build in builds:
+        names = sorted(build.config.environments) if env is None else [e for e in build.config.environments if e == env]
+        for name in names:
+            files = wanted.setdefault(tuple(build.spec_files), [])
+            if name not in files:
+                files.append(name)
+    found, problems = [], []
+    for files, names in wanted.items():
+        for name in names:
+            try:
+                found += [(b, name) for b in build_factories([Path(f) for f in files], env=name)]
+            except AdfgenError as exc:
+                problems += _spec_failure(exc).load_findings
+    return found, problems
+
+
+def _factory_of(build: object, out_root: Path) -> Factory:
+    root = out_root / build.name
+    factory = Factory(name=build.name, root=str(root), complete=True,
+                      concurrency_limits=dict(getattr(build, "concurrency_limits", {}) or {}))
+    for resource in build.resources:
+        data = build.files.get(resource.git_path, b"")
+        text = data.decode("utf-8", "replace") if data else None
+        factory.entries.append(Entry(resource, str(root / resource.git_path), 1, text, origin="build"))
+    factory.load_findings = _stale(build, out_root)
+    return factory
+
+
+def load_project(out_root: Path = Path("out"), spec_paths: list[Path] | None = None,
+                 env: str | None = None) -> list[Factory]:
+    """Factories built from `spec_paths` (default: `specs/`) for the base config and every environment.
+
+    With `env`, only that environment's factories (a UsageError when no spec defines it). Spec problems
+    become SP001 findings; each factory's `out/<factory>/` is compared with its build (SP002).
+    """
     from adfgen.build import build_factories, default_spec_paths
 
     try:
@@ -49,21 +120,28 @@ def load_project(out_root: Path = Path("out"), spec_paths: list[Path] | None = N
     except AdfgenError as exc:
         raise UsageError(f"{exc}; pass a PATH to a spec, an ADF folder or an ARM template") from None
     try:
-        builds = build_factories(paths)
+        base = build_factories(paths)
     except AdfgenError as exc:
-        factory = Factory(name="specs", root="specs")
-        factory.load_findings = [_spec_finding(p) for p in exc.problems] or [
-            Finding("specs", 0, "SP001", ERROR, str(exc))]
-        return [factory]
-    factories = []
-    for build in builds:
-        root = out_root / build.name
-        factory = Factory(name=build.name, root=str(root), complete=True,
-                          concurrency_limits=dict(getattr(build, "concurrency_limits", {}) or {}))
-        for resource in build.resources:
-            data = build.files.get(resource.git_path, b"")
-            text = data.decode("utf-8", "replace") if data else None
-            factory.entries.append(Entry(resource, str(root / resource.git_path), 1, text, origin="build"))
-        factory.load_findings = _stale(build, out_root)
-        factories.append(factory)
+        return [_spec_failure(exc)]
+    if env is not None:
+        known = sorted({name for b in base for name in b.config.environments})
+        if env not in known:
+            raise UsageError(f"--env {env}: no spec defines this environment under factory.environments; "
+                             f"expected one of: {', '.join(known) or '(none defined)'}")
+    extra, problems = _environment_builds(base, env)
+    labelled = ([] if env is not None else [(b, None) for b in base]) + extra
+    factories: list[Factory] = []
+    first: dict[str, str | None] = {}
+    for build, name in labelled:
+        if build.name in first:
+            other = f"environment '{first[build.name]}'" if first[build.name] else "the base config"
+            problems.append(Finding(str(build.spec_files[0]) if build.spec_files else "specs", 0, "SP001", WARNING,
+                                    f"environment '{name}' builds factory '{build.name}', the same name as {other}; "
+                                    f"give it its own factory.environments.{name}.name (out/{build.name}/ can "
+                                    f"hold only one of them)", path=f"factory.environments.{name}.name"))
+            continue
+        first[build.name] = name
+        factories.append(_factory_of(build, out_root))
+    if problems:
+        factories.append(Factory(name="specs", root="specs", load_findings=problems))
     return factories

@@ -19,6 +19,7 @@ from adfgen.resources import KIND_BY_ARM_SEGMENT, KINDS, Resource, sort_resource
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv"}
+ARM_COPY_FOLDER = "arm"
 OTHER_FOLDERS = ("dataflow", "integrationRuntime", "credential", "managedVirtualNetwork", "factory")
 _ARM_NAME = re.compile(r"""^\[concat\(\s*parameters\(\s*'factoryName'\s*\)\s*,\s*'/(.*)'\s*\)\]$""", re.DOTALL)
 _ARM_EXPR = re.compile(r"^\[[^\[].*\]$", re.DOTALL)
@@ -207,7 +208,10 @@ def load_arm_factory(path: Path, doc: Any = None, text: str | None = None) -> Fa
 # ---------------------------------------------------------------- discovery
 
 def discover(path: Path, complete: bool = False) -> list[Factory]:
-    """Every factory at or below `path`: Git folders (by their resource folders) and ARM templates."""
+    """Every factory at or below `path`: Git folders (by their resource folders) and ARM templates.
+
+    The `arm/` folder of a Git folder is skipped: it holds the ARM copy of that same factory.
+    """
     if path.is_file():
         shown = display(path)
         doc, text, problem = read_json(path, shown)
@@ -225,7 +229,9 @@ def discover(path: Path, complete: bool = False) -> list[Factory]:
         here = Path(directory)
         if is_factory_root(here):
             found.append(load_git_factory(here, complete))
-            subdirs[:] = [d for d in subdirs if d not in KINDS and d not in OTHER_FOLDERS]
+            # arm/ inside a Git folder is adfgen's ARM copy of the same resources: checking it too would
+            # report every finding twice. Pass the template itself to check it.
+            subdirs[:] = [d for d in subdirs if d not in KINDS and d not in OTHER_FOLDERS and d != ARM_COPY_FOLDER]
         for file_name in sorted(files):
             if not file_name.lower().endswith(".json") or file_name.lower().startswith("armtemplateparameters"):
                 continue

@@ -4,7 +4,7 @@ It serves what `adfgen plan/deploy` touches: a data factory (with its managed id
 datasets, pipelines and triggers (start/stop as long-running operations, paged lists, delete), Key Vault vaults
 (get, `accessPolicies/add|replace|remove`) and role assignments (409 RoleAssignmentExists on a duplicate).
 PUT bodies are validated against the official ADF schema and references must exist, answering 400 like ARM.
-Latency and scripted faults (429 + Retry-After, 500, dropped connections) are injectable; every request is logged.
+Latency and scripted faults (429 + Retry-After, 500, dropped connections, 400 PrincipalNotFound) are injectable; every request is logged.
 
 Use in-process (`with ArmServer() as arm: ...`) or as a subprocess (`python -m tests.peers.arm_server`), which
 prints one JSON line `{"url": ..., "ca": ...}` and serves until stdin closes (the benchmark uses that, so that
@@ -63,7 +63,9 @@ class Fault:
 
     method: str
     path: str  # regex searched in the lower-cased path
-    kind: str  # "429", "500", "drop" (close before applying), "drop_after" (apply, then close without answering)
+    # "429", "500", "drop" (close before applying), "drop_after" (apply, then close without answering),
+    # "principal_not_found" (400 PrincipalNotFound: a fresh managed identity not yet replicated, on role assignments)
+    kind: str
     times: int = 1
     retry_after: int = 0
 
@@ -277,6 +279,10 @@ class _Handler(BaseHTTPRequestHandler):
             arm._record(method, path, query, 0)
             return self._drop()
         try:
+            if fault and fault.kind == "principal_not_found":
+                raise ArmError(400, "PrincipalNotFound", "Principal does not exist in the directory. Check that you "
+                               "have the correct principal ID. If you are creating this principal and then "
+                               "immediately assigning a role, this error might be related to a replication delay.")
             if fault and fault.kind in ("429", "500"):
                 if fault.kind == "429":
                     raise _HeaderedError(429, "TooManyRequests", "injected fault: throttled",
