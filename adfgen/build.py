@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from adfgen.errors import AdfgenError
+from adfgen.errors import AdfgenError, Problem
 from adfgen.plan import ArmBinding, plan_factory
 from adfgen.render import builtin_dir, render_job
 from adfgen.resources import Resource, sort_resources
@@ -27,6 +27,7 @@ class FactoryBuild:
     concurrency_limits: dict[str, int]
     arm_bindings: tuple[ArmBinding, ...]
     spec_files: tuple[str, ...]
+    warnings: tuple[Problem, ...] = ()  # the spec builds, but something would misbehave at run time
 
 
 def default_spec_paths(directory: Path | None = None) -> list[Path]:
@@ -62,7 +63,8 @@ def build_factories(spec_paths: list[Path], env: str | None = None,
             files=factory_files(name, resources, plan.arm_bindings),
             secret_names=tuple(sorted(plan.secret_names)),
             written_secret_names=tuple(sorted(plan.written_secret_names)), concurrency_limits=dict(plan.concurrency_limits),
-            arm_bindings=tuple(plan.arm_bindings), spec_files=tuple(item.file for item in items)))
+            arm_bindings=tuple(plan.arm_bindings), spec_files=tuple(item.file for item in items),
+            warnings=tuple(w for item in items for w in item.warnings)))
     return builds
 
 

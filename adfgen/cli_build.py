@@ -30,6 +30,8 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
     paths = list(specs) or default_spec_paths()
     builds = build_factories(paths, env, template_dir)
     results = write_outputs(builds, out_dir)
+    for warning in sorted({w for b in builds for w in b.warnings}):
+        click.echo(f"warning: {warning}", err=True)
     if output == "json":
         click.echo(json.dumps([{"factory": b.name, "path": str(out_dir / b.name), "changed": changed,
                                 "resources": len(b.resources), "files": len(b.files)}

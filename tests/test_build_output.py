@@ -180,3 +180,17 @@ def test_arm_parameters_stay_distinct_when_names_or_values_coincide(tmp_path):
         "[parameters('lake_container')]"
     assert by_name["ds_archive_json"]["properties"]["typeProperties"]["location"]["container"] == \
         "[parameters('archive_container')]"
+
+
+def test_build_warns_when_a_copy_may_outlive_the_access_token(tmp_path, capsys):
+    assert main(["build", str(SPEC), "--out", str(tmp_path)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1
+    assert "apis[0]: invoices, contacts, payments, bank_transactions, credit_notes, projects, project_tasks, " \
+           "project_time may page for up to 1 h 23 min" in warnings[0]
+    assert "accounts" not in warnings[0].split("may page")[0]  # unpaged: one request
+    quiet = SPEC.read_text().replace("      max_requests: 1000\n", "      max_requests: 250\n").replace(
+        "page_size: 500}", "page_size: 500, max_requests: 250}")
+    (tmp_path / "quiet.yaml").write_text(quiet)
+    assert main(["build", str(tmp_path / "quiet.yaml"), "--out", str(tmp_path / "q")]) == 0
+    assert "warning" not in capsys.readouterr().err

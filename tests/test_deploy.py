@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
 
-from adfgen.azure.deploy import DONE, FAILED, NOT_APPLIED, deploy
+from adfgen.azure.deploy import DONE, FAILED, NOT_APPLIED, UNKNOWN, deploy
+from adfgen.azure.report import print_report
+from adfgen.errors import AdfgenError
 from adfgen.azure.diff import CREATE, DELETE, ORPHAN, UNCHANGED, UNMANAGED, UPDATE
 from adfgen.azure.plan import make_plan
 from adfgen.resources import KINDS, Resource
@@ -252,3 +255,94 @@ def test_nothing_new_is_sent_after_the_first_failure(arm, clients):
     assert arm.count("PUT", "/pipelines/") == arm.count("PUT", "/pipelines/pl_extra_0$") == 4
     assert {s.name for s in report.by_status(NOT_APPLIED)} == {
         "pl_controller", "pl_extra_1", "pl_extra_2", "pl_extra_3", "pl_extra_4", "pl_refresh", "pl_worker", "tr_daily"}
+
+
+def test_a_put_whose_answer_is_lost_after_all_retries_is_reported_unknown_not_failed(arm, clients):
+    deployed(arm, clients)
+    arm.inject("PUT", "/pipelines/pl_worker$", "drop_after", times=50)  # applied every time, never answered
+
+    report = deploy(clients, target(), replace(sample_resources(), "pl_worker", description="v2"))
+
+    (step,) = [s for s in report.steps if s.name == "pl_worker"]
+    assert step.status == UNKNOWN and not report.by_status(FAILED) and not report.ok
+    assert "cannot reach Azure Resource Manager (ServiceResponseError)" in step.message
+    out = io.StringIO()
+    print_report(report, out)
+    assert "UNKNOWN     put pipeline pl_worker: unknown (the change may have landed; re-run to converge)" in \
+        out.getvalue()
+    assert arm.resource(FACTORY, "pipelines", "pl_worker")["properties"]["description"] == "v2"  # it did land
+
+
+def test_when_one_of_two_trigger_stops_fails_the_other_is_restarted_and_the_failure_reported(arm, clients):
+    hourly = Resource("trigger", "tr_hourly", managed({
+        "type": "ScheduleTrigger",
+        "pipelines": [{"pipelineReference": {"referenceName": "pl_refresh", "type": "PipelineReference"}}],
+        "typeProperties": {"recurrence": {"frequency": "Hour", "interval": 1}}}))
+    deployed(arm, clients, sample_resources() + [hourly])
+    arm.clear_log()
+    changed = replace(replace(sample_resources() + [hourly], "tr_daily", description="v2"), "tr_hourly", description="v2")
+    # the stop of tr_hourly lands but its answer is lost (so it is stopped), and starting it fails
+    arm.inject("POST", "/triggers/tr_hourly/stop$", "drop_after", times=50)
+    arm.inject("POST", "/triggers/tr_hourly/start$", "500", times=50)
+
+    report = deploy(clients, target(), changed)
+
+    status = {(s.operation, s.name): s.status for s in report.steps}
+    assert status[("stop", "tr_daily")] == DONE and status[("start", "tr_daily")] == DONE
+    assert status[("stop", "tr_hourly")] != DONE and status[("start", "tr_hourly")] == FAILED
+    assert arm.resource(FACTORY, "triggers", "tr_daily")["properties"]["runtimeState"] == "Started"
+    assert arm.count("PUT") == 0  # nothing was published after the failed stop
+    assert report.restart_failures == ["tr_hourly"]
+    out = io.StringIO()
+    print_report(report, out)
+    assert "TRIGGERS LEFT STOPPED" in out.getvalue()
+    assert (f"az datafactory trigger start --subscription {SUB} --resource-group {RG} --factory-name {FACTORY} "
+            "--name tr_hourly") in out.getvalue()
+
+
+def test_grants_run_after_the_puts_and_before_any_trigger_starts(arm, clients):
+    seen = []
+
+    def grant():
+        seen.append((arm.count("PUT"), arm.resource(FACTORY, "triggers", "tr_daily")["properties"]["runtimeState"]))
+        return []
+
+    report = deployed(arm, clients, grant=grant)
+
+    assert seen == [(7, "Stopped")]
+    assert [s.operation for s in report.steps][-2:] == ["grant", "start"]
+    assert arm.resource(FACTORY, "triggers", "tr_daily")["properties"]["runtimeState"] == "Started"
+
+
+def test_a_failed_grant_starts_no_new_trigger_but_restores_the_stopped_ones(arm, clients):
+    def failing_grant():
+        raise AdfgenError("factory 'adf-test-dev' has no managed identity")
+
+    first = deploy(clients, target(), sample_resources(), grant=failing_grant)
+
+    assert not first.ok and [s.status for s in first.steps if s.operation == "grant"] == [FAILED]
+    assert [(s.operation, s.status) for s in first.steps if s.kind == "trigger"] == [("put", DONE),
+                                                                                    ("start", NOT_APPLIED)]
+    assert arm.resource(FACTORY, "triggers", "tr_daily")["properties"]["runtimeState"] == "Stopped"
+
+    deployed(arm, clients)  # now started; an update stops it, and a failed grant must start it again
+    report = deploy(clients, target(), replace(sample_resources(), "tr_daily", description="v2"), grant=failing_grant)
+
+    assert not report.ok and report.restart_failures == []
+    assert arm.resource(FACTORY, "triggers", "tr_daily")["properties"]["runtimeState"] == "Started"
+
+
+def test_deploy_refuses_to_take_over_an_unmanaged_resource_unless_adopt(arm, clients):
+    arm.put_resource(FACTORY, "pipelines", "pl_worker", {"activities": [], "annotations": ["team-x"]})
+
+    plan = make_plan(clients, target(), sample_resources())
+    (item,) = plan.takeovers()
+    assert (item.kind, item.name, item.action, item.to_json()["takesOver"]) == ("pipeline", "pl_worker", UPDATE, True)
+    with pytest.raises(AdfgenError, match=r"take over 1 live resource.*\n  pipeline pl_worker\n.*--adopt"):
+        deploy(clients, target(), sample_resources())
+    assert arm.count("PUT") == arm.count("POST") == 0  # refused before any change
+
+    deployed(arm, clients, adopt=True)
+
+    assert arm.resource(FACTORY, "pipelines", "pl_worker")["properties"]["annotations"] == ["adfgen"]
+    assert not make_plan(clients, target(), sample_resources()).takeovers()  # managed from now on

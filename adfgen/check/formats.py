@@ -71,8 +71,7 @@ def render_github(findings: list[Finding]) -> str:
         props = [f"file={_escape_property(finding.file)}"]
         if finding.line:
             props.append(f"line={finding.line}")
-        if finding.column and finding.line:
-            props.append(f"col={finding.column}")
+        # no col=: Finding.column counts inside the expression string, not in the file
         props.append(f"title={_escape_property(finding.code)}")
         where = _where(finding)
         message = f"{where}: {finding.message}" if where else finding.message
@@ -102,9 +101,11 @@ def render_sarif(findings: list[Finding]) -> str:
             "message": {"text": f"{where}: {finding.message}" if where else finding.message},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": quote(finding.file.replace("\\", "/"))},
-                "region": {"startLine": max(finding.line, 1)},
+                "region": {"startLine": max(finding.line, 1)},  # no startColumn: see render_github
             }}],
         }
+        if finding.column:
+            result["properties"] = {"expressionColumn": finding.column}
         if finding.code in index:
             result["ruleIndex"] = index[finding.code]
         results.append(result)
@@ -118,8 +119,9 @@ def render_sarif(findings: list[Finding]) -> str:
 
 
 def render_rules() -> str:
-    """The rule list for --list-rules: code, severity, name, message."""
+    """The rule list for --list-rules: code, severity, name, message (and when the severity differs)."""
     lines = []
     for cls in RULE_CLASSES:
-        lines.append(f"{cls.code}  {cls.severity:<7}  {cls.name:<34} {cls.message}")
+        note = f" ({cls.severity_note})" if cls.severity_note else ""
+        lines.append(f"{cls.code}  {cls.severity:<7}  {cls.name:<34} {cls.message}{note}")
     return "\n".join(lines)

@@ -135,10 +135,10 @@ def load_project(out_root: Path = Path("out"), spec_paths: list[Path] | None = N
     for build, name in labelled:
         if build.name in first:
             other = f"environment '{first[build.name]}'" if first[build.name] else "the base config"
-            problems.append(Finding(str(build.spec_files[0]) if build.spec_files else "specs", 0, "SP001", WARNING,
+            problems.append(Finding(str(build.spec_files[0]) if build.spec_files else "specs", 0, "SP001", ERROR,
                                     f"environment '{name}' builds factory '{build.name}', the same name as {other}; "
-                                    f"give it its own factory.environments.{name}.name (out/{build.name}/ can "
-                                    f"hold only one of them)", path=f"factory.environments.{name}.name"))
+                                    f"give it its own factory.environments.{name}.name (factory names are "
+                                    f"globally unique, and out/{build.name}/ can hold only one of them)", path=f"factory.environments.{name}.name"))
             continue
         first[build.name] = name
         factories.append(_factory_of(build, out_root))

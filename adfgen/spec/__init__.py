@@ -10,6 +10,7 @@ from typing import Any, Callable
 from pydantic import ValidationError
 
 from adfgen.errors import AdfgenError, Problem
+from adfgen.spec.advice import spec_warnings
 from adfgen.spec.model import FactoryConfig, SpecFile
 from adfgen.spec.semantics import check_factory_wide, check_semantics
 from adfgen.spec.validation_problems import problems_from_validation
@@ -26,6 +27,7 @@ class LoadedSpec:
     spec: SpecFile
     env: str | None
     line_of: Callable[[PathKey], int] = field(default=lambda path: 1, compare=False, repr=False)
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def factory(self) -> FactoryConfig:
@@ -100,7 +102,9 @@ def load_spec_text(text: str, file: str, env: str | None = None) -> tuple[Loaded
     problems = sorted(set(problems))
     if problems or chosen is None:
         return None, problems
-    return LoadedSpec(file=file, spec=chosen, env=env, line_of=_env_line_lookup(doc, env)), []
+    line_of = _env_line_lookup(doc, env)
+    return LoadedSpec(file=file, spec=chosen, env=env, line_of=line_of,
+                      warnings=tuple(spec_warnings(chosen, file, line_of))), []
 
 
 def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:

@@ -87,6 +87,7 @@ class Rule:
     name: str = ""
     message: str = ""
     severity: str = ERROR
+    severity_note: str = ""  # when some findings have another severity, e.g. "warning for ..."
     kinds: tuple[str, ...] = ("linkedService", "dataset", "pipeline", "trigger")
     factory_wide = False  # True: check_factory(view) once per factory instead of check(ctx) per resource
 
@@ -101,5 +102,6 @@ class Rule:
     @classmethod
     def describe(cls) -> dict[str, Any]:
         """code, name, severity, message, and the docstring."""
-        return {"code": cls.code, "name": cls.name, "severity": cls.severity, "message": cls.message,
+        return {"code": cls.code, "name": cls.name, "severity": cls.severity, "severity_note": cls.severity_note,
+                "message": cls.message,
                 "doc": (cls.__doc__ or "").strip()}

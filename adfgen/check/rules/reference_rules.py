@@ -294,6 +294,7 @@ class MissingResource(Rule):
     code = "RF007"
     name = "missing-resource"
     message = "referenced resource is not in the factory"
+    severity_note = "warning in a Git folder checked without --complete"
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         severity = ERROR if ctx.factory.complete else WARNING
@@ -359,6 +360,7 @@ class MissingRequiredParameter(Rule):
     code = "RF008"
     name = "missing-required-parameter"
     message = "required parameter not supplied"
+    severity_note = "warning for Execute Pipeline and trigger calls"
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         view = ctx.view
@@ -525,6 +527,7 @@ class InvalidName(Rule):
     code = "RF011"
     name = "invalid-name"
     message = "name is not a valid ADF name"
+    severity_note = "warning for dashes in linked service and dataset names"
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         name = ctx.entry.name

@@ -94,6 +94,7 @@ class TokenCallWithoutConcurrencyOne(Rule):
     code = "RL002"
     name = "token-call-without-concurrency-1"
     message = "token endpoint called by a pipeline without concurrency 1"
+    severity_note = "warning when no call is a refresh_token grant"
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
@@ -169,6 +170,7 @@ class AccessTokenSavedFirst(Rule):
     code = "RL003"
     name = "access-token-saved-first"
     message = "access token saved before the refresh token"
+    severity_note = "warning when the new refresh token is never saved"
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:

@@ -96,6 +96,7 @@ class UnknownType(Rule):
     code = "SC003"
     name = "unknown-type"
     message = "type is not one the schema knows"
+    severity_note = "warning for an unknown nested type, such as a source, sink or format setting"
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         for finding in schema_findings(ctx):
@@ -125,6 +126,9 @@ class FileNameMismatch(Rule):
 class SpecError(Rule):
     """A problem in an adfgen spec (`adfgen check` with no path builds `specs/` first).
 
+    The specs are built for the base config and for every environment under `factory.environments`
+    (`--env NAME`: only that one); two of them building the same factory name is an error too.
+
     Bad:
         spec: `pagination: {type: pages}` (an unknown pagination type)
 
@@ -139,6 +143,9 @@ class SpecError(Rule):
 
 class StaleOutput(Rule):
     """`out/<factory>/` differs from what the specs build now; run `adfgen build` and commit the result.
+
+    Checked for the factory of the base config and of every environment (`adfgen build --env NAME`
+    writes each environment's folder).
 
     Bad:
         out/ edited by hand, or a spec changed without rebuilding
