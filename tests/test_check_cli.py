@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -217,7 +218,9 @@ def test_a_spec_file_is_checked_through_its_build(tmp_path, capsys, monkeypatch)
     code, out = run(["good.yaml", "--output", "json"], capsys)[:2]
     report = json.loads(out)
     assert code == 0
-    assert [f["code"] for f in report["findings"]] == ["SP002"]  # checked the build; out/ was never written here
+    # checked the builds of the base config and both environments; out/ was never written here
+    assert [(f["code"], f["file"]) for f in report["findings"]] == [
+        ("SP002", str(Path("out") / name)) for name in ("adf-xero-dev", "adf-xero-prod", "adf-xero-test")]
     (tmp_path / "bad.yaml").write_text(spec.replace("kind: page_number", "kind: pages", 1))
     code, out = run(["bad.yaml", "--output", "json"], capsys)[:2]
     findings = json.loads(out)["findings"]

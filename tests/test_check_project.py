@@ -100,6 +100,11 @@ def test_breaking_the_build_is_caught(xero, code):
     assert code in {f.code for f in findings if f.severity == "error"}, findings
 
 
+def every_environment():
+    paths = build.default_spec_paths(REPO / "specs")
+    return build.build_factories(paths) + [b for env in ("prod", "test") for b in build.build_factories(paths, env)]
+
+
 def test_check_without_path_builds_the_specs(tmp_path, monkeypatch, capsys, xero):
     shutil.copytree(REPO / "specs", tmp_path / "specs")
     monkeypatch.chdir(tmp_path)
@@ -107,8 +112,9 @@ def test_check_without_path_builds_the_specs(tmp_path, monkeypatch, capsys, xero
     doc = json.loads(capsys.readouterr().out)
     assert code == 0  # out/ is missing: a warning, not an error
     assert {f["code"] for f in doc["findings"]} == {"SP002"}
-    assert doc["summary"]["resources"] == len(xero.resources)
-    build.write_outputs([xero], tmp_path / "out")
+    builds = every_environment()
+    assert doc["summary"]["resources"] == sum(len(b.resources) for b in builds)  # base config and both environments
+    build.write_outputs(builds, tmp_path / "out")
     assert main(["check", "--schema-dir", str(SCHEMA_DIR), "-o", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["findings"] == []
     stale = tmp_path / "out" / xero.name / "pipeline" / "pl_xero_refresh.json"

@@ -214,3 +214,59 @@ def test_build_dry_run_plans_the_build_in_memory_and_writes_nothing(arm, tmp_pat
 
     assert code == 3 and "create 17" in out
     assert not out_dir.exists() and arm.count("PUT") == 0
+
+
+def test_xero_deploy_grants_key_vault_access_before_starting_triggers(arm, tmp_path, capsys):
+    arm.add_factory(XERO_SUB, XERO_RG, XERO_FACTORY)
+    arm.add_vault(XERO_SUB, XERO_RG, XERO_VAULT, rbac=True)
+
+    code, out, _ = run(capsys, "deploy", *xero_args(arm, tmp_path / "out", "--build"))
+
+    assert code == 0, out
+    calls = [(e.method, e.path) for e in arm.log if e.method in ("PUT", "POST")]
+    grant = next(i for i, (m, p) in enumerate(calls) if m == "PUT" and "/roleAssignments/" in p)
+    starts = [i for i, (m, p) in enumerate(calls) if m == "POST" and p.endswith("/start")]
+    puts = [i for i, (m, p) in enumerate(calls) if m == "PUT" and "/factories/" in p]
+    assert len(starts) == 2 and max(puts) < grant < min(starts)
+
+
+def test_xero_least_privilege_names_the_broader_vault_role_and_how_to_remove_it(arm, tmp_path, capsys):
+    arm.add_factory(XERO_SUB, XERO_RG, XERO_FACTORY)
+    arm.add_vault(XERO_SUB, XERO_RG, XERO_VAULT, rbac=True)
+    assert run(capsys, "deploy", *xero_args(arm, tmp_path / "out", "--build"))[0] == 0
+    (vault_wide,) = arm.state.role_assignments.values()
+
+    code, out, _ = run(capsys, "deploy", *xero_args(arm, tmp_path / "out", "--least-privilege"))
+
+    assert code == 0, out
+    assert ("!!! key vault: the factory also holds Key Vault Secrets Officer on the whole vault; remove it with: "
+            f"az role assignment delete --ids {vault_wide['id']}") in out
+    roles = sorted((a["properties"]["scope"].rsplit("/", 1)[-1], a["properties"]["roleDefinitionId"][-36:])
+                   for a in arm.state.role_assignments.values())
+    officer, user = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "4633458b-17de-408a-b874-0445c86b69e6"
+    assert roles == [(XERO_VAULT, officer), ("xero-access-token", officer), ("xero-client-id", user),
+                     ("xero-client-secret", user), ("xero-refresh-token", officer), ("xero-tenant-id", user)]
+
+
+def test_plan_flags_and_deploy_refuses_a_takeover_unless_adopt(arm, tmp_path, capsys):
+    arm.add_factory(SUB, RG, FACTORY)
+    arm.put_resource(FACTORY, "pipelines", "pl_worker", {"activities": [], "annotations": ["team-x"]})
+    folder = write_source(tmp_path / "src", sample_resources())
+
+    code, out, _ = run(capsys, "plan", *source_args(arm, folder)[:-1])
+    assert code == 3 and "update (takes over an unmanaged resource) pipeline       pl_worker" in out
+    assert "deploy needs --adopt" in out
+
+    code, out, _ = run(capsys, "plan", *source_args(arm, folder)[:-1], "--output", "json")
+    (doc,) = json.loads(out)["factories"]
+    (row,) = [r for r in doc["resources"] if r["name"] == "pl_worker"]
+    assert row["action"] == "update" and row["takesOver"] is True
+    assert not any(r.get("takesOver") for r in doc["resources"] if r["name"] != "pl_worker")
+
+    code, _, err = run(capsys, "deploy", *source_args(arm, folder))
+    assert code == 1 and "pipeline pl_worker" in err and "--adopt" in err and "did not write" in err
+    assert arm.count("PUT") == 0
+
+    code, out, _ = run(capsys, "deploy", *source_args(arm, folder), "--adopt")
+    assert code == 0, out
+    assert arm.resource(FACTORY, "pipelines", "pl_worker")["properties"]["annotations"] == ["adfgen"]

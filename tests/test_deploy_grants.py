@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from adfgen.azure.grants import (
+    BROADER,
     GRANTED,
+    PRINCIPAL_NOT_FOUND_RETRIES,
     PRESENT,
     SECRETS_OFFICER_ROLE,
+    SECRETS_USER_ROLE,
     grant_key_vault_access,
     role_assignment_name,
 )
@@ -165,3 +168,86 @@ def test_least_privilege_needs_an_rbac_vault(arm):
 
     with pytest.raises(AdfgenError, match="--least-privilege needs a vault using the Azure RBAC"):
         grant_key_vault_access(make_clients(arm), target(), secret_names=SECRETS, least_privilege=True)
+
+
+USER_ROLE_ID = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{SECRETS_USER_ROLE}"
+WRITTEN = ("xero-access-token", "xero-refresh-token")
+
+
+def roles_by_scope(arm) -> dict[str, str]:
+    return {a["properties"]["scope"]: a["properties"]["roleDefinitionId"] for a in arm.state.role_assignments.values()}
+
+
+def test_least_privilege_reads_with_secrets_user_and_writes_with_secrets_officer(arm):
+    arm.add_factory(SUB, RG, FACTORY)
+    arm.add_vault(SUB, RG, VAULT, rbac=True)
+
+    grants = grant_key_vault_access(make_clients(arm), target(), secret_names=SECRETS, written_secret_names=WRITTEN,
+                                    least_privilege=True)
+
+    assert roles_by_scope(arm) == {f"{VAULT_ID}/secrets/xero-access-token": ROLE_ID,
+                                   f"{VAULT_ID}/secrets/xero-client-id": USER_ROLE_ID,
+                                   f"{VAULT_ID}/secrets/xero-refresh-token": ROLE_ID}
+    assert [(g.scope.rsplit("/", 1)[-1], g.permission, g.status) for g in grants] == [
+        ("xero-access-token", "role Key Vault Secrets Officer", GRANTED),
+        ("xero-client-id", "role Key Vault Secrets User", GRANTED),
+        ("xero-refresh-token", "role Key Vault Secrets Officer", GRANTED)]
+
+
+def test_least_privilege_reports_a_broader_assignment_and_leaves_it(arm):
+    arm.add_factory(SUB, RG, FACTORY)
+    arm.add_vault(SUB, RG, VAULT, rbac=True)
+    clients = make_clients(arm)
+    grant_key_vault_access(clients, target())  # an earlier deploy without --least-privilege: Officer on the vault
+    (vault_wide,) = arm.state.role_assignments.values()
+
+    grants = grant_key_vault_access(clients, target(), secret_names=SECRETS, written_secret_names=WRITTEN,
+                                    least_privilege=True)
+
+    assert [g.status for g in grants if g.scope != VAULT_ID] == [GRANTED] * 3  # not hidden by the vault-wide one
+    (broader,) = [g for g in grants if g.status == BROADER]
+    assert broader.scope == VAULT_ID and broader.remove_command == f"az role assignment delete --ids {vault_wide['id']}"
+    assert broader.note == ("the factory also holds Key Vault Secrets Officer on the whole vault; remove it with: "
+                            f"az role assignment delete --ids {vault_wide['id']}")
+    assert vault_wide["name"].lower() in arm.state.role_assignments and arm.count("DELETE") == 0
+
+
+def test_least_privilege_reports_officer_left_on_a_secret_it_only_reads(arm):
+    arm.add_factory(SUB, RG, FACTORY)
+    arm.add_vault(SUB, RG, VAULT, rbac=True)
+    clients = make_clients(arm)
+    grant_key_vault_access(clients, target(), secret_names=SECRETS, least_privilege=True)  # all read-only: User
+    scope = f"{VAULT_ID}/secrets/xero-client-id"
+    models = clients.authorization.models(api_version="2022-04-01")
+    clients.authorization.role_assignments.create(scope, "22222222-2222-2222-2222-222222222222",
+                                                  models.RoleAssignmentCreateParameters(
+                                                      role_definition_id=ROLE_ID, principal_id=principal(arm),
+                                                      principal_type="ServicePrincipal"))
+
+    grants = grant_key_vault_access(clients, target(), secret_names=SECRETS, written_secret_names=WRITTEN,
+                                    least_privilege=True)
+
+    (broader,) = [g for g in grants if g.status == BROADER]
+    assert broader.scope == scope and "Key Vault Secrets Officer on secret xero-client-id, which needs only Key Vault " \
+        "Secrets User" in broader.note
+
+
+def test_principal_not_found_of_a_fresh_identity_is_retried(arm):
+    arm.add_factory(SUB, RG, FACTORY)
+    arm.add_vault(SUB, RG, VAULT, rbac=True)
+    arm.inject("PUT", "/roleassignments/", "principal_not_found", times=2)
+
+    grants = grant_key_vault_access(make_clients(arm), target())
+
+    assert [g.status for g in grants] == [GRANTED] and arm.count("PUT", "/roleassignments/") == 3
+    assert [e.status for e in arm.log if e.method == "PUT"] == [400, 400, 201]
+
+
+def test_principal_not_found_that_persists_is_a_clear_error(arm):
+    arm.add_factory(SUB, RG, FACTORY)
+    arm.add_vault(SUB, RG, VAULT, rbac=True)
+    arm.inject("PUT", "/roleassignments/", "principal_not_found", times=50)
+
+    with pytest.raises(AdfgenError, match="HTTP 400 PrincipalNotFound.*run deploy again"):
+        grant_key_vault_access(make_clients(arm), target())
+    assert arm.count("PUT", "/roleassignments/") == 1 + PRINCIPAL_NOT_FOUND_RETRIES

@@ -99,3 +99,20 @@ def sink_context(names: Names, sink_name: str, sink: FileSink | SqlSink, api: Ap
             "parameters": {"FolderPath": fx.expression(fx.concat(fx.quote_literal(folder + "/"), BATCH_ID)),
                            "FileName": file_name},
             "copy_sink": copy_sink}
+
+
+def file_lookup(names: Names, sink_name: str, sink: FileSink, folder_path: Any, file_name: Any) -> dict[str, Any]:
+    """What a Lookup needs to read one file of a file sink back (parent keys, a stored watermark)."""
+    return {
+        "dataset": names.dataset(f"{sink_name}_{sink.format}"),
+        "source_type": "JsonSource" if sink.format == "json" else "ParquetSource",
+        "read_settings": "AzureBlobFSReadSettings" if sink.type == "adls_gen2" else "AzureBlobStorageReadSettings",
+        "format_settings": {"type": "JsonReadSettings"} if sink.format == "json" else None,
+        "folder_path": folder_path,
+        "file_name": file_name,
+    }
+
+
+def blob_endpoint(sink: FileSink) -> str:
+    """The account's Blob endpoint (ADLS Gen2 accounts answer the Blob API too)."""
+    return sink.account_url.replace(".dfs.", ".blob.", 1).rstrip("/") + "/"

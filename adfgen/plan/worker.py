@@ -15,7 +15,7 @@ from adfgen.plan.common import (
     Names,
     resolve_sink,
 )
-from adfgen.plan.sinks import records_translator, sink_context
+from adfgen.plan.sinks import file_lookup, records_translator, sink_context
 from adfgen.spec.model import Api, Endpoint, FileSink
 from adfgen.spec.semantics import PLACEHOLDER
 
@@ -85,16 +85,10 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         parent_sink_name = resolve_sink(config, api, parent)
         parent_sink = config.sinks[parent_sink_name]
         parent_folder = (parent.folder or parent_sink.folder).format(api=api.name, endpoint=parent.name)
-        fanout = {
-            "lookup_dataset": names.dataset(f"{parent_sink_name}_{parent_sink.format}"),
-            "source_type": "JsonSource" if parent_sink.format == "json" else "ParquetSource",
-            "read_settings": "AzureBlobFSReadSettings" if parent_sink.type == "adls_gen2"
-            else "AzureBlobStorageReadSettings",
-            "format_settings": {"type": "JsonReadSettings"} if parent_sink.format == "json" else None,
-            "folder_path": fx.expression(fx.concat(fx.quote_literal(parent_folder + "/"), BATCH_ID)),
-            "file_name": f"{parent.name}.{parent_sink.format}",
-            "parent": parent.name,
-        }
+        fanout = file_lookup(names, parent_sink_name, parent_sink,
+                             fx.expression(fx.concat(fx.quote_literal(parent_folder + "/"), BATCH_ID)),
+                             f"{parent.name}.{parent_sink.format}")
+        fanout["parent"] = parent.name
     params: dict[str, Any] = {
         "KeyVaultUrl": {"type": "String", "defaultValue": config.key_vault_url},
         "BatchId": {"type": "String", "defaultValue": ""},
