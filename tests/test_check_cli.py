@@ -227,3 +227,68 @@ def test_a_spec_file_is_checked_through_its_build(tmp_path, capsys, monkeypatch)
     assert code == 1
     assert [(f["code"], f["file"]) for f in findings] == [("SP001", "bad.yaml")]
     assert "unknown pagination kind 'pages'" in findings[0]["message"]
+
+
+# ---------------------------------------------------------------- review fixes: empty paths, columns, ARM copies
+
+@pytest.mark.parametrize("content", [{}, {"notes/readme.json": '{"a": 1}', "other.yaml": "factory: x\n"}],
+                         ids=["empty", "unrelated-files"])
+def test_a_path_with_nothing_to_check_is_a_usage_error(tmp_path, capsys, content):
+    for rel, text in content.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    code, out, err = run([str(tmp_path)], capsys)
+    assert code == 2
+    assert f"{tmp_path}: nothing to check" in err and "spec file" in err
+
+
+def test_a_folder_of_specs_is_checked_as_specs(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "api-specs").mkdir()
+    spec = (REPO / "specs" / "xero.yaml").read_text()
+    (tmp_path / "api-specs" / "xero.yml").write_text(spec.replace("kind: page_number", "kind: pages", 1))
+    (tmp_path / "api-specs" / "unrelated.yaml").write_text("name: not a spec\n")
+    code, out, _ = run(["api-specs", "-o", "json"], capsys)
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert [(f["code"], f["file"]) for f in findings] == [("SP001", str(Path("api-specs") / "xero.yml"))]
+
+
+def test_github_and_sarif_carry_no_expression_column_as_a_file_column(tmp_path, capsys):
+    folder = write_factory(tmp_path / "adf", BROKEN)
+    _, out, _ = run([str(folder), "-o", "json"], capsys)
+    ex001 = next(f for f in json.loads(out)["findings"] if f["code"] == "EX001")
+    assert ex001["column"] > 0  # the column inside the expression string
+    _, out, _ = run([str(folder), "-o", "github"], capsys)
+    line = next(line for line in out.splitlines() if "title=EX001" in line)
+    assert ",col=" not in line and f",line={ex001['line']}," in line
+    _, out, _ = run([str(folder), "-o", "sarif"], capsys)
+    results = json.loads(out)["runs"][0]["results"]
+    assert "startColumn" not in out
+    ex_result = next(r for r in results if r["ruleId"] == "EX001")
+    assert ex_result["properties"] == {"expressionColumn": ex001["column"]}
+
+
+def test_adfgen_output_folder_is_one_factory_not_two(tmp_path, capsys):
+    """out/<factory>/ holds the Git layout and arm/ARMTemplateForFactory.json: each finding is reported once."""
+    from adfgen.build import build_factories, default_spec_paths, write_outputs
+
+    xero = build_factories(default_spec_paths(REPO / "specs"))[0]
+    write_outputs([xero], tmp_path / "out")
+    folder = tmp_path / "out" / xero.name
+    refresh = folder / "pipeline" / "pl_xero_refresh.json"
+    doc = json.loads(refresh.read_text())
+    del doc["properties"]["concurrency"]
+    refresh.write_text(json.dumps(doc, indent=4))
+    arm_file = folder / "arm" / "ARMTemplateForFactory.json"
+    arm = json.loads(arm_file.read_text())
+    for resource in arm["resources"]:
+        if "pl_xero_refresh" in resource["name"]:
+            del resource["properties"]["concurrency"]
+    arm_file.write_text(json.dumps(arm, indent=4))
+    code, out, _ = run([str(folder), "-o", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 1 and doc["summary"]["factories"] == 1
+    assert [(f["code"], f["file"].endswith("pl_xero_refresh.json")) for f in doc["findings"]] == [("RL002", True)]
+    code, out, _ = run([str(arm_file), "-o", "json"], capsys)  # the ARM copy on its own is still checked
+    assert [(f["code"], f["file"]) for f in json.loads(out)["findings"]] == [("RL002", str(arm_file))]

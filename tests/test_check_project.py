@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,66 @@ def test_spec_errors_become_findings(tmp_path, monkeypatch, capsys):
     assert code == 1
     assert doc["findings"] and {f["code"] for f in doc["findings"]} == {"SP001"}
     assert all(f["file"].endswith("bad.yaml") or f["file"] == "specs" for f in doc["findings"])
+
+
+# ---------------------------------------------------------------- environments (review point 1)
+
+def _copy_specs(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+
+
+def _check_json(capsys, *args):
+    code = main(["check", "--schema-dir", str(SCHEMA_DIR), "-o", "json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_every_environment_is_built_and_compared_with_out(tmp_path, monkeypatch, capsys):
+    _copy_specs(tmp_path, monkeypatch)
+    builds = every_environment()
+    assert sorted(b.name for b in builds) == ["adf-xero-dev", "adf-xero-prod", "adf-xero-test"]
+    build.write_outputs([b for b in builds if b.name != "adf-xero-test"], tmp_path / "out")
+    code, doc = _check_json(capsys)
+    assert code == 0 and doc["summary"]["factories"] == 3
+    assert [(f["code"], f["file"]) for f in doc["findings"]] == [("SP002", str(Path("out") / "adf-xero-test"))]
+    build.write_outputs(builds, tmp_path / "out")
+    stale = tmp_path / "out" / "adf-xero-prod" / "pipeline" / "pl_xero_refresh.json"
+    stale.write_text(stale.read_text().replace('"retry": 5', '"retry": 4'), encoding="utf-8")
+    code, doc = _check_json(capsys)
+    assert [(f["code"], f["file"]) for f in doc["findings"]] == [("SP002", str(stale.relative_to(tmp_path)))]
+
+
+def test_env_option_checks_one_environment(tmp_path, monkeypatch, capsys):
+    _copy_specs(tmp_path, monkeypatch)
+    builds = every_environment()
+    build.write_outputs(builds, tmp_path / "out")
+    code, doc = _check_json(capsys, "--env", "prod")
+    prod = next(b for b in builds if b.name == "adf-xero-prod")
+    assert code == 0 and doc["findings"] == []
+    assert doc["summary"]["factories"] == 1 and doc["summary"]["resources"] == len(prod.resources)
+    stale = tmp_path / "out" / "adf-xero-test" / "pipeline" / "pl_xero_refresh.json"
+    stale.write_text("{}", encoding="utf-8")
+    assert _check_json(capsys, "--env", "prod")[1]["findings"] == []  # the test folder is not looked at
+    assert main(["check", "--no-schema", "--env", "staging"]) == 2
+    err = capsys.readouterr().err
+    assert "--env staging" in err and "expected one of: prod, test" in err
+
+
+def test_env_option_on_adf_json_is_a_usage_error(tmp_path, capsys):
+    from tests.check_support import write_factory
+
+    folder = write_factory(tmp_path / "adf", {"pipeline/pl": {"activities": []}})
+    assert main(["check", "--no-schema", "--env", "prod", str(folder)]) == 2
+    assert "environments apply to specs" in capsys.readouterr().err
+
+
+def test_an_environment_with_the_base_factory_name_is_a_spec_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    spec = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "xero.yaml").write_text(spec.replace("      name: adf-xero-test\n", ""), encoding="utf-8")
+    code, doc = _check_json(capsys)
+    errors = [f for f in doc["findings"] if f["severity"] == "error"]
+    assert code == 1 and [f["code"] for f in errors] == ["SP001"]
+    assert "environment 'test' builds factory 'adf-xero-dev'" in errors[0]["message"]
+    assert doc["summary"]["factories"] == 2  # dev (base) and prod

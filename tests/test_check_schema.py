@@ -162,3 +162,129 @@ def test_environment_variable_points_at_a_local_copy(isolated, monkeypatch):
 def test_bad_schema_dir_is_reported(isolated, tmp_path):
     with pytest.raises(SchemaUnavailable, match="not usable"):
         load_schema_validator(Path(tmp_path))
+
+
+# ---------------------------------------------------------------- a schema must be whole (review point 2)
+
+def _hollow_dir(root: Path, drop: str | None = None) -> Path:
+    """A schema folder whose ADF file has the right id but no definitions (or the real one minus `drop`)."""
+    root.mkdir(parents=True, exist_ok=True)
+    if drop is None:
+        adf = {"id": schema_module.ADF_URI, "definitions": {}}
+    else:
+        adf = json.loads((SCHEMA_DIR / schema_module.ADF_FILE).read_text(encoding="utf-8"))
+        del adf["definitions"][drop]
+    (root / schema_module.ADF_FILE).write_text(json.dumps(adf), encoding="utf-8")
+    (root / schema_module.COMMON_FILE).write_bytes((SCHEMA_DIR / schema_module.COMMON_FILE).read_bytes())
+    return root
+
+
+@pytest.mark.parametrize("drop,message", [
+    (None, "lacks the definitions Activity, Dataset, LinkedService, Pipeline, Trigger"),
+    ("WebActivityTypeProperties", "refers to missing definitions: #/definitions/WebActivityTypeProperties"),
+])
+def test_a_hollow_schema_dir_is_refused(isolated, tmp_path, drop, message):
+    with pytest.raises(SchemaUnavailable, match=message):
+        load_schema_validator(_hollow_dir(tmp_path / "hollow", drop))
+
+
+def test_a_hollow_schema_from_the_environment_is_refused(isolated, tmp_path, monkeypatch):
+    monkeypatch.setenv("ADFGEN_SCHEMA_DIR", str(_hollow_dir(tmp_path / "hollow")))
+    with pytest.raises(SchemaUnavailable, match="lacks the definitions"):
+        load_schema_validator()
+
+
+def test_a_hollow_cache_is_refreshed_and_a_hollow_download_refused(isolated, tmp_path, monkeypatch):
+    import hashlib
+
+    hollow = _hollow_dir(isolated)  # a cache with a matching manifest, as an older adfgen could have left it
+    manifest = {"sha256": {n: hashlib.sha256((hollow / n).read_bytes()).hexdigest() for n in schema_module.FILES}}
+    (hollow / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    served = _hollow_dir(tmp_path / "served")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        monkeypatch.setattr(schema_module, "SOURCES", {n: f"{base}/{n}" for n in schema_module.FILES})
+        with pytest.raises(SchemaUnavailable, match="lacks the definitions"):
+            load_schema_validator()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_hollow_schema_is_a_notice_and_the_other_rules_run(isolated, tmp_path, capsys):
+    from adfgen.cli import main
+    from tests.check_support import write_factory
+
+    folder = write_factory(tmp_path / "adf", {"pipeline/pl": {"parameters": {"ApiToken": {"type": "String"}},
+                                                              "activities": [{"name": "W", "type": "Wait"}]}})
+    code = main(["check", "--schema-dir", str(_hollow_dir(tmp_path / "hollow")), "-o", "json", str(folder)])
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert code == 0
+    assert "notice: schema directory" in captured.err and "lacks the definitions" in captured.err
+    assert [f["code"] for f in doc["findings"]] == ["SE005"]  # no SC002 "internal error"
+
+
+@pytest.fixture()
+def cut_off_server():
+    """Serves ADF's schema with a Content-Length longer than the body, then hangs up (IncompleteRead)."""
+    body = (SCHEMA_DIR / schema_module.ADF_FILE).read_bytes()[:1000]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body) * 10))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_cut_off_download_is_a_notice_and_leaves_no_cache(isolated, cut_off_server, monkeypatch):
+    monkeypatch.setattr(schema_module, "SOURCES", {n: f"{cut_off_server}/{n}" for n in schema_module.FILES})
+    with pytest.raises(SchemaUnavailable, match="download .* failed") as info:
+        load_schema_validator()
+    assert "IncompleteRead" in str(info.value) or "incomplete" in str(info.value).lower()
+    assert not isolated.exists() or list(isolated.iterdir()) == []
+
+
+def test_a_crash_before_the_manifest_leaves_a_cache_that_reads_as_empty(isolated, schema_server, monkeypatch):
+    """The manifest goes last and atomically: a cache cut off before it is downloaded again, never half-used."""
+    base, hits = schema_server
+    monkeypatch.setattr(schema_module, "SOURCES", {n: f"{base}/{n}" for n in schema_module.FILES})
+    real_replace = schema_module.os.replace
+
+    def crash_on_manifest(src, dst):
+        if Path(dst).name == "manifest.json":
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(schema_module.os, "replace", crash_on_manifest)
+    with pytest.raises(SchemaUnavailable, match="No space left"):
+        load_schema_validator()
+    assert sorted(p.name for p in isolated.iterdir()) == sorted(schema_module.FILES)  # no temp file left behind
+    assert schema_module._read_cache(isolated) is None
+    monkeypatch.setattr(schema_module.os, "replace", real_replace)
+    schema_module._load.cache_clear()
+    assert load_schema_validator().validate(Resource("pipeline", "x", {"activities": []})) == []
+    assert len(hits) == 4
+
+
+def test_one_message_per_json_path(validator):
+    assert messages(validator, "pipeline", {"activities": [1]}) == ["activities[0]: 1 is not of type 'object'"]

@@ -30,7 +30,8 @@ def evaluate(framework, pipeline: str, outputs: dict, parameters: dict | None = 
     """Walk a pipeline, feeding each activity's output; returns the evaluated activities by name, in order."""
     from data_factory_testing_framework.state import DependencyCondition, RunParameter, RunParameterType
 
-    params = [RunParameter(RunParameterType.System, "RunId", "run-0001")]
+    params = [RunParameter(RunParameterType.System, "RunId", "run-0001"),
+              RunParameter(RunParameterType.System, "TriggerTime", "2024-06-01T06:00:00Z")]
     params += [RunParameter(RunParameterType.Pipeline, k, v) for k, v in (parameters or {}).items()]
     seen = {}
     for activity in framework.evaluate_pipeline(framework.get_pipeline_by_name(pipeline), list(params)):
@@ -252,3 +253,36 @@ def test_fan_out_checks_the_token_before_every_parent_record(framework, dftf):
     # only the second record found the token about to expire
     assert order.count("Refresh Token") == 1
     assert order.index("Refresh Token") > order.index("Copy project_time")
+
+
+STORED = {"Read Watermark": {"firstRow": {"watermark": "2024-05-01T00:00:00Z"}}}
+
+
+def test_controller_passes_the_stored_watermark_and_stores_the_next_one(framework):
+    seen = evaluate(framework, "pl_xero_controller", STORED)
+    lookup = seen["Read Watermark"].type_properties["dataset"]["parameters"]
+    assert (value(lookup["FolderPath"]), value(lookup["FileName"])) == ("xero/_state", "watermark.json")
+    for worker in ("Run invoices", "Run contacts", "Run credit_notes"):
+        assert value(seen[worker].type_properties["parameters"]["Watermark"]) == "2024-05-01T00:00:00Z"
+    save = seen["Save Watermark"].type_properties
+    assert value(save["url"]) == "https://stxerodev.blob.core.windows.net/raw/xero/_state/watermark.json"
+    assert save["method"] == "PUT" and save["headers"]["x-ms-blob-type"] == "BlockBlob"
+    assert save["authentication"] == {"type": "MSI", "resource": "https://storage.azure.com/"}
+    # the next run starts from this run's trigger time, less the lookback (1 h)
+    assert json.loads(value(save["body"])) == {"watermark": "2024-06-01T05:00:00Z"}
+
+
+def test_first_run_without_a_stored_watermark_loads_everything(framework):
+    seen = evaluate(framework, "pl_xero_controller", {}, failed={"Read Watermark"})
+    assert value(seen["Run invoices"].type_properties["parameters"]["Watermark"]) == "1900-01-01T00:00:00Z"
+    assert "Save Watermark" in seen
+
+
+def test_a_failed_worker_keeps_the_stored_watermark(framework):
+    seen = evaluate(framework, "pl_xero_controller", STORED, failed={"Run payments"})
+    assert "Fail Run" in seen and "Save Watermark" not in seen  # the failed window is loaded again next time
+
+
+def test_the_watermark_parameter_overrides_the_stored_one_for_backfills(framework):
+    seen = evaluate(framework, "pl_xero_controller", STORED, parameters={"Watermark": "2020-01-01T00:00:00Z"})
+    assert value(seen["Run invoices"].type_properties["parameters"]["Watermark"]) == "2020-01-01T00:00:00Z"

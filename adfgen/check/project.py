@@ -142,6 +142,8 @@ def load_project(out_root: Path = Path("out"), spec_paths: list[Path] | None = N
             continue
         first[build.name] = name
         factories.append(_factory_of(build, out_root))
-    if problems:
+    if problems and factories:
+        factories[0].load_findings += problems
+    elif problems:
         factories.append(Factory(name="specs", root="specs", load_findings=problems))
     return factories

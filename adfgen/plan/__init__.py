@@ -11,11 +11,12 @@ from adfgen.plan.common import (
     Names,
     RenderJob,
     resolve_sink,
+    state_sink,
     worker_units,
 )
 from adfgen.plan.controller import controller_context
 from adfgen.plan.refresh import refresh_context
-from adfgen.plan.sinks import plan_sink, sink_dataset_kind
+from adfgen.plan.sinks import blob_endpoint, file_lookup, plan_sink, sink_dataset_kind
 from adfgen.plan.triggers import default_keep_alive, recurrence, schedule_seconds
 from adfgen.plan.worker import worker_context
 from adfgen.spec.model import Api, FactoryConfig
@@ -40,6 +41,9 @@ def plan_factory(config: FactoryConfig, apis: list[Api]) -> FactoryPlan:
         for endpoint in api.endpoints:
             sink_name = resolve_sink(config, api, endpoint)
             used_sinks.setdefault(sink_name, set()).add(sink_dataset_kind(config.sinks[sink_name]))
+    store = state_sink(config)
+    if store and any(e.incremental for api in apis for e in api.endpoints):
+        used_sinks.setdefault(store, set()).add("json")  # watermarks are small JSON files, whatever the format
     for sink_name in sorted(used_sinks):
         plan_sink(plan, names, sink_name, used_sinks[sink_name])
     for api in sorted(apis, key=lambda a: a.name):
@@ -78,12 +82,20 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
     for url, parameter in base_urls.items():
         plan.bind(parameter, url, {"BaseUrl"})
 
-    plan.jobs.append(RenderJob("pipeline", controller, "pipeline/controller.json.jinja",
-                               controller_context(api, controller, refresh, workers, lanes, names)))
-    plan.concurrency_limits[controller] = limit
     incremental = [e.incremental for e in api.endpoints if e.incremental]
+    store = state_sink(config)
+    watermark = None
+    if incremental and store:
+        sink = config.sinks[store]
+        url = f"{blob_endpoint(sink)}{sink.container}/{api.name}/_state/watermark.json"
+        plan.bind(f"{api.name}_watermarkUrl", url, {"defaultValue"}, {controller})
+        watermark = {"lookup": file_lookup(names, store, sink, f"{api.name}/_state", "watermark.json", "json"),
+                     "url": url, "lookback": max(i.lookback for i in incremental)}
+    plan.jobs.append(RenderJob("pipeline", controller, "pipeline/controller.json.jinja",
+                               controller_context(api, controller, refresh, workers, lanes, names, watermark)))
+    plan.concurrency_limits[controller] = limit
     trigger_params = {}
-    if incremental:
+    if incremental and not store:  # no file sink to keep state in: each run looks back one schedule period
         lookback = schedule_seconds(api.schedule) + max(i.lookback for i in incremental)
         trigger_params["Watermark"] = fx.expression(
             f"formatDateTime(addSeconds(trigger().scheduledTime, -{lookback}), 'yyyy-MM-ddTHH:mm:ssZ')")

@@ -86,6 +86,16 @@ class Names:
 
 
 
+def state_sink(config: FactoryConfig) -> str | None:
+    """The file sink that keeps pipeline state (watermarks), or None when the factory has no file sink."""
+    if config.state_sink:
+        return config.state_sink
+    files = [n for n in sorted(config.sinks) if config.sinks[n].type != "azure_sql"]
+    if config.default_sink in files:
+        return config.default_sink
+    return files[0] if files else None
+
+
 def resolve_sink(config: FactoryConfig, api: Api, endpoint: Endpoint) -> str:
     """The sink an endpoint lands in: its own, the API's, the factory default, or the only one."""
     return endpoint.sink or api.sink or config.default_sink or next(iter(sorted(config.sinks)))

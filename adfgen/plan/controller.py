@@ -15,9 +15,19 @@ from adfgen.plan.common import (
 from adfgen.spec.model import Api, Endpoint
 
 
+STORED_WATERMARK = "coalesce(activity('Read Watermark').output?.firstRow?.watermark, '" + DEFAULT_WATERMARK + "')"
+EFFECTIVE_WATERMARK = (f"if(empty(pipeline().parameters.Watermark), {STORED_WATERMARK}, "
+                       "pipeline().parameters.Watermark)")
+
+
 def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[Endpoint, str]], lanes: int,
-                        names: Names) -> dict[str, Any]:
-    """Workers in `lanes` sequential lanes: never more copies at once than the API allows."""
+                       names: Names, watermark: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Workers in `lanes` sequential lanes: never more copies at once than the API allows.
+
+    With `watermark` (a state sink exists), incremental workers get the watermark the last fully successful run
+    stored (or the Watermark parameter, for backfills), and a run in which every worker succeeded stores its
+    own start time, less the lookback, for the next run.
+    """
     by_name = {e.name: (e, w) for e, w in workers}
     lane_units: list[list[Endpoint]] = [[] for _ in range(lanes)]
     # largest units first, each to the shortest lane; a parent and its children share a lane, in that order
@@ -31,9 +41,13 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
             # Completed, not Succeeded: a failed worker must not stop the rest of its lane
             depends = ([{"activity": previous, "dependencyConditions": ["Completed"]}] if previous else
                        [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}])
+            if previous is None and watermark:
+                # a missing watermark file (the first run) fails the Lookup: that means "from the beginning"
+                depends.append({"activity": "Read Watermark", "dependencyConditions": ["Completed"]})
             parameters: dict[str, Any] = {"BatchId": fx.expression("pipeline().RunId")}
             if endpoint.incremental:
-                parameters["Watermark"] = fx.expression("pipeline().parameters.Watermark")
+                parameters["Watermark"] = fx.expression(
+                    EFFECTIVE_WATERMARK if watermark else "pipeline().parameters.Watermark")
             runs.append({"activity": activity, "pipeline": by_name[endpoint.name][1], "depends": depends,
                          "parameters": parameters})
             previous = activity
@@ -42,7 +56,15 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
     failed_names = [f"if(equals({status}, 'Failed'), {fx.quote_literal(activity[4:] + ' ')}, '')"
                     for status, activity in zip(statuses, in_spec_order)]
     params: dict[str, Any] = {}
-    if any(e.incremental for e, _ in workers):
+    save = None
+    if watermark:
+        params["Watermark"] = {"type": "String", "defaultValue": ""}
+        params["WatermarkUrl"] = {"type": "String", "defaultValue": watermark["url"]}
+        new_value = (f"formatDateTime(addSeconds(pipeline().TriggerTime, -{watermark['lookback']}), "
+                     "'yyyy-MM-ddTHH:mm:ssZ')")
+        save = {"url": fx.expression("pipeline().parameters.WatermarkUrl"),
+                "body": fx.expression(fx.concat("'{\"watermark\":\"'", new_value, "'\"}'"))}
+    elif any(e.incremental for e, _ in workers):
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
     return {
         "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,
@@ -50,6 +72,8 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
                        f"lane(s) (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
                        "fails if any worker failed.",
         "parameters": params, "refresh_pipeline": refresh, "runs": runs,
+        "watermark_lookup": watermark["lookup"] if watermark else None, "save_watermark": save,
+        "storage_auth": {"type": "MSI", "resource": "https://storage.azure.com/"},
         # every worker directly, so each one whose Status the check reads is an immediate dependency
         "check_depends": [{"activity": run["activity"], "dependencyConditions": ["Completed"]} for run in runs],
         "any_failed": fx.expression(f"contains(createArray({', '.join(statuses)}), 'Failed')"),

@@ -101,13 +101,15 @@ def sink_context(names: Names, sink_name: str, sink: FileSink | SqlSink, api: Ap
             "copy_sink": copy_sink}
 
 
-def file_lookup(names: Names, sink_name: str, sink: FileSink, folder_path: Any, file_name: Any) -> dict[str, Any]:
+def file_lookup(names: Names, sink_name: str, sink: FileSink, folder_path: Any, file_name: Any,
+                file_format: str | None = None) -> dict[str, Any]:
     """What a Lookup needs to read one file of a file sink back (parent keys, a stored watermark)."""
+    file_format = file_format or sink.format
     return {
-        "dataset": names.dataset(f"{sink_name}_{sink.format}"),
-        "source_type": "JsonSource" if sink.format == "json" else "ParquetSource",
+        "dataset": names.dataset(f"{sink_name}_{file_format}"),
+        "source_type": "JsonSource" if file_format == "json" else "ParquetSource",
         "read_settings": "AzureBlobFSReadSettings" if sink.type == "adls_gen2" else "AzureBlobStorageReadSettings",
-        "format_settings": {"type": "JsonReadSettings"} if sink.format == "json" else None,
+        "format_settings": {"type": "JsonReadSettings"} if file_format == "json" else None,
         "folder_path": folder_path,
         "file_name": file_name,
     }

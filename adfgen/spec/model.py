@@ -141,6 +141,8 @@ class FactoryConfig(Strict):
     integration_runtime: str | None = Field(None, description="name of an integration runtime for connectVia")
     sinks: dict[Name, Sink] = Field(min_length=1)
     default_sink: Name | None = Field(None, description="required when there are several sinks")
+    state_sink: Name | None = Field(None, description="file sink where controllers keep incremental watermarks; "
+                                    "defaults to the default sink when it holds files, else the first file sink")
     naming: Naming = Naming()
     azure: AzureTarget = AzureTarget()
     environments: dict[Name, dict[str, Any]] = Field(

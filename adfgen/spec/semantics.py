@@ -31,6 +31,11 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
     if factory.default_sink and factory.default_sink not in factory.sinks:
         report(("factory", "default_sink"), f"unknown sink '{factory.default_sink}'; expected one of: "
                + ", ".join(sink_names))
+    if factory.state_sink:
+        file_sinks = sorted(n for n, s in factory.sinks.items() if isinstance(s, FileSink))
+        if factory.state_sink not in file_sinks:
+            report(("factory", "state_sink"), f"'{factory.state_sink}' is not a file sink; expected one of: "
+                   + (", ".join(file_sinks) or "(no file sink defined)"))
 
     seen_apis: dict[str, int] = {}
     for a, api in enumerate(spec.apis):

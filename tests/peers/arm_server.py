@@ -109,6 +109,7 @@ class ArmServer:
 
             body_validator()
         self.log: list[Logged] = []
+        self.arrivals: list[tuple[str, str]] = []  # (method, path) as each request arrives, before latency/handling
         self.faults: list[Fault] = []
         self._log_lock = threading.Lock()
         self._tmp = tempfile.TemporaryDirectory(prefix="arm-peer-")
@@ -189,6 +190,7 @@ class ArmServer:
         """Forget the request log."""
         with self._log_lock:
             self.log.clear()
+            self.arrivals.clear()
 
     def stop(self) -> None:
         """Stop serving and delete the CA file."""
@@ -272,6 +274,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        with arm._log_lock:
+            arm.arrivals.append((method, path))
         if arm.latency:
             time.sleep(arm.latency)
         fault = arm._take_fault(method, path)
