@@ -9,6 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
+
+from adfgen.arm_linked import exceeds_limits, linked_templates
 from adfgen.jsonout import dump_bytes
 from adfgen.plan import ArmBinding
 from adfgen.resources import KINDS, Resource, sort_resources
@@ -73,6 +76,31 @@ def _arm_value(node: Any, bindings: dict[str, list[ArmBinding]], resource: str, 
     return node
 
 
+def _replacements(bindings: list[ArmBinding]) -> list[tuple[ArmBinding, bytes, list[tuple[bytes, bytes]]]]:
+    """Per binding: its value and the compact-JSON `"key":"value"` pairs to rewrite as parameter references."""
+    prepared = []
+    for binding in bindings:
+        value = orjson.dumps(binding.value)
+        reference = orjson.dumps(f"[parameters('{binding.parameter}')]")
+        pairs = [(orjson.dumps(key) + b":" + value, orjson.dumps(key) + b":" + reference)
+                 for key in sorted(binding.keys or ())]
+        prepared.append((binding, value, pairs))
+    return prepared
+
+
+def _arm_properties(properties: dict[str, Any], replacements: list, by_value: dict[str, list[ArmBinding]],
+                    resource: str) -> dict[str, Any]:
+    """`_arm_value` of a resource's properties; as a text replacement on compact JSON when that is exact."""
+    text = orjson.dumps(properties)
+    if b'"[' in text or any(binding.keys is None for binding, _, _ in replacements):
+        return _arm_value(properties, by_value, resource)  # strings to escape, or unkeyed values: walk it
+    for binding, value, pairs in replacements:
+        if value in text and (binding.resources is None or resource in binding.resources):
+            for old, new in pairs:  # compact JSON writes every pair as "key":"value"
+                text = text.replace(old, new)
+    return orjson.loads(text)
+
+
 def arm_template(factory_name: str, resources: list[Resource], bindings: list[ArmBinding]) -> dict[str, Any]:
     """The ARM template in the layout ADF's own export uses, env-specific values as parameters."""
     by_value: dict[str, list[ArmBinding]] = {}
@@ -83,10 +111,11 @@ def arm_template(factory_name: str, resources: list[Resource], bindings: list[Ar
     for binding in bindings:
         parameters.setdefault(binding.parameter, {"type": "string", "defaultValue": binding.value})
     references = {(r.kind, r.name): references_of(r.properties) for r in resources}
+    replacements = _replacements(bindings)
     arm_resources = []
     for resource in dependency_order(resources, references):
         kind = resource.kind_info
-        properties = _arm_value(resource.properties, by_value, resource.name)
+        properties = _arm_properties(resource.properties, replacements, by_value, resource.name)
         if resource.kind == "trigger":
             properties = {**properties, "runtimeState": "Stopped"}
         depends = sorted(f"[concat(variables('factoryId'), '/{KINDS[k].arm_segment}/{n}')]"
@@ -113,6 +142,9 @@ def factory_files(factory_name: str, resources: list[Resource], bindings: list[A
     template = arm_template(factory_name, resources, bindings)
     files[ARM_TEMPLATE] = dump_bytes(template)
     files[ARM_PARAMETERS] = dump_bytes(arm_parameters(template))
+    if exceeds_limits(template, len(files[ARM_TEMPLATE])):
+        for rel, doc in linked_templates(template).items():
+            files[f"{ARM_DIR}/{rel}"] = dump_bytes(doc)
     return dict(sorted(files.items()))
 
 

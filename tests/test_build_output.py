@@ -194,3 +194,43 @@ def test_build_warns_when_a_copy_may_outlive_the_access_token(tmp_path, capsys):
     (tmp_path / "quiet.yaml").write_text(quiet)
     assert main(["build", str(tmp_path / "quiet.yaml"), "--out", str(tmp_path / "q")]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_linked_templates_split_a_factory_beyond_arm_limits(xero_build):
+    from adfgen.arm_linked import linked_templates
+
+    template = json.loads(xero_build.files["arm/ARMTemplateForFactory.json"])
+    files = linked_templates(template, max_resources=5, max_bytes=10**7)
+    chunks = [files[f"linkedTemplates/ArmTemplate_{i}.json"] for i in range(len(files) - 2)]
+    assert len(chunks) == 4 and all(len(c["resources"]) <= 5 for c in chunks)
+    assert [r["name"] for c in chunks for r in c["resources"]] == [r["name"] for r in template["resources"]]
+    ids = set()
+    for chunk in chunks:  # dependencies inside a chunk stay; earlier chunks are deployed first
+        own = {f"[concat(variables('factoryId'), '/{r['type'].rsplit('/', 1)[1]}/{r['name'].split('/', 1)[1][:-3]}')]"
+               for r in chunk["resources"]}
+        assert all(d in own for r in chunk["resources"] for d in r["dependsOn"])
+        ids |= own
+    master = files["linkedTemplates/ArmTemplate_master.json"]
+    deployments = master["resources"]
+    assert [d["dependsOn"] for d in deployments][1] == [
+        "[resourceId('Microsoft.Resources/deployments', concat(parameters('factoryName'), '_ArmTemplate_0'))]"]
+    assert deployments[2]["properties"]["templateLink"]["uri"] == (
+        "[concat(parameters('containerUri'), '/ArmTemplate_2.json', parameters('containerSasToken'))]")
+    assert master["parameters"]["containerSasToken"]["type"] == "secureString"
+    assert "containerSasToken" not in files["linkedTemplates/ArmTemplateParameters_master.json"]["parameters"]
+
+
+def test_a_factory_beyond_arm_limits_gets_linked_templates(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from build import make_synthetic_specs
+
+    (build,) = build_factories(make_synthetic_specs(tmp_path, apis=34, endpoints=20))
+    assert len(build.resources) > 800
+    linked = sorted(p for p in build.files if p.startswith("arm/linkedTemplates/"))
+    assert "arm/linkedTemplates/ArmTemplate_master.json" in linked and "arm/linkedTemplates/ArmTemplate_1.json" in linked
+    for path in linked:
+        if "ArmTemplate_" in path and "master" not in path:
+            assert len(json.loads(build.files[path])["resources"]) <= 800 and len(build.files[path]) <= 4 * 1024 * 1024
+    assert not any(p.startswith("arm/linkedTemplates/") for p in build_factories([SPEC])[0].files)
