@@ -73,7 +73,14 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
     Exit status: 0 clean (warnings allowed), 1 errors, 2 usage errors.
     Suppress rules for one resource with an annotation: "annotations": ["adfgen:ignore=SE003"].
     """
-    from adfgen.check.formats import render_github, render_human, render_json, render_rules, render_sarif, summary
+    from adfgen.check.formats import (
+        render_github,
+        render_human,
+        render_json,
+        render_rules,
+        render_sarif,
+        summary,
+    )
 
     if list_rules:
         click.echo(render_rules())

@@ -237,7 +237,7 @@ def test_a_path_with_nothing_to_check_is_a_usage_error(tmp_path, capsys, content
     for rel, text in content.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
-    code, out, err = run([str(tmp_path)], capsys)
+    code, _, err = run([str(tmp_path)], capsys)
     assert code == 2
     assert f"{tmp_path}: nothing to check" in err and "spec file" in err
 

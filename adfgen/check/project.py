@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
+from adfgen.check.sources import SKIP_DIRS
 from adfgen.errors import AdfgenError, UsageError
 
 
@@ -43,7 +44,6 @@ def _stale(build: object, out_root: Path) -> list[Finding]:
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 _TOP_KEY = re.compile(r"^(factory|apis)[ \t]*:", re.MULTILINE)
-SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv"}
 
 
 def is_spec_file(path: Path) -> bool:
@@ -67,8 +67,8 @@ def spec_files_in(directory: Path) -> list[Path]:
     return found
 
 
-def _spec_failure(exc: AdfgenError, label: str = "specs") -> Factory:
-    factory = Factory(name=label, root="specs")
+def _spec_failure(exc: AdfgenError) -> Factory:
+    factory = Factory(name="specs", root="specs")
     factory.load_findings = [_spec_finding(p) for p in exc.problems] or [Finding("specs", 0, "SP001", ERROR, str(exc))]
     return factory
 

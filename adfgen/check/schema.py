@@ -22,8 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft4Validator
-from jsonschema import _keywords
+from jsonschema import Draft4Validator, _keywords
 from referencing import Registry
 from referencing import Resource as SchemaResource
 from referencing.jsonschema import DRAFT4
