@@ -218,6 +218,10 @@ SEMANTIC_CASES = {
         "apis[0].secrets: missing secret name 'client_secret' (or set auth.pkce: true for a public client)"),
     "http token url": (
         [("apis.0.auth.token_url", "http://login.example.com/t")], "apis[0].auth.token_url: must be an https:// URL"),
+    "UTC start time with a local time zone": (
+        [("apis.0.schedule", {"start_time": "2024-01-01T06:00:00Z", "time_zone": "W. Europe Standard Time"})],
+        "apis[0].schedule.start_time: with time_zone W. Europe Standard Time write the local time without Z (ADF "
+        "reads Z as UTC)"),
     "bad duration": (
         [("apis.0.auth.access_token_lifetime", "30 minutes")],
         "apis[0].auth.access_token_lifetime: expected a duration such as 300, '30m', '1h' or '60d'"),

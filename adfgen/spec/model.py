@@ -343,7 +343,8 @@ class Schedule(Strict):
 
     frequency: Literal["Minute", "Hour", "Day", "Week", "Month"] = "Day"
     interval: int = Field(1, ge=1)
-    start_time: str = Field("2024-01-01T00:00:00Z", pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+    start_time: str = Field("2024-01-01T00:00:00Z", pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ?$",
+                            description="UTC with Z, or local time without Z when time_zone is not UTC")
     time_zone: str = "UTC"
     hours: list[Annotated[int, Field(ge=0, le=23)]] | None = None
     minutes: list[Annotated[int, Field(ge=0, le=59)]] | None = None

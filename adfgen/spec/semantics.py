@@ -44,6 +44,11 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
             report(at + ("name",), f"duplicate API name '{api.name}' (first at apis[{seen_apis[api.name]}])")
         seen_apis.setdefault(api.name, a)
         _check_auth(api, at, report)
+        for key in ("schedule", "keep_alive"):
+            schedule = getattr(api, key)
+            if schedule and schedule.time_zone != "UTC" and schedule.start_time.endswith("Z"):
+                report(at + (key, "start_time"), f"with time_zone {schedule.time_zone} write the local time "
+                       "without Z (ADF reads Z as UTC)")
         generated = {api.auth.token_header.name.lower(): "the access token"}
         generated.update({i.header.lower(): f"secret '{i.secret}'" for i in api.secrets.identity})
         for key in api.headers:

@@ -141,5 +141,5 @@ _PATTERN_TEXT = {
         "a resource name: letters, digits and '-', 3 to 63 characters, not starting or ending with '-'",
     r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$": "a container name: lower-case letters, digits and '-', 3 to 63",
     r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$": "an HTTP header name (no spaces or ':')",
-    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$": "a UTC time such as 2024-01-01T06:00:00Z",
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ?$": "a time such as 2024-01-01T06:00:00Z (UTC) or 2024-01-01T06:00:00",
 }
