@@ -102,7 +102,9 @@ def _factory_of(build: object, out_root: Path) -> Factory:
         data = build.files.get(resource.git_path, b"")
         text = data.decode("utf-8", "replace") if data else None
         factory.entries.append(Entry(resource, str(root / resource.git_path), 1, text, origin="build"))
-    factory.load_findings = _stale(build, out_root)
+    factory.load_findings = _stale(build, out_root) + [
+        Finding(w.file, w.line, "SP003", WARNING, w.message, path=w.where)
+        for w in getattr(build, "warnings", ())]
     return factory
 
 

@@ -14,14 +14,14 @@ from adfgen.check.rules.reference_rules import (ActivityNotUpstream, BadDependsO
                                                 UndeclaredVariable, UnknownActivity)
 from adfgen.check.rules.reliability_rules import (AccessTokenSavedFirst, BatchCountAboveLimit, EndlessPagination,
                                                   RefreshTokenSavedWithoutRetry, TokenCallWithoutConcurrencyOne)
-from adfgen.check.rules.schema_rules import (FileNameMismatch, InvalidFile, SchemaViolation, SpecError,
-                                             StaleOutput, UnknownType)
+from adfgen.check.rules.schema_rules import (BuildWarning, FileNameMismatch, InvalidFile, SchemaViolation,
+                                             SpecError, StaleOutput, UnknownType)
 from adfgen.check.rules.security_rules import (KeyVaultWithoutApiVersion, LiteralSecret, SecretStringParameter,
                                                SecretThroughLoggedChannel, UnsecuredCredentialInput,
                                                UnsecuredSecretConsumer, UnsecuredSecretOutput)
 
 RULE_CLASSES: tuple[type[Rule], ...] = (
-    InvalidFile, SchemaViolation, UnknownType, FileNameMismatch, SpecError, StaleOutput,
+    InvalidFile, SchemaViolation, UnknownType, FileNameMismatch, SpecError, StaleOutput, BuildWarning,
     ExpressionSyntax, UnknownFunction, FunctionArity,
     UnknownActivity, ActivityNotUpstream, UndeclaredParameter, UndeclaredVariable, UndeclaredResourceParameter,
     ItemOutsideForEach, MissingResource, MissingRequiredParameter, BadDependsOn, DuplicateName, InvalidName,

@@ -158,3 +158,22 @@ class StaleOutput(Rule):
     name = "stale-output"
     message = "build output is out of date"
     severity = WARNING
+
+
+class BuildWarning(Rule):
+    """The spec builds, but the factory would misbehave at run time (the warning `adfgen build` prints).
+
+    For example an endpoint that may page for longer than its access token stays usable: a Copy's
+    Authorization header is fixed when it starts.
+
+    Bad:
+        max_requests: 1000 at 5 s a page with a 30-minute access token
+
+    Good:
+        a page size and request cap that finish within the token's lifetime
+    """
+
+    code = "SP003"
+    name = "build-warning"
+    message = "the spec builds but would misbehave at run time"
+    severity = WARNING
