@@ -141,9 +141,14 @@ def collection_reference(records_path: str) -> str:
     return "$" + "".join(f"['{part}']" for part in records_path[2:].split("."))
 
 
+def request_interval_millis(requests_per_minute: int, lanes: int) -> int:
+    """Pause between pages, in ms, so that `lanes` copies running at once stay under the rate limit."""
+    return max(10, math.ceil(60000 * lanes / requests_per_minute))
+
+
 def request_interval(requests_per_minute: int, lanes: int) -> str:
-    """Pause between pages so that `lanes` copies running at once stay under the rate limit."""
-    millis = max(10, math.ceil(60000 * lanes / requests_per_minute))
+    """`request_interval_millis` as the Copy source's `requestInterval` (hh:mm:ss.fff)."""
+    millis = request_interval_millis(requests_per_minute, lanes)
     seconds, millis = divmod(millis, 1000)
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)

@@ -12,7 +12,6 @@ from adfgen.plan.common import (
     RenderJob,
     resolve_sink,
     state_sink,
-    worker_units,
 )
 from adfgen.plan.controller import controller_context
 from adfgen.plan.refresh import refresh_context
@@ -66,8 +65,7 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
                                refresh_context(config, api, refresh)))
     plan.concurrency_limits[refresh] = 1
 
-    units = worker_units(api)
-    lanes = max(1, min(limit, len(units)))
+    lanes = api.lanes
     base_urls: dict[str, str] = {}
     workers = []
     for endpoint in api.endpoints:
@@ -75,7 +73,7 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
         base_url = endpoint.base_url or api.base_url
         if base_url not in base_urls:
             base_urls[base_url] = f"{api.name}_baseUrl" if not base_urls else f"{api.name}_{endpoint.name}_baseUrl"
-        ctx = worker_context(plan, names, api, endpoint, worker, refresh, lanes)
+        ctx = worker_context(plan, names, api, endpoint, worker, refresh)
         plan.jobs.append(RenderJob("pipeline", worker, "pipeline/worker.json.jinja", ctx))
         plan.concurrency_limits[worker] = limit
         workers.append((endpoint, worker))

@@ -21,7 +21,7 @@ from adfgen.spec.semantics import PLACEHOLDER
 
 
 def relative_url_for(endpoint: Endpoint, query: list[str], child_key_expr: str | None,
-                  watermark: tuple[str, str] | None) -> Any:
+                     watermark: tuple[str, str] | None) -> Any:
     """The Copy's RelativeUrl: a literal, or an expression when it carries a parent key or a watermark."""
     pairs = [fx.form_pair(k, str(v).lower() if isinstance(v, bool) else str(v))
              for k, v in sorted(endpoint.query.items())] + query
@@ -30,7 +30,7 @@ def relative_url_for(endpoint: Endpoint, query: list[str], child_key_expr: str |
         return fx.literal(path + fx.query_string(pairs))
     parts: list[str] = []
     if child_key_expr is not None:
-        before, after = PLACEHOLDER.split(path, maxsplit=1)[0], PLACEHOLDER.split(path, maxsplit=1)[2]
+        before, _, after = PLACEHOLDER.split(path, maxsplit=1)
         parts += [fx.quote_literal(before), f"uriComponent(string({child_key_expr}))"]
         tail = after
     else:
@@ -45,9 +45,8 @@ def relative_url_for(endpoint: Endpoint, query: list[str], child_key_expr: str |
     return fx.expression(fx.concat(*[p for p in parts if p != "''"]))
 
 
-
-def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint, name: str, refresh: str,
-                    lanes: int) -> dict[str, Any]:
+def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint, name: str,
+                   refresh: str) -> dict[str, Any]:
     """Context for pipeline/worker.json.jinja."""
     config = plan.config
     version = config.key_vault_api_version
@@ -76,7 +75,6 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     watermark_query = (incremental.query_param, watermark) if incremental and incremental.query_param else None
     relative_url = relative_url_for(endpoint, query, child_key, watermark_query)
 
-    rate = endpoint.rate_limit or api.rate_limit
     folder_template = (endpoint.folder or sink.folder) if isinstance(sink, FileSink) else None
     sink_ctx = sink_context(names, sink_name, sink, api, endpoint, folder_template, child_key)
     fanout = None
@@ -112,8 +110,7 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         "relative_url": relative_url,
         "headers": headers,
         "pagination_rules": rules,
-        "request_interval": fx.request_interval(rate.requests_per_minute,
-                                                lanes if not endpoint.rate_limit else rate.concurrent_requests),
+        "request_interval": fx.request_interval(*api.copy_rate(endpoint)),
         "translator": records_translator(endpoint, sink),
         "sink": sink_ctx,
         "fanout": fanout,

@@ -16,19 +16,18 @@ def _duration(seconds: float) -> str:
 
 def spec_warnings(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]) -> list[Problem]:
     """Copies that may page for longer than the access token lives (the Copy's header is fixed when it starts)."""
+    from adfgen.fragments import request_interval_millis  # late: the fragments module imports the spec model
+
     warnings: list[Problem] = []
     for a, api in enumerate(spec.apis):
         usable = api.auth.access_token_lifetime - api.auth.refresh_margin
-        lanes = max(1, min(api.rate_limit.concurrent_requests, sum(1 for e in api.endpoints if e.parent is None)))
         too_long: list[str] = []
         longest = 0.0
         for endpoint in api.endpoints:
             pagination = endpoint.pagination or api.pagination
             if isinstance(pagination, NoPagination):
                 continue
-            rate = endpoint.rate_limit or api.rate_limit
-            share = rate.concurrent_requests if endpoint.rate_limit else lanes
-            seconds = pagination.max_requests * max(0.01, 60 * share / rate.requests_per_minute)
+            seconds = pagination.max_requests * request_interval_millis(*api.copy_rate(endpoint)) / 1000
             if seconds > usable:
                 too_long.append(endpoint.name)
                 longest = max(longest, seconds)

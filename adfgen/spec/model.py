@@ -367,6 +367,17 @@ class Api(Strict):
         None, description="refresh-only trigger; defaults to weekly (or a quarter of the refresh token lifetime)")
     endpoints: list[Endpoint] = Field(min_length=1)
 
+    @property
+    def lanes(self) -> int:
+        """How many workers the controller runs at once: the concurrency limit, or fewer when fewer can start."""
+        return max(1, min(self.rate_limit.concurrent_requests, sum(1 for e in self.endpoints if e.parent is None)))
+
+    def copy_rate(self, endpoint: Endpoint) -> tuple[int, int]:
+        """(requests per minute, copies sharing them) that pace one endpoint's Copy."""
+        if endpoint.rate_limit:
+            return endpoint.rate_limit.requests_per_minute, endpoint.rate_limit.concurrent_requests
+        return self.rate_limit.requests_per_minute, self.lanes
+
 
 class SpecFile(Strict):
     """A spec file: the factory it builds into and the APIs it lands."""
