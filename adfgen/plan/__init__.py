@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from adfgen import fragments as fx
 from adfgen.plan.common import (
     ANNOTATIONS,
     DATASET_FOLDER,
@@ -13,10 +12,10 @@ from adfgen.plan.common import (
     resolve_sink,
     state_sink,
 )
-from adfgen.plan.controller import controller_context
+from adfgen.plan.controller import controller_context, watermark_state
 from adfgen.plan.refresh import refresh_context
-from adfgen.plan.sinks import blob_endpoint, file_lookup, plan_sink, sink_dataset_kind
-from adfgen.plan.triggers import default_keep_alive, recurrence, schedule_seconds
+from adfgen.plan.sinks import plan_sink, sink_dataset_kind
+from adfgen.plan.triggers import trigger_jobs
 from adfgen.plan.worker import worker_context
 from adfgen.spec.model import Api, FactoryConfig
 
@@ -65,7 +64,6 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
                                refresh_context(config, api, refresh)))
     plan.concurrency_limits[refresh] = 1
 
-    lanes = api.lanes
     base_urls: dict[str, str] = {}
     workers = []
     for endpoint in api.endpoints:
@@ -80,31 +78,8 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
     for url, parameter in base_urls.items():
         plan.bind(parameter, url, {"BaseUrl"})
 
-    incremental = [e.incremental for e in api.endpoints if e.incremental]
-    store = state_sink(config)
-    watermark = None
-    if incremental and store:
-        sink = config.sinks[store]
-        url = f"{blob_endpoint(sink)}{sink.container}/{api.name}/_state/watermark.json"
-        plan.bind(f"{api.name}_watermarkUrl", url, {"defaultValue"}, {controller})
-        watermark = {"lookup": file_lookup(names, store, sink, f"{api.name}/_state", "watermark.json", "json"),
-                     "url": url, "lookback": max(i.lookback for i in incremental)}
+    watermark = watermark_state(plan, names, api, controller)
     plan.jobs.append(RenderJob("pipeline", controller, "pipeline/controller.json.jinja",
-                               controller_context(api, controller, refresh, workers, lanes, names, watermark)))
+                               controller_context(api, controller, refresh, workers, watermark)))
     plan.concurrency_limits[controller] = limit
-    trigger_params = {}
-    if incremental and not store:  # no file sink to keep state in: each run looks back one schedule period
-        lookback = schedule_seconds(api.schedule) + max(i.lookback for i in incremental)
-        trigger_params["Watermark"] = fx.expression(
-            f"formatDateTime(addSeconds(trigger().scheduledTime, -{lookback}), 'yyyy-MM-ddTHH:mm:ssZ')")
-    schedule = names.trigger(f"{api.name}_schedule")
-    plan.jobs.append(RenderJob("trigger", schedule, "trigger/schedule.json.jinja", {
-        "name": schedule, "pipeline": controller, "parameters": trigger_params,
-        "recurrence": recurrence(api.schedule), "annotations": ANNOTATIONS,
-        "description": f"Runs the {api.name} controller on schedule"}))
-    if api.auth.flow == "authorization_code":
-        keep_alive = names.trigger(f"{api.name}_keepalive")
-        plan.jobs.append(RenderJob("trigger", keep_alive, "trigger/schedule.json.jinja", {
-            "name": keep_alive, "pipeline": refresh, "parameters": {},
-            "recurrence": recurrence(api.keep_alive or default_keep_alive(api)), "annotations": ANNOTATIONS,
-            "description": f"Rotates the {api.name} refresh token so that an unused one never expires"}))
+    plan.jobs += trigger_jobs(names, api, controller, refresh, stateful=watermark is not None)

@@ -9,9 +9,12 @@ from adfgen.plan.common import (
     ANNOTATIONS,
     CONTROLLER_FOLDER,
     DEFAULT_WATERMARK,
+    FactoryPlan,
     Names,
+    state_sink,
     worker_units,
 )
+from adfgen.plan.sinks import blob_endpoint, file_lookup
 from adfgen.spec.model import Api, Endpoint
 
 
@@ -20,8 +23,21 @@ EFFECTIVE_WATERMARK = (f"if(empty(pipeline().parameters.Watermark), {STORED_WATE
                        "pipeline().parameters.Watermark)")
 
 
-def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[Endpoint, str]], lanes: int,
-                       names: Names, watermark: dict[str, Any] | None = None) -> dict[str, Any]:
+def watermark_state(plan: FactoryPlan, names: Names, api: Api, controller: str) -> dict[str, Any] | None:
+    """Where the controller keeps the API's incremental watermark, or None (no incremental endpoint or state sink)."""
+    incremental = [e.incremental for e in api.endpoints if e.incremental]
+    store = state_sink(plan.config)
+    if not incremental or not store:
+        return None
+    sink = plan.config.sinks[store]
+    url = f"{blob_endpoint(sink)}{sink.container}/{api.name}/_state/watermark.json"
+    plan.bind(f"{api.name}_watermarkUrl", url, {"defaultValue"}, {controller})
+    return {"lookup": file_lookup(names, store, sink, f"{api.name}/_state", "watermark.json", "json"),
+            "url": url, "lookback": max(i.lookback for i in incremental)}
+
+
+def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[Endpoint, str]],
+                       watermark: dict[str, Any] | None = None) -> dict[str, Any]:
     """Workers in `lanes` sequential lanes: never more copies at once than the API allows.
 
     With `watermark` (a state sink exists), incremental workers get the watermark the last fully successful run
@@ -29,6 +45,7 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
     own start time, less the lookback, for the next run.
     """
     by_name = {e.name: (e, w) for e, w in workers}
+    lanes = api.lanes
     lane_units: list[list[Endpoint]] = [[] for _ in range(lanes)]
     # largest units first, each to the shortest lane; a parent and its children share a lane, in that order
     for unit in sorted(worker_units(api), key=len, reverse=True):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen.plan.common import FREQUENCY_SECONDS
+from adfgen import fragments as fx
+from adfgen.plan.common import ANNOTATIONS, FREQUENCY_SECONDS, Names, RenderJob
 from adfgen.spec.model import Api, Schedule
 
 
@@ -31,3 +32,25 @@ def recurrence(schedule: Schedule) -> dict[str, Any]:
     if plan:
         recurrence["schedule"] = plan
     return recurrence
+
+
+def trigger_jobs(names: Names, api: Api, controller: str, refresh: str, stateful: bool) -> list[RenderJob]:
+    """The API's sync schedule and, for refresh-token flows, the keep-alive refresh."""
+    incremental = [e.incremental for e in api.endpoints if e.incremental]
+    parameters = {}
+    if incremental and not stateful:  # no file sink to keep state in: each run looks back one schedule period
+        lookback = schedule_seconds(api.schedule) + max(i.lookback for i in incremental)
+        parameters["Watermark"] = fx.expression(
+            f"formatDateTime(addSeconds(trigger().scheduledTime, -{lookback}), 'yyyy-MM-ddTHH:mm:ssZ')")
+    schedule = names.trigger(f"{api.name}_schedule")
+    jobs = [RenderJob("trigger", schedule, "trigger/schedule.json.jinja", {
+        "name": schedule, "pipeline": controller, "parameters": parameters,
+        "recurrence": recurrence(api.schedule), "annotations": ANNOTATIONS,
+        "description": f"Runs the {api.name} controller on schedule"})]
+    if api.auth.flow == "authorization_code":
+        keep_alive = names.trigger(f"{api.name}_keepalive")
+        jobs.append(RenderJob("trigger", keep_alive, "trigger/schedule.json.jinja", {
+            "name": keep_alive, "pipeline": refresh, "parameters": {},
+            "recurrence": recurrence(api.keep_alive or default_keep_alive(api)), "annotations": ANNOTATIONS,
+            "description": f"Rotates the {api.name} refresh token so that an unused one never expires"}))
+    return jobs
