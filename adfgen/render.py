@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,6 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
                              autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["tojson"] = _tojson
-    env.policies["json.dumps_function"] = json.dumps
     return env
 
 

@@ -69,7 +69,7 @@ def _arm_value(node: Any, bindings: dict[str, list[ArmBinding]], resource: str, 
         return [_arm_value(v, bindings, resource, key) for v in node]
     if isinstance(node, str):
         for binding in bindings.get(node, ()):
-            if (binding.keys is None or key in binding.keys) and (
+            if key in binding.keys and (
                     binding.resources is None or resource in binding.resources):
                 return f"[parameters('{binding.parameter}')]"
         return "[" + node if node.startswith("[") else node  # ARM reads "[...]" as an expression
@@ -83,7 +83,7 @@ def _replacements(bindings: list[ArmBinding]) -> list[tuple[ArmBinding, bytes, l
         value = orjson.dumps(binding.value)
         reference = orjson.dumps(f"[parameters('{binding.parameter}')]")
         pairs = [(orjson.dumps(key) + b":" + value, orjson.dumps(key) + b":" + reference)
-                 for key in sorted(binding.keys or ())]
+                 for key in sorted(binding.keys)]
         prepared.append((binding, value, pairs))
     return prepared
 
@@ -92,8 +92,8 @@ def _arm_properties(properties: dict[str, Any], replacements: list, by_value: di
                     resource: str) -> dict[str, Any]:
     """`_arm_value` of a resource's properties; as a text replacement on compact JSON when that is exact."""
     text = orjson.dumps(properties)
-    if b'"[' in text or any(binding.keys is None for binding, _, _ in replacements):
-        return _arm_value(properties, by_value, resource)  # strings to escape, or unkeyed values: walk it
+    if b'"[' in text:
+        return _arm_value(properties, by_value, resource)  # literal "[..." strings to escape: walk it
     for binding, value, pairs in replacements:
         if value in text and (binding.resources is None or resource in binding.resources):
             for old, new in pairs:  # compact JSON writes every pair as "key":"value"

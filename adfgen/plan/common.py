@@ -34,7 +34,7 @@ class ArmBinding:
 
     parameter: str
     value: str
-    keys: frozenset[str] | None = None  # None: any key
+    keys: frozenset[str]  # the JSON keys under which the value is replaced
     resources: frozenset[str] | None = None  # resource names; None: any resource
 
 
