@@ -1,0 +1,182 @@
+"""Evaluate ADF expressions with the semantics of Microsoft's engine (the Logic Apps template language on .NET).
+
+    evaluate(text, scope)        a JSON string value: '@expr' gives the native value, '...@{expr}...' a string
+    evaluate_node(node, scope)   one parsed expression
+Semantics were observed through data-factory-testing-framework 1.4.4, which embeds the engine; the differential
+test (tests/test_evaluator_differential.py) holds them to it. Property names match exactly first, then without
+regard to case; `?.` and `?[...]` give null for a missing property, an index out of range or a null target,
+for that one step only; `if`, `and`, `or` and `coalesce` evaluate only the arguments they need.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .errors import ExpressionError
+from .functions import lookup
+from .library import IMPLEMENTATIONS
+from .library.values import FunctionError, to_string, type_name
+from .nodes import Access, Call, Index, Literal, Node, Template, unparse
+from .parser import parse_value
+
+UNSET: Any = object()  # item() outside a ForEach, dataset() outside a dataset, ...
+
+
+def _utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+@dataclass
+class Scope:
+    """What an expression can see: parameters, variables, activity results, the iteration item, the clock.
+
+    `system` holds pipeline() system values by their ADF names (RunId, TriggerTime, Pipeline, DataFactory, ...);
+    `activities` maps an activity name to what activity('name') returns ({"output": ..., "status": ..., ...}).
+    """
+
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    global_parameters: Mapping[str, Any] = field(default_factory=dict)
+    system: Mapping[str, Any] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    activities: Mapping[str, Any] = field(default_factory=dict)
+    item: Any = UNSET
+    dataset: Mapping[str, Any] | None = None
+    linked_service: Mapping[str, Any] | None = None
+    trigger: Mapping[str, Any] | None = None
+    clock: Callable[[], _dt.datetime] = _utc_now
+    random: random.Random = field(default_factory=random.Random)
+
+    def pipeline(self) -> dict[str, Any]:
+        """What pipeline() returns: the system values plus `parameters` and `globalParameters`."""
+        return {**self.system, "parameters": dict(self.parameters), "globalParameters": dict(self.global_parameters)}
+
+
+class EvaluationError(ExpressionError):
+    """An expression that parsed but failed to evaluate; the message is the engine's (or a close paraphrase)."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message, position, "evaluation")
+
+
+def evaluate(text: str, scope: Scope | None = None) -> Any:
+    """The value of one JSON string value: literal text, '@expr' (native value) or interpolated text (a string)."""
+    template = _parse(text)
+    scope = scope if scope is not None else Scope()
+    if template is None:
+        return text
+    if template.is_whole:
+        return evaluate_node(template.parts[0], scope)  # type: ignore[arg-type]
+    return "".join(part if isinstance(part, str) else to_string(evaluate_node(part, scope)) for part in template.parts)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Template | None:
+    return parse_value(text)
+
+
+def evaluate_node(node: Node, scope: Scope) -> Any:
+    """The value of one parsed expression in scope; raises EvaluationError with the engine's message."""
+    return _Evaluation(node, scope).value(node)
+
+
+class _Evaluation:
+    __slots__ = ("root", "scope")
+
+    def __init__(self, root: Node, scope: Scope) -> None:
+        self.root = root
+        self.scope = scope
+
+    def value(self, node: Node) -> Any:
+        kind = type(node)
+        if kind is Literal:
+            return node.value  # type: ignore[union-attr]
+        if kind is Call:
+            return self.call(node)  # type: ignore[arg-type]
+        if kind is Access:
+            target = self.value(node.target)  # type: ignore[union-attr]
+            return self.select(target, node.name, node.null_safe, node.position)  # type: ignore[union-attr]
+        target = self.value(node.target)  # type: ignore[union-attr]
+        key = self.value(node.index)  # type: ignore[union-attr]
+        return self.index(target, key, node.null_safe, node.position)  # type: ignore[union-attr]
+
+    def call(self, node: Call) -> Any:
+        implementation = IMPLEMENTATIONS.get(node.key)
+        if implementation is None:
+            known = lookup(node.name)
+            what = "is not implemented by adfgen's evaluator" if known else "is not defined or not valid"
+            raise EvaluationError(f"The template function '{node.name}' {what}.", node.position)
+        if implementation.lazy:
+            args: list[Any] = [self._thunk(arg) for arg in node.args]
+        else:
+            args = [self.value(arg) for arg in node.args]
+        try:
+            return implementation.body(self.scope, args)
+        except FunctionError as error:
+            raise EvaluationError(error.message, node.position) from None
+
+    def _thunk(self, node: Node) -> Callable[[], Any]:
+        return lambda: self.value(node)
+
+    def fail(self, reason: str, position: int) -> EvaluationError:
+        return EvaluationError(
+            f"The template language expression '{unparse(self.root)}' cannot be evaluated because {reason}. "
+            "Please see https://aka.ms/logicexpressions for usage details.",
+            position,
+        )
+
+    def select(self, target: Any, name: str, null_safe: bool, position: int) -> Any:
+        if isinstance(target, dict):
+            if name in target:
+                return target[name]
+            folded = name.lower()
+            for key, value in target.items():
+                if key.lower() == folded:
+                    return value
+            if null_safe:
+                return None
+            available = ", ".join(target)
+            raise self.fail(f"property '{name}' doesn't exist, available properties are '{available}'", position)
+        if target is None:
+            if null_safe:
+                return None
+            raise self.fail(f"property '{name}' cannot be selected", position)
+        if isinstance(target, list):
+            if null_safe:
+                return None
+            raise self.fail(
+                f"property '{name}' cannot be selected. Array elements can only be selected using an integer index",
+                position,
+            )
+        if null_safe:
+            return None
+        raise self.fail(
+            f"property '{name}' cannot be selected. "
+            f"Property selection is not supported on values of type '{type_name(target)}'",
+            position,
+        )
+
+    def index(self, target: Any, key: Any, null_safe: bool, position: int) -> Any:
+        if isinstance(key, str):
+            return self.select(target, key, null_safe, position)
+        if isinstance(target, list) and isinstance(key, int) and not isinstance(key, bool):
+            if 0 <= key < len(target):
+                return target[key]
+            if null_safe:
+                return None
+            raise self.fail(
+                f"array index '{key}' is outside bounds (0, {max(len(target) - 1, 0)}) of array", position
+            )
+        if null_safe:
+            return None
+        shown = to_string(key)
+        if isinstance(target, dict) and isinstance(key, int) and not isinstance(key, bool):
+            raise self.fail(
+                f"property '{shown}' cannot be selected. Object properties can only be selected by names", position
+            )
+        return_reason = f"property '{shown}' cannot be selected"
+        raise self.fail(return_reason, position)

@@ -1,0 +1,101 @@
+"""ADF's context functions: pipeline(), activity(), variables(), item(), dataset(), linkedService(), trigger()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .registry import implements
+from .values import FunctionError
+
+
+def _named(table: Any, name: Any) -> Any:
+    """table[name], matching exactly first and then without regard to case; KeyError when absent."""
+    if not isinstance(name, str):
+        raise KeyError(name)
+    if name in table:
+        return table[name]
+    folded = name.lower()
+    for key, value in table.items():
+        if key.lower() == folded:
+            return value
+    raise KeyError(name)
+
+
+def _not_here(function: str) -> FunctionError:
+    return FunctionError(f"The template function '{function}' is not expected at this location.")
+
+
+@implements("pipeline")
+def pipeline(scope, args):
+    """The run's system values with its parameters and global parameters."""
+    return scope.pipeline()
+
+
+@implements("activity")
+def activity(scope, args):
+    """The result object of an activity that ran before this one in the same scope."""
+    try:
+        return _named(scope.activities, args[0])
+    except KeyError:
+        raise FunctionError(
+            f"Template language expression cannot be evaluated: the template action '{args[0]}' "
+            "is not defined at current scope."
+        ) from None
+
+
+@implements("variables")
+def variables(scope, args):
+    """The current value of a pipeline variable."""
+    try:
+        return _named(scope.variables, args[0])
+    except KeyError:
+        raise FunctionError(
+            f"Template language expression cannot be evaluated: the template variable '{args[0]}' cannot be found."
+        ) from None
+
+
+@implements("item")
+def item(scope, args):
+    """The current element of the enclosing ForEach."""
+    from ..evaluator import UNSET
+
+    if scope.item is UNSET:
+        raise _not_here("item")
+    return scope.item
+
+
+@implements("dataset")
+def dataset(scope, args):
+    """The parameters of the dataset being resolved."""
+    if scope.dataset is None:
+        raise _not_here("dataset")
+    return dict(scope.dataset)
+
+
+@implements("linkedService")
+def linked_service(scope, args):
+    """The parameters of the linked service being resolved."""
+    if scope.linked_service is None:
+        raise _not_here("linkedService")
+    return dict(scope.linked_service)
+
+
+@implements("trigger")
+def trigger(scope, args):
+    """The trigger's output object ({"outputs": {...}} and its system values)."""
+    if scope.trigger is None:
+        raise _not_here("trigger")
+    return dict(scope.trigger)
+
+
+@implements("triggerOutputs")
+def trigger_outputs(scope, args):
+    """trigger().outputs."""
+    return trigger(scope, args).get("outputs")
+
+
+@implements("triggerBody")
+def trigger_body(scope, args):
+    """trigger().outputs.body."""
+    outputs = trigger_outputs(scope, args)
+    return outputs.get("body") if isinstance(outputs, dict) else None
