@@ -1,0 +1,1 @@
+"""Run ADF pipelines on this machine over real HTTP with ADF's documented semantics (`adfgen run`)."""

@@ -1,0 +1,62 @@
+"""ForEach: iterations run on threads, at most batchCount at once (one when isSequential), each with item()."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from adfgen.expressions.library.values import type_name
+from adfgen.local import limits
+from adfgen.local.activities.if_condition import inner_failure
+from adfgen.local.runner import ActivityContext, ActivityFailure, handles
+
+DEFAULT_BATCH = 20  # documented default when isSequential is false
+
+
+@handles("ForEach")
+def foreach(ctx: ActivityContext) -> Any:
+    """Runs the inner activities once per item; fails when any iteration failed (the others still run)."""
+    items = ctx.eval(ctx.props.get("items"))
+    if not isinstance(items, list):
+        raise ActivityFailure(f"The items of ForEach '{ctx.name}' must be an array; the expression gave a value "
+                              f"of type '{type_name(items)}'.", "InvalidTemplate")
+    if len(items) > limits.value("foreach.items"):
+        raise ActivityFailure(f"ForEach '{ctx.name}' got {len(items)} items; ADF allows "
+                              f"{limits.value('foreach.items')} {limits.cite('foreach.items')}", "ForEachTooManyItems")
+    sequential = ctx.props.get("isSequential") is True
+    batch = 1 if sequential else ctx.props.get("batchCount") or DEFAULT_BATCH
+    if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= limits.value("foreach.batch"):
+        raise ActivityFailure(f"ForEach '{ctx.name}': batchCount {batch!r} is outside 1..{limits.value('foreach.batch')} "
+                              f"{limits.cite('foreach.batch')}", "InvalidBatchCount")
+    ctx.rely("foreach.batch")
+    ctx.set_input({"itemsCount": len(items), "batchCount": batch, "isSequential": sequential})
+    inner = ctx.props.get("activities") or []
+    slots = threading.Semaphore(batch)
+    failures: list[tuple[int, dict[str, Any] | None]] = []
+    lock = threading.Lock()
+
+    def iteration(index: int, item: Any) -> None:
+        try:
+            frame = ctx.frame.child(item=item, kind="ForEach", label=f"{ctx.name}[{index}]")
+            ok, error = ctx.run_inner(inner, frame)
+            if not ok:
+                with lock:
+                    failures.append((index, error))
+        finally:
+            slots.release()
+
+    threads = []
+    for index, item in enumerate(items):
+        slots.acquire()
+        thread = threading.Thread(target=iteration, args=(index, item), daemon=True, name=f"{ctx.name}[{index}]")
+        threads.append(thread)
+        thread.start()
+        ctx.progress(f"iteration {index + 1}/{len(items)}")
+    for thread in threads:
+        thread.join()
+    if failures:
+        ctx.rely("foreach.failure")
+        ctx.rely("outcome.container")
+        failures.sort(key=lambda pair: pair[0])
+        raise inner_failure(failures[0][1])
+    return {}

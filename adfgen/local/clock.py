@@ -1,0 +1,61 @@
+"""The runtime's clock: real time by default, compressed by a time scale for tests and `--time-scale`."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$")
+
+
+class Clock:
+    """Virtual time that runs `time_scale` times faster than real time, shared by the runtime and test fakes.
+
+    With time_scale 100 a 30 s wait takes 0.3 real seconds and now() advances 30 s across it, so every wait keeps
+    its order relative to the others.
+    """
+
+    def __init__(self, time_scale: float = 1.0, start: datetime | None = None):
+        if not time_scale > 0:
+            raise ValueError("time_scale must be positive")
+        self.time_scale = float(time_scale)
+        self._start = (start or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        self._real_start = time.monotonic()
+
+    def monotonic(self) -> float:
+        """Virtual seconds since the clock was made."""
+        return (time.monotonic() - self._real_start) * self.time_scale
+
+    def now(self) -> datetime:
+        """The current virtual time, timezone-aware UTC."""
+        return self._start + timedelta(seconds=self.monotonic())
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds` of virtual time (seconds / time_scale real seconds)."""
+        if seconds > 0:
+            time.sleep(seconds / self.time_scale)
+
+    def real_seconds(self, seconds: float) -> float:
+        """How many real seconds `seconds` of virtual time last."""
+        return seconds / self.time_scale
+
+    def wait_event(self, event: threading.Event, seconds: float | None) -> bool:
+        """Wait for `event` at most `seconds` of virtual time; True when it was set."""
+        return event.wait(None if seconds is None else max(seconds, 0) / self.time_scale)
+
+
+def parse_timespan(value: object, what: str = "timespan") -> float:
+    """Seconds in a .NET TimeSpan string `[d.]hh:mm:ss[.fffffff]` (an int or float counts as seconds)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what}: expected a timespan like 0.00:05:00, found {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    match = _TIMESPAN.match(text)
+    if not match:
+        raise ValueError(f"{what}: expected a timespan like 0.00:05:00, found {text!r}")
+    days, hours, minutes, seconds, fraction = match.groups()
+    total = int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+    return total + (float(f"0.{fraction}") if fraction else 0.0)

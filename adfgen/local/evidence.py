@@ -1,0 +1,189 @@
+"""Every runtime behaviour with its evidence: documented (the ADF page), observed (a public report) or assumed.
+
+The runner records which rows a run relied on (`Relied.use(key)`); the report lists the assumed ones, which are
+the checklist for a test in a real factory. docs/run.md is checked against this table by a test.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+DOCUMENTED = "documented"
+OBSERVED = "observed"
+ASSUMED = "assumed"
+
+_LEARN = "https://learn.microsoft.com/azure/data-factory/"
+ERROR_HANDLING = _LEARN + "tutorial-pipeline-failure-error-handling"
+WEB = _LEARN + "control-flow-web-activity"
+REST = _LEARN + "connector-rest"
+PAGINATION = REST + "#pagination-support"
+LOOKUP = _LEARN + "control-flow-lookup-activity"
+FOREACH = _LEARN + "control-flow-for-each-activity"
+UNTIL = _LEARN + "control-flow-until-activity"
+IF = _LEARN + "control-flow-if-condition-activity"
+SWITCH = _LEARN + "control-flow-switch-activity"
+WAIT = _LEARN + "control-flow-wait-activity"
+FILTER = _LEARN + "control-flow-filter-activity"
+FAIL = _LEARN + "control-flow-fail-activity"
+EXECUTE = _LEARN + "control-flow-execute-pipeline-activity"
+SET_VARIABLE = _LEARN + "control-flow-set-variable-activity"
+APPEND_VARIABLE = _LEARN + "control-flow-append-variable-activity"
+GET_METADATA = _LEARN + "control-flow-get-metadata-activity"
+POLICY = _LEARN + "concepts-pipelines-activities#activity-policy"
+DEPENDENCY = _LEARN + "concepts-pipelines-activities#activity-dependency"
+CONCURRENCY = _LEARN + "concepts-pipelines-activities#pipeline-json"
+INACTIVE = _LEARN + "concepts-pipelines-activities#activity-state"
+NESTED = _LEARN + "concepts-nested-activities"
+SYSTEM_VARIABLES = _LEARN + "control-flow-system-variables"
+EXPRESSIONS = _LEARN + "control-flow-expression-language-functions"
+RETURN_VALUE = _LEARN + "tutorial-pipeline-return-value"
+COPY_MONITORING = _LEARN + "copy-activity-monitoring"
+SECURE = _LEARN + "how-to-use-azure-key-vault-secrets-pipeline-activities"
+LIMITS = "https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-data-factory-limits"
+SCHEMA = "https://github.com/Azure/azure-rest-api-specs (datafactory Pipeline.json)"
+NONE = "no source found"
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One runtime behaviour and where the claim comes from."""
+
+    key: str
+    text: str
+    status: str
+    source: str
+
+
+BEHAVIOURS: tuple[Behaviour, ...] = (
+    # dependencies and outcome
+    Behaviour("dependency.conditions", "An activity runs when every dependency has one of its listed conditions; "
+              "Completed means Succeeded or Failed; otherwise it is Skipped", DOCUMENTED, DEPENDENCY),
+    Behaviour("outcome.leaves", "A pipeline succeeds when every leaf activity succeeded; a skipped leaf is judged "
+              "by its parents (Try-Catch succeeds, Do-If-Else fails when the failure path ran)", DOCUMENTED,
+              ERROR_HANDLING),
+    Behaviour("outcome.container", "If, Switch, ForEach and Until judge their inner activities with the pipeline's "
+              "leaf rule; a container fails when its inner activities fail", ASSUMED, NONE),
+    Behaviour("inactive.mark", "An Inactive activity does not run and reports onInactiveMarkAs (default Succeeded)",
+              DOCUMENTED, INACTIVE),
+    Behaviour("policy.retry", "A failed activity is re-run `retry` times, retryIntervalInSeconds apart", DOCUMENTED,
+              POLICY),
+    Behaviour("policy.timeout", "An attempt that runs longer than the policy timeout fails (default 7 days); "
+              "the timeout applies to each attempt", DOCUMENTED, POLICY),
+    Behaviour("policy.timeout.per_attempt", "The policy timeout applies to each attempt separately", ASSUMED, NONE),
+    Behaviour("concurrency.queue", "Runs beyond a pipeline's `concurrency` wait in a queue until a run finishes",
+              DOCUMENTED, CONCURRENCY),
+    Behaviour("scope.container_results", "Activities after an If/Switch/Until can read the outputs of the "
+              "activities inside it", ASSUMED, NONE),
+    Behaviour("activity.object", "activity('x') gives output, error and status (read as .Status)", OBSERVED,
+              "generated pipelines and public examples use activity('x').Status and .error.message"),
+    Behaviour("expression.invalid", "An expression that cannot be evaluated fails its activity", DOCUMENTED,
+              EXPRESSIONS),
+    Behaviour("secure.mask", "secureInput/secureOutput values are not shown in monitoring; this runtime prints "
+              "them as \"(secure)\"", DOCUMENTED, SECURE),
+    Behaviour("secure.parameters", "SecureString parameter values are masked in monitoring", ASSUMED, NONE),
+    # control flow
+    Behaviour("execute.wait", "Execute Pipeline with waitOnCompletion waits and fails when the child fails; "
+              "without it, it succeeds once the child run starts", DOCUMENTED, EXECUTE),
+    Behaviour("execute.return", "The child's return value appears as output.pipelineReturnValue", DOCUMENTED,
+              RETURN_VALUE),
+    Behaviour("foreach.batch", "ForEach runs at most batchCount iterations at once (default 20, at most 50); "
+              "isSequential runs one at a time", DOCUMENTED, FOREACH),
+    Behaviour("foreach.failure", "A failed iteration does not stop the others; the ForEach fails when any "
+              "iteration failed", ASSUMED, NONE),
+    Behaviour("until.continue", "Until keeps looping when an inner activity fails and fails only on timeout or "
+              "when its last iteration failed", ASSUMED, UNTIL),
+    Behaviour("until.timeout", "Until stops with a failure when its timeout passes (default 7 days)", DOCUMENTED, UNTIL),
+    Behaviour("switch.match", "Switch runs the case whose value equals the evaluated `on` string, else the "
+              "default activities", DOCUMENTED, SWITCH),
+    Behaviour("if.boolean", "If Condition's expression must evaluate to a boolean", DOCUMENTED, IF),
+    Behaviour("filter.output", "Filter's output is {ItemsCount, FilteredItemsCount, Value}", OBSERVED,
+              FILTER + " (output screenshots)"),
+    Behaviour("fail.error", "Fail fails with its message and errorCode", DOCUMENTED, FAIL),
+    Behaviour("variable.types", "Set Variable refuses a value of another type than the variable's", DOCUMENTED,
+              SET_VARIABLE),
+    Behaviour("return.value", "setSystemVariable with pipelineReturnValue sets the run's return value from "
+              "{key, value: {type, content}} entries", DOCUMENTED, RETURN_VALUE),
+    # web
+    Behaviour("web.output", "Web's output is the parsed JSON object plus ADFWebActivityResponseHeaders",
+              DOCUMENTED, WEB),
+    Behaviour("web.shape", "A Web response must be a JSON object of at most 4 MB", DOCUMENTED, WEB),
+    Behaviour("web.empty", "An empty 2xx Web response gives an empty output object", ASSUMED, NONE),
+    Behaviour("web.text", "A non-JSON 2xx Web response gives {\"Response\": text}", OBSERVED,
+              "public Q&A answers read activity('x').output.Response"),
+    Behaviour("web.status", "A Web response status outside 200-299 fails the activity", DOCUMENTED, WEB),
+    Behaviour("web.msi", "authentication MSI sends a token of the factory's identity for `resource`", DOCUMENTED, WEB),
+    # REST copy
+    Behaviour("rest.headers_once", "additionalHeaders are evaluated once when the Copy starts", DOCUMENTED, REST),
+    Behaviour("rest.accept", "The REST source sends Accept: application/json whatever additionalHeaders say",
+              DOCUMENTED, REST),
+    Behaviour("rest.url_join", "The request URL is the linked service URL joined to the dataset's relativeUrl",
+              DOCUMENTED, REST),
+    Behaviour("rest.204", "HTTP 204 ends pagination", DOCUMENTED, PAGINATION),
+    Behaviour("rest.null_ends", "A pagination value whose JSONPath returns null ends pagination", DOCUMENTED,
+              PAGINATION),
+    Behaviour("rest.end_condition", "EndCondition rules end pagination after the page that meets them",
+              DOCUMENTED, PAGINATION),
+    Behaviour("rest.range_first", "A RANGE rule's first request already uses the start value", ASSUMED, PAGINATION),
+    Behaviour("rest.max_requests", "Reaching MaxRequestNumber stops paging and the Copy succeeds", ASSUMED,
+              PAGINATION),
+    Behaviour("rest.rfc5988", "Without pagination rules, RFC 5988 Link rel=next headers are followed",
+              DOCUMENTED, PAGINATION),
+    Behaviour("rest.304", "HTTP 304 from the REST source ends pagination with no records", ASSUMED, NONE),
+    Behaviour("rest.no_retry_429", "The REST source does not retry a 429 or 5xx itself: the Copy fails and the "
+              "activity policy retries", ASSUMED, NONE),
+    Behaviour("rest.rule_expressions", "paginationRules values that are expressions are evaluated once at start",
+              ASSUMED, NONE),
+    Behaviour("rest.request_interval", "requestInterval is waited before each request after the first",
+              DOCUMENTED, REST),
+    Behaviour("rest.oauth2_client_credential", "OAuth2ClientCredential fetches a token with the client "
+              "credentials grant and sends it as a Bearer token", DOCUMENTED, REST),
+    Behaviour("copy.empty_file", "A Copy that reads no records still writes an empty sink file", ASSUMED, NONE),
+    Behaviour("copy.output", "Copy's output has rowsRead, rowsCopied, dataRead, dataWritten, filesWritten and "
+              "copyDuration", DOCUMENTED, COPY_MONITORING),
+    # lookup, metadata
+    Behaviour("lookup.rows", "Lookup returns at most 5,000 rows (the rest silently dropped) and fails above "
+              "4 MB", DOCUMENTED, LOOKUP),
+    Behaviour("lookup.output", "Lookup gives output.firstRow, or output.count and output.value", DOCUMENTED, LOOKUP),
+    Behaviour("lookup.empty_first_row", "Lookup with firstRowOnly over no rows gives an output without firstRow",
+              OBSERVED, "public Q&A: activity('x').output.firstRow fails on an empty result"),
+    Behaviour("metadata.missing", "Get Metadata on a missing file fails unless fieldList asks for exists",
+              DOCUMENTED, GET_METADATA),
+    Behaviour("system.variables", "pipeline() gives RunId, TriggerTime, TriggerType, TriggerName, Pipeline, "
+              "DataFactory, GroupId, TriggeredByPipelineName and TriggeredByPipelineRunId", DOCUMENTED,
+              SYSTEM_VARIABLES),
+)
+
+BY_KEY = {b.key: b for b in BEHAVIOURS}
+
+
+class Relied:
+    """The behaviours one `adfgen run` depended on (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def use(self, key: str) -> None:
+        """Record that the run depended on behaviour `key`."""
+        if key not in BY_KEY:
+            raise KeyError(f"unknown behaviour {key!r}")
+        with self._lock:
+            self._keys[key] = self._keys.get(key, 0) + 1
+
+    def keys(self) -> list[str]:
+        """The behaviours used, in table order."""
+        with self._lock:
+            return [b.key for b in BEHAVIOURS if b.key in self._keys]
+
+    def assumed(self) -> list[Behaviour]:
+        """The assumed behaviours used: what a real factory must confirm."""
+        return [BY_KEY[k] for k in self.keys() if BY_KEY[k].status == ASSUMED]
+
+
+def markdown_table() -> str:
+    """The evidence table as docs/run.md shows it."""
+    lines = ["| key | behaviour | status | source |", "| --- | --- | --- | --- |"]
+    for b in BEHAVIOURS:
+        lines.append(f"| `{b.key}` | {b.text} | {b.status} | {b.source} |")
+    return "\n".join(lines)
