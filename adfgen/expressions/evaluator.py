@@ -145,15 +145,12 @@ class _Evaluation:
             if null_safe:
                 return None
             raise self.fail(f"property '{name}' cannot be selected", position)
+        # `?.` forgives only a missing property and a null target; a wrong target type fails as without it (observed)
         if isinstance(target, list):
-            if null_safe:
-                return None
             raise self.fail(
                 f"property '{name}' cannot be selected. Array elements can only be selected using an integer index",
                 position,
             )
-        if null_safe:
-            return None
         raise self.fail(
             f"property '{name}' cannot be selected. "
             f"Property selection is not supported on values of type '{type_name(target)}'",
@@ -163,20 +160,28 @@ class _Evaluation:
     def index(self, target: Any, key: Any, null_safe: bool, position: int) -> Any:
         if isinstance(key, str):
             return self.select(target, key, null_safe, position)
-        if isinstance(target, list) and isinstance(key, int) and not isinstance(key, bool):
-            if 0 <= key < len(target):
-                return target[key]
-            if null_safe:
-                return None
-            raise self.fail(
-                f"array index '{key}' is outside bounds (0, {max(len(target) - 1, 0)}) of array", position
-            )
-        if null_safe:
-            return None
         shown = to_string(key)
-        if isinstance(target, dict) and isinstance(key, int) and not isinstance(key, bool):
-            raise self.fail(
-                f"property '{shown}' cannot be selected. Object properties can only be selected by names", position
-            )
-        return_reason = f"property '{shown}' cannot be selected"
-        raise self.fail(return_reason, position)
+        if isinstance(key, int) and not isinstance(key, bool):
+            # `?[n]` forgives only an index out of range and a null target (observed)
+            if isinstance(target, list):
+                if 0 <= key < len(target):
+                    return target[key]
+                if null_safe:
+                    return None
+                raise self.fail(
+                    f"array index '{key}' is outside bounds (0, {max(len(target) - 1, 0)}) of array", position
+                )
+            if target is None and null_safe:
+                return None
+            if isinstance(target, dict):
+                raise self.fail(
+                    f"property '{shown}' cannot be selected. Object properties can only be selected by names",
+                    position,
+                )
+            if target is not None:
+                raise self.fail(
+                    f"property '{shown}' cannot be selected. "
+                    f"Property selection is not supported on values of type '{type_name(target)}'",
+                    position,
+                )
+        raise self.fail(f"property '{shown}' cannot be selected", position)
