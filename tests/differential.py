@@ -519,7 +519,10 @@ def reads_clock(template: Template) -> bool:
 def engine_text(expression: Expression | str) -> str:
     """The text both engines evaluate: the original, or with clock calls rewritten to FIXED_NOW."""
     text = expression if isinstance(expression, str) else expression.text
-    template = parse_value(text)
+    try:
+        template = parse_value(text)
+    except ExpressionError:
+        return text  # both engines get to reject it
     if template is None or not reads_clock(template):
         return text
     rewritten = Template(tuple(p if isinstance(p, str) else _rewrite(p) for p in template.parts), template.is_whole)
@@ -562,6 +565,8 @@ def ours(text: str, scope: Scope) -> tuple[str, Any]:
         return "ok", evaluate(text, scope)
     except EvaluationError as error:
         return ("unsupported" if UNSUPPORTED in error.message else "error"), error.message
+    except ExpressionError as error:  # a syntax error: the engine rejects the text too, or it is a difference
+        return "error", str(error)
     except Exception as error:  # noqa: BLE001 - a crash is a difference to report, not a test error
         return "crash", f"{type(error).__name__}: {error}"
 

@@ -34,7 +34,7 @@ def _report(name: str, collection: d.Collection, result: d.Tally, capsys) -> Non
     with capsys.disabled():
         print(f"\n{name}: {len(collection.unparsable)} unparsable values; "
               f"{sum(o.both_failed > 0 for o in result.outcomes)} expressions fail on both sides in some scope")
-        print(f"{name} {result.line()}")
+        print(result.line())
 
 
 def _listing(outcomes: list[d.Outcome], limit: int = 40) -> str:
