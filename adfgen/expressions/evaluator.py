@@ -20,7 +20,7 @@ from typing import Any
 from .errors import ExpressionError
 from .functions import lookup
 from .library import IMPLEMENTATIONS
-from .library.values import FunctionError, to_string, type_name
+from .library.values import FunctionError, NotConvertible, to_string, type_name
 from .nodes import Access, Call, Index, Literal, Node, Template, unparse
 from .parser import parse_value
 
@@ -71,7 +71,12 @@ def evaluate(text: str, scope: Scope | None = None) -> Any:
         return text
     if template.is_whole:
         return evaluate_node(template.parts[0], scope)  # type: ignore[arg-type]
-    return "".join(part if isinstance(part, str) else to_string(evaluate_node(part, scope)) for part in template.parts)
+    try:
+        return "".join(
+            part if isinstance(part, str) else to_string(evaluate_node(part, scope)) for part in template.parts
+        )
+    except NotConvertible as error:  # a segment the engine cannot write as text (BigInteger, broken binary)
+        raise EvaluationError(error.message, 0) from None
 
 
 @lru_cache(maxsize=4096)

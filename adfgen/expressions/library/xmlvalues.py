@@ -1,0 +1,437 @@
+"""XML for xml(), xpath() and json(xml): .NET's XmlDocument text and Newtonsoft's XML <-> JSON conversion.
+
+Observed (data-factory-testing-framework 1.4.4): xml(text) returns the document as XmlDocument.OuterXml writes it
+(white-space-only text dropped, '<b/>' written '<b />', '<c></c>' kept, entities resolved and re-escaped, CDATA,
+comments and the XML declaration kept); xml(object) is Newtonsoft's DeserializeXmlNode; json(xml) is Newtonsoft's
+SerializeXmlNode ('<b/>' is null, '<c></c>' is ""); xpath() gives elements as XML values written as
+XElement.ToString() does (indented by two spaces), text nodes as strings, attributes as 'name="value"', and
+numbers, strings and booleans for XPath's scalar functions. XPath itself is lxml's (libxml2, XPath 1.0).
+Not reproduced: DTDs and entity declarations, xml:space, namespace-aware JSON conversion details and
+Newtonsoft's json:Array / type attributes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.parsers.expat
+from dataclasses import dataclass, field
+from typing import Any
+
+XML_CONTENT_TYPE = "application/xml;charset=utf-8"
+_DECLARATION = re.compile(r"<\?xml\s([^?]*)\?>")
+_PSEUDO_ATTRIBUTE = re.compile(r"""([A-Za-z]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+class XmlError(ValueError):
+    """Text that is not XML, or JSON that cannot become XML; the message is .NET's where known."""
+
+
+class XPathSyntaxError(ValueError):
+    """An XPath expression that does not compile."""
+
+
+@dataclass
+class Element:
+    name: str
+    attributes: list[tuple[str, str]] = field(default_factory=list)
+    children: list[Any] = field(default_factory=list)
+    self_closing: bool = False  # written '<x/>' (XmlElement.IsEmpty)
+
+
+@dataclass
+class Text:
+    value: str
+    cdata: bool = False
+
+
+@dataclass
+class Comment:
+    value: str
+
+
+@dataclass
+class Instruction:
+    target: str
+    data: str
+
+
+@dataclass
+class Document:
+    declaration: list[tuple[str, str]] | None
+    children: list[Any]
+
+
+def is_xml_type(content_type: str) -> bool:
+    """True for XML media types (application/xml, text/xml, ...+xml)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in ("application/xml", "text/xml") or media.endswith("+xml")
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def parse(text: str) -> Document:
+    """A Document of XML text; XmlError with a message like .NET's when it is not well-formed XML."""
+    data = text.encode("utf-8", errors="surrogatepass")
+    parser = xml.parsers.expat.ParserCreate()
+    parser.ordered_attributes = True
+    root = Document(None, [])
+    stack: list[Any] = [root]
+    cdata = [False]
+
+    def start(name, attributes):
+        element = Element(name, list(zip(attributes[::2], attributes[1::2])))
+        stack[-1].children.append(element)
+        stack.append(element)
+
+    def end(name):
+        element = stack.pop()
+        element.self_closing = data[parser.CurrentByteIndex:parser.CurrentByteIndex + 2] != b"</"
+
+    def characters(value):
+        children = stack[-1].children
+        if children and isinstance(children[-1], Text) and children[-1].cdata == cdata[0]:
+            children[-1].value += value
+        else:
+            children.append(Text(value, cdata[0]))
+
+    def declaration(version, encoding, standalone):
+        match = _DECLARATION.match(text.lstrip("\ufeff"))
+        body = match.group(1) if match else ""
+        root.declaration = [(m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
+                            for m in _PSEUDO_ATTRIBUTE.finditer(body)]
+
+    def start_cdata():
+        cdata[0] = True
+        stack[-1].children.append(Text("", True))
+
+    def end_cdata():
+        cdata[0] = False
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    parser.XmlDeclHandler = declaration
+    parser.StartCdataSectionHandler = start_cdata
+    parser.EndCdataSectionHandler = end_cdata
+    parser.CommentHandler = lambda value: stack[-1].children.append(Comment(value))
+    parser.ProcessingInstructionHandler = lambda target, value: stack[-1].children.append(Instruction(target, value))
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as error:
+        raise XmlError(_dotnet_message(error, text)) from None
+    _drop_blank_text(root)
+    return root
+
+
+def _dotnet_message(error: xml.parsers.expat.ExpatError, text: str) -> str:
+    code = xml.parsers.expat.ErrorString(error.code)
+    if not text.strip() or code == "no element found" and not any(c == "<" for c in text):
+        return "Root element is missing."
+    if code == "junk after document element":
+        return f"There are multiple root elements. Line {error.lineno}, position {error.offset + 2}."
+    if code == "syntax error" and error.offset == 0:
+        return f"Data at the root level is invalid. Line {error.lineno}, position {error.offset + 1}."
+    return f"{code[0].upper()}{code[1:]}. Line {error.lineno}, position {error.offset + 1}."
+
+
+def _drop_blank_text(node: Any) -> None:
+    # XmlDocument without PreserveWhitespace drops white-space-only text (not CDATA).
+    node.children = [
+        c for c in node.children if not (isinstance(c, Text) and not c.cdata and not c.value.strip(" \t\r\n"))
+    ]
+    for child in node.children:
+        if isinstance(child, Element):
+            _drop_blank_text(child)
+
+
+# --- writing ---------------------------------------------------------------------------------------------------
+
+
+def _escape_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_attribute(value: str) -> str:
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("\n", "&#xA;").replace("\r", "&#xD;").replace("\t", "&#x9;"))
+
+
+def _write(node: Any, out: list[str]) -> None:
+    if isinstance(node, Element):
+        out.append("<" + node.name)
+        for name, value in node.attributes:
+            out.append(f' {name}="{_escape_attribute(value)}"')
+        if not node.children and node.self_closing:
+            out.append(" />")
+            return
+        out.append(">")
+        for child in node.children:
+            _write(child, out)
+        out.append(f"</{node.name}>")
+    elif isinstance(node, Text):
+        out.append(f"<![CDATA[{node.value}]]>" if node.cdata else _escape_text(node.value))
+    elif isinstance(node, Comment):
+        out.append(f"<!--{node.value}-->")
+    elif isinstance(node, Instruction):
+        out.append(f"<?{node.target} {node.data}?>" if node.data else f"<?{node.target}?>")
+
+
+def outer_xml(document: Document) -> str:
+    """The document as XmlDocument.OuterXml writes it."""
+    out: list[str] = []
+    if document.declaration is not None:
+        out.append("<?xml " + " ".join(f'{k}="{v}"' for k, v in document.declaration) + "?>")
+    for child in document.children:
+        _write(child, out)
+    return "".join(out)
+
+
+def xml_text(value: Any) -> str:
+    """The text of xml(value): XML text normalised as XmlDocument does, or a JSON object converted to XML."""
+    if isinstance(value, str):
+        return outer_xml(parse(value))
+    return outer_xml(json_to_document(value))
+
+
+# --- JSON -> XML (Newtonsoft DeserializeXmlNode) ---------------------------------------------------------------
+
+
+def json_to_document(value: dict[str, Any]) -> Document:
+    """Newtonsoft's XML document for a JSON object with one root property (plus an optional '?xml')."""
+    document = Document(None, [])
+    roots = [(k, v) for k, v in value.items() if k != "?xml"]
+    if "?xml" in value and isinstance(value["?xml"], dict):
+        document.declaration = [(k[1:], _xml_value(v)) for k, v in value["?xml"].items() if k.startswith("@")]
+    if len(roots) > 1:
+        raise XmlError(
+            "JSON root object has multiple properties. The root object must have a single property in order to "
+            "create a valid XML document. Consider specifying a DeserializeRootElementName. "
+            f"Path '{roots[1][0]}'."
+        )
+    for name, item in roots:
+        _append(document, name, item)
+    return document
+
+
+def _xml_value(value: Any) -> str:
+    from .values import format_double
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format_double(value)
+    return "" if value is None else str(value)
+
+
+def _append(parent: Any, name: str, value: Any) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _append(parent, name, item)
+        return
+    if name.startswith("@") and isinstance(parent, Element):
+        parent.attributes.append((name[1:], _xml_value(value)))
+        return
+    if name == "#text":
+        parent.children.append(Text(_xml_value(value)))
+        return
+    if name == "#cdata-section":
+        parent.children.append(Text(_xml_value(value), True))
+        return
+    if name == "#comment":
+        parent.children.append(Comment(_xml_value(value)))
+        return
+    element = Element(_encode_name(name))
+    parent.children.append(element)
+    if value is None:
+        element.self_closing = True
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _append(element, key, item)
+        element.self_closing = not element.children
+    else:
+        text = _xml_value(value)
+        if text:
+            element.children.append(Text(text))
+
+
+_NAME_START = re.compile(r"[A-Za-z_:\u00c0-\ufffd]")
+_NAME_CHAR = re.compile(r"[A-Za-z0-9_:.\-\u00b7\u00c0-\ufffd]")
+
+
+def _encode_name(name: str) -> str:
+    """XmlConvert.EncodeName: characters not allowed in an XML name become _xHHHH_."""
+    out = []
+    for index, char in enumerate(name):
+        allowed = _NAME_START if index == 0 else _NAME_CHAR
+        out.append(char if allowed.match(char) else f"_x{ord(char):04X}_")
+    return "".join(out)
+
+
+# --- XML -> JSON (Newtonsoft SerializeXmlNode) -----------------------------------------------------------------
+
+
+def xml_to_json(data: bytes) -> Any:
+    """Newtonsoft's JSON for an XML document."""
+    document = parse(data.decode("utf-8", errors="replace"))
+    result: dict[str, Any] = {}
+    if document.declaration is not None:
+        result["?xml"] = {f"@{k}": v for k, v in document.declaration}
+    _members(document.children, result)
+    return result
+
+
+def _members(children: list[Any], into: dict[str, Any]) -> None:
+    grouped: dict[str, list[Any]] = {}
+    for child in children:
+        if isinstance(child, Element):
+            key = child.name
+        elif isinstance(child, Text):
+            key = "#cdata-section" if child.cdata else "#text"
+        elif isinstance(child, Comment):
+            key = "#comment"
+        else:
+            key = f"?{child.target}"
+        grouped.setdefault(key, []).append(child)
+    for key, nodes in grouped.items():
+        values = [_node_json(node) for node in nodes]
+        into[key] = values[0] if len(values) == 1 else values
+
+
+def _node_json(node: Any) -> Any:
+    if isinstance(node, Text):
+        return node.value
+    if isinstance(node, Comment):
+        return node.value
+    if isinstance(node, Instruction):
+        return node.data
+    if not node.attributes and not node.children:
+        return None if node.self_closing else ""
+    if not node.attributes and len(node.children) == 1 and isinstance(node.children[0], Text) \
+            and not node.children[0].cdata:
+        return node.children[0].value
+    result: dict[str, Any] = {f"@{k}": v for k, v in node.attributes}
+    _members(node.children, result)
+    return result
+
+
+# --- XPath -----------------------------------------------------------------------------------------------------
+
+
+def select(data: bytes, expression: str) -> Any:
+    """xpath()'s result: XML values for elements, text for text and attributes, or a number, string, boolean."""
+    from lxml import etree
+
+    from .values import make_binary
+
+    try:
+        compiled = etree.XPath(expression)
+    except etree.XPathSyntaxError:
+        raise XPathSyntaxError(expression) from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True, strip_cdata=True)
+    try:
+        tree = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise XmlError(str(error)) from None
+    try:
+        result = compiled(tree)
+    except etree.XPathError:
+        raise XPathSyntaxError(expression) from None
+    if isinstance(result, bool):
+        return result
+    if isinstance(result, float):
+        return result if not math.isnan(result) else math.nan
+    if isinstance(result, str) and not getattr(result, "is_text", False) and not getattr(result, "is_attribute", False):
+        return str(result)
+    if not isinstance(result, list):
+        return result
+    values = []
+    for item in result:
+        if isinstance(item, str):
+            if getattr(item, "is_attribute", False):
+                values.append(f'{item.attrname}="{_escape_attribute(str(item))}"')
+            else:
+                values.append(str(item))
+        elif isinstance(item, etree._Comment):
+            raise XmlError("The node type 'Comment' is not a supported XPath node type.")
+        elif isinstance(item, etree._ProcessingInstruction):
+            raise XmlError("The node type 'ProcessingInstruction' is not a supported XPath node type.")
+        elif isinstance(item, etree._Element):
+            values.append(make_binary(element_text(item).encode("utf-8"), XML_CONTENT_TYPE))
+        else:
+            values.append(str(item))
+    return values
+
+
+def element_text(element: Any) -> str:
+    """An lxml element as XElement.ToString() writes it: two-space indentation unless the content is mixed."""
+    out: list[str] = []
+    _write_indented(element, out, 0, {})
+    return "".join(out)
+
+
+def _qualified(element: Any) -> str:
+    return element.prefix + ":" + etree_localname(element) if element.prefix else etree_localname(element)
+
+
+def etree_localname(element: Any) -> str:
+    tag = element.tag
+    return tag.split("}", 1)[1] if tag.startswith("{") else tag
+
+
+def _write_indented(element: Any, out: list[str], depth: int, inscope: dict[str | None, str]) -> None:
+    out.append("<" + _qualified(element))
+    declared = dict(inscope)
+    for prefix, uri in element.nsmap.items():
+        if inscope.get(prefix) != uri:
+            out.append(f' xmlns{":" + prefix if prefix else ""}="{_escape_attribute(uri)}"')
+            declared[prefix] = uri
+    for name, value in element.attrib.items():
+        if name.startswith("{"):
+            uri, local = name[1:].split("}", 1)
+            prefix = next((p for p, u in element.nsmap.items() if u == uri and p), None)
+            name = f"{prefix}:{local}" if prefix else local
+        out.append(f' {name}="{_escape_attribute(value)}"')
+    children = list(element)
+    text = element.text
+    if not children and text is None:
+        out.append(" />")
+        return
+    out.append(">")
+    mixed = bool(text) or any(child.tail for child in children)
+    if text:
+        out.append(_escape_text(text))
+    for child in children:
+        if not mixed:
+            out.append("\n" + "  " * (depth + 1))
+        _write_child(child, out, depth + 1, declared, mixed)
+        if child.tail:
+            out.append(_escape_text(child.tail))
+    if children and not mixed:
+        out.append("\n" + "  " * depth)
+    out.append(f"</{_qualified(element)}>")
+
+
+def _write_child(child: Any, out: list[str], depth: int, inscope: dict[str | None, str], mixed: bool) -> None:
+    from lxml import etree
+
+    if isinstance(child, etree._Comment):
+        out.append(f"<!--{child.text or ''}-->")
+    elif isinstance(child, etree._ProcessingInstruction):
+        out.append(f"<?{child.target} {child.text}?>" if child.text else f"<?{child.target}?>")
+    elif mixed:
+        inner: list[str] = []
+        _write_flat(child, inner, inscope)
+        out.extend(inner)
+    else:
+        _write_indented(child, out, depth, inscope)
+
+
+def _write_flat(element: Any, out: list[str], inscope: dict[str | None, str]) -> None:
+    # Inside mixed content XmlWriter stops indenting until the mixed element closes.
+    start = len(out)
+    _write_indented(element, out, 0, inscope)
+    flat = "".join(out[start:])
+    del out[start:]
+    out.append(re.sub(r"\n *", "", flat) if "\n" in flat else flat)
