@@ -1,0 +1,67 @@
+"""Regenerate adfgen/expressions/library/dotnet_cultures.py from .NET itself (never edit that file by hand).
+
+The engine formats dates with .NET's DateTimeFormatInfo, which on Linux comes from ICU; this script reads the
+patterns and names the formatter uses from the .NET runtime that data-factory-testing-framework ships, so the
+table is what the engine sees (observed, .NET 8 with the machine's ICU). Run from the repository root:
+    python tests/regen_dotnet_cultures.py
+"""
+
+from __future__ import annotations
+
+import pprint
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.dftf_support import prepare_dotnet  # noqa: E402
+
+TARGET = Path(__file__).resolve().parent.parent / "adfgen" / "expressions" / "library" / "dotnet_cultures.py"
+CULTURES = ["", "en-US", "en-GB", "de-DE", "fr-FR", "ja-JP", "es-ES", "it-IT", "nl-NL", "pt-BR"]
+NEUTRAL = ["en", "de", "fr", "ja", "es", "it", "nl", "pt"]
+PATTERNS = ["ShortDatePattern", "LongDatePattern", "ShortTimePattern", "LongTimePattern", "FullDateTimePattern",
+            "MonthDayPattern", "YearMonthPattern", "AMDesignator", "PMDesignator", "DateSeparator", "TimeSeparator"]
+NAMES = ["MonthNames", "AbbreviatedMonthNames", "MonthGenitiveNames", "AbbreviatedMonthGenitiveNames", "DayNames",
+         "AbbreviatedDayNames"]
+
+
+def main() -> None:
+    problem = prepare_dotnet()
+    if problem:
+        sys.exit(problem)
+    import data_factory_testing_framework._pythonnet  # noqa: F401  loads coreclr
+    from System.Globalization import CultureInfo  # type: ignore
+
+    cultures = {}
+    for name in CULTURES:
+        info = CultureInfo.CreateSpecificCulture(name).DateTimeFormat
+        entry = {key: str(getattr(info, key)) for key in PATTERNS}
+        entry.update({key: [str(n) for n in getattr(info, key)][:12 if "Month" in key else 7] for key in NAMES})
+        entry["EraName"] = str(info.GetEraName(1))
+        cultures[name] = entry
+    specific = {name.lower(): str(CultureInfo.CreateSpecificCulture(name).Name) for name in NEUTRAL + CULTURES[1:]}
+    text = (
+        '"""The date formatting data of a few .NET cultures, as .NET 8 on ICU reports it (generated, do not edit).\n\n'
+        "Regenerate with `python tests/regen_dotnet_cultures.py`; the source is the .NET runtime that\n"
+        "data-factory-testing-framework embeds (observed), so names and patterns (e.g. en-US's narrow no-break space\n"
+        'before AM/PM) are exactly what the engine formats with. The invariant culture is the key "".\n"""\n\n'
+        f"CULTURES = {_table(cultures)}\n\n"
+        "# What CultureInfo.CreateSpecificCulture(name) resolves each known name to (lower-cased keys).\n"
+        f"SPECIFIC = {pprint.pformat(specific, width=116, sort_dicts=True)}\n"
+    )
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"wrote {TARGET}")
+
+
+def _table(cultures: dict) -> str:
+    lines = ["{"]
+    for name, entry in cultures.items():
+        lines.append(f"    {name!r}: {{")
+        lines.extend(f"        {key!r}: {value!r}," for key, value in sorted(entry.items()))
+        lines.append("    },")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
