@@ -7,7 +7,7 @@ import textwrap
 from typing import Any
 
 from adfgen.check.rules.base import Rule
-from adfgen.check.rules.expression_rules import ExpressionSyntax, FunctionArity, UnknownFunction
+from adfgen.check.rules.expression_rules import AlwaysFails, ExpressionSyntax, FunctionArity, UnknownFunction
 from adfgen.check.rules.reference_rules import (ActivityNotUpstream, BadDependsOn, DuplicateName, InvalidName,
                                                 ItemOutsideForEach, MissingRequiredParameter, MissingResource,
                                                 UndeclaredParameter, UndeclaredResourceParameter,
@@ -22,7 +22,7 @@ from adfgen.check.rules.security_rules import (KeyVaultWithoutApiVersion, Litera
 
 RULE_CLASSES: tuple[type[Rule], ...] = (
     InvalidFile, SchemaViolation, UnknownType, FileNameMismatch, SpecError, StaleOutput, BuildWarning,
-    ExpressionSyntax, UnknownFunction, FunctionArity,
+    ExpressionSyntax, UnknownFunction, FunctionArity, AlwaysFails,
     UnknownActivity, ActivityNotUpstream, UndeclaredParameter, UndeclaredVariable, UndeclaredResourceParameter,
     ItemOutsideForEach, MissingResource, MissingRequiredParameter, BadDependsOn, DuplicateName, InvalidName,
     UnsecuredSecretOutput, UnsecuredCredentialInput, UnsecuredSecretConsumer, SecretThroughLoggedChannel,

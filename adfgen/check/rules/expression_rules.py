@@ -90,3 +90,49 @@ class FunctionArity(Rule):
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         yield from _problems(ctx, "arity")
+
+
+class AlwaysFails(Rule):
+    """An expression that fails in every run: a part of it involves only literals and the engine rejects it.
+
+    adfgen evaluates each part that reads no parameter, variable, activity, item, clock or random value
+    (`@div(1, 0)`, `@int('abc')`, `@json('{')`) with its own evaluator, which follows Microsoft's engine; a date
+    function whose only varying input is its timestamp or the clock counts too when it fails for every
+    timestamp (an invalid format such as `formatDateTime(utcNow(), 'yyyy%')`, time unit or Windows time zone).
+    Parts that may never be evaluated (`if` branches; `and`, `or`, `coalesce` arguments after the first) are
+    not reported.
+
+    Bad:
+        {"pipeline/pl_x": {"variables": {"d": {"type": "String"}}, "activities": [
+            {"name": "Set Day", "type": "SetVariable", "typeProperties": {"variableName": "d",
+             "value": {"value": "@formatDateTime(utcNow(), 'yyyy-MM-ddTHH:mm:ss%')", "type": "Expression"}}}]}}
+
+    Bad:
+        {"pipeline/pl_x": {"variables": {"n": {"type": "String"}}, "activities": [
+            {"name": "Set Ratio", "type": "SetVariable", "typeProperties": {"variableName": "n",
+             "value": {"value": "@concat(variables('n'), string(div(100, sub(2, 2))))", "type": "Expression"}}}]}}
+
+    Good:
+        {"pipeline/pl_x": {"variables": {"d": {"type": "String"}}, "activities": [
+            {"name": "Set Day", "type": "SetVariable", "typeProperties": {"variableName": "d",
+             "value": {"value": "@formatDateTime(utcNow(), 'yyyy-MM-ddTHH:mm:ssZ')", "type": "Expression"}}}]}}
+    """
+
+    code = "EX004"
+    name = "always-fails"
+    message = "expression fails in every run"
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        from adfgen.check.always_fails import always_failing
+
+        for site in ctx.sites:
+            for failure in always_failing(site.text):
+                column = failure.position + 1
+                yield Hit(site.path, f"{_shorten(failure.message)} (column {column} of {_excerpt(site.text)})",
+                          column, activity=site.activity.name if site.activity else None)
+
+
+def _shorten(message: str, limit: int = 240) -> str:
+    """The engine's message without its usage link, cut to a readable length."""
+    message = message.split(" Please see https://aka.ms/", 1)[0].rstrip()
+    return message if len(message) <= limit else message[: limit - 3] + "..."
