@@ -24,7 +24,8 @@ def _register_commands() -> None:
     cli.add_command(build_command)
     cli.add_command(schema_command)
     for module_name, names in (("adfgen.cli_check", ("check_command",)),
-                               ("adfgen.cli_deploy", ("plan_command", "deploy_command"))):
+                               ("adfgen.cli_deploy", ("plan_command", "deploy_command")),
+                               ("adfgen.cli_run", ("run_command",))):
         try:
             module = __import__(module_name, fromlist=list(names))
         except ModuleNotFoundError as exc:

@@ -357,6 +357,11 @@ class Runtime:
                 self._slots[name.lower()] = threading.Semaphore(concurrency)
             return self._slots[name.lower()]
 
+    def add_rows(self, sink: str, rows: int) -> None:
+        """Count rows landed in one sink (for the report)."""
+        with self._lock:
+            self.rows_by_sink[sink] = self.rows_by_sink.get(sink, 0) + rows
+
     # ---------------------------------------------------------------- scope
 
     def scope(self, frame: Frame, **overrides: Any) -> Scope:

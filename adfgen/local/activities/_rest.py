@@ -1,0 +1,318 @@
+"""The REST source: the request (URL join, headers, auth) and ADF's pagination rules, page by page."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from adfgen.local.activities import _jsonpath
+from adfgen.local.activities._datasets import Dataset, secret
+from adfgen.local.activities.web import body_bytes, text_headers
+from adfgen.local.clock import parse_timespan
+from adfgen.local.runner import ActivityContext, ActivityFailure
+from adfgen.local.transport import HttpReply
+
+DEFAULT_TIMEOUT = 100.0  # documented default httpRequestTimeout 00:01:40
+DEFAULT_INTERVAL = 1.0  # documented default requestInterval 00:00:01
+_KEY = re.compile(r"""^(AbsoluteUrl|QueryParameters|Headers)(?:\.(.+)|\[\s*'(.+)'\s*\])?$""")
+_RANGE = re.compile(r"^RANGE:(-?\d+):(-?\d*):(-?\d+)$")
+_LINK = re.compile(r"""<([^>]*)>\s*((?:;\s*[^;,]+)*)""")
+
+
+@dataclass
+class RangeRule:
+    """`X.{var}: RANGE:start:end:step`: the placeholder {var} takes start, start+step, ... up to end."""
+
+    target: str
+    var: str
+    start: int
+    end: int | None
+    step: int
+
+
+@dataclass
+class Rules:
+    """Parsed paginationRules."""
+
+    ranges: list[RangeRule] = field(default_factory=list)
+    nexts: list[tuple[str, str | None, str]] = field(default_factory=list)  # (target, name, value path)
+    ends: list[tuple[str, str]] = field(default_factory=list)  # (path, condition)
+    max_requests: int | None = None
+    rfc5988: bool = True
+    defined: bool = False
+
+
+def parse_rules(raw: Any) -> Rules:
+    """Rules from a paginationRules object (keys are case-sensitive, as documented)."""
+    rules = Rules()
+    if not isinstance(raw, dict) or not raw:
+        return rules
+    rules.defined = True
+    rules.rfc5988 = False  # documented: the default is true only when no rule is defined
+    for key, value in raw.items():
+        text = "" if value is None else (json.dumps(value) if isinstance(value, bool) else str(value))
+        if key.startswith("EndCondition:"):
+            rules.ends.append((key[len("EndCondition:"):], text))
+            continue
+        if key.lower() == "maxrequestnumber":
+            if text.strip():
+                try:
+                    rules.max_requests = int(text)
+                except ValueError:
+                    raise ActivityFailure(f"MaxRequestNumber must be a number, found {text!r}",
+                                          "InvalidPaginationRule") from None
+            continue
+        if key.lower() == "supportrfc5988":
+            rules.rfc5988 = text.strip().lower() == "true"
+            continue
+        match = _KEY.match(key)
+        if not match:
+            raise ActivityFailure(f"unknown pagination rule key {key!r}", "InvalidPaginationRule")
+        target, name = match.group(1), match.group(2) or match.group(3)
+        ranged = _RANGE.match(text.strip())
+        if name and name.startswith("{") and name.endswith("}"):
+            if not ranged:
+                raise ActivityFailure(f"pagination rule {key!r} needs a RANGE:start:end:step value, found {text!r}",
+                                      "InvalidPaginationRule")
+            start, end, step = ranged.groups()
+            if int(step) == 0:
+                raise ActivityFailure(f"pagination rule {key!r}: a RANGE step cannot be 0", "InvalidPaginationRule")
+            rules.ranges.append(RangeRule(target, name[1:-1], int(start), int(end) if end else None, int(step)))
+        elif ranged:
+            raise ActivityFailure(f"pagination rule {key!r}: RANGE needs a {{placeholder}} key", "InvalidPaginationRule")
+        else:
+            if target != "AbsoluteUrl" and not name:
+                raise ActivityFailure(f"pagination rule {key!r} needs a parameter or header name",
+                                      "InvalidPaginationRule")
+            rules.nexts.append((target, name, text))
+    return rules
+
+
+@dataclass
+class Page:
+    """One response of the source: its parsed body (None when empty), the reply and the URL requested."""
+
+    document: Any
+    reply: HttpReply
+    url: str
+
+
+def join_url(base: str, relative: str | None) -> str:
+    """The linked service URL joined to the dataset's relativeUrl with one '/'."""
+    if not relative:
+        return base
+    if urlsplit(relative).scheme:
+        return relative
+    return base.rstrip("/") + "/" + relative.lstrip("/")
+
+
+def _substitute(text: str, values: dict[str, int]) -> str:
+    for var, number in values.items():
+        text = text.replace("{" + var + "}", str(number))
+    return text
+
+
+def _set_query(url: str, updates: dict[str, str]) -> str:
+    if not updates:
+        return url
+    parts = urlsplit(url)
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in updates]
+    pairs += list(updates.items())
+    return urlunsplit(parts._replace(query=urlencode(pairs)))
+
+
+def _value(page: Page, path: str) -> Any:
+    """A rule value from the current response: `$...` from the body, `Headers.x` / `headers.x` from headers."""
+    lowered = path.lower()
+    if lowered.startswith("headers.") or lowered.startswith("headers["):
+        name = path[len("headers."):] if lowered.startswith("headers.") else path[len("headers["):].strip("]'\" ")
+        value = page.reply.header(name)
+        return _jsonpath.MISSING if value is None else value
+    if path.startswith("$"):
+        try:
+            return _jsonpath.select(page.document, path)
+        except ValueError as exc:
+            raise ActivityFailure(str(exc), "InvalidPaginationRule") from None
+    return path  # a constant
+
+
+def end_met(page: Page, path: str, condition: str) -> bool:
+    """Whether one EndCondition holds on the current response."""
+    value = _value(page, path)
+    kind = condition.strip()
+    folded = kind.lower()
+    empty = value is _jsonpath.MISSING or value is None or value in ("", [], {})
+    if folded == "empty":
+        return empty
+    if folded == "nonempty":
+        return not empty
+    if folded == "exist":
+        return value is not _jsonpath.MISSING
+    if folded in ("nonexist", "notexist"):
+        return value is _jsonpath.MISSING
+    if folded.startswith("const:"):
+        wanted = kind[len("const:"):]
+        shown = json.dumps(value) if isinstance(value, bool) else ("" if value is None else str(value))
+        return value is not _jsonpath.MISSING and shown == wanted
+    raise ActivityFailure(f"unknown end condition {condition!r} (Empty, NonEmpty, Exist, NonExist, Const:value)",
+                          "InvalidPaginationRule")
+
+
+def next_link(reply: HttpReply) -> str | None:
+    """The rel="next" target of an RFC 5988 Link header."""
+    header = reply.header("Link")
+    if not header:
+        return None
+    for target, params in _LINK.findall(header):
+        if re.search(r"""rel\s*=\s*"?([^";]*\bnext\b[^";]*)"?""", params, re.IGNORECASE):
+            return target
+    return None
+
+
+def auth_headers(ctx: ActivityContext, dataset: Dataset) -> tuple[dict[str, str], str | None]:
+    """Headers the REST linked service's authentication adds, and the MSI resource if it uses one."""
+    props = dataset.linked_service_properties
+    kind = str(props.get("authenticationType") or "Anonymous")
+    headers: dict[str, str] = text_headers(props.get("authHeaders")) if isinstance(props.get("authHeaders"), dict) else {}
+    ctx.runtime.secrets.add(list(headers.values()))
+    if kind == "Anonymous":
+        return headers, None
+    if kind == "Basic":
+        password = secret(ctx, props.get("password")) or ""
+        ctx.runtime.secrets.add(password)
+        token = base64.b64encode(f"{props.get('userName', '')}:{password}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+        return headers, None
+    if kind == "OAuth2ClientCredential":
+        ctx.rely("rest.oauth2_client_credential")
+        form = {"grant_type": "client_credentials", "client_id": str(props.get("clientId", "")),
+                "client_secret": secret(ctx, props.get("clientSecret")) or ""}
+        for optional in ("scope", "resource"):
+            if props.get(optional):
+                form[optional] = str(props[optional])
+        ctx.runtime.secrets.add(form["client_secret"])
+        reply = ctx.http("POST", str(props.get("tokenEndpoint", "")),
+                         {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+                         urlencode(form).encode())
+        try:
+            token = json.loads(reply.body).get("access_token") if 200 <= reply.status < 300 else None
+        except (ValueError, AttributeError):
+            token = None
+        if not isinstance(token, str):
+            raise ActivityFailure(f"the OAuth2 token endpoint of linked service {dataset.linked_service} answered "
+                                  f"HTTP {reply.status} without an access_token", "OAuth2TokenFailed")
+        ctx.runtime.secrets.add(token)
+        headers["Authorization"] = f"Bearer {token}"
+        return headers, None
+    if kind in ("ManagedServiceIdentity", "AadServicePrincipal"):
+        resource = props.get("aadResourceId")
+        if kind == "AadServicePrincipal" or not resource:
+            raise ActivityFailure(f"REST authentication {kind} is not supported by adfgen run", "UnsupportedAuthentication")
+        return headers, str(resource)
+    raise ActivityFailure(f"REST authentication type {kind!r} is not supported by adfgen run", "UnsupportedAuthentication")
+
+
+def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -> Iterator[Page]:
+    """Send the source's requests page by page as ADF's pagination rules say; raise on a failed request."""
+    props = dataset.properties
+    base = dataset.linked_service_properties.get("url")
+    if not isinstance(base, str) or not base:
+        raise ActivityFailure(f"linked service {dataset.linked_service} has no url", "InvalidLinkedService")
+    ctx.rely("rest.url_join")
+    template = join_url(base, props.get("relativeUrl"))
+    method = str(source.get("requestMethod") or props.get("requestMethod") or "GET").upper()
+    body = source.get("requestBody", props.get("requestBody")) if method != "GET" else None
+    ctx.rely("rest.headers_once")
+    headers = text_headers(source.get("additionalHeaders") or props.get("additionalHeaders") or {})
+    headers = {k: v for k, v in headers.items() if k.lower() != "accept"}
+    headers["Accept"] = "application/json"
+    ctx.rely("rest.accept")
+    extra, msi = auth_headers(ctx, dataset)
+    headers.update(extra)
+    try:
+        timeout = parse_timespan(source["httpRequestTimeout"], "httpRequestTimeout") \
+            if source.get("httpRequestTimeout") else DEFAULT_TIMEOUT
+        interval = parse_timespan(source["requestInterval"], "requestInterval") \
+            if source.get("requestInterval") not in (None, "") else DEFAULT_INTERVAL
+    except ValueError as exc:
+        raise ActivityFailure(str(exc), "InvalidSource") from None
+    raw_rules = source.get("paginationRules") if source.get("paginationRules") is not None else props.get("paginationRules")
+    rules = parse_rules(raw_rules)
+    counters = {r.var: r.start for r in rules.ranges}
+    if rules.ranges:
+        ctx.rely("rest.range_first")
+    next_url: str | None = None
+    query: dict[str, str] = {}
+    header_overrides: dict[str, str] = {}
+    sent = 0
+    while True:
+        if rules.max_requests is not None and sent >= rules.max_requests:
+            ctx.rely("rest.max_requests")
+            return
+        if sent:
+            ctx.rely("rest.request_interval")
+            ctx.sleep(interval)
+        url = next_url or _substitute(template, counters)
+        url = _set_query(url, query)
+        request_headers = {k: _substitute(v, counters) for k, v in headers.items()}
+        request_headers.update(header_overrides)
+        ctx.progress(f"page {sent + 1}")
+        reply = ctx.http(method, url, request_headers, body_bytes(body), timeout=timeout, msi_resource=msi)
+        sent += 1
+        if reply.status == 204:
+            ctx.rely("rest.204")
+            return
+        if reply.status == 304:
+            ctx.rely("rest.304")
+            return
+        if not 200 <= reply.status < 300:
+            if reply.status == 429 or reply.status >= 500:
+                ctx.rely("rest.no_retry_429")
+            shown = url.split("?")[0]
+            payload = reply.body[:1000].decode("utf-8", "replace")
+            raise ActivityFailure(f"Failure happened on 'Source' side. ErrorCode=RestSourceCallFailed,'The HttpStatusCode "
+                                  f"{reply.status} indicates failure. Request URL: {shown} Response payload:{payload}'",
+                                  "RestSourceCallFailed")
+        try:
+            document = json.loads(reply.body) if reply.body.strip() else None
+        except ValueError:
+            raise ActivityFailure(f"the response of {url.split('?')[0]} is not JSON", "RestSourceInvalidJson") from None
+        page = Page(document, reply, url)
+        yield page
+        if rules.ends:
+            ctx.rely("rest.end_condition")
+            if any(end_met(page, path, condition) for path, condition in rules.ends):
+                return
+        if not rules.defined:
+            link = next_link(reply) if rules.rfc5988 else None
+            if link:
+                ctx.rely("rest.rfc5988")
+                next_url = urljoin(url, link)
+                continue
+            return
+        if rules.rfc5988 and next_link(reply):
+            ctx.rely("rest.rfc5988")
+            next_url = urljoin(url, next_link(reply))
+        for rule in rules.ranges:
+            counters[rule.var] += rule.step
+            if rule.end is not None and (counters[rule.var] > rule.end if rule.step > 0 else counters[rule.var] < rule.end):
+                return
+        for target, name, path in rules.nexts:
+            value = _value(page, path)
+            if value is _jsonpath.MISSING or value is None:
+                ctx.rely("rest.null_ends")
+                return
+            text = json.dumps(value) if isinstance(value, bool) else str(value)
+            if target == "AbsoluteUrl":
+                next_url = urljoin(url, text)
+            elif target == "QueryParameters":
+                query[str(name)] = text
+            else:
+                header_overrides[str(name)] = text
+        if not rules.ranges and not rules.nexts and not (rules.rfc5988 and next_link(reply)):
+            return  # nothing would change the next request: one page only
