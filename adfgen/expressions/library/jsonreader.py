@@ -113,7 +113,10 @@ class _Reader:
             self.pos = len(self.text)
             raise self.fail("Unexpected end when reading JSON.")
         kind = {"true": "boolean", "false": "boolean"}.get(word, word)
-        self.pos = min(end - 1, len(self.text))
+        matched = 0
+        while matched < len(word) and self.text[self.pos + matched:self.pos + matched + 1] == word[matched]:
+            matched += 1
+        self.pos += matched  # Newtonsoft reports the first character that does not fit
         raise self.fail(f"Error parsing {kind} value.")
 
     def number(self) -> Any:
@@ -186,8 +189,9 @@ class _Reader:
                 return items
             self.path.append(f"[{len(items)}]")
             items.append(self.value())
+            more = self.separator("]")
             self.path.pop()
-            if not self.separator("]"):
+            if not more:
                 return items
 
     def object(self) -> dict[str, Any]:
@@ -206,14 +210,15 @@ class _Reader:
             name = self.property_name(char)
             self.skip()
             if self.pos >= len(self.text) or self.text[self.pos] != ":":
-                got = self.text[self.pos] if self.pos < len(self.text) else " "
+                got = self.text[self.pos] if self.pos < len(self.text) else "\x00"
                 raise self.fail(f"Invalid character after parsing property name. Expected ':' but got: {got}.")
             self.pos += 1
             self.skip()
             self.path.append(name)
             result[name] = self.value()
+            more = self.separator("}")
             self.path.pop()
-            if not self.separator("}"):
+            if not more:
                 return result
 
     def property_name(self, char: str) -> str:

@@ -82,12 +82,12 @@ def parse(text: str) -> Document:
 
     def start(name, attributes):
         element = Element(name, list(zip(attributes[::2], attributes[1::2])))
+        element.self_closing = _ends_empty(data, parser.CurrentByteIndex)
         stack[-1].children.append(element)
         stack.append(element)
 
     def end(name):
-        element = stack.pop()
-        element.self_closing = data[parser.CurrentByteIndex:parser.CurrentByteIndex + 2] != b"</"
+        stack.pop()
 
     def characters(value):
         children = stack[-1].children
@@ -125,6 +125,21 @@ def parse(text: str) -> Document:
     return root
 
 
+def _ends_empty(data: bytes, start: int) -> bool:
+    """True when the start tag at data[start] is an empty-element tag ('<b/>'); quotes may hold '>'."""
+    quote = None
+    for index in range(start + 1, len(data)):
+        byte = data[index]
+        if quote is not None:
+            if byte == quote:
+                quote = None
+        elif byte in (0x22, 0x27):
+            quote = byte
+        elif byte == 0x3E:
+            return data[index - 1] == 0x2F
+    return False
+
+
 def _dotnet_message(error: xml.parsers.expat.ExpatError, text: str) -> str:
     code = xml.parsers.expat.ErrorString(error.code)
     if not text.strip() or code == "no element found" and not any(c == "<" for c in text):
@@ -155,7 +170,7 @@ def _escape_text(value: str) -> str:
 
 def _escape_attribute(value: str) -> str:
     return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("\n", "&#xA;").replace("\r", "&#xD;").replace("\t", "&#x9;"))
+            .replace("\n", "&#xA;").replace("\r", "&#xD;"))
 
 
 def _write(node: Any, out: list[str]) -> None:
@@ -285,6 +300,8 @@ def xml_to_json(data: bytes) -> Any:
 def _members(children: list[Any], into: dict[str, Any]) -> None:
     grouped: dict[str, list[Any]] = {}
     for child in children:
+        if isinstance(child, Comment):
+            continue  # the engine's conversion leaves comments out (observed)
         if isinstance(child, Element):
             key = child.name
         elif isinstance(child, Text):
