@@ -7,7 +7,7 @@ state machine; this module covers the forms that matter and that were probed aga
 - ISO 8601 when a 'yyyy-MM-dd' date is followed by 'T' (.NET's ParseISO8601: two-digit hour, minute and second,
   a fraction after '.' or ',', then 'Z' or an offset '+h', '+hh', '+hh:mm', '+hhmm', with optional blanks);
 - otherwise a date (yyyy-M-d, yyyy-M, M/d/yyyy, M/d/yy, with '-', '/' or '.'; d MMM yyyy, MMM d, yyyy, yyyy MMM d,
-  MMM yyyy, with English month names), an optional leading day name (which must match the date), a time
+  MMM yyyy, M/d, with English month names), an optional leading day name (which must match the date), a time
   (H:mm, H:mm:ss, fraction, AM/PM, or 'H AM'), before or after the date, and 'Z', 'GMT' or an offset;
 - a time alone takes today's date and a date without a year this year, from the scope's clock (the engine reads
   the host's clock; assumed UTC).
@@ -43,6 +43,8 @@ _DATE_FORMS = [
     rf"(?P<n7>{_MONTH_NAME})\.?\s+(?P<y7>\d{{3,4}})",
     rf"(?P<d8>\d{{1,2}})\s+(?P<n8>{_MONTH_NAME})\.?",
     rf"(?P<n9>{_MONTH_NAME})\.?\s+(?P<d9>\d{{1,2}})",
+    # M/d without a year ('3.5' is March 5 this year), but not before a time: '3/25 10:00' fails (observed)
+    rf"(?P<m10>\d{{1,2}}){_SEP}(?P<d10>\d{{1,2}})(?!\s*\d)",
 ]
 _DATE = "(?:" + "|".join(_DATE_FORMS) + ")"
 _TIME = (rf"(?:(?P<h>\d{{1,2}}):(?P<mi>\d{{1,2}})(?::(?P<s>\d{{1,2}})(?:[.,](?P<f>\d+))?)?\s*{_AMPM}?"
