@@ -549,7 +549,7 @@ def typed(value: Any) -> Any:
 def _shape(value: Any) -> Any:
     """value with what guid() and rand() make up blurred: hex digits and numbers keep only their type."""
     if isinstance(value, str):
-        return ("str", re.sub(r"[0-9a-fA-F]", "h", value))
+        return ("str", re.sub(r"[0-9a-fA-F]+", "h", value))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return type(value).__name__
     if isinstance(value, list):
