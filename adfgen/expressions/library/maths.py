@@ -17,21 +17,24 @@ from .values import FunctionError, type_name, usage
 _LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
 _NUMBER = (int, float)
 
-# The message wording and the usage anchor differ per function (mul points at #div and mod at #mul: observed).
-_WHAT = {
-    "add": ("an integer, a float or a decimal number", "add"),
-    "sub": ("an integer or a decimal number", "sub"),
-    "mul": ("an integer or a decimal number", "div"),
-    "div": ("an integer or a decimal number", "div"),
-    "mod": ("an integer or a decimal number", "mul"),
+# The wording and the usage anchor differ by function and argument: add's first argument may be "a float", mul, div
+# and mod point at #mul for the first argument and at #div for the second (observed).
+_NUMBER_WORDS = "an integer or a decimal number"
+_EXPECTED = {
+    ("add", 0): ("an integer, a float or a decimal number", "add"),
+    ("add", 1): (_NUMBER_WORDS, "add"),
+    ("sub", 0): (_NUMBER_WORDS, "sub"),
+    ("sub", 1): (_NUMBER_WORDS, "sub"),
+    **{(name, 0): (_NUMBER_WORDS, "mul") for name in ("mul", "div", "mod")},
+    **{(name, 1): (_NUMBER_WORDS, "div") for name in ("mul", "div", "mod")},
 }
 
 
 def _operands(function: str, args):
     a, b = args
-    for value, ordinal in ((a, "first"), (b, "second")):
+    for index, (value, ordinal) in enumerate(((a, "first"), (b, "second"))):
         if type(value) not in _NUMBER:
-            what, anchor = _WHAT[function]
+            what, anchor = _EXPECTED[function, index]
             raise FunctionError(
                 f"The template language function '{function}' expects its {ordinal} parameter to be {what}. "
                 f"The provided value is of type '{type_name(value)}'. {usage(anchor)}"

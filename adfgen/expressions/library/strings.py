@@ -3,13 +3,16 @@ toUpper, trim.
 
 The engine's strings are .NET strings: positions and lengths count UTF-16 code units, so a character outside the
 Basic Multilingual Plane (an emoji) counts 2 and can be cut in half. startsWith, endsWith, indexOf and lastIndexOf
-ignore case ordinally (each UTF-16 unit upper-cased on its own: 'ß' does not match 'SS'); contains, replace and
-split are ordinal and case-sensitive (all observed).
+search the way .NET's culture-aware IgnoreCase search does on ICU: case is ignored, control characters are
+ignorable, canonically equal text matches ('é' and 'e' + U+0301) and a match cannot end inside an accented letter;
+'ß' does not match 'SS'. contains, replace and split are ordinal and case-sensitive (all observed).
 """
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
+from functools import lru_cache
 
 from .registry import implements
 from .values import FunctionError, to_string, type_name, usage
@@ -144,28 +147,104 @@ def concat(scope, args):
 def starts_with(scope, args):
     """True when the text starts with the search text, ignoring case."""
     text, search = _pair("startsWith", args)
-    return text.startswith(search) or upper(text).startswith(upper(search))
+    if _plain(text) and _plain(search):
+        return text.upper().startswith(search.upper())
+    key, boundary = _search_key(text)[::2]
+    wanted = _search_key(search)[0]
+    return key.startswith(wanted) and (not wanted or _ends_cleanly(key, boundary, len(wanted)))
 
 
 @implements("endsWith")
 def ends_with(scope, args):
     """True when the text ends with the search text, ignoring case."""
     text, search = _pair("endsWith", args)
-    return text.endswith(search) or upper(text).endswith(upper(search))
+    if _plain(text) and _plain(search):
+        return text.upper().endswith(search.upper())
+    key, boundary = _search_key(text)[::2]
+    wanted = _search_key(search)[0]
+    return key.endswith(wanted) and (not wanted or boundary[len(key) - len(wanted)])
 
 
 @implements("indexOf")
 def index_of(scope, args):
     """The first UTF-16 position of the search text, ignoring case; -1 when absent, 0 for ''."""
     text, search = _pair("indexOf", args)
-    return units(upper(text)).find(units(upper(search)))
+    if _plain(text) and _plain(search):
+        return text.upper().find(search.upper())
+    key, origin, boundary = _search_key(text)
+    wanted = _search_key(search)[0]
+    if not wanted:
+        return 0
+    at = key.find(wanted)
+    while at >= 0 and not (boundary[at] and _ends_cleanly(key, boundary, at + len(wanted))):
+        at = key.find(wanted, at + 1)
+    return origin[at] if at >= 0 else -1
 
 
 @implements("lastIndexOf")
 def last_index_of(scope, args):
     """The last UTF-16 position of the search text, ignoring case; -1 when absent, the length for ''."""
     text, search = _pair("lastIndexOf", args)
-    return units(upper(text)).rfind(units(upper(search)))
+    if _plain(text) and _plain(search):
+        return text.upper().rfind(search.upper())
+    key, origin, boundary = _search_key(text)
+    wanted = _search_key(search)[0]
+    if not wanted:
+        return unit_length(text)
+    at = key.rfind(wanted)
+    while at >= 0 and not (boundary[at] and _ends_cleanly(key, boundary, at + len(wanted))):
+        at = key.rfind(wanted, 0, at + len(wanted) - 1)
+    return origin[at] if at >= 0 else -1
+
+
+# ---- culture-aware search ----------------------------------------------------------------------------------------
+# ASCII text without control characters searches as ordinal ignore-case does. Other text is compared through a
+# key: each character decomposed (compatibility forms too, as ICU equates 'ﬁ' with 'fi' and '𝐀' with 'A', but not
+# full-width forms nor 'ſ', observed), ignorable characters (controls, format characters) dropped, upper-cased.
+# This models what was observed; ICU's full collation (contractions, expansions such as 'æ') is not modelled.
+
+_ASCII_IGNORABLE = frozenset(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+_KEEP_FORM_TAGS = ("<wide>", "<narrow>", "<small>", "<square>", "<vertical>")
+
+
+def _plain(text: str) -> bool:
+    return text.isascii() and _ASCII_IGNORABLE.isdisjoint(text)
+
+
+@lru_cache(maxsize=8192)
+def _fold(char: str) -> str:
+    """The search key of one character: '' for an ignorable one."""
+    if char.isascii():
+        return "" if char in _ASCII_IGNORABLE else char.upper()
+    if char == "\u017f":  # long s: ICU keeps it apart from 's' although it upper-cases to 'S' (observed)
+        return char
+    decomposition = unicodedata.decomposition(char)
+    compatible = decomposition.startswith("<") and not decomposition.startswith(_KEEP_FORM_TAGS)
+    parts = unicodedata.normalize("NFKD" if compatible else "NFD", char)
+    return upper("".join(c for c in parts if unicodedata.category(c) not in ("Cc", "Cf")))
+
+
+def _search_key(text: str) -> tuple[str, list[int], list[bool]]:
+    """The key of text, the UTF-16 position each key character comes from, and whether it starts a character."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    boundary: list[bool] = []
+    position = 0
+    for char in text:
+        folded = _fold(char)
+        if folded:
+            pieces.append(folded)
+            origin.extend([position] * len(folded))
+            boundary.append(True)
+            boundary.extend([False] * (len(folded) - 1))
+        position += 2 if char >= "\U00010000" else 1
+    boundary.append(True)  # the end of the text is a boundary
+    return "".join(pieces), origin, boundary
+
+
+def _ends_cleanly(key: str, boundary: list[bool], end: int) -> bool:
+    """True when a match ending at key position end ends between characters, not before an accent."""
+    return end >= len(key) or (boundary[end] and unicodedata.category(key[end]) != "Mn")
 
 
 @implements("replace")
@@ -175,6 +254,8 @@ def replace(scope, args):
     for value, ordinal, name in ((text, "first", "string"), (old, "second", "old string"), (new, "third", "new string")):
         if type(value) is not str:
             _named_param("replace", ordinal, name, "a string", value)
+    if not text:  # the engine returns empty text as it is, whatever old is (observed)
+        return text
     if not old:
         raise FunctionError("The value cannot be an empty string. (Parameter 'oldValue')")
     return text.replace(old, new)
@@ -205,17 +286,19 @@ def substring(scope, args):
         _named_param("substring", "first", "string", "a string", text)
     if not is_integer(start):
         _named_param("substring", "second", "start index", "an integer", start)
-    if len(args) > 2 and not is_integer(args[2]):
-        _named_param("substring", "third", "length", "an integer", args[2])
     text = units(text)
     start = int32(start)
-    if start < 0 or start >= len(text):
+    if start < 0 or start >= len(text):  # checked before the length's type (observed)
         raise FunctionError(_START_RANGE)
     if len(args) == 2:
         return from_units(text[start:])
+    if not is_integer(args[2]):
+        _named_param("substring", "third", "length", "an integer", args[2])
     length = int32(args[2])
-    if length < 0 or start + length > len(text):
+    if length < 0 or int32(start + length) > len(text):  # the engine's sum is a .NET int too, and can wrap
         raise FunctionError(_LENGTH_RANGE)
+    if start + length > len(text):  # wrapped past the engine's check; .NET's Substring refuses it (observed)
+        raise FunctionError("Index and length must refer to a location within the string. (Parameter 'length')")
     return from_units(text[start : start + length])
 
 
