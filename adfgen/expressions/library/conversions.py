@@ -146,7 +146,7 @@ def float_(scope, args):
     if isinstance(value, float):
         return value
     if isinstance(value, str):
-        number = parse_double(value, culture)
+        number = parse_double(value, culture, trailing_sign=True)
         if number is not None:
             return number
     raise _not_valid("float")

@@ -34,14 +34,18 @@ def check_culture(name: str) -> None:
         raise CultureError(name)
 
 
-def parse_double(text: str, culture: str = "") -> float | None:
-    """The double .NET reads from text in culture ('' is the invariant culture), or None when it cannot."""
+def parse_double(text: str, culture: str = "", *, trailing_sign: bool = False) -> float | None:
+    """The double .NET reads from text in culture ('' is the invariant culture), or None when it cannot.
+
+    trailing_sign: float() also takes '3-' (NumberStyles.Number | AllowExponent; observed), int() does not.
+    """
     parser = _parser(culture)
-    match = parser.number.fullmatch(text)
+    match = (parser.trailing if trailing_sign else parser.number).fullmatch(text)
     if match:
-        sign, integer, fraction, exponent = match.groups()
-        if integer is None and not fraction:
+        sign, integer, fraction, exponent, *after = match.groups()
+        if integer is None and not fraction or sign is not None and after and after[0] is not None:
             return None
+        sign = sign if sign is not None else (after[0] if after else None)
         digits = re.sub(r"\D", "", integer or "", flags=re.ASCII) or "0"
         negative = sign is not None and sign in parser.minus
         return float(f"{'-' if negative else ''}{digits}.{fraction or '0'}{exponent or ''}")
@@ -58,7 +62,7 @@ def double_to_long(value: float) -> int | None:
 
 
 class _Parser:
-    __slots__ = ("number", "minus", "special")
+    __slots__ = ("number", "trailing", "minus", "special")
 
     def __init__(self, row: tuple[str, ...]) -> None:
         decimal, group, minus, plus, nan, infinity, negative_infinity = row
@@ -66,10 +70,9 @@ class _Parser:
         groups = [group] + ([" "] if group in _NBSP_GROUPS else [])
         group_class = "".join(re.escape(g) for g in groups if len(g) == 1)
         signs = "|".join(re.escape(s) for s in sorted({*minus_signs, plus}, key=len, reverse=True))
-        self.number = re.compile(
-            rf"{_SPACE}({signs})?(\d[\d{group_class}]*)?(?:{re.escape(decimal)}(\d*))?([eE][+-]?\d+)?{_SPACE}",
-            re.ASCII,
-        )
+        body = rf"{_SPACE}({signs})?(\d[\d{group_class}]*)?(?:{re.escape(decimal)}(\d*))?([eE][+-]?\d+)?{_SPACE}"
+        self.number = re.compile(body, re.ASCII)
+        self.trailing = re.compile(rf"{body}(?:({signs}){_SPACE})?", re.ASCII)
         self.minus = set(minus_signs)
         self.special: dict[str, float] = {}
         for sign in minus_signs:
