@@ -31,6 +31,8 @@ def foreach(ctx: ActivityContext) -> Any:
     ctx.rely("foreach.batch")
     ctx.set_input({"itemsCount": len(items), "batchCount": batch, "isSequential": sequential})
     inner = ctx.props.get("activities") or []
+    if not inner:
+        return {}
     slots = threading.Semaphore(batch)
     failures: list[tuple[int, dict[str, Any] | None]] = []
     lock = threading.Lock()
