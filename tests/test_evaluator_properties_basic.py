@@ -43,6 +43,8 @@ floats = st.one_of(
 )
 _ALPHABET = "aAbBzZ09 ,;:-_.'\"@{}()[]\t" + "éÉßİıǅǆſ" + "\u00a0\u2003😀𝐀"
 texts = st.text(alphabet=_ALPHABET, max_size=6)
+# Characters whose order library/collation.py models (checked on 3,000 random pairs); others are a known quirk.
+_MODELLED = set(_ALPHABET) | {chr(c) for c in range(128)}
 scalars = st.one_of(integers, floats, texts, st.booleans(), st.none())
 
 
@@ -141,7 +143,7 @@ def _quirk(function: str, text: str, engine, got) -> str | None:
     if engine == ("ok", "Infinity") or engine == ("ok", "-Infinity"):
         if got[0] == "ok" and isinstance(got[1], float) and math.isinf(got[1]):
             return math_cases.KNOWN_QUIRKS["infinity"]
-    if function in ORDERING and not text.isascii() and engine[0] == got[0] == "ok":
+    if function in ORDERING and not set(text) <= _MODELLED and engine[0] == got[0] == "ok":
         return logic_cases.KNOWN_QUIRKS["non-ASCII string order"]
     return None
 

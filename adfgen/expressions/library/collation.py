@@ -32,7 +32,7 @@ def _ascii_tables() -> tuple[dict[int, str | None], dict[int, str | None]]:
             tertiary[ord(char)] = "1"
             continue
         weight += 1
-        primary[ord(char)] = chr(0x100 + weight)
+        primary[ord(char)] = chr(0x100 + 4 * weight)  # room between letters for others (ı after i)
         tertiary[ord(char)] = "0"
     return primary, tertiary
 
@@ -70,6 +70,17 @@ def _key(text: str) -> tuple[list[int], list[int], list[int]]:
     return primaries, secondaries, tertiaries
 
 
+# Letters that ICU sorts as a base letter plus a secondary difference or as two letters (DUCET/CLDR root).
+_SPECIAL = {
+    "\u00df": "ss", "\u00e6": "ae", "\u00c6": "AE", "\u0153": "oe", "\u0152": "OE", "\u00f8": "o\u0338",
+    "\u00d8": "O\u0338", "\u0111": "d\u0335", "\u0110": "D\u0335", "\u0142": "l\u0337", "\u0141": "L\u0337",
+}
+_SYMBOL = ord(_PRIMARY[ord("$")]) - 2  # other symbols (emoji, ...) sort after '~' and before '$' and digits
+_DOTLESS_I = ord(_PRIMARY[ord("i")]) + 2  # 'ı' is a letter of its own right after i
+# Accents in DUCET's secondary order (acute before grave, ...); others after them by code point.
+_ACCENTS = {mark: rank for rank, mark in enumerate("\u0301\u0300\u0306\u0302\u030c\u030a\u0308\u030b\u0303\u0307", 1)}
+
+
 @lru_cache(maxsize=4096)
 def _elements(char: str) -> tuple[tuple[int, int, int], ...]:
     """The collation elements (primary, secondary, tertiary) of one character; primary 0 is ignorable."""
@@ -77,16 +88,32 @@ def _elements(char: str) -> tuple[tuple[int, int, int], ...]:
     if code < 128:
         weight = _PRIMARY[code]
         return ((ord(weight), _COMMON, int(_TERTIARY[code])),) if weight else ()  # type: ignore[arg-type]
-    decomposed = unicodedata.normalize("NFD", char)
-    base, marks = decomposed[0], decomposed[1:]
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf"):
+        return ()
+    if category == "Zs":  # no-break and other spaces sort as a space with a tertiary difference
+        no_break = unicodedata.decomposition(char).startswith("<noBreak>")
+        return ((ord(_PRIMARY[32]), _COMMON, 3 if no_break else 2),)  # type: ignore[arg-type]
+    if char == "\u0131":
+        return ((_DOTLESS_I, _COMMON, _COMMON),)
+    if char in _SPECIAL:  # a ligature's letters differ from the spelled-out ones at the tertiary level
+        bump = 0 if "\u0330" <= _SPECIAL[char][-1] <= "\u0340" else 2
+        return tuple((p, s, t + bump) for c in _SPECIAL[char] for p, s, t in _elements(c))
+    decomposition = unicodedata.decomposition(char)
+    variant = 2 if decomposition.startswith("<") else 0  # compatibility forms ('𝐀', 'ǆ', 'ſ') differ at tertiary
+    decomposed = unicodedata.normalize("NFKD" if variant else "NFD", char)
     elements: list[tuple[int, int, int]] = []
-    if unicodedata.category(base) in ("Mn", "Me", "Cc", "Cf"):
-        marks = decomposed
-    else:
-        lower = base.lower()[:1] or base
-        case = 1 if lower != base else _COMMON
-        code = ord(lower)
-        weight = ord(_PRIMARY[code]) if code < 128 and _PRIMARY[code] else 0x10000 + code  # type: ignore[arg-type]
-        elements.append((weight, _COMMON, case))
-    elements.extend((0, 1 + ord(mark), _COMMON) for mark in marks if unicodedata.category(mark) in ("Mn", "Me"))
+    for part in decomposed:
+        kind = unicodedata.category(part)
+        if kind in ("Mn", "Me"):
+            elements.append((0, _ACCENTS.get(part, ord(part)), _COMMON))
+        elif ord(part) < 128:
+            elements.extend((p, s, t + variant) for p, s, t in _elements(part))
+        elif kind.startswith("L"):
+            lower = part.lower()[:1] or part
+            elements.append((0x10000 + ord(lower), _COMMON, variant + (1 if lower != part else 0)))
+        elif kind.startswith("N"):
+            elements.append((0x10000 + ord(part), _COMMON, variant))
+        else:
+            elements.append((_SYMBOL, _COMMON, variant))
     return tuple(elements)
