@@ -444,10 +444,9 @@ class Runtime:
         else:
             self._attempts(activity, frame, record, policy)
         record.end = self.clock.monotonic()
-        if record.secure_output:
-            self.secrets.add(record.output)
-        if record.secure_input:
-            self.secrets.add(record.input)
+        if record.secure_output and isinstance(record.output, dict):
+            self.secrets.add(record.output.get("value"))  # a secret store's reply; other fields stay readable
+            self.secrets.add_token_fields(record.output)
         frame.results[activity["name"]] = result_object(record)
         self.notify("activity-end", record)
         return record

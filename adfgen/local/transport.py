@@ -171,6 +171,7 @@ class Transport:
         target = self.rewrite(url)
         where = self.route(target)
         host = urlsplit(target).hostname or "?"
+        shown_host = urlsplit(url).hostname or "?"  # the report counts the host the pipeline named
         if where.startswith("refuse:"):
             self._count(urlsplit(url).hostname or "?", "refused")
             raise TransportError(f"refused: {where[len('refuse:'):]}", refused=True)
@@ -183,7 +184,7 @@ class Transport:
             reply = handler.handle(method.upper(), target, sent, body)
         else:
             reply = self._send(method, target, sent, body, max(timeout, self.min_timeout))
-        self._count(host, reply.status)
+        self._count(shown_host, reply.status)
         self._observe(method, target, reply)
         return reply
 

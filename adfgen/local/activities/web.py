@@ -69,6 +69,9 @@ def web(ctx: ActivityContext) -> Any:
     elif kind and kind.lower() != "anonymous":
         raise ActivityFailure(f"Web '{ctx.name}': authentication type {kind!r} is not supported by adfgen run",
                               "UnsupportedAuthentication")
+    for name, value in headers.items():
+        if name.lower() in ("authorization", "proxy-authorization"):
+            ctx.runtime.secrets.add(value)  # credentials are never printed, secure or not
     ctx.set_input({"method": method, "url": url, "headers": headers, "body": body,
                    **({"authentication": {"type": "MSI", "resource": msi}} if msi else {})})
     ctx.progress(f"{method} {url.split('?')[0]}")
