@@ -5,8 +5,8 @@ names ('Europe/Berlin'), both without regard to case; 'UTC' (any case) is .NET's
 give UTC values (printed with 'Z'), while every other zone, 'Etc/UTC' included, gives unspecified local times.
 Windows names map onto IANA zones with CLDR's windowsZones table (territory 001, as ICU does) from
 `tzlocal.windows_tz`; transitions come from `zoneinfo` (the system's tz database, or the `tzdata` package).
-.NET keeps whole-minute offsets only (Tokyo's 1887 LMT +09:18:59 converts as +09:18, observed), and so does this
-module. The names in error messages: .NET on ICU names a zone found by its Windows id 'GMT' (observed, e.g.
+.NET keeps whole-minute offsets only: each offset is the zone's standard offset plus the difference truncated to
+minutes (Tokyo's 1887 LMT +09:18:59 converts as +09:18, Berlin's +00:53:28 as +00:54, observed), as here. The names in error messages: .NET on ICU names a zone found by its Windows id 'GMT' (observed, e.g.
 "(UTC-08:00) GMT"); for IANA ids ICU's localized names are not reproduced and the id is shown instead.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import zoneinfo
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from tzlocal.windows_tz import win_tz
 
@@ -49,7 +49,7 @@ class Zone:
         if self.is_utc:
             return 0
         moment = _clamped(utc_ticks).replace(tzinfo=_dt.timezone.utc)
-        return _minutes(moment.astimezone(self.info).utcoffset())
+        return self._net(moment.astimezone(self.info).utcoffset())
 
     def offsets_of_wall(self, wall_ticks: int) -> tuple[int, int]:
         """The offsets (fold 0, fold 1) of a wall time: different when it is ambiguous or skipped."""
@@ -58,17 +58,27 @@ class Zone:
         wall = _clamped(wall_ticks)
         first = wall.replace(tzinfo=self.info, fold=0).utcoffset()
         second = wall.replace(tzinfo=self.info, fold=1).utcoffset()
-        return _minutes(first), _minutes(second)
+        return self._net(first), self._net(second)
 
     def base_offset(self) -> int:
-        """BaseUtcOffset: the zone's current standard offset."""
-        if self.is_utc:
-            return 0
+        """BaseUtcOffset (ticks, whole minutes): the zone's current standard offset."""
+        return _minutes(self._base_seconds) if not self.is_utc else 0
+
+    @cached_property
+    def _base_seconds(self) -> int:
         for instant in _REFERENCE_INSTANTS:
             local = instant.astimezone(self.info)
             if not local.dst():
-                return _minutes(local.utcoffset())
-        return _minutes(_REFERENCE_INSTANTS[0].astimezone(self.info).utcoffset())
+                return int(local.utcoffset().total_seconds())
+        return int(_REFERENCE_INSTANTS[0].astimezone(self.info).utcoffset().total_seconds())
+
+    def _net(self, offset: _dt.timedelta | None) -> int:
+        """An offset as .NET keeps it: BaseUtcOffset plus the difference to it truncated to whole minutes
+        (TZif_CalculateTransitionOffsetFromBase), so Berlin's LMT +00:53:28 is +00:54 and Tokyo's +09:18:59 is
+        +09:18 (observed)."""
+        seconds = int(offset.total_seconds()) if offset else 0
+        base = self._base_seconds
+        return _minutes(base) + _minutes(seconds - base)
 
     @property
     def standard_name(self) -> str:
@@ -145,8 +155,7 @@ def _clamped(ticks: int) -> _dt.datetime:
     return DateTime(ticks).naive()
 
 
-def _minutes(offset: _dt.timedelta | None) -> int:
-    """An offset in ticks, truncated to whole minutes as .NET keeps it."""
-    seconds = int(offset.total_seconds()) if offset else 0
+def _minutes(seconds: int) -> int:
+    """Seconds as ticks, truncated toward zero to whole minutes."""
     whole = abs(seconds) // 60 * 60
     return (whole if seconds >= 0 else -whole) * TICKS_PER_SECOND
