@@ -112,7 +112,9 @@ def run_command(pipeline: str, folder: Path | None, env: str | None, vault: Path
         click.echo(json.dumps(document, indent=2, default=str))
     else:
         click.echo(render_human(document))
-    return 0 if run.status == "Succeeded" else 1
+    if run.status != "Succeeded":
+        click.get_current_context().exit(1)
+    return 0
 
 
 def _base_folder() -> Path:

@@ -187,3 +187,23 @@ def markdown_table() -> str:
     for b in BEHAVIOURS:
         lines.append(f"| `{b.key}` | {b.text} | {b.status} | {b.source} |")
     return "\n".join(lines)
+
+
+def render_doc(template: str) -> str:
+    """docs/run.md with the generated tables between their markers replaced by the current ones."""
+    from adfgen.local import limits
+
+    for marker, table in (("evidence", markdown_table()), ("limits", limits.markdown_table())):
+        begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+        head, _, rest = template.partition(begin)
+        _, _, tail = rest.partition(end)
+        template = f"{head}{begin}\n{table}\n{end}{tail}"
+    return template
+
+
+if __name__ == "__main__":  # python -m adfgen.local.evidence docs/run.md: regenerate the tables in place
+    import sys
+    from pathlib import Path
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/run.md")
+    target.write_text(render_doc(target.read_text(encoding="utf-8")), encoding="utf-8")

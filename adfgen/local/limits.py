@@ -151,3 +151,12 @@ def check_pipeline(name: str, properties: dict[str, Any]) -> list[str]:
                 problems.append(f"{label}: an expression of {len(text)} characters; ADF allows "
                                 f"{value('expression.length')} {cite('expression.length')}")
     return problems
+
+
+def markdown_table() -> str:
+    """The limits table as docs/run.md shows it."""
+    lines = ["| key | limit | value | status | source |", "| --- | --- | --- | --- | --- |"]
+    for limit in LIMITS:
+        shown = "not allowed" if limit.key.startswith("nesting.") else f"{limit.value:,}"
+        lines.append(f"| `{limit.key}` | {limit.text} | {shown} | {limit.status} | {limit.source} |")
+    return "\n".join(lines)

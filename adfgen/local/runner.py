@@ -172,6 +172,8 @@ class ActivityContext:
 
     def eval(self, value: Any, scope: Scope | None = None) -> Any:
         """A JSON value with every expression evaluated (Expression objects and '@' strings)."""
+        if _mentions(value, "activity("):
+            self.rely("activity.object")
         return evaluate_value(value, scope or self.scope())
 
     def rely(self, key: str) -> None:
@@ -229,6 +231,17 @@ class ActivityContext:
         return self.runtime.run_activities(activities, frame)
 
 
+def _mentions(value: Any, needle: str) -> bool:
+    """Whether any string inside a JSON value contains `needle`."""
+    if isinstance(value, str):
+        return needle in value
+    if isinstance(value, dict):
+        return any(_mentions(v, needle) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(v, needle) for v in value)
+    return False
+
+
 def evaluate_value(value: Any, scope: Scope) -> Any:
     """Evaluate every expression inside a JSON value."""
     if isinstance(value, str):
@@ -280,6 +293,7 @@ class Runtime:
         declared = props.get("parameters") if isinstance(props.get("parameters"), dict) else {}
         values, secure = bind_parameters(real_name, declared, parameters or {}, from_text)
         for key in secure:
+            self.relied.use("secure.parameters")
             self.secrets.add(values.get(key))
         variables, types = declare_variables(props.get("variables"))
         run_id = str(uuid.uuid4())
@@ -444,6 +458,8 @@ class Runtime:
         else:
             self._attempts(activity, frame, record, policy)
         record.end = self.clock.monotonic()
+        if record.secure_input or record.secure_output:
+            self.relied.use("secure.mask")
         if record.secure_output and isinstance(record.output, dict):
             self.secrets.add(record.output.get("value"))  # a secret store's reply; other fields stay readable
             self.secrets.add_token_fields(record.output)
