@@ -41,28 +41,43 @@ class Failure:
     message: str
 
 
+_static_memo: dict[int, bool] = {}  # id(node) -> static, for the nodes of the template being analysed
+
+
 def _static(node: Node) -> bool:
-    if isinstance(node, Literal):
-        return True
-    if isinstance(node, Call):
-        return node.key in _PURE and check_call(node) is None and all(_static(a) for a in node.args)
-    if isinstance(node, Access):
-        return _static(node.target)
-    return _static(node.target) and _static(node.index)
+    found = _static_memo.get(id(node))
+    if found is None:
+        if isinstance(node, Literal):
+            found = True
+        elif isinstance(node, Call):
+            found = node.key in _PURE and check_call(node) is None and all([_static(a) for a in node.args])
+        elif isinstance(node, Access):
+            found = _static(node.target)
+        else:
+            found = _static(node.target) & _static(node.index)
+        _static_memo[id(node)] = found
+    return found
 
 
 def _error(node: Node, clock: dt.datetime | None = None) -> str | None:
     """The evaluation error of a static node, or None when it evaluates (or adfgen cannot tell)."""
-    from adfgen.expressions.evaluator import EvaluationError, Scope, evaluate_node
+    from adfgen.expressions.evaluator import EvaluationError, evaluate_node
 
-    scope = Scope() if clock is None else Scope(clock=lambda: clock)
     try:
-        evaluate_node(node, scope)
+        evaluate_node(node, _scope(clock))
     except EvaluationError as error:
         return None if _NOT_OURS in error.message else error.message
     except Exception:  # noqa: BLE001 - an evaluator bug must not become a finding, nor crash check
         return None
     return None
+
+
+@lru_cache(maxsize=None)
+def _scope(clock: dt.datetime | None):
+    """One empty scope per clock (a Scope seeds its own random generator, which costs more than most evaluations)."""
+    from adfgen.expressions.evaluator import Scope
+
+    return Scope() if clock is None else Scope(clock=lambda: clock)
 
 
 def _date_failure(node: Call) -> str | None:
@@ -122,4 +137,6 @@ def always_failing(text: str) -> tuple[Failure, ...]:
             _failures(node, True, found)
     except RecursionError:
         return ()
+    finally:
+        _static_memo.clear()  # ids are only unique while the template is alive
     return tuple(found)
