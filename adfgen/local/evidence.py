@@ -112,6 +112,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour("web.text", "A non-JSON 2xx Web response gives {\"Response\": text}", OBSERVED,
               "public Q&A answers read activity('x').output.Response"),
     Behaviour("web.status", "A Web response status outside 200-299 fails the activity", DOCUMENTED, WEB),
+    Behaviour("web.async", "A 202 with a Location header is polled with GET (waiting Retry-After, 1 s by "
+              "default) until the reply is not 202, unless turnOffAsync is true", DOCUMENTED, WEB),
     Behaviour("web.msi", "authentication MSI sends a token of the factory's identity for `resource`", DOCUMENTED, WEB),
     # REST copy
     Behaviour("rest.headers_once", "additionalHeaders are evaluated once when the Copy starts", DOCUMENTED, REST),

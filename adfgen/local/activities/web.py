@@ -76,6 +76,8 @@ def web(ctx: ActivityContext) -> Any:
                    **({"authentication": {"type": "MSI", "resource": msi}} if msi else {})})
     ctx.progress(f"{method} {url.split('?')[0]}")
     reply = ctx.http(method, url, headers, body_bytes(body), timeout=timeout, msi_resource=msi)
+    if reply.status == 202 and reply.header("Location") and props.get("turnOffAsync") is not True:
+        reply = _poll(ctx, reply, headers, timeout, msi)
     response_headers = dict(reply.headers)
     ctx.rely("web.status")
     if not 200 <= reply.status < 300:
@@ -91,6 +93,20 @@ def web(ctx: ActivityContext) -> Any:
     output["ADFWebActivityResponseHeaders"] = response_headers
     ctx.rely("web.output")
     return output
+
+
+def _poll(ctx: ActivityContext, reply: Any, headers: dict[str, str], timeout: float, msi: str | None) -> Any:
+    """ADF's asynchronous pattern: follow a 202's Location with GETs until the reply is not 202 (documented)."""
+    ctx.rely("web.async")
+    while reply.status == 202 and reply.header("Location"):
+        location = reply.header("Location")
+        try:
+            wait = float(reply.header("Retry-After") or 1)
+        except ValueError:
+            wait = 1.0
+        ctx.sleep(wait)
+        reply = ctx.http("GET", location, headers, None, timeout=timeout, msi_resource=msi)
+    return reply
 
 
 def parse_response(ctx: ActivityContext, body: bytes) -> dict[str, Any]:
