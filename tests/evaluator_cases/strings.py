@@ -7,6 +7,10 @@ KNOWN_QUIRKS = {
     "returns the lone half as the engine does, but the oracle's bridge cannot decode such a string, so there is "
     "nothing to compare with",
     "guid value": "guid() is random on both sides; cases compare its length and shape instead of its value",
+    "search inside expansions": "startsWith/endsWith/indexOf/lastIndexOf follow .NET's ICU IgnoreCase search; "
+    "adfgen models case, ignorable characters, canonical and compatibility equivalents and accents, but not ICU's "
+    "expansions: the engine finds 'e' at the end of 'æ', adfgen does not (the one difference left in "
+    "12,000 random searches over Latin, Greek, Cyrillic, CJK, emoji, accents, ligatures and control characters)",
 }
 
 CASES = [
@@ -95,6 +99,13 @@ CASES = [
     "@indexOf('K', 'k')",
     "@indexOf('Å', 'Å')",
     "@lastIndexOf('😀a😀a', 'A')",
+    "@indexOf('Ж\u0300', '\u0300')",
+    "@endsWith('Ж\u0300', '\u0300')",
+    "@indexOf('b\u0001\u0301', 'B')",
+    "@startsWith('\u0301a', '\u00ad')",
+    "@startsWith('\u0301a', '')",
+    "@startsWith('a\u0301', 'A')",
+    "@indexOf('ς', 'Σ')",
     "@lastIndexOf('a', 2.5)",
     # replace: ordinal, case-sensitive
     "@replace('aAa', 'a', 'b')",

@@ -38,7 +38,7 @@ def _ascii_tables() -> tuple[dict[int, str | None], dict[int, str | None]]:
 
 
 _PRIMARY, _TERTIARY = _ascii_tables()
-_COMMON = 0  # the secondary and tertiary weight of a plain base character
+_COMMON = 0  # the secondary weight of a plain base character
 
 
 def compare_text(a: str, b: str) -> int:
@@ -70,8 +70,8 @@ def _key(text: str) -> tuple[list[int], list[int], list[int]]:
     return primaries, secondaries, tertiaries
 
 
-# Letters that ICU sorts as a base letter plus a secondary difference or as two letters (DUCET/CLDR root).
-_SPECIAL = {
+# Letters that ICU sorts as a base letter with a stroke or as two letters (DUCET/CLDR root).
+_SPECIAL = {  # char: spelled out (a stroke as its combining overlay)
     "\u00df": "ss", "\u00e6": "ae", "\u00c6": "AE", "\u0153": "oe", "\u0152": "OE", "\u00f8": "o\u0338",
     "\u00d8": "O\u0338", "\u0111": "d\u0335", "\u0110": "D\u0335", "\u0142": "l\u0337", "\u0141": "L\u0337",
 }
@@ -81,39 +81,60 @@ _DOTLESS_I = ord(_PRIMARY[ord("i")]) + 2  # 'ı' is a letter of its own right af
 _ACCENTS = {mark: rank for rank, mark in enumerate("\u0301\u0300\u0306\u0302\u030c\u030a\u0308\u030b\u0303\u0307", 1)}
 
 
+# DUCET's tertiary weights (UTS #10, tertiary weight table): plain lower case or uncased 2, upper case 8, and a
+# compatibility form by its decomposition tag, 6 higher when upper case for the first four tags (observed order:
+# a < ａ < 𝐚 < ⓐ < A < Ａ < 𝐀 < Ⓐ < ª < ₐ, and ' ' < U+3000 < U+2003 < U+00A0).
+_LOWER, _UPPER = 2, 8
+_TAG_TERTIARY = {
+    "<wide>": 3, "<compat>": 4, "<font>": 5, "<circle>": 6, "<narrow>": 0x0E, "<small>": 0x0F, "<square>": 0x10,
+    "<initial>": 0x11, "<medial>": 0x12, "<final>": 0x13, "<super>": 0x14, "<sub>": 0x15, "<vertical>": 0x16,
+    "<isolated>": 0x17, "<fraction>": 0x1A, "<noBreak>": 0x1B,
+}
+
+
 @lru_cache(maxsize=4096)
 def _elements(char: str) -> tuple[tuple[int, int, int], ...]:
     """The collation elements (primary, secondary, tertiary) of one character; primary 0 is ignorable."""
     code = ord(char)
     if code < 128:
         weight = _PRIMARY[code]
-        return ((ord(weight), _COMMON, int(_TERTIARY[code])),) if weight else ()  # type: ignore[arg-type]
-    category = unicodedata.category(char)
-    if category in ("Cc", "Cf"):
+        if not weight:
+            return ()
+        return ((ord(weight), _COMMON, _UPPER if _TERTIARY[code] == "1" else _LOWER),)
+    if unicodedata.category(char) in ("Cc", "Cf"):
         return ()
-    if category == "Zs":  # no-break and other spaces sort as a space with a tertiary difference
-        no_break = unicodedata.decomposition(char).startswith("<noBreak>")
-        return ((ord(_PRIMARY[32]), _COMMON, 3 if no_break else 2),)  # type: ignore[arg-type]
     if char == "\u0131":
-        return ((_DOTLESS_I, _COMMON, _COMMON),)
-    if char in _SPECIAL:  # a ligature's letters differ from the spelled-out ones at the tertiary level
-        bump = 0 if "\u0330" <= _SPECIAL[char][-1] <= "\u0340" else 2
-        return tuple((p, s, t + bump) for c in _SPECIAL[char] for p, s, t in _elements(c))
+        return ((_DOTLESS_I, _COMMON, _LOWER),)
+    if char == "\u03c2":  # final sigma: sigma with a tertiary weight of its own, above upper case
+        return ((0x10000 + 0x03C3, _COMMON, 0x19),)
+    if char in _SPECIAL:
+        letters = tuple(e for c in _SPECIAL[char] for e in _elements(c))
+        if "\u0330" <= _SPECIAL[char][-1] <= "\u0340":  # a letter with a stroke: an accent, spelled out
+            return letters
+        # a ligature: its letters with a secondary element after the first and a compatibility tertiary (DUCET)
+        first, *rest = ((p, s, t + 2) for p, s, t in letters)
+        return (first, (0, 0x1111 if char == "\u00df" else 0x1110, 4), *rest)
+    if char == "\u017f":  # long s: an s with a secondary difference (observed: 'aſ' > 'AS')
+        return ((ord(_PRIMARY[ord("s")]), _COMMON, 4), (0, 0x1112, 4))  # type: ignore[arg-type]
     decomposition = unicodedata.decomposition(char)
-    variant = 2 if decomposition.startswith("<") else 0  # compatibility forms ('𝐀', 'ǆ', 'ſ') differ at tertiary
-    decomposed = unicodedata.normalize("NFKD" if variant else "NFD", char)
+    tag = decomposition.split(" ", 1)[0] if decomposition.startswith("<") else ""
+    base = _TAG_TERTIARY.get(tag, _LOWER) if tag else _LOWER
+    cased = base <= 6  # upper-case forms exist for plain, wide, compat, font and circle
+    decomposed = unicodedata.normalize("NFKD" if tag else "NFD", char)
     elements: list[tuple[int, int, int]] = []
     for part in decomposed:
         kind = unicodedata.category(part)
         if kind in ("Mn", "Me"):
             elements.append((0, _ACCENTS.get(part, ord(part)), _COMMON))
-        elif ord(part) < 128:
-            elements.extend((p, s, t + variant) for p, s, t in _elements(part))
-        elif kind.startswith("L"):
-            lower = part.lower()[:1] or part
-            elements.append((0x10000 + ord(lower), _COMMON, variant + (1 if lower != part else 0)))
-        elif kind.startswith("N"):
-            elements.append((0x10000 + ord(part), _COMMON, variant))
+            continue
+        lower = part.lower()[:1] or part
+        tertiary = base + (6 if cased and lower != part else 0)
+        if ord(lower) < 128:
+            weight = _PRIMARY[ord(lower)]
+            if weight:
+                elements.append((ord(weight), _COMMON, tertiary))
+        elif kind.startswith(("L", "N")):
+            elements.append((0x10000 + ord(lower), _COMMON, tertiary))
         else:
-            elements.append((_SYMBOL, _COMMON, variant))
+            elements.append((_SYMBOL, _COMMON, tertiary))
     return tuple(elements)

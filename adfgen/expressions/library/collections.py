@@ -2,14 +2,14 @@
 
 Array elements compare as the engine's JSON tokens do: by type and value (1 is not 1.0), objects regardless of
 key order. Strings count UTF-16 code units. Counts are cast to .NET ints (wrapping). A key is found in an object
-regardless of case by contains, while union and intersection match keys exactly (all observed).
+regardless of case (and of compatibility forms, as the engine's culture-aware comparison) by contains, while union and intersection match keys exactly (all observed).
 """
 
 from __future__ import annotations
 
 from .logic import same
 from .registry import implements
-from .strings import from_units, int32, is_integer, units, unit_length, upper
+from .strings import equal_ignoring_case, from_units, int32, is_integer, unit_length, units
 from .values import FunctionError, to_string, type_name, usage
 
 
@@ -50,8 +50,7 @@ def contains(scope, args):
         if type(value) is str:
             if value in collection:
                 return True
-            folded = upper(value)
-            return any(upper(key) == folded for key in collection)
+            return any(equal_ignoring_case(key, value) for key in collection)
     else:
         raise FunctionError(
             "The template language function 'contains' expects its first argument 'collection' to be a dictionary "

@@ -151,7 +151,9 @@ def starts_with(scope, args):
         return text.upper().startswith(search.upper())
     key, boundary = _search_key(text)[::2]
     wanted = _search_key(search)[0]
-    return key.startswith(wanted) and (not wanted or _ends_cleanly(key, boundary, len(wanted)))
+    if not wanted:  # '' or only ignorable text: the latter is false before a leading accent (observed)
+        return not search or not key or unicodedata.category(key[0]) != "Mn"
+    return key.startswith(wanted) and boundary[len(wanted)]
 
 
 @implements("endsWith")
@@ -162,7 +164,7 @@ def ends_with(scope, args):
         return text.upper().endswith(search.upper())
     key, boundary = _search_key(text)[::2]
     wanted = _search_key(search)[0]
-    return key.endswith(wanted) and (not wanted or boundary[len(key) - len(wanted)])
+    return key.endswith(wanted)  # even from inside a letter: 'ж' + U+0300 ends with U+0300 (observed)
 
 
 @implements("indexOf")
@@ -176,7 +178,7 @@ def index_of(scope, args):
     if not wanted:
         return 0
     at = key.find(wanted)
-    while at >= 0 and not (boundary[at] and _ends_cleanly(key, boundary, at + len(wanted))):
+    while at >= 0 and not _whole(boundary, at, len(wanted)):
         at = key.find(wanted, at + 1)
     return origin[at] if at >= 0 else -1
 
@@ -192,9 +194,16 @@ def last_index_of(scope, args):
     if not wanted:
         return unit_length(text)
     at = key.rfind(wanted)
-    while at >= 0 and not (boundary[at] and _ends_cleanly(key, boundary, at + len(wanted))):
+    while at >= 0 and not _whole(boundary, at, len(wanted)):
         at = key.rfind(wanted, 0, at + len(wanted) - 1)
     return origin[at] if at >= 0 else -1
+
+
+def equal_ignoring_case(a: str, b: str) -> bool:
+    """True when a and b are equal under the engine's culture-aware IgnoreCase comparison (contains on keys)."""
+    if _plain(a) and _plain(b):
+        return a.upper() == b.upper()
+    return _search_key(a)[0] == _search_key(b)[0]
 
 
 # ---- culture-aware search ----------------------------------------------------------------------------------------
@@ -225,26 +234,32 @@ def _fold(char: str) -> str:
 
 
 def _search_key(text: str) -> tuple[str, list[int], list[bool]]:
-    """The key of text, the UTF-16 position each key character comes from, and whether it starts a character."""
+    """The key of text, the UTF-16 position each key character comes from, and where a match may start or end.
+
+    A match may not start or end inside a character's decomposition, nor before an accent that belongs to the
+    letter before it; an accent after an ignorable character stands on its own (observed).
+    """
     pieces: list[str] = []
     origin: list[int] = []
     boundary: list[bool] = []
     position = 0
+    after_ignorable = True
     for char in text:
         folded = _fold(char)
         if folded:
             pieces.append(folded)
             origin.extend([position] * len(folded))
-            boundary.append(True)
+            boundary.append(after_ignorable or unicodedata.category(folded[0]) != "Mn")
             boundary.extend([False] * (len(folded) - 1))
+        after_ignorable = not folded
         position += 2 if char >= "\U00010000" else 1
-    boundary.append(True)  # the end of the text is a boundary
+    boundary.append(True)  # the end of the text
     return "".join(pieces), origin, boundary
 
 
-def _ends_cleanly(key: str, boundary: list[bool], end: int) -> bool:
-    """True when a match ending at key position end ends between characters, not before an accent."""
-    return end >= len(key) or (boundary[end] and unicodedata.category(key[end]) != "Mn")
+def _whole(boundary: list[bool], at: int, size: int) -> bool:
+    """True when a match of size key characters at key position at starts and ends between letters."""
+    return boundary[at] and boundary[at + size]
 
 
 @implements("replace")
