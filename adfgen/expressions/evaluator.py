@@ -102,12 +102,27 @@ class _Evaluation:
             return node.value  # type: ignore[union-attr]
         if kind is Call:
             return self.call(node)  # type: ignore[arg-type]
-        if kind is Access:
-            target = self.value(node.target)  # type: ignore[union-attr]
-            return self.select(target, node.name, node.null_safe, node.position)  # type: ignore[union-attr]
-        target = self.value(node.target)  # type: ignore[union-attr]
-        key = self.value(node.index)  # type: ignore[union-attr]
-        return self.index(target, key, node.null_safe, node.position)  # type: ignore[union-attr]
+        return self.chain(node)  # type: ignore[arg-type]
+
+    def chain(self, node: Access | Index) -> Any:
+        """base.a[b]?.c...: a null-safe step on null ends the whole chain with null, later steps unevaluated
+        (observed: json('null')?.x.y is null), while a missing property or index gives null for its step only."""
+        steps: list[Access | Index] = []
+        while type(node) is Access or type(node) is Index:
+            steps.append(node)
+            node = node.target  # type: ignore[assignment]
+        current = self.value(node)
+        for step in reversed(steps):
+            if type(step) is Access:
+                if current is None and step.null_safe:
+                    return None
+                current = self.select(current, step.name, step.null_safe, step.position)  # type: ignore[union-attr]
+                continue
+            key = self.value(step.index)  # type: ignore[union-attr]
+            if current is None and step.null_safe and (type(key) is str or type(key) is int):
+                return None
+            current = self.index(current, key, step.null_safe, step.position)
+        return current
 
     def call(self, node: Call) -> Any:
         implementation = IMPLEMENTATIONS.get(node.key)
