@@ -32,8 +32,10 @@ def oracle(dftf):
 
 def _report(name: str, collection: d.Collection, result: d.Tally, capsys) -> None:
     with capsys.disabled():
-        print(f"\n{name}: {len(collection.unparsable)} unparsable values; "
-              f"{sum(o.both_failed > 0 for o in result.outcomes)} expressions fail on both sides in some scope")
+        clock = sum(d.engine_text(e) != e.text for e in collection.expressions)
+        print(f"\n{name}: {len(collection.unparsable)} unparsable values; {clock} read the clock (rewritten to "
+              f"{d.FIXED_NOW} for both engines); "
+              f"{sum(o.both_failed > 0 for o in result.outcomes)} fail on both sides in some scope")
         print(result.line())
 
 
