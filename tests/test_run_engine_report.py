@@ -156,3 +156,38 @@ def test_cli_never_shows_a_traceback_for_a_broken_folder(tmp_path):
         code = main(["run", "p", "--folder", str(root)])
     assert code == 2
     assert "Traceback" not in stream.getvalue() and "invalid JSON" in stream.getvalue()
+
+
+def test_live_progress_on_a_terminal_scrubs_secrets(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from adfgen.local.masking import Secrets
+    from adfgen.local.report import Progress
+
+    secrets = Secrets()
+    secrets.add("tok-abcdef")
+    progress = Progress(True, secrets)
+    buffer = io.StringIO()
+    progress._console = Console(file=buffer, force_terminal=True, width=200)
+    root = write_factory(tmp_path, {"p": [act("Set", "SetVariable", {"variableName": "v", "value": "tok-abcdef"}),
+                                          fail("F", message="failed with tok-abcdef")]})
+    (root / "pipeline" / "p.json").write_text((root / "pipeline" / "p.json").read_text().replace(
+        '"activities"', '"variables": {"v": {"type": "String"}}, "activities"'))
+    runtime = make_runtime(root)
+    runtime.listener = progress
+    with progress:
+        runtime.run("p")
+    shown = buffer.getvalue()
+    assert "p/Set" in shown and "p/F" in shown and "Failed" in shown
+    assert "failed with ***" in shown and "tok-abcdef" not in shown
+
+
+def test_progress_is_quiet_when_not_a_terminal():
+    from adfgen.local.report import Progress
+
+    progress = Progress(False)
+    with progress:
+        progress("activity-end", object())
+    assert progress._console is None

@@ -49,8 +49,13 @@ class Progress:
                 colour = {"Succeeded": "green", "Failed": "red"}.get(subject.status, "yellow")
                 where = f"{subject.pipeline}/{subject.iteration + '/' if subject.iteration else ''}{subject.name}"
                 extra = f", {subject.rows} rows" if subject.rows else ""
-                self._console.print(self._text(f"[{colour}]{subject.status:<9}[/] {where} "
-                                               f"({subject.duration:.1f}s{extra})"), markup=True)
+                error = subject.error if subject.status == "Failed" and not subject.secure_output else None
+                detail = f": {error.get('message')}" if isinstance(error, dict) else ""
+                from rich.text import Text
+
+                line = Text(f"{subject.status:<9}", style=colour)
+                line.append(self._text(f" {where} ({subject.duration:.1f}s{extra}){detail}"))
+                self._console.print(line)
             elif event in ("progress", "retry") and isinstance(subject, ActivityRun) and self._status is not None:
                 self._status.update(self._text(f"{subject.pipeline}/{subject.name}: {text}"))
             elif event == "queued" and isinstance(subject, PipelineRun):

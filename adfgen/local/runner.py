@@ -118,11 +118,15 @@ class Frame:
     label: str = ""
 
     def visible(self) -> ChainMap:
-        """Results of this level and every enclosing one (inner names shadow outer ones)."""
+        """A snapshot of the results of this level and every enclosing one (inner names shadow outer ones).
+
+        Copies, because parallel activities add results while an expression may iterate the names
+        (dict.copy is atomic under the GIL).
+        """
         maps = []
         frame: Frame | None = self
         while frame is not None:
-            maps.append(frame.results)
+            maps.append(frame.results.copy())
             frame = frame.parent
         return ChainMap(*maps)
 
