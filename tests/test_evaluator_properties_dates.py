@@ -8,7 +8,10 @@ or listed in KNOWN_QUIRKS with its reason, and the examples it covers are skippe
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
+import zoneinfo
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -75,6 +78,78 @@ def timestamps(draw) -> str:
     return f"{date}{separator}{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
 
 
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+
+@st.composite
+def loose_timestamps(draw) -> str:
+    """Timestamps in the lenient forms .NET's parser reads beside ISO 8601: month names, M/d/y, AM/PM, day names."""
+    year = draw(st.integers(1, 9999))
+    month = draw(st.integers(1, 12))
+    day = draw(st.integers(1, 28))
+    name = _MONTHS[month - 1]
+    name = draw(st.sampled_from([name, name[:3], name.lower(), name.upper()[:3]]))
+    sep = draw(st.sampled_from(["-", "/", "."]))
+    yy = draw(st.sampled_from([f"{year:04d}", f"{year % 100:02d}", str(year)]))
+    date = draw(st.sampled_from([
+        f"{year:04d}{sep}{month:02d}{sep}{day:02d}", f"{year:04d}{sep}{month}{sep}{day}", f"{month}{sep}{day}{sep}{yy}",
+        f"{day} {name} {yy}", f"{day:02d}-{name}-{yy}", f"{name} {day}, {year:04d}", f"{name} {day} {year:04d}",
+        f"{year:04d} {name} {day}", f"{name} {year:04d}", f"{year:04d}{sep}{month:02d}",
+    ]))
+    hour, minute, second = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59))
+    hour12 = hour % 12 or 12
+    time = draw(st.sampled_from([
+        "", f"{hour}:{minute:02d}", f"{hour:02d}:{minute:02d}:{second:02d}", f"{hour}:{minute}:{second}.{second}",
+        f"{hour12}:{minute:02d} {'AM' if hour < 12 else 'PM'}", f"{hour12}{'am' if hour < 12 else 'pm'}",
+        f"{hour12}:{minute:02d}:{second:02d} {'PM' if hour < 12 else 'AM'}",
+    ]))
+    zone = draw(st.sampled_from(["", "", " Z", "Z", " GMT", " +01:00", "-0800", " +5", " -14:00", " +14:30"]))
+    text = date + (draw(st.sampled_from([" ", " ", ", ", "  "])) + time if time else "") + (zone if time else "")
+    if draw(st.booleans()):
+        weekday = draw(st.sampled_from(_DAYS))
+        text = draw(st.sampled_from([f"{weekday}, {text}", f"{weekday[:3]}, {text}", f"{weekday} {text}"]))
+    return draw(st.sampled_from([text, f" {text} ", text.lower()]))
+
+
+_DST_ZONES = {"Pacific Standard Time": "America/Los_Angeles", "W. Europe Standard Time": "Europe/Berlin",
+              "AUS Eastern Standard Time": "Australia/Sydney", "E. South America Standard Time": "America/Sao_Paulo",
+              "Europe/London": "Europe/London", "America/New_York": "America/New_York"}
+
+
+@functools.lru_cache(maxsize=None)
+def _transitions(key: str) -> tuple[dt.datetime, ...]:
+    """The zone's UTC offset changes 1950-2060 (bisected from month starts), as naive UTC datetimes."""
+    zone = zoneinfo.ZoneInfo(key)
+
+    def offset(moment: dt.datetime) -> dt.timedelta:
+        return moment.replace(tzinfo=dt.timezone.utc).astimezone(zone).utcoffset()
+
+    found = []
+    months = [dt.datetime(1950 + i // 12, i % 12 + 1, 1) for i in range(111 * 12)]
+    for low, high in zip(months, months[1:]):
+        if offset(low) != offset(high):
+            while high - low > dt.timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == offset(low) else (low, middle)
+            found.append(high)
+    return tuple(found)
+
+
+@st.composite
+def dst_edges(draw) -> tuple[str, str]:
+    """A zone and a timestamp within two hours of one of its DST changes: as UTC ('Z') or as the zone's wall time."""
+    name = draw(st.sampled_from(sorted(_DST_ZONES)))
+    key = _DST_ZONES[name]
+    moment = draw(st.sampled_from(_transitions(key))) + dt.timedelta(minutes=draw(st.integers(-120, 120)))
+    if draw(st.booleans()):
+        return name, moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    wall = moment.replace(tzinfo=dt.timezone.utc).astimezone(zoneinfo.ZoneInfo(key)).replace(tzinfo=None)
+    wall += dt.timedelta(minutes=draw(st.sampled_from([0, 0, 30, -30, 60])))
+    return name, wall.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 custom_formats = st.lists(st.sampled_from(_TOKENS + _FRACTIONS), min_size=1, max_size=8).map("".join)
 formats = st.one_of(custom_formats, st.sampled_from(_STANDARD))
 
@@ -108,6 +183,13 @@ def test_format_date_time(oracle, stamp, fmt, locale):
     """formatDateTime with a random timestamp, format and locale."""
     tail = "" if locale is None else f", {_literal(locale)}"
     _agree(oracle, f"@formatDateTime({_literal(stamp)}, {_literal(fmt)}{tail})")
+
+
+@SETTINGS
+@given(stamp=loose_timestamps(), function=st.sampled_from(["ticks", "formatDateTime"]))
+def test_lenient_timestamps(oracle, stamp, function):
+    """Timestamps in .NET's lenient forms parse to the same instant and kind, or fail on both sides."""
+    _agree(oracle, f"@{function}({_literal(stamp)})")
 
 
 @SETTINGS
@@ -145,4 +227,19 @@ def test_time_zones(oracle, stamp, source, target, function):
         text = f"@convertTimeZone({_literal(stamp)}, {_literal(source)}, {_literal(target)})"
     else:
         text = f"@{function}({_literal(stamp)}, {_literal(source)})"
+    _agree(oracle, text)
+
+
+@SETTINGS
+@given(edge=dst_edges(), target=st.sampled_from(_ZONES),
+       function=st.sampled_from(["convertTimeZone", "convertFromUtc", "convertToUtc"]))
+def test_dst_edges(oracle, edge, target, function):
+    """Conversions within two hours of DST changes: skipped and repeated wall times, ambiguity errors."""
+    zone, stamp = edge
+    if function == "convertTimeZone":
+        text = f"@convertTimeZone({_literal(stamp)}, {_literal(zone)}, {_literal(target)})"
+    elif function == "convertFromUtc":
+        text = f"@convertFromUtc({_literal(stamp)}, {_literal(zone)})"
+    else:
+        text = f"@convertToUtc({_literal(stamp)}, {_literal(zone)})"
     _agree(oracle, text)

@@ -33,25 +33,25 @@ _SEP = r"[-/.]"
 _AMPM = r"(?P<ampm>[ap]m)"
 _ZONE = r"(?P<zone>z|gmt|[+-]\s*\d{1,4}(?::\d{1,2})?)"
 
+_NAME_SEP = r"[-/\s]"  # around a month name: '01-Jan-2020', '1 Jan 2020'
 _DATE_FORMS = [
     rf"(?P<y1>\d{{3,4}}){_SEP}(?P<m1>\d{{1,2}}){_SEP}(?P<d1>\d{{1,2}})",
     rf"(?P<y2>\d{{3,4}}){_SEP}(?P<m2>\d{{1,2}})",
     rf"(?P<m3>\d{{1,2}}){_SEP}(?P<d3>\d{{1,2}}){_SEP}(?P<y3>\d{{1,4}})",
-    rf"(?P<d4>\d{{1,2}})\s*(?P<n4>{_MONTH_NAME})\.?,?\s*(?P<y4>\d{{3,4}})",
+    rf"(?P<d4>\d{{1,2}}){_NAME_SEP}*(?P<n4>{_MONTH_NAME})\.?,?{_NAME_SEP}*(?P<y4>\d{{1,4}})",
     rf"(?P<n5>{_MONTH_NAME})\.?\s*(?P<d5>\d{{1,2}})(?:\s*,\s*|\s+)(?P<y5>\d{{3,4}})",
-    rf"(?P<y6>\d{{3,4}})\s+(?P<n6>{_MONTH_NAME})\.?\s+(?P<d6>\d{{1,2}})",
+    rf"(?P<y6>\d{{3,4}}){_NAME_SEP}+(?P<n6>{_MONTH_NAME})\.?{_NAME_SEP}+(?P<d6>\d{{1,2}})",
     rf"(?P<n7>{_MONTH_NAME})\.?\s+(?P<y7>\d{{3,4}})",
+    rf"(?P<y10>\d{{3,4}})\s+(?P<n10>{_MONTH_NAME})\.?",
     rf"(?P<d8>\d{{1,2}})\s+(?P<n8>{_MONTH_NAME})\.?",
     rf"(?P<n9>{_MONTH_NAME})\.?\s+(?P<d9>\d{{1,2}})",
-    # M/d without a year ('3.5' is March 5 this year), but not before a time: '3/25 10:00' fails (observed)
-    rf"(?P<m10>\d{{1,2}}){_SEP}(?P<d10>\d{{1,2}})(?!\s*\d)",
 ]
 _DATE = "(?:" + "|".join(_DATE_FORMS) + ")"
 _TIME = (rf"(?:(?P<h>\d{{1,2}}):(?P<mi>\d{{1,2}})(?::(?P<s>\d{{1,2}})(?:[.,](?P<f>\d+))?)?\s*{_AMPM}?"
          rf"|(?P<h2>\d{{1,2}})\s*(?P<ampm2>[ap]m))")
 _GENERAL = re.compile(
     rf"^\s*(?:(?P<dayname>{_DAY_NAME}),?\s*)?"
-    rf"(?:{_DATE}(?:\s+{_TIME})?|{_TIME.replace('?P<', '?P<t_')}\s+{_DATE.replace('?P<', '?P<t_')}|"
+    rf"(?:{_DATE}(?:,?\s*(?P<dayname2>{_DAY_NAME}))?(?:(?:\s+T?\s*|\s*,\s*){_TIME})?|{_TIME.replace('?P<', '?P<t_')}\s+{_DATE.replace('?P<', '?P<t_')}|"
     rf"{_TIME.replace('?P<', '?P<o_')})"
     rf"\s*{_ZONE}?\s*$",
     re.IGNORECASE,
@@ -100,11 +100,22 @@ def _general(text: str, now: Callable[[], DateTime]) -> tuple[int, int | None, b
     fields = {}
     for key, value in groups.items():
         fields[key.removeprefix("t_").removeprefix("o_")] = value
+    if "h" in fields and not any(key.startswith("t_") for key in groups) and ({"y2", "y7", "y10"} & set(fields)):
+        # a year and month without a day cannot be followed by an H:mm time, though '10am' may (observed)
+        return None
+    if "zone" in groups and match.start("zone") > 0 and text[match.start("zone") - 1].isalpha() \
+            and groups["zone"][0].isalpha():
+        return None  # 'AMZ', 'PMGMT': .NET reads one unknown word (observed)
+    if "h2" in fields and ({"y2", "y7", "y10"} & set(fields)) and not any(k.startswith("t_") for k in groups):
+        # after a year and month, '7am' is the day (7) at midnight and '7pm' the day at noon (observed)
+        fields["d"] = fields.pop("h2")
+        fields["h"], fields["mi"] = ("12" if fields.pop("ampm2").lower() == "pm" else "0"), "0"
+        fields["d" + next(k[1:] for k in ("y2", "y7", "y10") if k in fields)] = fields.pop("d")
     today = now()
     year, month, day = _date_fields(fields, today)
     hour, minute, second, fraction = _time_fields(fields)
     value = DateTime.of(year, month, day, hour, minute, second).ticks + _fraction_ticks(fraction)
-    dayname = fields.get("dayname")
+    dayname = fields.get("dayname") or fields.get("dayname2")
     if dayname and _DAYS.index(_full_day(dayname)) != DateTime(value).day_of_week:
         return None
     zone = fields.get("zone")
