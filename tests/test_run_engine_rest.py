@@ -166,7 +166,8 @@ def test_header_rule_from_a_response_header(tmp_path):
 
 
 @pytest.mark.parametrize("condition, value, last", [("Const:true", "$.done", 3), ("Exist", "$.done", 3),
-                                                   ("NonExist", "$.more", 3), ("Const:1", "headers.Complete", 3)])
+                                                   ("NonExist", "$.more", 3), ("Const:1", "headers.Complete", 3),
+                                                   ("NotExist", "$.more", 3), ("NonEmpty", "$.done", 3)])
 def test_end_conditions(tmp_path, condition, value, last):
     def route(method, path, headers, body):
         page = int(parse_qs(urlsplit(path).query)["page"][0])

@@ -126,6 +126,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               PAGINATION),
     Behaviour("rest.end_condition", "EndCondition rules end pagination after the page that meets them",
               DOCUMENTED, PAGINATION),
+    Behaviour("rest.end_condition_extra", "EndCondition values NonEmpty and NotExist (beyond the documented Empty, "
+              "NonExist, Exist and Const:value) are accepted", ASSUMED, NONE),
     Behaviour("rest.range_first", "A RANGE rule's first request already uses the start value", ASSUMED, PAGINATION),
     Behaviour("rest.max_requests", "Reaching MaxRequestNumber stops paging and the Copy succeeds", ASSUMED,
               PAGINATION),

@@ -141,8 +141,10 @@ def _value(page: Page, path: str) -> Any:
     return path  # a constant
 
 
-def end_met(page: Page, path: str, condition: str) -> bool:
+def end_met(ctx: ActivityContext, page: Page, path: str, condition: str) -> bool:
     """Whether one EndCondition holds on the current response."""
+    if condition.strip().lower() in ("nonempty", "notexist"):
+        ctx.rely("rest.end_condition_extra")
     value = _value(page, path)
     kind = condition.strip()
     folded = kind.lower()
@@ -286,7 +288,7 @@ def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -
         yield page
         if rules.ends:
             ctx.rely("rest.end_condition")
-            if any(end_met(page, path, condition) for path, condition in rules.ends):
+            if any(end_met(ctx, page, path, condition) for path, condition in rules.ends):
                 return
         if not rules.defined:
             link = next_link(reply) if rules.rfc5988 else None
