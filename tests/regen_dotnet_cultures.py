@@ -17,8 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.dftf_support import prepare_dotnet  # noqa: E402
 
 TARGET = Path(__file__).resolve().parent.parent / "adfgen" / "expressions" / "library" / "dotnet_cultures.py"
-CULTURES = ["", "en-US", "en-GB", "de-DE", "fr-FR", "ja-JP", "es-ES", "it-IT", "nl-NL", "pt-BR"]
-NEUTRAL = ["en", "de", "fr", "ja", "es", "it", "nl", "pt"]
+CULTURES = ["", "en-US", "en-GB", "en-AU", "en-CA", "en-IN", "de-DE", "de-AT", "de-CH", "fr-FR", "fr-CA", "ja-JP",
+            "es-ES", "es-MX", "it-IT", "nl-NL", "pt-BR", "pt-PT", "zh-CN", "ko-KR", "ru-RU", "pl-PL", "sv-SE",
+            "da-DK", "nb-NO", "fi-FI", "cs-CZ", "tr-TR"]
+NEUTRAL = ["en", "de", "fr", "ja", "es", "it", "nl", "pt", "zh", "ko", "ru", "pl", "sv", "da", "nb", "fi", "cs", "tr"]
 PATTERNS = ["ShortDatePattern", "LongDatePattern", "ShortTimePattern", "LongTimePattern", "FullDateTimePattern",
             "MonthDayPattern", "YearMonthPattern", "AMDesignator", "PMDesignator", "DateSeparator", "TimeSeparator"]
 NAMES = ["MonthNames", "AbbreviatedMonthNames", "MonthGenitiveNames", "AbbreviatedMonthGenitiveNames", "DayNames",
@@ -35,6 +37,8 @@ def main() -> None:
     cultures = {}
     for name in CULTURES:
         info = CultureInfo.CreateSpecificCulture(name).DateTimeFormat
+        # the formatter here knows the Gregorian calendar only (th-TH, ar-SA, ... use others by default)
+        assert type(info.Calendar).__name__ == "GregorianCalendar", (name, info.Calendar)
         entry = {key: str(getattr(info, key)) for key in PATTERNS}
         entry.update({key: [str(n) for n in getattr(info, key)][:12 if "Month" in key else 7] for key in NAMES})
         entry["EraName"] = str(info.GetEraName(1))

@@ -49,7 +49,7 @@ _TOKENS = ["yyyy", "yy", "y", "yyyyy", "MM", "M", "MMM", "MMMM", "dd", "d", "ddd
            "'lit'", "\"q\"", "'", "\\", "\\d", "%d", "%H", "%", "#"]
 _FRACTIONS = [c * n for c in "fF" for n in range(1, 9)]
 _STANDARD = list("dDfFgGmMoOrRstTuUyY")
-_LOCALES = ["en-US", "de-DE", "fr-FR", "ja-JP", "en-GB", "de", "JA-jp"]
+_LOCALES = ["en-US", "de-DE", "fr-FR", "ja-JP", "en-GB", "de", "JA-jp", "ru-RU", "pl-PL", "zh-CN", "ko-KR", "cs"]
 _UNITS = ["Second", "Minute", "Hour", "Day", "Week", "Month", "Year", "second", "DAY", "Months", "4", "Day, Hour"]
 _ZONES = ["UTC", "Pacific Standard Time", "W. Europe Standard Time", "AUS Eastern Standard Time",
           "India Standard Time", "Tokyo Standard Time", "E. South America Standard Time", "Europe/London",

@@ -116,6 +116,8 @@ CASES = [
       for letter in "dDfFgGMtTyU"],
     *[f"@formatDateTime('{_TS}', '{fmt}', '{locale}')" for locale in ("en-US", "de-DE", "fr-FR", "ja-JP")
       for fmt in ("dd MMM yyyy", "MMMM", "MMM", "ddd dddd", "tt t", "g", "yyyy/MM/dd HH:mm:ss")],
+    *[f"@formatDateTime('{_TS}', '{fmt}', '{locale}')" for locale in ("ru-RU", "pl-PL", "zh-CN", "ko-KR", "cs")
+      for fmt in ("D", "f", "d MMMM yyyy", "MMMM", "dd MMM", "tt")],
     f"@formatDateTime('{_TS}', 'D', 'en-GB')",
     f"@formatDateTime('{_TS}', 'D', 'de')",
     f"@formatDateTime('{_TS}', 'D', 'JA-jp')",
