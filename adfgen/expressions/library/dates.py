@@ -91,7 +91,7 @@ class _NoCultureData(FunctionError):
 def _culture(name: str, locale: str) -> Culture:
     """CultureInfo.CreateSpecificCulture(locale), for the cultures whose data adfgen carries."""
     folded = locale.lower()
-    if folded in ("", "c"):
+    if folded in ("", "c", "iv"):  # 'iv' is .NET's name of the invariant culture (observed)
         return INVARIANT
     if folded in SPECIFIC:
         return culture(SPECIFIC[folded])

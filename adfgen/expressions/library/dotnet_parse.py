@@ -4,7 +4,7 @@ The engine reads every timestamp argument with `DateTime.TryParse(text, Invarian
 convertTimeZone with `AdjustToUniversal` instead (observed in the engine's IL). .NET's parser is a large lenient
 state machine; this module covers the forms that matter and that were probed against the engine:
 
-- ISO 8601 when a 'yyyy-MM-dd' date is followed by 'T' (.NET's ParseISO8601: two-digit hour, minute and second,
+- ISO 8601 when a 'yyyy-MM-dd' date (or with '/' or '.') is followed by 'T' (.NET's ParseISO8601: two-digit hour, minute and second,
   a fraction after '.' or ',', then 'Z' or an offset '+h', '+hh', '+hh:mm', '+hhmm', with optional blanks);
 - otherwise a date (yyyy-M-d, yyyy-M, M/d/yyyy, M/d/yy, with '-', '/' or '.'; d MMM yyyy, MMM d, yyyy, yyyy MMM d,
   MMM yyyy, M/d, with English month names), an optional leading day name (which must match the date), a time
@@ -56,7 +56,7 @@ _GENERAL = re.compile(
     rf"\s*{_ZONE}?\s*$",
     re.IGNORECASE,
 )
-_ISO_DATE = re.compile(r"^\s*(\d{3,4})-(\d{1,2})-(\d{1,2})T", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\s*(\d{3,4})[-/.](\d{1,2})[-/.](\d{1,2})T", re.IGNORECASE)
 _ISO_TIME = re.compile(
     r"\s*(\d{2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2})(?:[.,](\d+))?)?\s*(?:(?P<z>[zZ])|(?P<sign>[+-])(?P<off>\d{1,4}(?::\d{1,2})?))?"
     r"\s*$"
