@@ -48,6 +48,17 @@ def key_vault_secret_url(secret_name: str, api_version: str) -> dict[str, str]:
                              quote_literal(f"secrets/{secret_name}?api-version={api_version}")))
 
 
+REPLY_DEFAULTS = {"access_token": "", "refresh_token": "", "error": "(none)", "error_description": "(none)"}
+
+
+def reply_field(activity: str, name: str) -> str:
+    """One field of a token reply, or its default when the reply lacks it (`?.` is not portable to every engine)."""
+    import json
+
+    defaults = quote_literal(json.dumps(REPLY_DEFAULTS, separators=(",", ":")))
+    return f"union(json({defaults}), activity({quote_literal(activity)}).output).{name}"
+
+
 def json_string(value_expr: str) -> str:
     """Escape an expression's value for use inside a JSON string literal (backslash, then quote)."""
     # ADF string literals have no backslash escapes: '\' is one backslash, '"' one quote

@@ -117,7 +117,8 @@ def arm_template(factory_name: str, resources: list[Resource], bindings: list[Ar
         kind = resource.kind_info
         properties = _arm_properties(resource.properties, replacements, by_value, resource.name)
         if resource.kind == "trigger":
-            properties = {**properties, "runtimeState": "Stopped"}
+            # read-only in ARM; Microsoft's pre/post-deployment script starts only a literal "Started"
+            properties = {**properties, "runtimeState": properties.get("runtimeState") or "Stopped"}
         depends = sorted(f"[concat(variables('factoryId'), '/{KINDS[k].arm_segment}/{n}')]"
                          for k, n in references[(resource.kind, resource.name)] if (k, n) != (resource.kind, resource.name))
         arm_resources.append({"name": f"[concat(parameters('factoryName'), '/{resource.name}')]",

@@ -105,17 +105,34 @@ def secret_sources(pipeline):
             if a["type"] == "WebActivity" and a["policy"].get("secureOutput")}
 
 
+def secret_reads_left(text, sources, presence_allowed):
+    """The secret sources `text` still reads once the allowed reads are removed: attributes (expiry), a reply's
+    error and error_description, and in an If's boolean `empty(<token field>)` (fragments.reply_field)."""
+    from adfgen import fragments as fx
+    from adfgen.expressions import parse_value, references
+
+    for source in sources:
+        text = re.sub(re.escape(f"activity('{source}').output") + r"\??\.attributes(\??\.\w+)*", "null", text)
+        if presence_allowed:
+            for field in ("access_token", "refresh_token"):
+                text = text.replace(f"empty({fx.reply_field(source, field)})", "true")
+        for field in ("error_description", "error"):
+            text = text.replace(fx.reply_field(source, field), "null")
+    return {ref.name for ref in references(parse_value(text)) if ref.kind == "activity"} & sources
+
+
 def test_every_activity_consuming_a_secret_has_secure_input(any_build):
     checked = 0
     for pipeline in pipelines(any_build):
         sources = secret_sources(pipeline)
         for activity in activities(pipeline.properties):
-            consumed = outputs_read(activity) & sources
-            if not consumed:
+            if not outputs_read(activity) & sources:
                 continue
             checked += 1
-            if activity["type"] == "IfCondition":  # it reads only the expiry attribute, and has no policy
-                assert all("attributes" in t for t in expression_strings(activity["typeProperties"]["expression"]))
+            if activity["type"] in ("IfCondition", "Fail", "SetVariable"):  # no secureInput: never a secret value
+                for text in expression_strings({k: v for k, v in activity.items() if k != "name"}):
+                    left = secret_reads_left(text, sources, activity["type"] == "IfCondition")
+                    assert not left, (pipeline.name, activity["name"], text)
                 continue
             assert activity["policy"]["secureInput"] is True, (pipeline.name, activity["name"])
     assert checked >= 10
@@ -132,12 +149,14 @@ def test_no_secret_travels_through_parameters_or_variables(any_build):
             assert "token" not in name.lower() and "secret" not in name.lower()
 
 
-def test_refresh_pipeline_runs_alone_and_saves_the_refresh_token_first(xero_build):
+def test_refresh_pipeline_runs_alone_checks_the_reply_and_saves_the_refresh_token_first(xero_build):
     refresh = next(r for r in pipelines(xero_build) if r.name == "pl_xero_refresh")
     assert refresh.properties["concurrency"] == 1
     by_name = {a["name"]: a for a in refresh.properties["activities"]}
-    assert by_name["Save Refresh Token"]["dependsOn"] == [
+    assert by_name["Check Token Reply"]["dependsOn"] == [
         {"activity": "Request Token", "dependencyConditions": ["Succeeded"]}]
+    assert by_name["Save Refresh Token"]["dependsOn"] == [
+        {"activity": "Check Token Reply", "dependencyConditions": ["Succeeded"]}]
     assert by_name["Save Access Token"]["dependsOn"] == [
         {"activity": "Save Refresh Token", "dependencyConditions": ["Succeeded"]}]
     assert by_name["Request Token"]["policy"]["secureInput"] is True

@@ -27,17 +27,27 @@ def framework(dftf, tmp_path_factory):
 
 
 def evaluate(framework, pipeline: str, outputs: dict, parameters: dict | None = None, failed: set | None = None):
-    """Walk a pipeline, feeding each activity's output; returns the evaluated activities by name, in order."""
+    """Walk a pipeline, feeding each activity's output; returns the evaluated activities by name, in order.
+
+    DFTF does not fail an If whose Fail activity ran, so a Fail ends the walk here (as it ends the run in ADF);
+    a walk that stops because a failed activity leaves nothing to run ends normally."""
+    from data_factory_testing_framework.exceptions import NoRemainingPipelineActivitiesMeetDependencyConditionsError
     from data_factory_testing_framework.state import DependencyCondition, RunParameter, RunParameterType
 
     params = [RunParameter(RunParameterType.System, "RunId", "run-0001"),
               RunParameter(RunParameterType.System, "TriggerTime", "2024-06-01T06:00:00Z")]
     params += [RunParameter(RunParameterType.Pipeline, k, v) for k, v in (parameters or {}).items()]
     seen = {}
-    for activity in framework.evaluate_pipeline(framework.get_pipeline_by_name(pipeline), list(params)):
-        seen[activity.name] = activity
-        status = DependencyCondition.FAILED if activity.name in (failed or set()) else DependencyCondition.SUCCEEDED
-        activity.set_result(status, outputs.get(activity.name, {}))
+    try:
+        for activity in framework.evaluate_pipeline(framework.get_pipeline_by_name(pipeline), list(params)):
+            seen[activity.name] = activity
+            if activity.type == "Fail":
+                break
+            status = DependencyCondition.FAILED if activity.name in (failed or set()) else DependencyCondition.SUCCEEDED
+            activity.set_result(status, outputs.get(activity.name, {}))
+    except NoRemainingPipelineActivitiesMeetDependencyConditionsError:
+        if not failed:
+            raise
     return seen
 
 
@@ -58,8 +68,8 @@ def test_refresh_posts_basic_auth_and_saves_refresh_token_before_access_token(fr
     }
     before = int(time.time())
     seen = evaluate(framework, "pl_xero_refresh", outputs)
-    assert list(seen) == ["Get Client Id", "Get Client Secret", "Get Refresh Token", "Request Token",
-                          "Save Refresh Token", "Save Access Token"]
+    assert list(seen) == ["Get Client Id", "Get Client Secret", "Get Refresh Token", "Note Request Time",
+                          "Request Token", "Save Refresh Token", "Save Access Token"]
     assert value(seen["Get Refresh Token"].type_properties["url"]) == (
         KEY_VAULT + "secrets/xero-refresh-token?api-version=7.4")
     request = seen["Request Token"].type_properties
@@ -74,13 +84,21 @@ def test_refresh_posts_basic_auth_and_saves_refresh_token_before_access_token(fr
     assert before + 1800 <= saved_access["attributes"]["exp"] <= int(time.time()) + 1800
 
 
-def test_refresh_keeps_the_stored_refresh_token_when_the_reply_has_none(framework):
+def test_refresh_fails_with_only_the_providers_error_when_the_reply_has_no_token(framework):
     outputs = {"Get Client Id": {"value": "id"}, "Get Client Secret": {"value": "secret"},
-               "Get Refresh Token": {"value": "rt-still-valid"}, "Request Token": {"access_token": "at"}}
+               "Get Refresh Token": {"value": "rt-still-valid"},
+               "Request Token": {"error": "invalid_code", "error_description": "code expired", "trace": "x-secret"}}
     seen = evaluate(framework, "pl_xero_refresh", outputs)
-    assert json.loads(value(seen["Save Refresh Token"].type_properties["body"])) == {"value": "rt-still-valid"}
-    exp = json.loads(value(seen["Save Access Token"].type_properties["body"]))["attributes"]["exp"]
-    assert exp >= int(time.time()) + 1800 - 5  # falls back to the spec's 30-minute lifetime
+    assert "Save Refresh Token" not in seen and "Save Access Token" not in seen  # Key Vault untouched
+    message = value(seen["Token Reply Refused"].type_properties["message"])
+    assert "invalid_code" in message and "code expired" in message and "x-secret" not in message
+
+
+def test_refresh_of_a_rotating_api_refuses_a_reply_without_a_refresh_token(framework):
+    outputs = {"Get Client Id": {"value": "id"}, "Get Client Secret": {"value": "secret"},
+               "Get Refresh Token": {"value": "rt-old"}, "Request Token": {"access_token": "at"}}
+    seen = evaluate(framework, "pl_xero_refresh", outputs)
+    assert "Token Reply Refused" in seen and "Save Refresh Token" not in seen
 
 
 def _worker_outputs(exp: int) -> dict:
@@ -90,7 +108,7 @@ def _worker_outputs(exp: int) -> dict:
 
 def test_worker_copies_with_bearer_tenant_watermark_and_pagination(framework):
     seen = evaluate(framework, "pl_xero_invoices", _worker_outputs(int(time.time()) + 3600),
-                    parameters={"Watermark": "2024-03-05T07:08:09Z"})
+                    parameters={"Watermark": "2024-03-05T07:08:09Z"}, failed={"Read Watermark"})
     assert "Refresh Token" not in seen  # the stored token is fresh: no refresh
     copy = seen["Copy invoices"]
     source = copy.type_properties["source"]
@@ -183,15 +201,16 @@ def test_body_client_auth_refresh_sends_credentials_in_the_form(mixed_framework)
     assert "Authorization" not in request["headers"]
     assert value(request["body"]) == ("grant_type=refresh_token&refresh_token=rt&client_id=id%261"
                                       "&client_secret=p%40ss%20word")
-    # not rotating, and the reply carries no refresh token: the stored one is written back unchanged
-    assert json.loads(value(seen["Save Refresh Token"].type_properties["body"])) == {"value": "rt"}
+    # not rotating: the refresh token is never rewritten
+    assert "Save Refresh Token" not in seen and "Save Access Token" in seen
 
 
 def test_client_credentials_refresh_requests_the_scope_and_saves_only_the_access_token(mixed_framework):
     outputs = {"Get Client Id": {"value": "gid"}, "Get Client Secret": {"value": "gsecret"},
                "Request Token": {"access_token": "graph-at", "expires_in": 3599}}
     seen = evaluate(mixed_framework, "PL_graph_refresh", outputs)
-    assert list(seen) == ["Get Client Id", "Get Client Secret", "Request Token", "Save Access Token"]
+    assert list(seen) == ["Get Client Id", "Get Client Secret", "Note Request Time", "Request Token",
+                          "Save Access Token"]
     assert value(seen["Request Token"].type_properties["body"]) == (
         "grant_type=client_credentials&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
         "&client_id=gid&client_secret=gsecret")
@@ -258,31 +277,47 @@ def test_fan_out_checks_the_token_before_every_parent_record(framework, dftf):
 STORED = {"Read Watermark": {"firstRow": {"watermark": "2024-05-01T00:00:00Z"}}}
 
 
-def test_controller_passes_the_stored_watermark_and_stores_the_next_one(framework):
-    seen = evaluate(framework, "pl_xero_controller", STORED)
-    lookup = seen["Read Watermark"].type_properties["dataset"]["parameters"]
-    assert (value(lookup["FolderPath"]), value(lookup["FileName"])) == ("xero/_state", "watermark.json")
+def test_controller_passes_only_its_watermark_parameter_on(framework):
+    seen = evaluate(framework, "pl_xero_controller", {})
+    assert "Read Watermark" not in seen and "Save Watermark" not in seen  # each worker keeps its own
     for worker in ("Run invoices", "Run contacts", "Run credit_notes"):
-        assert value(seen[worker].type_properties["parameters"]["Watermark"]) == "2024-05-01T00:00:00Z"
+        assert value(seen[worker].type_properties["parameters"]["Watermark"]) == ""
+
+
+def test_worker_sends_its_stored_watermark_and_stores_the_next_one_after_its_copy(framework):
+    seen = evaluate(framework, "pl_xero_invoices", {**_worker_outputs(int(time.time()) + 3600), **STORED})
+    lookup = seen["Read Watermark"].type_properties["dataset"]["parameters"]
+    assert (value(lookup["FolderPath"]), value(lookup["FileName"])) == ("xero/_state", "invoices.json")
+    headers = seen["Copy invoices"].type_properties["source"]["additionalHeaders"]
+    assert value(headers["If-Modified-Since"]) == "2024-05-01T00:00:00"
     save = seen["Save Watermark"].type_properties
-    assert value(save["url"]) == "https://stxerodev.blob.core.windows.net/raw/xero/_state/watermark.json"
+    assert value(save["url"]) == "https://stxerodev.blob.core.windows.net/raw/xero/_state/invoices.json"
     assert save["method"] == "PUT" and save["headers"]["x-ms-blob-type"] == "BlockBlob"
     assert save["authentication"] == {"type": "MSI", "resource": "https://storage.azure.com/"}
-    # the next run starts from this run's trigger time, less the lookback (1 h)
-    assert json.loads(value(save["body"])) == {"watermark": "2024-06-01T05:00:00Z"}
+    assert list(seen).index("Save Watermark") > list(seen).index("Copy invoices")
+    # the next run starts from this sync's start, less the lookback (1 h)
+    started = value(seen["Note Sync Start"].type_properties["value"])
+    stored = json.loads(value(save["body"]))["watermark"]
+    from datetime import datetime, timedelta
+    assert datetime.fromisoformat(stored.replace("Z", "+00:00")) == (
+        datetime.fromisoformat(started.replace("Z", "+00:00")).replace(microsecond=0) - timedelta(hours=1))
 
 
 def test_first_run_without_a_stored_watermark_loads_everything(framework):
-    seen = evaluate(framework, "pl_xero_controller", {}, failed={"Read Watermark"})
-    assert value(seen["Run invoices"].type_properties["parameters"]["Watermark"]) == "1900-01-01T00:00:00Z"
+    seen = evaluate(framework, "pl_xero_invoices", _worker_outputs(int(time.time()) + 3600), failed={"Read Watermark"})
+    headers = seen["Copy invoices"].type_properties["source"]["additionalHeaders"]
+    assert value(headers["If-Modified-Since"]) == "1900-01-01T00:00:00"
     assert "Save Watermark" in seen
 
 
-def test_a_failed_worker_keeps_the_stored_watermark(framework):
-    seen = evaluate(framework, "pl_xero_controller", STORED, failed={"Run payments"})
-    assert "Fail Run" in seen and "Save Watermark" not in seen  # the failed window is loaded again next time
+def test_a_failed_copy_keeps_the_stored_watermark(framework):
+    seen = evaluate(framework, "pl_xero_invoices", {**_worker_outputs(int(time.time()) + 3600), **STORED},
+                    failed={"Copy invoices"})
+    assert "Save Watermark" not in seen  # the failed window is loaded again next time
 
 
 def test_the_watermark_parameter_overrides_the_stored_one_for_backfills(framework):
-    seen = evaluate(framework, "pl_xero_controller", STORED, parameters={"Watermark": "2020-01-01T00:00:00Z"})
-    assert value(seen["Run invoices"].type_properties["parameters"]["Watermark"]) == "2020-01-01T00:00:00Z"
+    seen = evaluate(framework, "pl_xero_invoices", {**_worker_outputs(int(time.time()) + 3600), **STORED},
+                    parameters={"Watermark": "2020-01-01T00:00:00Z"})
+    headers = seen["Copy invoices"].type_properties["source"]["additionalHeaders"]
+    assert value(headers["If-Modified-Since"]) == "2020-01-01T00:00:00"

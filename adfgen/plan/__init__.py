@@ -12,10 +12,11 @@ from adfgen.plan.common import (
     resolve_sink,
     state_sink,
 )
-from adfgen.plan.controller import controller_context, watermark_state
+from adfgen.plan.controller import controller_context
 from adfgen.plan.refresh import refresh_context
 from adfgen.plan.sinks import plan_sink, sink_dataset_kind
 from adfgen.plan.triggers import trigger_jobs
+from adfgen.plan.watermark import state_base_url
 from adfgen.plan.worker import worker_context
 from adfgen.spec.model import Api, FactoryConfig
 
@@ -78,8 +79,10 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
     for url, parameter in base_urls.items():
         plan.bind(parameter, url, {"BaseUrl"})
 
-    watermark = watermark_state(plan, names, api, controller)
+    stateful = any(e.incremental for e in api.endpoints) and state_base_url(plan, api) is not None
+    if stateful:
+        plan.bind(f"{api.name}_stateUrl", state_base_url(plan, api), {"defaultValue"})
     plan.jobs.append(RenderJob("pipeline", controller, "pipeline/controller.json.jinja",
-                               controller_context(api, controller, refresh, workers, watermark)))
+                               controller_context(api, controller, refresh, workers, stateful)))
     plan.concurrency_limits[controller] = limit
-    plan.jobs += trigger_jobs(names, api, controller, refresh, stateful=watermark is not None)
+    plan.jobs += trigger_jobs(names, api, controller, refresh, stateful=stateful)

@@ -5,44 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from adfgen import fragments as fx
-from adfgen.plan.common import (
-    ANNOTATIONS,
-    CONTROLLER_FOLDER,
-    DEFAULT_WATERMARK,
-    FactoryPlan,
-    Names,
-    state_sink,
-    worker_units,
-)
-from adfgen.plan.sinks import blob_endpoint, file_lookup
+from adfgen.plan.common import ANNOTATIONS, CONTROLLER_FOLDER, DEFAULT_WATERMARK, worker_units
 from adfgen.spec.model import Api, Endpoint
 
 
-STORED_WATERMARK = "coalesce(activity('Read Watermark').output?.firstRow?.watermark, '" + DEFAULT_WATERMARK + "')"
-EFFECTIVE_WATERMARK = (f"if(empty(pipeline().parameters.Watermark), {STORED_WATERMARK}, "
-                       "pipeline().parameters.Watermark)")
-
-
-def watermark_state(plan: FactoryPlan, names: Names, api: Api, controller: str) -> dict[str, Any] | None:
-    """Where the controller keeps the API's incremental watermark, or None (no incremental endpoint or state sink)."""
-    incremental = [e.incremental for e in api.endpoints if e.incremental]
-    store = state_sink(plan.config)
-    if not incremental or not store:
-        return None
-    sink = plan.config.sinks[store]
-    url = f"{blob_endpoint(sink)}{sink.container}/{api.name}/_state/watermark.json"
-    plan.bind(f"{api.name}_watermarkUrl", url, {"defaultValue"}, {controller})
-    return {"lookup": file_lookup(names, store, sink, f"{api.name}/_state", "watermark.json", "json"),
-            "url": url, "lookback": max(i.lookback for i in incremental)}
-
-
 def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[Endpoint, str]],
-                       watermark: dict[str, Any] | None = None) -> dict[str, Any]:
+                       stateful: bool = False) -> dict[str, Any]:
     """Workers in `lanes` sequential lanes: never more copies at once than the API allows.
 
-    With `watermark` (a state sink exists), incremental workers get the watermark the last fully successful run
-    stored (or the Watermark parameter, for backfills), and a run in which every worker succeeded stores its
-    own start time, less the lookback, for the next run.
+    With `stateful` (a state sink exists) each incremental worker keeps its own watermark; the controller only
+    passes its Watermark parameter on (empty: each worker's stored value; a value: a backfill for all).
     """
     by_name = {e.name: (e, w) for e, w in workers}
     lanes = api.lanes
@@ -58,13 +30,9 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
             # Completed, not Succeeded: a failed worker must not stop the rest of its lane
             depends = ([{"activity": previous, "dependencyConditions": ["Completed"]}] if previous else
                        [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}])
-            if previous is None and watermark:
-                # a missing watermark file (the first run) fails the Lookup: that means "from the beginning"
-                depends.append({"activity": "Read Watermark", "dependencyConditions": ["Completed"]})
             parameters: dict[str, Any] = {"BatchId": fx.expression("pipeline().RunId")}
             if endpoint.incremental:
-                parameters["Watermark"] = fx.expression(
-                    EFFECTIVE_WATERMARK if watermark else "pipeline().parameters.Watermark")
+                parameters["Watermark"] = fx.expression("pipeline().parameters.Watermark")
             runs.append({"activity": activity, "pipeline": by_name[endpoint.name][1], "depends": depends,
                          "parameters": parameters})
             previous = activity
@@ -73,14 +41,8 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
     failed_names = [f"if(equals({status}, 'Failed'), {fx.quote_literal(activity[4:] + ' ')}, '')"
                     for status, activity in zip(statuses, in_spec_order)]
     params: dict[str, Any] = {}
-    save = None
-    if watermark:
+    if stateful:
         params["Watermark"] = {"type": "String", "defaultValue": ""}
-        params["WatermarkUrl"] = {"type": "String", "defaultValue": watermark["url"]}
-        new_value = (f"formatDateTime(addSeconds(pipeline().TriggerTime, -{watermark['lookback']}), "
-                     "'yyyy-MM-ddTHH:mm:ssZ')")
-        save = {"url": fx.expression("pipeline().parameters.WatermarkUrl"),
-                "body": fx.expression(fx.concat("'{\"watermark\":\"'", new_value, "'\"}'"))}
     elif any(e.incremental for e, _ in workers):
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
     return {
@@ -89,8 +51,6 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
                        f"lane(s) (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
                        "fails if any worker failed.",
         "parameters": params, "refresh_pipeline": refresh, "runs": runs,
-        "watermark_lookup": watermark["lookup"] if watermark else None, "save_watermark": save,
-        "storage_auth": {"type": "MSI", "resource": "https://storage.azure.com/"},
         # every worker directly, so each one whose Status the check reads is an immediate dependency
         "check_depends": [{"activity": run["activity"], "dependencyConditions": ["Completed"]} for run in runs],
         "any_failed": fx.expression(f"contains(createArray({', '.join(statuses)}), 'Failed')"),

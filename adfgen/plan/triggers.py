@@ -46,11 +46,20 @@ def trigger_jobs(names: Names, api: Api, controller: str, refresh: str, stateful
     jobs = [RenderJob("trigger", schedule, "trigger/schedule.json.jinja", {
         "name": schedule, "pipeline": controller, "parameters": parameters,
         "recurrence": recurrence(api.schedule), "annotations": ANNOTATIONS,
+        "runtime_state": runtime_state(api.schedule.started),
         "description": f"Runs the {api.name} controller on schedule"})]
     if api.auth.flow == "authorization_code":
         keep_alive = names.trigger(f"{api.name}_keepalive")
+        chosen = api.keep_alive or default_keep_alive(api)
         jobs.append(RenderJob("trigger", keep_alive, "trigger/schedule.json.jinja", {
             "name": keep_alive, "pipeline": refresh, "parameters": {},
-            "recurrence": recurrence(api.keep_alive or default_keep_alive(api)), "annotations": ANNOTATIONS,
+            "recurrence": recurrence(chosen), "annotations": ANNOTATIONS,
+            # an unused refresh token expires: the keep-alive starts with every deployment path unless the spec says no
+            "runtime_state": runtime_state(True if chosen.started is None else chosen.started),
             "description": f"Rotates the {api.name} refresh token so that an unused one never expires"}))
     return jobs
+
+
+def runtime_state(started: bool | None) -> str | None:
+    """The literal runtimeState a trigger carries: Microsoft's deployment script starts only a literal "Started"."""
+    return None if started is None else ("Started" if started else "Stopped")

@@ -16,6 +16,7 @@ from adfgen.plan.common import (
     resolve_sink,
 )
 from adfgen.plan.sinks import file_lookup, records_translator, sink_context
+from adfgen.plan.watermark import endpoint_watermark
 from adfgen.spec.model import Api, Endpoint, FileSink
 from adfgen.spec.semantics import PLACEHOLDER
 
@@ -55,7 +56,9 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     pagination = endpoint.pagination or api.pagination
     query, rules = fx.pagination(pagination, endpoint.records_path)
     incremental = endpoint.incremental
-    watermark = (f"formatDateTime(pipeline().parameters.Watermark, {fx.quote_literal(incremental.format)})"
+    state = endpoint_watermark(plan, names, api, endpoint)
+    watermark_value = state["effective"] if state else "pipeline().parameters.Watermark"
+    watermark = (f"formatDateTime({watermark_value}, {fx.quote_literal(incremental.format)})"
                  if incremental else None)
     child_key = f"item()[{fx.quote_literal(endpoint.parent.key)}]" if endpoint.parent else None
 
@@ -91,7 +94,11 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         "KeyVaultUrl": {"type": "String", "defaultValue": config.key_vault_url},
         "BatchId": {"type": "String", "defaultValue": ""},
     }
-    if incremental:
+    if state:
+        # empty: the stored watermark; a value overrides it (backfills)
+        params["Watermark"] = {"type": "String", "defaultValue": ""}
+        params["StateUrl"] = {"type": "String", "defaultValue": state["base_url"]}
+    elif incremental:
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
     return {
         "name": name, "api": api.name, "endpoint": endpoint.name, "folder": WORKER_FOLDER,
@@ -114,4 +121,5 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         "translator": records_translator(endpoint, sink),
         "sink": sink_ctx,
         "fanout": fanout,
+        "watermark": state,
     }

@@ -348,6 +348,9 @@ class Schedule(Strict):
     time_zone: str = "UTC"
     hours: list[Annotated[int, Field(ge=0, le=23)]] | None = None
     minutes: list[Annotated[int, Field(ge=0, le=59)]] | None = None
+    started: bool | None = Field(
+        None, description="write runtimeState Started (true) or Stopped (false) into the trigger, so that an ARM "
+        "deployment with Microsoft's script starts it; default: started for the keep-alive, unset for the schedule")
 
 
 class Api(Strict):
