@@ -49,7 +49,7 @@ def test_do_if_skip_else_succeeds_either_way(tmp_path):
 
 def test_completed_runs_after_success_and_failure_but_not_after_skip(tmp_path):
     root = write_factory(tmp_path, {"p": [fail("A"), ok("AfterFail", {"A": ["Completed"]}),
-                                          ok("Never", {"A": ["Succeeded"]}),
+                                          fail("B"), ok("Never", {"B": ["Succeeded"]}),
                                           ok("AfterSkip", {"Never": ["Completed"]}),
                                           ok("OnSkip", {"Never": ["Skipped"]})]})
     _, result = run(root)
@@ -212,3 +212,10 @@ def test_an_invalid_expression_fails_its_activity(tmp_path):
     record = records(result, "Set")[0]
     assert record.status == "Failed" and record.error["errorCode"] == "InvalidTemplate"
     assert "expression.invalid" in runtime.relied.keys()
+
+
+def test_completion_cannot_share_a_parent_with_success_or_failure_paths(tmp_path):
+    root = write_factory(tmp_path, {"p": [ok("A"), ok("Done", {"A": ["Completed"]}), ok("Good", {"A": ["Succeeded"]})]})
+    _, result = run(root)
+    assert result.status == "Failed"
+    assert "Upon Completion path together with an Upon Success or Upon Failure path" in result.error["message"]

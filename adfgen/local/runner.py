@@ -586,6 +586,15 @@ def check_graph(activities: Any, where: str = "") -> list[str]:
         for parent, _ in dependencies(activity):
             if parent not in by_name:
                 problems.append(f"activity '{name}' depends on '{parent}', which is not in the same container{where}")
+    paths: dict[str, set[str]] = {}
+    for activity in by_name.values():
+        for dep in activity.get("dependsOn") or []:
+            if isinstance(dep, dict):
+                paths.setdefault(str(dep.get("activity")), set()).update(map(str, dep.get("dependencyConditions") or []))
+    for parent, conditions in sorted(paths.items()):
+        if "Completed" in conditions and conditions & {"Succeeded", "Failed"}:
+            problems.append(f"activity '{parent}' has an Upon Completion path together with an Upon Success or Upon "
+                            f"Failure path, which ADF does not allow{where} (documented: {evidence.ERROR_HANDLING})")
     visiting: dict[str, int] = {}
 
     def visit(name: str) -> bool:
