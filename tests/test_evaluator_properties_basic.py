@@ -26,7 +26,7 @@ from tests.test_evaluator_cases import ours, typed
 FUNCTIONS = (
     "concat endsWith guid indexOf lastIndexOf replace split startsWith substring toLower toUpper trim "
     "contains empty first intersection join last length skip take union "
-    "not equals greater greaterOrEquals less lessOrEquals coalesce "
+    "if and or not equals greater greaterOrEquals less lessOrEquals coalesce "
     "add sub mul div mod max min rand range"
 ).split()
 RANDOM = {"guid", "rand"}  # their values differ run to run: compare outcome and message only
@@ -75,7 +75,7 @@ SIGNATURES = {
     "contains": "collection any", "empty": "collection", "first": "sequence", "intersection": "array array",
     "join": "array text", "last": "sequence", "length": "sequence", "skip": "sequence count",
     "take": "sequence count", "union": "array array",
-    "not": "bool", "equals": "any any", "greater": "ordered ordered", "greaterOrEquals": "ordered ordered",
+    "if": "bool any any", "and": "bool", "or": "bool", "not": "bool", "equals": "any any", "greater": "ordered ordered", "greaterOrEquals": "ordered ordered",
     "less": "ordered ordered", "lessOrEquals": "ordered ordered", "coalesce": "any",
     "add": "number number", "sub": "number number", "mul": "number number", "div": "number number",
     "mod": "number number", "max": "number", "min": "number", "rand": "count count", "range": "count count",

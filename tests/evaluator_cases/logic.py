@@ -13,6 +13,20 @@ _O = "pipeline().parameters.o"  # {'k': 'v'}
 _ROWS = "activity('Lookup').output.value"
 
 CASES = [
+    # if / and / or: only the arguments needed are evaluated; the first non-boolean is named
+    "@if(true, 1, div(1, 0))",
+    "@if(false, div(1, 0), 2)",
+    "@if(null, 1, 2)",
+    "@if('true', 1, 2)",
+    "@and(true, 1, 'x')",
+    "@and(1, div(1, 0))",
+    "@and(false, 1)",
+    "@and(true, true, true)",
+    "@and(null)",
+    "@or(true, 1)",
+    "@or(false, false, null)",
+    "@or(false, 1, 'x', 2)",
+    "@or(false, false)",
     # not
     "@not(true)",
     "@not(false)",

@@ -4,27 +4,36 @@ from __future__ import annotations
 
 from .registry import implements
 from .collation import compare_text
-from .values import FunctionError, expected, type_name, usage
+from .values import FunctionError, type_name, usage
 
 
-def _boolean(function: str, index: int, value):
+def _boolean(function: str, value):
+    # and/or stop at the first value that is not a boolean and name its type (observed)
     if not isinstance(value, bool):
-        raise expected(function, index, "a boolean", value)
+        raise FunctionError(
+            f"The template language function '{function}' expects all of its parameters to be booleans. "
+            f"Found invalid parameter types: '{type_name(value)}'."
+        )
     return value
 
 
 @implements("if", lazy=True)
 def if_(scope, args):
     """The second argument when the first is true, else the third; the other branch is never evaluated."""
-    condition = _boolean("if", 0, args[0]())
+    condition = args[0]()
+    if not isinstance(condition, bool):
+        raise FunctionError(
+            "The template language function 'if' expects its first parameter to be of type boolean. "
+            f"The provided value is of type '{type_name(condition)}'. {usage('if')}"
+        )
     return args[1]() if condition else args[2]()
 
 
 @implements("and", lazy=True)
 def and_(scope, args):
     """True when every argument is true; stops at the first false."""
-    for index, thunk in enumerate(args):
-        if not _boolean("and", index, thunk()):
+    for thunk in args:
+        if not _boolean("and", thunk()):
             return False
     return True
 
@@ -32,8 +41,8 @@ def and_(scope, args):
 @implements("or", lazy=True)
 def or_(scope, args):
     """True when any argument is true; stops at the first true."""
-    for index, thunk in enumerate(args):
-        if _boolean("or", index, thunk()):
+    for thunk in args:
+        if _boolean("or", thunk()):
             return True
     return False
 
