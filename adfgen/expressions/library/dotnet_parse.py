@@ -49,17 +49,17 @@ _DATE_FORMS = [
 _DATE = "(?:" + "|".join(_DATE_FORMS) + ")"
 _TIME = (rf"(?:(?P<h>\d{{1,2}}):(?P<mi>\d{{1,2}})(?::(?P<s>\d{{1,2}})(?:[.,](?P<f>\d+))?)?\s*{_AMPM}?"
          rf"|(?P<h2>\d{{1,2}})\s*(?P<ampm2>[ap]m))")
+_DATE_FIRST = rf"{_DATE}(?:,?\s*(?P<dayname2>{_DAY_NAME}))?(?:(?:\s+T?\s*|\s*,\s*){_TIME})?"
+_TIME_FIRST = rf"{_TIME.replace('?P<', '?P<t_')}\s+{_DATE.replace('?P<', '?P<t_')}"  # group names must differ
+_TIME_ONLY = _TIME.replace("?P<", "?P<o_")
 _GENERAL = re.compile(
-    rf"^\s*(?:(?P<dayname>{_DAY_NAME}),?\s*)?"
-    rf"(?:{_DATE}(?:,?\s*(?P<dayname2>{_DAY_NAME}))?(?:(?:\s+T?\s*|\s*,\s*){_TIME})?|{_TIME.replace('?P<', '?P<t_')}\s+{_DATE.replace('?P<', '?P<t_')}|"
-    rf"{_TIME.replace('?P<', '?P<o_')})"
-    rf"\s*{_ZONE}?\s*$",
+    rf"^\s*(?:(?P<dayname>{_DAY_NAME}),?\s*)?(?:{_DATE_FIRST}|{_TIME_FIRST}|{_TIME_ONLY})\s*{_ZONE}?\s*$",
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"^\s*(\d{3,4})[-/.](\d{1,2})[-/.](\d{1,2})T", re.IGNORECASE)
 _ISO_TIME = re.compile(
-    r"\s*(\d{2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2})(?:[.,](\d+))?)?\s*(?:(?P<z>[zZ])|(?P<sign>[+-])(?P<off>\d{1,4}(?::\d{1,2})?))?"
-    r"\s*$"
+    r"\s*(\d{2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2})(?:[.,](\d+))?)?\s*"
+    r"(?:(?P<z>[zZ])|(?P<sign>[+-])(?P<off>\d{1,4}(?::\d{1,2})?))?\s*$"
 )
 _MAX_OFFSET = 14 * TICKS_PER_HOUR
 

@@ -6,7 +6,8 @@ give UTC values (printed with 'Z'), while every other zone, 'Etc/UTC' included, 
 Windows names map onto IANA zones with CLDR's windowsZones table (territory 001, as ICU does) from
 `tzlocal.windows_tz`; transitions come from `zoneinfo` (the system's tz database, or the `tzdata` package).
 .NET keeps whole-minute offsets only: each offset is the zone's standard offset plus the difference truncated to
-minutes (Tokyo's 1887 LMT +09:18:59 converts as +09:18, Berlin's +00:53:28 as +00:54, observed), as here. The names in error messages: .NET on ICU names a zone found by its Windows id 'GMT' (observed, e.g.
+minutes (Tokyo's 1887 LMT +09:18:59 converts as +09:18, Berlin's +00:53:28 as +00:54, observed), as here.
+The names in error messages: .NET on ICU names a zone found by its Windows id 'GMT' (observed, e.g.
 "(UTC-08:00) GMT"); for IANA ids ICU's localized names are not reproduced and the id is shown instead.
 """
 
