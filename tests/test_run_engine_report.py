@@ -191,3 +191,16 @@ def test_progress_is_quiet_when_not_a_terminal():
     with progress:
         progress("activity-end", object())
     assert progress._console is None
+
+
+def test_a_broken_vault_file_fails_the_activity_not_the_runtime(tmp_path):
+    vault_file = tmp_path / "secrets.yaml"
+    vault_file.write_text("- just\n- a list\n")
+    root = write_factory(tmp_path, {"p": [act("Get", "WebActivity", {"method": "GET",
+                                                                    "url": "https://kv.vault.azure.net/secrets/x?api-version=7.4",
+                                                                    "authentication": {"type": "MSI", "resource": "https://vault.azure.net"}})]})
+    runtime = make_runtime(root, transport=Transport(vault=LocalVault(vault_file, Clock())))
+    result = runtime.run("p")
+    error = result.activity_runs[0].error
+    assert result.status == "Failed"
+    assert error["errorCode"] != "InternalError" and "Traceback" not in error["message"]

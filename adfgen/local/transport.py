@@ -181,7 +181,12 @@ class Transport:
             sent["Authorization"] = f"Bearer {self._msi_token(msi_resource, host)}"
         if where in ("vault", "storage"):
             handler = self.vault if where == "vault" else self.storage
-            reply = handler.handle(method.upper(), target, sent, body)
+            try:
+                reply = handler.handle(method.upper(), target, sent, body)
+            except Exception as exc:  # noqa: BLE001 - a broken vault file or path is the request's failure
+                self._count(shown_host, "error")
+                raise TransportError(f"the local {'vault' if where == 'vault' else 'storage'} could not serve "
+                                     f"{method.upper()} {target.split('?')[0]}: {exc}") from None
         else:
             reply = self._send(method, target, sent, body, max(timeout, self.min_timeout))
         self._count(shown_host, reply.status)

@@ -131,7 +131,10 @@ def local_path(ctx: ActivityContext, dataset: Dataset, file: str | None = None) 
         raise ActivityFailure(f"'{ctx.name}': dataset {dataset.name} is Azure Storage; a local run needs --sink-dir",
                               "NoSinkDir")
     account, container, folder, name = file_location(dataset)
-    return storage.path_for(account, container, folder, file if file is not None else name)
+    try:
+        return storage.path_for(account, container, folder, file if file is not None else name)
+    except ValueError as exc:  # StoragePathError: a path that would leave the sink folder
+        raise ActivityFailure(f"dataset {dataset.name}: {exc}", "InvalidPath") from None
 
 
 def sql_target(dataset: Dataset) -> tuple[str, str, str]:
