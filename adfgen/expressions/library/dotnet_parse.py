@@ -45,6 +45,8 @@ _DATE_FORMS = [
     rf"(?P<y10>\d{{3,4}})\s+(?P<n10>{_MONTH_NAME})\.?",
     rf"(?P<d8>\d{{1,2}})\s+(?P<n8>{_MONTH_NAME})\.?",
     rf"(?P<n9>{_MONTH_NAME})\.?\s+(?P<d9>\d{{1,2}})",
+    # M/d without a year ('3.5' is March 5 this year), but not before a time: '3/25 10:00' fails (observed)
+    rf"(?P<m11>\d{{1,2}}){_SEP}(?P<d11>\d{{1,2}})(?!\s*\d)",
 ]
 _DATE = "(?:" + "|".join(_DATE_FORMS) + ")"
 _TIME = (rf"(?:(?P<h>\d{{1,2}}):(?P<mi>\d{{1,2}})(?::(?P<s>\d{{1,2}})(?:[.,](?P<f>\d+))?)?\s*{_AMPM}?"
