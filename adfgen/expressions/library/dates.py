@@ -68,15 +68,19 @@ def _now(scope) -> DateTime:
     return DateTime.from_python(scope.clock())
 
 
+def _format_error(name: str, fmt: str) -> FunctionError:
+    return _fail("The template language function '{0}' format parameter '{1}' is not supported. The format must "
+                 "be a valid single format specifier character (such as 'd' or 'g') or a valid custom format "
+                 "pattern (such as 'MMMM dd, yyyy' or 'hh:mm:ss.ff'). For details please review the Standard Date "
+                 "and Time Format Strings and the Custom Date and Time Format Strings of the .Net framework.",
+                 name, fmt)
+
+
 def _formatted(name: str, value: DateTime, fmt: str, info: Culture = INVARIANT) -> str:
     try:
         return format_datetime(value, fmt, info)
     except FormatError:
-        raise _fail("The template language function '{0}' format parameter '{1}' is not supported. The format must "
-                    "be a valid single format specifier character (such as 'd' or 'g') or a valid custom format "
-                    "pattern (such as 'MMMM dd, yyyy' or 'hh:mm:ss.ff'). For details please review the Standard Date "
-                    "and Time Format Strings and the Custom Date and Time Format Strings of the .Net framework.",
-                    name, fmt) from None
+        raise _format_error(name, fmt) from None
 
 
 # ---------------------------------------------------------------------------------------------------- formatDateTime
@@ -122,11 +126,12 @@ def format_date_time(scope, args):
         try:
             info = _culture(name, args[2])
         except _NoCultureData:
-            # a format of digits and literals only gives the same text in every culture
+            # a format of digits and literals only gives the same text in every culture, and an invalid format
+            # is invalid in every culture
             try:
                 text = culture_free(value, args[1])
             except FormatError:
-                text = None
+                raise _format_error(name, args[1]) from None
             if text is None:
                 raise
             return text
@@ -181,6 +186,9 @@ add_seconds = _add_units("addSeconds", "seconds", MAX_SECONDS, TICKS_PER_SECOND,
 _FREQUENCIES = {"notspecified": 0, "second": 1, "minute": 2, "hour": 3, "day": 4, "week": 5, "month": 6, "year": 7}
 _FREQUENCY_NAMES = ["Second", "Minute", "Hour", "Day", "Week", "Month", "Year"]
 _ENUM_NUMBER = re.compile(r"^[+-]?\d+$")
+# Second .. Week as (factor, .NET's limit on the AddX value, ticks per unit): a week is AddDays(7 n) (observed)
+_UNIT_STEPS = {1: (1, MAX_SECONDS, TICKS_PER_SECOND), 2: (1, MAX_MINUTES, TICKS_PER_MINUTE),
+               3: (1, MAX_HOURS, TICKS_PER_HOUR), 4: (1, MAX_DAYS, TICKS_PER_DAY), 5: (7, MAX_DAYS, TICKS_PER_DAY)}
 
 
 def _frequency(text: str) -> int | None:
@@ -217,9 +225,7 @@ def _shift(name: str, value: DateTime, interval: int, unit: str) -> DateTime:
             return value.add_months(interval)
         if frequency == 7:
             return value.add_years(interval)
-        days = {1: (1, MAX_SECONDS, TICKS_PER_SECOND), 2: (1, MAX_MINUTES, TICKS_PER_MINUTE),
-                3: (1, MAX_HOURS, TICKS_PER_HOUR), 4: (1, MAX_DAYS, TICKS_PER_DAY), 5: (7, MAX_DAYS, TICKS_PER_DAY)}
-        factor, max_units, ticks_per_unit = days[frequency]
+        factor, max_units, ticks_per_unit = _UNIT_STEPS[frequency]
         return value.add_units(interval * factor, max_units, ticks_per_unit)
     except DotNetRangeError:
         raise _fail("The template language function '{0}' could not create time value with time interval '{1}' "
