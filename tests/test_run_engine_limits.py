@@ -112,3 +112,10 @@ def test_activity_input_payload(tmp_path):
                                                                       "body": big})]})
     _, result = run(root)
     assert records(result, "Web")[0].error["errorCode"] == "PayloadTooLarge"
+
+
+@pytest.mark.parametrize("timeout, allowed", [("7.00:00:00", True), ("7.00:00:01", False), ("soon", False)])
+def test_policy_timeout_at_most_seven_days(tmp_path, timeout, allowed):
+    _, result = run(write_factory(tmp_path, {"p": [ok("A", policy={"timeout": timeout})]}))
+    assert (result.status == "Succeeded") is allowed
+

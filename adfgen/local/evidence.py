@@ -68,8 +68,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               DOCUMENTED, INACTIVE),
     Behaviour("policy.retry", "A failed activity is re-run `retry` times, retryIntervalInSeconds apart", DOCUMENTED,
               POLICY),
-    Behaviour("policy.timeout", "An attempt that runs longer than the policy timeout fails (default 7 days); "
-              "the timeout applies to each attempt", DOCUMENTED, POLICY),
+    Behaviour("policy.timeout", "An attempt that runs longer than the policy timeout fails (default 12 hours, "
+              "at most 7 days)", DOCUMENTED, POLICY),
     Behaviour("policy.timeout.per_attempt", "The policy timeout applies to each attempt separately", ASSUMED, NONE),
     Behaviour("concurrency.queue", "Runs beyond a pipeline's `concurrency` wait in a queue until a run finishes",
               DOCUMENTED, CONCURRENCY),

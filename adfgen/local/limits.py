@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adfgen.local import evidence as ev
+from adfgen.local.clock import parse_timespan
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("switch.cases", 25, "cases of one Switch", ev.DOCUMENTED, ev.SWITCH),
     Limit("retry.interval.min", 30, "seconds, the smallest retryIntervalInSeconds", ev.DOCUMENTED, ev.POLICY),
     Limit("retry.interval.max", 86400, "seconds, the largest retryIntervalInSeconds", ev.DOCUMENTED, ev.POLICY),
+    Limit("policy.timeout.max", 7 * 86400, "seconds, the longest activity policy timeout", ev.DOCUMENTED, ev.POLICY),
     Limit("web.response", 4 * 1024 * 1024, "bytes of a Web activity response", ev.DOCUMENTED, ev.WEB),
     Limit("web.timeout.min", 60, "seconds, the shortest Web httpRequestTimeout", ev.DOCUMENTED, ev.WEB),
     Limit("web.timeout.max", 600, "seconds, the longest Web httpRequestTimeout", ev.DOCUMENTED, ev.WEB),
@@ -146,6 +148,16 @@ def check_pipeline(name: str, properties: dict[str, Any]) -> list[str]:
             problems.append(f"{label}: retryIntervalInSeconds {interval} is outside "
                             f"{value('retry.interval.min')}..{value('retry.interval.max')} "
                             f"{cite('retry.interval.min')}")
+        timeout = policy.get("timeout")
+        if isinstance(timeout, str) and "@" not in timeout:
+            try:
+                seconds = parse_timespan(timeout)
+            except ValueError:
+                problems.append(f"{label}: policy timeout {timeout!r} is not a timespan like 0.12:00:00")
+            else:
+                if seconds > value("policy.timeout.max"):
+                    problems.append(f"{label}: policy timeout {timeout} is longer than 7 days "
+                                    f"{cite('policy.timeout.max')}")
         for text in _expressions(_own_fields(activity)):
             if len(text) > value("expression.length"):
                 problems.append(f"{label}: an expression of {len(text)} characters; ADF allows "

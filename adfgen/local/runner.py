@@ -22,7 +22,7 @@ from adfgen.local.masking import Secrets
 from adfgen.local.transport import HttpReply, Transport, TransportError
 
 SUCCEEDED, FAILED, SKIPPED = "Succeeded", "Failed", "Skipped"
-DEFAULT_TIMEOUT = 7 * 86400  # documented default activity timeout: 7 days
+DEFAULT_TIMEOUT = 12 * 3600  # documented default activity timeout: 12 hours (at most 7 days)
 DEFAULT_RETRY_INTERVAL = 30
 CONDITIONS = {"Succeeded": {SUCCEEDED}, "Failed": {FAILED}, "Skipped": {SKIPPED}, "Completed": {SUCCEEDED, FAILED}}
 PARAMETER_TYPES = ("String", "Int", "Float", "Bool", "Array", "Object", "SecureString")
