@@ -92,7 +92,9 @@ def test_switch_runs_the_matching_case_or_the_default(tmp_path):
                                            "defaultActivities": [_set("D", "v", "default")]})]}})
     assert run(root, parameters={"on": "a"})[1].variables["v"] == "case a"
     assert run(root, parameters={"on": "1"})[1].variables["v"] == "case 1"
-    assert run(root, parameters={"on": "A"})[1].variables["v"] == "default"  # case-sensitive
+    runtime, result = run(root, parameters={"on": "A"})
+    assert result.variables["v"] == "default"  # case-sensitive, an assumption the run reports
+    assert "switch.case_sensitive" in [b.key for b in runtime.relied.assumed()]
 
 
 def test_until_loops_until_the_expression_holds(tmp_path):

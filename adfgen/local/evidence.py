@@ -96,6 +96,7 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour("until.timeout", "Until stops with a failure when its timeout passes (default 7 days)", DOCUMENTED, UNTIL),
     Behaviour("switch.match", "Switch runs the case whose value equals the evaluated `on` string, else the "
               "default activities", DOCUMENTED, SWITCH),
+    Behaviour("switch.case_sensitive", "Switch compares case values with `on` case-sensitively", ASSUMED, NONE),
     Behaviour("if.boolean", "If Condition's expression must evaluate to a boolean", DOCUMENTED, IF),
     Behaviour("filter.output", "Filter's output is {ItemsCount, FilteredItemsCount, Value}", OBSERVED,
               FILTER + " (output screenshots)"),

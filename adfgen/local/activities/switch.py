@@ -18,6 +18,8 @@ def switch(ctx: ActivityContext) -> Any:
     ctx.set_input({"on": text})
     chosen = ctx.props.get("defaultActivities") or []
     for case in ctx.props.get("cases") or []:
+        if isinstance(case, dict) and str(case.get("value")).lower() == text.lower() and str(case.get("value")) != text:
+            ctx.rely("switch.case_sensitive")  # only differs by case: the outcome depends on the assumption
         if isinstance(case, dict) and str(case.get("value")) == text:
             chosen = case.get("activities") or []
             break
