@@ -69,7 +69,7 @@ class World:
                 values.add(token.refresh_token)
         return values
 
-    def run(self, capfd, pipeline: str, *extra: str) -> tuple[int, dict, str]:
+    def run(self, capfd, pipeline: str, *extra: str, output: str = "json") -> tuple[int, dict, str]:
         """`adfgen run` through the CLI entry point; returns (exit code, the JSON report, everything printed)."""
         token_base = self.oauth.token_url.rsplit("/", 1)[0]
         argv = ["run", pipeline, "--folder", str(FACTORY), "--vault", str(self.vault),
@@ -77,13 +77,15 @@ class World:
                 "--redirect", f"https://api.xero.com={self.api.url}",
                 "--redirect", f"https://api.xero.com/projects.xro={self.api.url}/projects.xro",
                 "--redirect", f"https://identity.xero.com/connect/token={token_base}/token",
-                "--output", "json", *extra]
+                "--output", output, *extra]
         capfd.readouterr()
         code = main(argv)
         out, err = capfd.readouterr()
         printed = out + err
         leaked = [v for v in self.secret_values() if v and v in printed]
         assert not leaked, f"{len(leaked)} secret value(s) printed"
+        if output != "json":
+            return code, {}, printed
         try:
             report = json.loads(out)
         except ValueError:
@@ -231,3 +233,11 @@ def test_a_failed_save_of_the_new_refresh_token_is_retried_and_the_chain_survive
     code, _, printed = world.run(capfd, "pl_xero_refresh")
     assert code == 0, printed[-3000:]
     assert_rotated(world, saved)
+
+
+def test_the_human_summary_shows_no_secret_either(world, capfd):
+    before = world.secret("xero-refresh-token")
+    code, _, printed = world.run(capfd, "pl_xero_refresh", output="human")  # the leak check is inside run()
+    assert code == 0, printed[-3000:]
+    assert "pl_xero_refresh" in printed
+    assert_rotated(world, before)

@@ -110,26 +110,47 @@ def test_list_blobs(storage):
     assert names == ["xero/a/1.json", "xero/a/2.json"]
 
 
-def test_the_controllers_watermark_round_trip(storage):
-    """Save Watermark (Web PUT) writes exactly where Read Watermark (Lookup over ds_lake_json) reads."""
-    controller = load("pipeline/pl_xero_controller.json")
-    check = next(a for a in controller["activities"] if a["name"] == "Check Workers")
-    save = check["typeProperties"]["ifFalseActivities"][0]["typeProperties"]
-    url = controller["parameters"]["WatermarkUrl"]["defaultValue"]
-    body = '{"watermark":"2026-01-01T05:00:00Z"}'
-    reply = storage.handle(save["method"], url, save["headers"], body.encode())
-    assert reply.status == 201
+def _walk(activities):
+    for activity in activities:
+        yield activity
+        props = activity.get("typeProperties") or {}
+        for key in ("activities", "ifTrueActivities", "ifFalseActivities"):
+            yield from _walk(props.get(key) or [])
 
-    read = next(a for a in controller["activities"] if a["name"] == "Read Watermark")["typeProperties"]
+
+def _value(value, scope):
+    return evaluate(value["value"], scope) if isinstance(value, dict) else value
+
+
+def test_the_generated_watermark_round_trip(storage):
+    """Each Save Watermark (Web PUT to Blob) writes exactly where its pipeline's Read Watermark Lookup reads."""
     dataset = load("dataset/ds_lake_json.json")
     account = urlsplit(load("linkedService/ls_lake.json")["typeProperties"]["url"]).hostname.split(".")[0]
-    scope = Scope(dataset={"FolderPath": read["dataset"]["parameters"]["FolderPath"],
-                           "FileName": read["dataset"]["parameters"]["FileName"]})
     location = dataset["typeProperties"]["location"]
-    folder = evaluate(location["folderPath"]["value"], scope)
-    file = evaluate(location["fileName"]["value"], scope)
-    path = storage.path_for(account, location["fileSystem"], folder, file)
-    assert read_records(path, dataset["type"], dataset["typeProperties"]) == [json.loads(body)]
+    pairs = 0
+    for file in sorted((XERO / "pipeline").glob("*.json")):
+        pipeline = load(f"pipeline/{file.name}")
+        activities = list(_walk(pipeline["activities"]))
+        saves = [a for a in activities if a["type"] == "WebActivity" and "x-ms-blob-type" in
+                 (a["typeProperties"].get("headers") or {})]
+        reads = [a for a in activities if a["type"] == "Lookup" and a["name"] == "Read Watermark"]
+        if not saves:
+            continue
+        (save,), (read,) = saves, reads
+        scope = Scope(parameters={k: v.get("defaultValue") for k, v in (pipeline.get("parameters") or {}).items()})
+        body = '{"watermark":"2026-01-01T05:00:00Z"}'
+        props = save["typeProperties"]
+        reply = storage.handle(props["method"], _value(props["url"], scope), props["headers"], body.encode())
+        assert reply.status == 201, file.name
+
+        parameters = read["typeProperties"]["dataset"]["parameters"]
+        dataset_scope = Scope(dataset={k: _value(v, scope) for k, v in parameters.items()})
+        folder = evaluate(location["folderPath"]["value"], dataset_scope)
+        name = evaluate(location["fileName"]["value"], dataset_scope)
+        path = storage.path_for(account, location["fileSystem"], folder, name)
+        assert read_records(path, dataset["type"], dataset["typeProperties"]) == [json.loads(body)], file.name
+        pairs += 1
+    assert pairs >= 1
 
 
 # -- formats ------------------------------------------------------------------------------------------------------
