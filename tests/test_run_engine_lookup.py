@@ -106,3 +106,25 @@ def test_get_metadata_of_a_missing_file(tmp_path):
     result = runtime.run("p")
     assert records(result, "Asked")[0].output == {"exists": False}
     assert records(result, "NotAsked")[0].status == "Failed"
+
+
+def test_lookup_times_out_after_24_hours_whatever_the_policy(tmp_path):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.test_run_engine_support import Server, json_reply
+
+    linked = {"ls_rest": {"type": "RestService", "typeProperties": {"url": "", "authenticationType": "Anonymous"}}}
+    with Server(lambda m, p, h, b: json_reply({"page": parse_qs(urlsplit(p).query)["page"][0]})) as server:
+        linked["ls_rest"]["typeProperties"]["url"] = server.url
+        datasets = {"ds_rest": {"type": "RestResource", "linkedServiceName": {"referenceName": "ls_rest", "type": "LinkedServiceReference"},
+                                "typeProperties": {"relativeUrl": "items?page={page}"}}}
+        endless = act("L", "Lookup", {"source": {"type": "RestSource", "requestInterval": "10:00:00",
+                                                 "paginationRules": {"QueryParameters.{page}": "RANGE:1::1"}},
+                                      "dataset": {"referenceName": "ds_rest", "type": "DatasetReference"}, "firstRowOnly": False},
+                      policy={"timeout": "7.00:00:00"})
+        root = write_factory(tmp_path, {"p": [endless]}, datasets, linked)
+        result = make_runtime(root, scale=100000).run("p")
+        record = records(result, "L")[0]
+        assert record.error["errorCode"] == "ActivityTimedOut"
+        assert 86400 <= record.duration < 2 * 86400
+        assert 2 <= len(server.requests) <= 4  # 10-hour intervals: the 24-hour limit, not the 7-day policy, ended it

@@ -37,6 +37,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("web.timeout.min", 60, "seconds, the shortest Web httpRequestTimeout", ev.DOCUMENTED, ev.WEB),
     Limit("web.timeout.max", 600, "seconds, the longest Web httpRequestTimeout", ev.DOCUMENTED, ev.WEB),
     Limit("lookup.rows", 5000, "rows a Lookup returns (more are dropped silently)", ev.DOCUMENTED, ev.LOOKUP),
+    Limit("lookup.duration", 86400, "seconds a Lookup may run before it times out", ev.DOCUMENTED, ev.LOOKUP),
     Limit("lookup.bytes", 4 * 1024 * 1024, "bytes of a Lookup output (more fails)", ev.DOCUMENTED, ev.LOOKUP),
     Limit("nesting.if_in_if", 0, "If/Switch inside If/Switch", ev.DOCUMENTED, ev.NESTED),
     Limit("nesting.loop_in_loop", 0, "ForEach/Until inside ForEach/Until", ev.DOCUMENTED, ev.NESTED),

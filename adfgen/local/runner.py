@@ -482,6 +482,8 @@ class Runtime:
             return
         if timeout is None and record.type in EXECUTION_TYPES:
             timeout = DEFAULT_TIMEOUT
+        if record.type == "Lookup":  # documented: a Lookup times out after 24 hours whatever its policy says
+            timeout = min(timeout or DEFAULT_TIMEOUT, limits.value("lookup.duration"))
         for attempt in range(retries + 1):
             record.attempts = attempt + 1
             if attempt:
