@@ -404,13 +404,18 @@ class Runtime:
 
         def work(activity: dict[str, Any]) -> None:
             nonlocal running
-            record = self.run_activity(activity, frame)
-            with changed:
-                status[activity["name"]] = record.status
-                if record.error:
-                    errors[activity["name"]] = record.error
-                running -= 1
-                changed.notify_all()
+            outcome, error = FAILED, ActivityFailure("internal error in adfgen run", "InternalError",
+                                                     failure_type="SystemError").error
+            try:
+                record = self.run_activity(activity, frame)
+                outcome, error = record.status, record.error
+            finally:  # whatever happens, the container must learn the activity ended, or it would wait forever
+                with changed:
+                    status[activity["name"]] = outcome
+                    if error:
+                        errors[activity["name"]] = error
+                    running -= 1
+                    changed.notify_all()
 
         with changed:
             while pending or running:
