@@ -241,3 +241,17 @@ def test_the_human_summary_shows_no_secret_either(world, capfd):
     assert code == 0, printed[-3000:]
     assert "pl_xero_refresh" in printed
     assert_rotated(world, before)
+
+
+def test_a_429_mid_sync_fails_the_copy_and_its_retry_lands_every_record_once(world, capfd):
+    # Assumed (evidence rest.no_retry_429): the REST source does not retry a 429 itself; the activity's retry does.
+    world.api.fail_next("/Invoices", status=429, retry_after=1)
+    log_start = len(world.api.served.log)
+    code, report, printed = world.run(capfd, "pl_xero_invoices", "--param", "Watermark=1900-01-01T00:00:00Z")
+    assert code == 0, printed[-3000:]
+    (copy,) = [a for a in report["activityRuns"] if a["activity"] == "Copy invoices"]
+    assert (copy["status"], copy["attempts"]) == ("Succeeded", 2)
+    assert [e["status"] for e in world.api.served.log[log_start:]].count(429) == 1
+    (batch,) = [b for b in world.batches("invoices") if b == report["runId"]]
+    landed = [r["InvoiceID"] for r in world.landed("invoices", batch)]
+    assert sorted(landed) == sorted(r["InvoiceID"] for r in world.api.records("Invoices"))
