@@ -212,7 +212,7 @@ class XeroApi:
             while self._window and now - self._window[0] >= self.window_seconds:
                 self._window.popleft()
             if self._in_flight >= self.concurrent:
-                return 1, "concurrent"
+                return 1, "concurrent"  # the header's value for this limit is [unverified]; minute and day are seen
             if len(self._window) >= self.calls_per_window:
                 wait = self.window_seconds - (now - self._window[0])
                 return max(1, math.ceil(wait)), "minute"
@@ -237,9 +237,14 @@ class XeroApi:
         return None
 
     def limit_headers(self) -> dict[str, str]:
+        """The remaining-calls headers every Xero reply carries [src]; one tenant, so the app minute counts the same
+        calls against the app's 10,000/minute."""
         with self._lock:
+            now = self.clock.monotonic()
+            app_minute = sum(1 for t in self._window if now - t < 60)
             return {"X-MinLimit-Remaining": str(max(0, self.calls_per_window - len(self._window))),
-                    "X-DayLimit-Remaining": str(max(0, self.calls_per_day - self._day))}
+                    "X-DayLimit-Remaining": str(max(0, self.calls_per_day - self._day)),
+                    "X-AppMinLimit-Remaining": str(max(0, 10000 - app_minute))}
 
     # -- serving --------------------------------------------------------------------------------------------------
     def serve(self, method: str, target: str, headers: Any) -> tuple[int, dict[str, str], Any]:
