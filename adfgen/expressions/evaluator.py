@@ -25,6 +25,8 @@ from .nodes import Access, Call, Index, Literal, Node, Template, unparse
 from .parser import parse_value
 
 UNSET: Any = object()  # item() outside a ForEach, dataset() outside a dataset, ...
+# One generator for scopes that bring none: seeding a Random per Scope costs more than most evaluations.
+_SHARED_RANDOM = random.Random()
 
 
 def _utc_now() -> _dt.datetime:
@@ -49,7 +51,7 @@ class Scope:
     linked_service: Mapping[str, Any] | None = None
     trigger: Mapping[str, Any] | None = None
     clock: Callable[[], _dt.datetime] = _utc_now
-    random: random.Random = field(default_factory=random.Random)
+    random: random.Random = field(default_factory=lambda: _SHARED_RANDOM)  # pass Random(seed) to repeat rand()/guid()
 
     def pipeline(self) -> dict[str, Any]:
         """What pipeline() returns: the system values plus `parameters` and `globalParameters`."""
