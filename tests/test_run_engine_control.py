@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 from tests.test_run_engine_support import Server, act, fail, json_reply, ok, records, run, status, write_factory
