@@ -333,3 +333,15 @@ def test_bad_pagination_rules_fail_the_copy(tmp_path):
         root = rest_factory(tmp_path, server.url, {"paginationRules": {"QueryParameters.{page}": "1"}})
         _, result, _ = copy_run(root)
         assert records(result, "Copy")[0].error["errorCode"] == "InvalidPaginationRule"
+
+
+def test_a_sink_without_a_file_name_gets_a_generated_one(tmp_path):
+    with Server(lambda m, p, h, b: json_reply({"items": ITEMS[:2]})) as server:
+        root = rest_factory(tmp_path, server.url, {}, translator={"collectionReference": "$.items"})
+        dataset = root / "dataset" / "ds_sink.json"
+        dataset.write_text(dataset.read_text().replace(', "fileName": "out.json"', ""))
+        runtime, result, storage = copy_run(root)
+        files = list(storage.path_for("acct", "raw", f"land/{result.run_id}", None).iterdir())
+        assert len(files) == 1 and files[0].name.startswith("data_") and files[0].suffix == ".json"
+        assert formats.read_records(files[0], "Json", {}) == ITEMS[:2]
+        assert "copy.file_name" in [b.key for b in runtime.relied.assumed()]

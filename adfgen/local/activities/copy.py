@@ -71,6 +71,7 @@ def write_sink(ctx: ActivityContext, dataset: _datasets.Dataset, sink: dict[str,
         return f"sql:{server}/{database}/{table}", len(json.dumps(records, default=str))
     account, container, folder, file = _datasets.file_location(dataset)
     if not file:
+        ctx.rely("copy.file_name")
         file = f"data_{uuid.uuid4()}.{_EXTENSIONS.get(dataset.type.lower(), 'dat')}"
     path = _datasets.local_path(ctx, dataset, file)
     if not records:
