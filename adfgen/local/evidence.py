@@ -75,8 +75,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               DOCUMENTED, CONCURRENCY),
     Behaviour("scope.container_results", "Activities after an If/Switch/Until can read the outputs of the "
               "activities inside it", ASSUMED, NONE),
-    Behaviour("activity.object", "activity('x') gives output, error and status (read as .Status)", OBSERVED,
-              "generated pipelines and public examples use activity('x').Status and .error.message"),
+    Behaviour("activity.object", "activity('x') gives output, error and status (read as .Status)", ASSUMED,
+              "public examples use activity('x').Status and .error.message; no reference page lists the shape"),
     Behaviour("expression.invalid", "An expression that cannot be evaluated fails its activity", DOCUMENTED,
               EXPRESSIONS),
     Behaviour("secure.mask", "secureInput/secureOutput values are not shown in monitoring; this runtime prints "
@@ -98,8 +98,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               "default activities", DOCUMENTED, SWITCH),
     Behaviour("switch.case_sensitive", "Switch compares case values with `on` case-sensitively", ASSUMED, NONE),
     Behaviour("if.boolean", "If Condition's expression must evaluate to a boolean", DOCUMENTED, IF),
-    Behaviour("filter.output", "Filter's output is {ItemsCount, FilteredItemsCount, Value}", OBSERVED,
-              FILTER + " (output screenshots)"),
+    Behaviour("filter.output", "Filter's output.value holds the items the condition kept", DOCUMENTED, FILTER),
+    Behaviour("filter.counts", "Filter's output also has ItemsCount and FilteredItemsCount", ASSUMED, NONE),
     Behaviour("fail.error", "Fail fails with its message and errorCode", DOCUMENTED, FAIL),
     Behaviour("variable.types", "Set Variable refuses a value of another type than the variable's", DOCUMENTED,
               SET_VARIABLE),
@@ -110,8 +110,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               DOCUMENTED, WEB),
     Behaviour("web.shape", "A Web response must be a JSON object of at most 4 MB", DOCUMENTED, WEB),
     Behaviour("web.empty", "An empty 2xx Web response gives an empty output object", ASSUMED, NONE),
-    Behaviour("web.text", "A non-JSON 2xx Web response gives {\"Response\": text}", OBSERVED,
-              "public Q&A answers read activity('x').output.Response"),
+    Behaviour("web.text", "A non-JSON 2xx Web response gives {\"Response\": text}", ASSUMED,
+              "recalled from public Q&A answers that read activity('x').output.Response; no URL checked"),
     Behaviour("web.status", "A Web response status outside 200-299 fails the activity", DOCUMENTED, WEB),
     Behaviour("web.async", "A 202 with a Location header is polled with GET (waiting Retry-After, 1 s by "
               "default) until the reply is not 202, unless turnOffAsync is true", DOCUMENTED, WEB),
@@ -152,7 +152,7 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               "4 MB", DOCUMENTED, LOOKUP),
     Behaviour("lookup.output", "Lookup gives output.firstRow, or output.count and output.value", DOCUMENTED, LOOKUP),
     Behaviour("lookup.empty_first_row", "Lookup with firstRowOnly over no rows gives an output without firstRow",
-              OBSERVED, "public Q&A: activity('x').output.firstRow fails on an empty result"),
+              ASSUMED, "recalled from public Q&A (firstRow missing on an empty result); no URL checked"),
     Behaviour("metadata.missing", "Get Metadata on a missing file fails unless fieldList asks for exists",
               DOCUMENTED, GET_METADATA),
     Behaviour("system.variables", "pipeline() gives RunId, TriggerTime, TriggerType, TriggerName, Pipeline, "

@@ -24,5 +24,6 @@ def filter_activity(ctx: ActivityContext) -> Any:
         if verdict:
             kept.append(item)
     ctx.rely("filter.output")
+    ctx.rely("filter.counts")
     ctx.set_input({"itemsCount": len(items)})
     return {"ItemsCount": len(items), "FilteredItemsCount": len(kept), "Value": kept}
