@@ -218,6 +218,15 @@ def test_ca_bundle_is_honoured(tmp_path, https_server, monkeypatch):
     assert records(result, "Web")[0].status == "Succeeded"
 
 
+def test_disable_cert_validation(tmp_path, https_server, monkeypatch):
+    url, _ = https_server
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    root = write_factory(tmp_path, {"p": [web(url, disableCertValidation=True)]})
+    _, result = run(root, transport=Transport())
+    assert records(result, "Web")[0].output["secure"] is True
+
+
 def test_requests_are_counted_per_host_and_status(tmp_path):
     with Server(lambda m, p, h, b: json_reply({}, 200 if p == "/ok" else 503)) as server:
         root = write_factory(tmp_path, {"p": [web(server.url + "/ok"), act("Bad", "WebActivity", {"method": "GET", "url": server.url + "/bad"}),

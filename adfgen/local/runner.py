@@ -204,14 +204,14 @@ class ActivityContext:
         self.clock.sleep(seconds)
 
     def http(self, method: str, url: str, headers: dict[str, str] | None = None, body: bytes | None = None, *,
-             timeout: float = 100.0, msi_resource: str | None = None) -> HttpReply:
+             timeout: float = 100.0, msi_resource: str | None = None, verify: bool = True) -> HttpReply:
         """One request through the transport; `timeout` in virtual seconds, capped by the policy deadline."""
         self.check_deadline()
         left = self.remaining()
         wait = timeout if left is None else min(timeout, left)
         try:
             return self.runtime.transport.request(method, url, headers, body, timeout=self.clock.real_seconds(wait),
-                                                  msi_resource=msi_resource)
+                                                  msi_resource=msi_resource, verify=verify)
         except TransportError as exc:
             self.check_deadline()
             raise ActivityFailure(str(exc), "RequestRefused" if exc.refused else "RequestFailed") from None

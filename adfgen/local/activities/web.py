@@ -75,7 +75,8 @@ def web(ctx: ActivityContext) -> Any:
     ctx.set_input({"method": method, "url": url, "headers": headers, "body": body,
                    **({"authentication": {"type": "MSI", "resource": msi}} if msi else {})})
     ctx.progress(f"{method} {url.split('?')[0]}")
-    reply = ctx.http(method, url, headers, body_bytes(body), timeout=timeout, msi_resource=msi)
+    verify = props.get("disableCertValidation") is not True
+    reply = ctx.http(method, url, headers, body_bytes(body), timeout=timeout, msi_resource=msi, verify=verify)
     if reply.status == 202 and reply.header("Location") and props.get("turnOffAsync") is not True:
         reply = _poll(ctx, reply, headers, timeout, msi)
     response_headers = dict(reply.headers)
