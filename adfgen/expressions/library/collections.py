@@ -1,8 +1,9 @@
 """Collection functions: contains, empty, first, intersection, join, last, length, skip, take, union.
 
 Array elements compare as the engine's JSON tokens do: by type and value (1 is not 1.0), objects regardless of
-key order. Strings count UTF-16 code units. Counts are cast to .NET ints (wrapping). A key is found in an object
-regardless of case (and of compatibility forms, as the engine's culture-aware comparison) by contains, while union and intersection match keys exactly (all observed).
+key order. Strings count UTF-16 code units. Counts are cast to .NET ints (wrapping). contains finds a key in an
+object as the engine's culture-aware IgnoreCase comparison does (any case, compatibility forms), while union and
+intersection match keys exactly (all observed).
 """
 
 from __future__ import annotations

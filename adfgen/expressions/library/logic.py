@@ -1,9 +1,13 @@
-"""Logical functions. `if`, `and`, `or`, `coalesce` evaluate only the arguments they need, as the engine does (observed)."""
+"""Logical functions. `if`, `and`, `or`, `coalesce` evaluate only the arguments they need, as the engine does.
+
+equals compares two numbers by value (1 equals 1.0) and everything else by JSON type and value; greater/less
+compare two numbers, or two strings in the engine's culture order (collation.py). All observed.
+"""
 
 from __future__ import annotations
 
-from .registry import implements
 from .collation import compare_text
+from .registry import implements
 from .values import FunctionError, type_name, usage
 
 

@@ -47,7 +47,9 @@ def _operands(function: str, args):
 def _long(function: str, value: int) -> int:
     if _LONG_MIN <= value <= _LONG_MAX:
         return value
-    raise FunctionError(f"The provided parameters for template language function '{function}' caused arithmetic overflow.")
+    raise FunctionError(
+        f"The provided parameters for template language function '{function}' caused arithmetic overflow."
+    )
 
 
 def _divisor(function: str, value) -> None:

@@ -266,7 +266,8 @@ def _whole(boundary: list[bool], at: int, size: int) -> bool:
 def replace(scope, args):
     """Every occurrence of the old text replaced, case-sensitively."""
     text, old, new = args
-    for value, ordinal, name in ((text, "first", "string"), (old, "second", "old string"), (new, "third", "new string")):
+    named = ((text, "first", "string"), (old, "second", "old string"), (new, "third", "new string"))
+    for value, ordinal, name in named:
         if type(value) is not str:
             _named_param("replace", ordinal, name, "a string", value)
     if not text:  # the engine returns empty text as it is, whatever old is (observed)
@@ -344,7 +345,10 @@ def trim(scope, args):
 
 # .NET's String.Trim() removes the characters for which Char.IsWhiteSpace is true: Unicode categories Zs, Zl, Zp
 # and U+0009..U+000D, U+0085. Python's str.strip() also strips U+001C..U+001F, which .NET keeps.
-_WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_WHITE_SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 
 _GUID_FORMATS = {
     "D": lambda g: str(g),
