@@ -61,8 +61,8 @@ REFERENCES = st.sampled_from([
     "pipeline().TriggerTime", "variables('v')", "variables('list')", "variables('count')",
     "activity('Lookup').output", "activity('Lookup').output.value", "activity('Lookup').output.firstRow",
     "item()", "item().tags", "pipeline().globalParameters.env", "dataset().FolderPath", "linkedService().BaseUrl",
-    "pipeline()", "activity('Lookup')",
-])
+    "pipeline().parameters", "activity('Lookup')",
+])  # not pipeline() as a whole: the bare engine's also holds DFTF's plumbing (libraryVariables, dataset, ...)
 ACCESSORS = st.lists(st.sampled_from([".id", ".k", "[0]", "[1]", "['k']", "?.x", "?[5]", ".value", "[-1]",
                                       "?.firstRow", ".length", "['0']"]), max_size=2).map("".join)
 
