@@ -162,7 +162,7 @@ def ends_with(scope, args):
     text, search = _pair("endsWith", args)
     if _plain(text) and _plain(search):
         return text.upper().endswith(search.upper())
-    key, boundary = _search_key(text)[::2]
+    key = _search_key(text)[0]
     wanted = _search_key(search)[0]
     return key.endswith(wanted)  # even from inside a letter: 'ж' + U+0300 ends with U+0300 (observed)
 
