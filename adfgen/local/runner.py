@@ -210,11 +210,13 @@ class ActivityContext:
         left = self.remaining()
         wait = timeout if left is None else min(timeout, left)
         try:
-            return self.runtime.transport.request(method, url, headers, body, timeout=self.clock.real_seconds(wait),
-                                                  msi_resource=msi_resource, verify=verify)
+            reply = self.runtime.transport.request(method, url, headers, body, timeout=self.clock.real_seconds(wait),
+                                                   msi_resource=msi_resource, verify=verify)
         except TransportError as exc:
             self.check_deadline()
             raise ActivityFailure(str(exc), "RequestRefused" if exc.refused else "RequestFailed") from None
+        self.check_deadline()  # a reply after the policy timeout comes too late: ADF would have ended the attempt
+        return reply
 
     def set_input(self, value: Any) -> Any:
         """Record the evaluated input (as monitoring shows it) and enforce the payload limit."""

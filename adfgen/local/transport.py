@@ -113,7 +113,7 @@ class Transport:
     def __init__(self, *, vault: Handler | None = None, storage: Handler | None = None,
                  redirects: list[tuple[str, str]] | None = None, ca_bundle: str | None = None,
                  credential: Any = None, allow_azure: bool = False, vault_hosts: tuple[str, ...] = (),
-                 secrets: Secrets | None = None, min_timeout: float = 1.0):
+                 secrets: Secrets | None = None, min_timeout: float = 10.0):
         self.vault = vault
         self.storage = storage
         self.redirects = sorted(redirects or [], key=lambda pair: len(pair[0]), reverse=True)
@@ -122,7 +122,9 @@ class Transport:
         self.allow_azure = allow_azure
         self.vault_hosts = tuple(h.lower() for h in vault_hosts)
         self.secrets = secrets or Secrets()
-        self.min_timeout = min_timeout  # real seconds: a compressed timeout below this would be noise
+        # real seconds: a timeout compressed by the time scale never goes below this, so that a busy machine's
+        # slowness is not reported as the API's; the policy deadline is still checked when the reply arrives
+        self.min_timeout = min_timeout
         self.counts: Counter[tuple[str, int | str]] = Counter()
         self.secrets_written: Counter[str] = Counter()
         self._lock = threading.Lock()
