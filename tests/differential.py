@@ -116,7 +116,7 @@ def _narrowed(expression: Expression, template: Template) -> Expression:
     """Keep only the declarations the expression reads (so deduplication sees through unrelated ones)."""
     refs = list(_references(template))
     names = {(kind, name.lower()) for kind, name, _ in refs if name is not None}
-    reads_all_parameters = any(kind in ("pipeline_whole", "parameters_whole") for kind, _, _ in refs)
+    reads_all_parameters = any(kind.endswith("_whole") for kind, _, _ in refs)  # pipeline(), dataset(), ...
     param_kind = {"pipeline": "parameter", "dataset": "dataset_parameter",
                   "linkedService": "linked_service_parameter"}.get(expression.resource_kind, "parameter")
     parameters = expression.parameters if reads_all_parameters else tuple(

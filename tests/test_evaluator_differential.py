@@ -191,3 +191,15 @@ def test_trigger_reads_reach_the_engine_as_pipeline_values():
     form, reads = d.oracle_call("@triggerBody().fileName")
     assert reads and form == "@pipeline().trigger.outputs.body.fileName"
     assert d.oracle_call("@item()") == ("@item()", False)
+
+
+def test_references_cover_what_the_parser_reports():
+    """tests/differential's reference walk finds everything adfgen.expressions.references finds (plus the trigger)."""
+    from adfgen.expressions import references
+
+    for expression in d.collect(OUT).expressions:
+        template = parse_value(expression.text)
+        ours_ = {(k, n.lower() if n else None, tuple(map(str, p))) for k, n, p in d._references(template)}
+        for ref in references(template):
+            key = (ref.kind, ref.name.lower() if ref.name else None, tuple(map(str, ref.path_after)))
+            assert key in ours_, (expression.text, ref)
