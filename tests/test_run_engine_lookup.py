@@ -128,3 +128,21 @@ def test_lookup_times_out_after_24_hours_whatever_the_policy(tmp_path):
         assert record.error["errorCode"] == "ActivityTimedOut"
         assert 86400 <= record.duration < 2 * 86400
         assert 2 <= len(server.requests) <= 4  # 10-hour intervals: the 24-hour limit, not the 7-day policy, ended it
+
+
+def test_state_written_over_http_is_read_back_by_lookup(tmp_path):
+    from adfgen.local.transport import Transport
+
+    save = act("Save", "WebActivity", {"method": "PUT", "url": "https://acct.blob.core.windows.net/raw/state/rows.json",
+                                       "headers": {"x-ms-blob-type": "BlockBlob", "Content-Type": "application/json"},
+                                       "body": '{"watermark":"2026-01-01T00:00:00Z"}',
+                                       "authentication": {"type": "MSI", "resource": "https://storage.azure.com/"}})
+    read = lookup("Read")
+    read["dependsOn"] = [{"activity": "Save", "dependencyConditions": ["Succeeded"]}]
+    root = write_factory(tmp_path, {"p": [save, read]}, DATASETS, LINKED)
+    storage = LocalStorage(tmp_path / "sink")
+    runtime = make_runtime(root, storage=storage, sink_root=tmp_path / "sink", transport=Transport(storage=storage))
+    result = runtime.run("p")
+    assert result.status == "Succeeded", result.error
+    assert records(result, "Read")[0].output["firstRow"] == {"watermark": "2026-01-01T00:00:00Z"}
+    assert runtime.transport.requests_by_host() == {"acct.blob.core.windows.net": {"201": 1}}
