@@ -61,6 +61,22 @@ class Zone:
         second = wall.replace(tzinfo=self.info, fold=1).utcoffset()
         return self._net(first), self._net(second)
 
+    def daylight_fold(self, wall_ticks: int) -> bool:
+        """True when a wall time is repeated or skipped by a plain daylight saving change: its two readings
+        differ in offset, one in standard time and the other in (positive) daylight time."""
+        if self.is_utc:
+            return False
+        first, second = self._readings(wall_ticks)
+        if first.utcoffset() == second.utcoffset():
+            return False
+        zero = _dt.timedelta(0)
+        dst = [reading.dst() or zero for reading in (first, second)]
+        return min(dst) >= zero and (dst[0] > zero) != (dst[1] > zero)
+
+    def _readings(self, wall_ticks: int) -> tuple[_dt.datetime, _dt.datetime]:
+        wall = _clamped(wall_ticks)
+        return wall.replace(tzinfo=self.info, fold=0), wall.replace(tzinfo=self.info, fold=1)
+
     def base_offset(self) -> int:
         """BaseUtcOffset (ticks, whole minutes): the zone's current standard offset."""
         return _minutes(self._base_seconds) if not self.is_utc else 0
@@ -124,15 +140,15 @@ def _windows_names() -> dict[str, str]:
 
 def is_ambiguous_or_invalid(zone: Zone, value: DateTime) -> bool:
     """TimeZoneInfo.IsAmbiguousTime || IsInvalidTime: a Utc or Local value is first moved into the zone, and then
-    can only be ambiguous; an unspecified value is a wall time in the zone."""
-    if value.kind == "Unspecified":
-        first, second = zone.offsets_of_wall(value.ticks)
-        return first != second
-    wall = value.ticks + zone.offset_from_utc(value.ticks)
-    if not 0 <= wall <= MAX_TICKS:
-        return False
-    first, second = zone.offsets_of_wall(wall)
-    return first != second
+    can only be ambiguous; an unspecified value is a wall time in the zone. .NET only sees daylight saving
+    changes: a wall time repeated or skipped by a change of standard offset (London's 1971 return from
+    year-round BST) or of a negative daylight saving (Dublin, Casablanca) is neither (observed)."""
+    wall = value.ticks
+    if value.kind != "Unspecified":
+        wall = value.ticks + zone.offset_from_utc(value.ticks)
+        if not 0 <= wall <= MAX_TICKS:
+            return False
+    return zone.daylight_fold(wall)
 
 
 def from_utc(utc_ticks: int, zone: Zone) -> DateTime:
@@ -142,8 +158,10 @@ def from_utc(utc_ticks: int, zone: Zone) -> DateTime:
 
 
 def to_utc_ticks(wall_ticks: int, zone: Zone) -> int:
-    """The UTC ticks of a (not ambiguous, not skipped) wall time in zone, unclamped."""
-    return wall_ticks - zone.offsets_of_wall(wall_ticks)[0]
+    """The UTC ticks of a wall time in zone, unclamped. A wall time repeated or skipped by a change that is not
+    a plain daylight saving one takes the larger offset: the earlier reading of a repeated time, the later one of
+    a skipped time (observed: London 1971-10-31T02:30 is +01:00, Samoa's skipped 2011-12-30T12:00 is +14:00)."""
+    return wall_ticks - max(zone.offsets_of_wall(wall_ticks))
 
 
 def _clamp(ticks: int) -> int:
