@@ -345,3 +345,14 @@ def test_a_sink_without_a_file_name_gets_a_generated_one(tmp_path):
         assert len(files) == 1 and files[0].name.startswith("data_") and files[0].suffix == ".json"
         assert formats.read_records(files[0], "Json", {}) == ITEMS[:2]
         assert "copy.file_name" in [b.key for b in runtime.relied.assumed()]
+
+
+@pytest.mark.parametrize("key", ["QueryParameters.page", "QueryParameters['page']"])
+def test_range_on_a_named_query_parameter(tmp_path, key):
+    with Server(paged()) as server:
+        root = rest_factory(tmp_path, server.url, {"paginationRules": {key: "RANGE:1::1", "EndCondition:$.items": "Empty"}},
+                            relative="items", translator={"collectionReference": "$.items"})
+        runtime, result, storage = copy_run(root)
+        assert landed(storage, result) == ITEMS
+        assert pages_requested(server) == ["1", "2", "3", "4", "5", "6"]
+        assert "rest.range_named" in [b.key for b in runtime.relied.assumed()]

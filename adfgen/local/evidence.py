@@ -130,6 +130,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour("rest.end_condition_extra", "EndCondition values NonEmpty and NotExist (beyond the documented Empty, "
               "NonExist, Exist and Const:value) are accepted", ASSUMED, NONE),
     Behaviour("rest.range_first", "A RANGE rule's first request already uses the start value", ASSUMED, PAGINATION),
+    Behaviour("rest.range_named", "A RANGE on a named key without braces (QueryParameters.page: RANGE:1::1) sets "
+              "that query parameter or header on every request", ASSUMED, NONE),
     Behaviour("rest.max_requests", "Reaching MaxRequestNumber stops paging and the Copy succeeds", ASSUMED,
               PAGINATION),
     Behaviour("rest.rfc5988", "Without pagination rules, RFC 5988 Link rel=next headers are followed",

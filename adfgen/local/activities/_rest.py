@@ -33,6 +33,7 @@ class RangeRule:
     start: int
     end: int | None
     step: int
+    named: bool = False  # `QueryParameters.page: RANGE:...` without braces sets that parameter (or header)
 
 
 @dataclass
@@ -83,6 +84,11 @@ def parse_rules(raw: Any) -> Rules:
             if int(step) == 0:
                 raise ActivityFailure(f"pagination rule {key!r}: a RANGE step cannot be 0", "InvalidPaginationRule")
             rules.ranges.append(RangeRule(target, name[1:-1], int(start), int(end) if end else None, int(step)))
+        elif ranged and target != "AbsoluteUrl" and name:
+            start, end, step = ranged.groups()
+            if int(step) == 0:
+                raise ActivityFailure(f"pagination rule {key!r}: a RANGE step cannot be 0", "InvalidPaginationRule")
+            rules.ranges.append(RangeRule(target, name, int(start), int(end) if end else None, int(step), named=True))
         elif ranged:
             raise ActivityFailure(f"pagination rule {key!r}: RANGE needs a {{placeholder}} key", "InvalidPaginationRule")
         else:
@@ -245,9 +251,13 @@ def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -
         raise ActivityFailure(str(exc), "InvalidSource") from None
     raw_rules = source.get("paginationRules") if source.get("paginationRules") is not None else props.get("paginationRules")
     rules = parse_rules(raw_rules)
-    counters = {r.var: r.start for r in rules.ranges}
+    counters = {r.var: r.start for r in rules.ranges if not r.named}
+    named = [r for r in rules.ranges if r.named]
+    values = {r.var: r.start for r in named}
     if rules.ranges:
         ctx.rely("rest.range_first")
+    if named:
+        ctx.rely("rest.range_named")
     next_url: str | None = None
     query: dict[str, str] = {}
     header_overrides: dict[str, str] = {}
@@ -260,9 +270,10 @@ def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -
             ctx.rely("rest.request_interval")
             ctx.sleep(interval)
         url = next_url or _substitute(template, counters)
-        url = _set_query(url, query)
+        url = _set_query(url, {**query, **{r.var: str(values[r.var]) for r in named if r.target == "QueryParameters"}})
         request_headers = {k: _substitute(v, counters) for k, v in headers.items()}
         request_headers.update(header_overrides)
+        request_headers.update({r.var: str(values[r.var]) for r in named if r.target == "Headers"})
         ctx.progress(f"page {sent + 1}")
         reply = ctx.http(method, url, request_headers, body_bytes(body), timeout=timeout, msi_resource=msi)
         sent += 1
@@ -301,8 +312,9 @@ def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -
             ctx.rely("rest.rfc5988")
             next_url = urljoin(url, next_link(reply))
         for rule in rules.ranges:
-            counters[rule.var] += rule.step
-            if rule.end is not None and (counters[rule.var] > rule.end if rule.step > 0 else counters[rule.var] < rule.end):
+            table = values if rule.named else counters
+            table[rule.var] += rule.step
+            if rule.end is not None and (table[rule.var] > rule.end if rule.step > 0 else table[rule.var] < rule.end):
                 return
         for target, name, path in rules.nexts:
             value = _value(page, path)
