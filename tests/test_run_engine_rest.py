@@ -356,3 +356,19 @@ def test_range_on_a_named_query_parameter(tmp_path, key):
         assert landed(storage, result) == ITEMS
         assert pages_requested(server) == ["1", "2", "3", "4", "5", "6"]
         assert "rest.range_named" in [b.key for b in runtime.relied.assumed()]
+
+
+def test_a_copy_failing_mid_way_writes_nothing(tmp_path):
+    def route(method, path, headers, body):
+        page = int(parse_qs(urlsplit(path).query)["page"][0])
+        return json_reply({"items": [{"page": page}]}) if page < 3 else (500, {}, b"oops")
+
+    with Server(route) as server:
+        root = rest_factory(tmp_path, server.url, {"paginationRules": {"QueryParameters.{page}": "RANGE:1::1"}},
+                            relative="items?page={page}", translator={"collectionReference": "$.items"})
+        runtime, result, storage = copy_run(root)
+        record = records(result, "Copy")[0]
+        assert record.status == "Failed" and "500" in record.error["message"]
+        assert record.output == {"rowsRead": 2, "rowsCopied": 0, "dataRead": record.output["dataRead"], "filesWritten": 0}
+        assert not storage.path_for("acct", "raw", f"land/{result.run_id}", "out.json").exists()
+        assert "copy.no_partial_file" in [b.key for b in runtime.relied.assumed()]

@@ -146,6 +146,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour("rest.oauth2_client_credential", "OAuth2ClientCredential fetches a token with the client "
               "credentials grant and sends it as a Bearer token", DOCUMENTED, REST),
     Behaviour("copy.file_name", "A file sink dataset without a fileName gets data_<guid>.<extension>", ASSUMED, NONE),
+    Behaviour("copy.no_partial_file", "A Copy that fails after reading some pages leaves no sink file (nothing is "
+              "written until every page is read)", ASSUMED, NONE),
     Behaviour("copy.empty_file", "A Copy that reads no records still writes an empty sink file", ASSUMED, NONE),
     Behaviour("copy.output", "Copy's output has rowsRead, rowsCopied, dataRead, dataWritten, filesWritten and "
               "copyDuration", DOCUMENTED, COPY_MONITORING),

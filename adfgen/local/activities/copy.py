@@ -20,13 +20,19 @@ def read_source(ctx: ActivityContext, dataset: _datasets.Dataset, source: dict[s
     if kind == "RestSource" or dataset.type == "RestResource":
         records: list[Any] = []
         read = pages = 0
-        for page in _rest.read_pages(ctx, dataset, source):
-            pages += 1
-            read += len(page.reply.body)
-            records += _records.rows(page.document, translator)
-            ctx.record.pages = pages
-            ctx.record.rows = len(records)
-            ctx.progress(f"{pages} pages, {len(records)} rows")
+        try:
+            for page in _rest.read_pages(ctx, dataset, source):
+                pages += 1
+                read += len(page.reply.body)
+                records += _records.rows(page.document, translator)
+                ctx.record.pages = pages
+                ctx.record.rows = len(records)
+                ctx.progress(f"{pages} pages, {len(records)} rows")
+        except ActivityFailure as failure:
+            if pages:
+                ctx.rely("copy.no_partial_file")
+                failure.output = {"rowsRead": len(records), "rowsCopied": 0, "dataRead": read, "filesWritten": 0}
+            raise
         return records, read, pages
     if dataset.type in ("AzureSqlTable", "SqlServerTable", "AzureSqlDWTable"):
         store = _datasets.local_sql(ctx, dataset)
