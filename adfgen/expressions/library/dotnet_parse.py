@@ -64,10 +64,14 @@ _ISO_TIME = re.compile(
     r"(?:(?P<z>[zZ])|(?P<sign>[+-])(?P<off>\d{1,4}(?::\d{1,2})?))?\s*$"
 )
 _MAX_OFFSET = 14 * TICKS_PER_HOUR
+_BLANKS = re.compile(r"\s+")
 
 
 def parse(text: str, now: Callable[[], DateTime], *, to_universal: bool = False) -> DateTime | None:
     """DateTime.TryParse(text, InvariantCulture, RoundtripKind or AdjustToUniversal); None when it fails."""
+    # every blank in the grammar takes any run of blanks, so one blank stands for a run (and long runs cannot
+    # make the patterns backtrack for seconds)
+    text = _BLANKS.sub(" ", text)
     try:
         fields = _iso(text) if _ISO_DATE.match(text) else _general(text, now)
     except ValueError:
