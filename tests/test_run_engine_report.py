@@ -204,3 +204,23 @@ def test_a_broken_vault_file_fails_the_activity_not_the_runtime(tmp_path):
     error = result.activity_runs[0].error
     assert result.status == "Failed"
     assert error["errorCode"] != "InternalError" and "Traceback" not in error["message"]
+
+
+def test_a_secure_activity_error_is_shown_with_secrets_scrubbed(tmp_path):
+    vault_file = tmp_path / "secrets.yaml"
+    vault_file.write_text(yaml.safe_dump({"tok": "super-secret-token-9"}))
+    with Server(lambda m, p, h, b: json_reply({"error": "bad token " + h.get("Authorization", "")}, 401)) as server:
+        read = act("Get Token", "WebActivity", {"method": "GET", "url": "https://kv.vault.azure.net/secrets/tok?api-version=7.4",
+                                                "authentication": {"type": "MSI", "resource": "https://vault.azure.net"}},
+                   policy={"secureOutput": True})
+        call = act("Call", "WebActivity", {"method": "GET", "url": server.url,
+                                           "headers": {"Authorization": "@activity('Get Token').output.value"}},
+                   {"Get Token": ["Succeeded"]}, policy={"secureInput": True, "secureOutput": True})
+        root = write_factory(tmp_path, {"p": [read, call]})
+        runtime = make_runtime(root, transport=Transport(vault=LocalVault(vault_file, Clock())))
+        document = summary(runtime, runtime.run("p"))
+        failed = document["failedActivity"]
+        assert failed["activity"] == "Call" and "401" in failed["error"]["message"]
+        assert "bad token ***" in failed["error"]["message"]
+        assert "super-secret-token-9" not in json.dumps(document)
+        assert "secure.errors" in [b["key"] for b in document["assumedBehaviours"]]

@@ -81,6 +81,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               EXPRESSIONS),
     Behaviour("secure.mask", "secureInput/secureOutput values are not shown in monitoring; this runtime prints "
               "them as \"(secure)\"", DOCUMENTED, SECURE),
+    Behaviour("secure.errors", "A secure activity's error message is still shown (secrets in it are scrubbed)",
+              ASSUMED, NONE),
     Behaviour("secure.parameters", "SecureString parameter values are masked in monitoring", ASSUMED, NONE),
     # control flow
     Behaviour("execute.wait", "Execute Pipeline with waitOnCompletion waits and fails when the child fails; "

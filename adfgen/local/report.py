@@ -49,7 +49,7 @@ class Progress:
                 colour = {"Succeeded": "green", "Failed": "red"}.get(subject.status, "yellow")
                 where = f"{subject.pipeline}/{subject.iteration + '/' if subject.iteration else ''}{subject.name}"
                 extra = f", {subject.rows} rows" if subject.rows else ""
-                error = subject.error if subject.status == "Failed" and not subject.secure_output else None
+                error = subject.error if subject.status == "Failed" else None
                 detail = f": {error.get('message')}" if isinstance(error, dict) else ""
                 from rich.text import Text
 
@@ -73,7 +73,7 @@ def summary(runtime: Runtime, run: PipelineRun, *, payloads: bool = False) -> di
                 "pipeline": record.pipeline, "pipelineRunId": record.pipeline_run_id, "activity": record.name,
                 "type": record.type, "status": record.status, "durationSeconds": round(record.duration, 3),
                 "attempts": record.attempts, "iteration": record.iteration or None,
-                "error": shown(record.error, record.secure_output) if record.error else None,
+                "error": record.error,  # errors stay visible (secrets in them are scrubbed like everything else)
             }
             if record.pages:
                 row["pages"] = record.pages
@@ -119,16 +119,14 @@ def _failed_activity(runtime: Runtime, run: PipelineRun) -> dict[str, Any] | Non
         match = next((a for a in records if a.name == target), records[0] if records else None)
         if match is None:
             break
-        found = {"pipeline": current.name, "activity": match.name, "type": match.type,
-                 "error": shown(match.error, match.secure_output)}
+        found = {"pipeline": current.name, "activity": match.name, "type": match.type, "error": match.error}
         child = next((r for r in by_id.values() if r.parent_run_id == current.run_id and r.status == "Failed"
                       and isinstance(match.output, dict) and match.output.get("pipelineRunId") == r.run_id), None)
         if child is None:
             inner = [a for a in current.activity_runs if a.status == "Failed" and a.iteration and a is not match]
             if inner and match.type in ("ForEach", "IfCondition", "Switch", "Until"):
                 deeper = inner[0]
-                found = {"pipeline": current.name, "activity": deeper.name, "type": deeper.type,
-                         "error": shown(deeper.error, deeper.secure_output)}
+                found = {"pipeline": current.name, "activity": deeper.name, "type": deeper.type, "error": deeper.error}
             break
         current, target = child, (child.error or {}).get("target")
     return found

@@ -471,6 +471,8 @@ class Runtime:
         record.end = self.clock.monotonic()
         if record.secure_input or record.secure_output:
             self.relied.use("secure.mask")
+            if record.error:
+                self.relied.use("secure.errors")
         if record.secure_output and isinstance(record.output, dict):
             self.secrets.add(record.output.get("value"))  # a secret store's reply; other fields stay readable
             self.secrets.add_token_fields(record.output)
