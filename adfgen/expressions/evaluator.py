@@ -139,7 +139,10 @@ class _Evaluation:
         try:
             return implementation.body(self.scope, args)
         except FunctionError as error:
-            raise EvaluationError(error.message, node.position) from None
+            message = error.message
+            if node.name != implementation.name:  # the engine names the function as the expression spells it
+                message = message.replace(f"function '{implementation.name}'", f"function '{node.name}'", 1)
+            raise EvaluationError(message, node.position) from None
 
     def _thunk(self, node: Node) -> Callable[[], Any]:
         return lambda: self.value(node)
