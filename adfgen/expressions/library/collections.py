@@ -1,7 +1,7 @@
 """Collection functions: contains, empty, first, intersection, join, last, length, skip, take, union.
 
 Array elements compare as the engine's JSON tokens do: by type and value (1 is not 1.0), objects regardless of
-key order. Strings count UTF-16 code units. Counts are cast to .NET ints (wrapping). contains finds a key in an
+key order; contains lets two floats differ by Newtonsoft's tolerance, union and intersection do not. Strings count UTF-16 code units. Counts are cast to .NET ints (wrapping). contains finds a key in an
 object as the engine's culture-aware IgnoreCase comparison does (any case, compatibility forms), while union and
 intersection match keys exactly (all observed).
 """
@@ -211,7 +211,7 @@ def intersection(scope, args):
     if _same_kind("intersection", args) is dict:
         result = dict(args[0])
         for other in args[1:]:
-            result = {k: v for k, v in result.items() if k in other and same(v, other[k])}
+            result = {k: v for k, v in result.items() if k in other and _hashable(v) == _hashable(other[k])}
         return result
     others = [{_hashable(element) for element in value} for value in args[1:]]
     return [element for element in _distinct(args[0]) if all(_hashable(element) in keys for keys in others)]

@@ -82,6 +82,10 @@ def same(a, b) -> bool:
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if kind is dict:
         return len(a) == len(b) and all(key in b and same(value, b[key]) for key, value in a.items())
+    if kind is float and a != b:
+        # Newtonsoft compares two floats with a tolerance (MathUtils.ApproxEquals): 0.0 equals 1e-300 (observed)
+        tolerance = (abs(a) + abs(b) + 10.0) * 2.2204460492503131e-16
+        return -tolerance < a - b < tolerance
     return a == b
 
 
