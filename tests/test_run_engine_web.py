@@ -235,3 +235,12 @@ def test_requests_are_counted_per_host_and_status(tmp_path):
         table = runtime.transport.requests_by_host()
         assert table["127.0.0.1"] == {"200": 1, "503": 1}
         assert table["management.azure.com"] == {"refused": 1}
+
+
+def test_no_reply_is_counted_and_named_plainly(tmp_path):
+    root = write_factory(tmp_path, {"p": [web("http://127.0.0.1:1/nothing-listens")]})
+    runtime, result = run(root)
+    message = records(result, "Web")[0].error["message"]
+    assert message.startswith("cannot reach http://127.0.0.1:1: ") and "Connection refused" in message
+    assert "HTTPConnectionPool" not in message
+    assert runtime.transport.requests_by_host() == {"127.0.0.1": {"no reply": 1}}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Mapping
@@ -191,7 +192,11 @@ class Transport:
                 raise TransportError(f"the local {'vault' if where == 'vault' else 'storage'} could not serve "
                                      f"{method.upper()} {target.split('?')[0]}: {exc}") from None
         else:
-            reply = self._send(method, target, sent, body, max(timeout, self.min_timeout), verify)
+            try:
+                reply = self._send(method, target, sent, body, max(timeout, self.min_timeout), verify)
+            except TransportError:
+                self._count(shown_host, "no reply")
+                raise
         self._count(shown_host, reply.status)
         self._observe(method, target, reply)
         return reply
@@ -281,5 +286,12 @@ def _origin(url: str) -> str:
 
 
 def _short(exc: BaseException) -> str:
+    """The useful part of a requests/urllib3 error: the innermost cause, without the pool's preamble."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "Caused by " in text:
+        cause = text.split("Caused by ", 1)[1]
+        cause = cause[:-1] if cause.endswith(")") else cause  # the pool message's own closing parenthesis
+        inner = re.match(r"""^\w+\((["'])(.*)\1\)$""", cause)
+        cause = inner.group(2) if inner else cause
+        text = cause.split("): ", 1)[1] if "): " in cause else cause
     return text[:300]
