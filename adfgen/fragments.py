@@ -145,6 +145,30 @@ def pagination(spec: Any, records_path: str | None) -> tuple[list[str], dict[str
     return query, rules
 
 
+def chunk_pagination(spec: Any, records_path: str | None, first: str, pages: str) -> tuple[list[str], dict[str, Any]]:
+    """Like `pagination`, but a resumable kind pages one chunk: a RANGE from variable `first` (pages already done)
+    over variable `pages` pages. The RANGE bounds are expressions, which ADF does not document (assumed)."""
+    query, rules = pagination(spec, records_path)
+    if not isinstance(spec, (PageNumberPagination, OffsetLimitPagination)):
+        return query, rules
+    done, count = f"int(variables({quote_literal(first)}))", f"int(variables({quote_literal(pages)}))"
+    last = f"sub(add({done}, {count}), 1)"
+    if isinstance(spec, PageNumberPagination):
+        key, low, high, step = f"QueryParameters.{PAGE_PLACEHOLDER}", f"add({spec.start}, {done})", \
+            f"add({spec.start}, {last})", "1"
+    else:
+        key, low, high, step = f"QueryParameters.{OFFSET_PLACEHOLDER}", f"add({spec.start}, mul({done}, {spec.limit}))", \
+            f"add({spec.start}, mul({last}, {spec.limit}))", str(spec.limit)
+    rules[key] = expression(concat("'RANGE:'", f"string({low})", "':'", f"string({high})", quote_literal(":" + step)))
+    rules["MaxRequestNumber"] = expression(f"variables({quote_literal(pages)})")
+    return query, rules
+
+
+def page_seconds(requests_per_minute: int, lanes: int, request_timeout: int) -> int:
+    """The longest one page can take: the pause before it plus the request timeout (whole seconds, rounded up)."""
+    return math.ceil(request_interval_millis(requests_per_minute, lanes) / 1000) + request_timeout
+
+
 def collection_reference(records_path: str) -> str:
     """`$.a.b` → `$['a']['b']`, the form the Copy translator's collectionReference uses."""
     if not records_path.startswith("$.") or any(c in records_path for c in "[]*?"):
@@ -164,6 +188,13 @@ def request_interval(requests_per_minute: int, lanes: int) -> str:
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def timespan(seconds: int) -> str:
+    """Seconds as hh:mm:ss (httpRequestTimeout)."""
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
 
 
 def query_string(pairs: list[str]) -> str:

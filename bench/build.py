@@ -22,9 +22,10 @@ from adfgen.jsonout import dump_bytes  # noqa: E402
 PAGINATIONS = [
     "{kind: page_number, param: page, page_size_param: pageSize, page_size: 100}",
     "{kind: offset_limit, limit: 500}",
-    "{kind: cursor, param: after, cursor_path: $.paging.next.after}",
-    "{kind: next_url, next_url_path: \"$['@odata.nextLink']\"}",
-    "{kind: link_header}",
+    # kinds a new Copy cannot resume: one access token must cover max_requests pages (adfgen refuses more)
+    "{kind: cursor, param: after, cursor_path: $.paging.next.after, max_requests: 30}",
+    "{kind: next_url, next_url_path: \"$['@odata.nextLink']\", max_requests: 30}",
+    "{kind: link_header, max_requests: 30}",
     "{kind: none}",
 ]
 

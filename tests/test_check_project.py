@@ -43,7 +43,7 @@ def activity(resources, pipeline, name):
             if item.get("name") == name:
                 return item
             props = item.get("typeProperties", {})
-            for key in ("activities", "ifTrueActivities", "ifFalseActivities"):
+            for key in ("activities", "ifTrueActivities", "ifFalseActivities"):  # Until and ForEach: activities
                 found = find(props.get(key, []))
                 if found:
                     return found
@@ -73,7 +73,7 @@ def _refresh_saves_access_first(resources):
 
 
 def _unbounded_foreach(resources):
-    foreach = activity(resources, "pl_xero_project_tasks", "For Each projects")
+    foreach = activity(resources, "pl_xero_project_tasks_file", "For Each projects")
     foreach["typeProperties"].update(isSequential=False, batchCount=10)
 
 
@@ -85,13 +85,13 @@ def _strip_api_version(resources):
 MUTATIONS = {
     "SE001": _set("pl_xero_refresh", "Request Token", ["policy", "secureOutput"], False),
     "SE002": _set("pl_xero_refresh", "Request Token", ["policy", "secureInput"], False),
-    "SE003": _set("pl_xero_invoices", "Copy invoices", ["policy", "secureInput"], False),
+    "SE003": _set("pl_xero_invoices", "Copy Chunk", ["policy", "secureInput"], False),
     "RL002": lambda resources: resources["pl_xero_refresh"].pop("concurrency"),
     "RL003": _refresh_saves_access_first,
     "RL004": _set("pl_xero_refresh", "Save Refresh Token", ["policy", "retry"], 0),
     "RL005": _unbounded_foreach,
     "SE007": _strip_api_version,
-    "RF002": lambda resources: activity(resources, "pl_xero_invoices", "Copy invoices").update(dependsOn=[]),
+    "RF002": lambda resources: activity(resources, "pl_xero_invoices", "Copy Chunk").update(dependsOn=[]),
 }
 
 
@@ -156,7 +156,7 @@ def test_build_warnings_become_sp003_findings(tmp_path, monkeypatch, capsys):
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert code == 0  # a warning
     assert [(f["code"], f["file"], f["path"]) for f in findings] == [("SP003", "specs/xero.yaml", "apis[0]")]
-    assert "may page for up to 1 h 23 min" in findings[0]["message"]
+    assert "rest.rule_expressions" in findings[0]["message"]  # the chunked copies' assumption
 
 
 def test_every_environment_is_built_and_compared_with_out(tmp_path, monkeypatch, capsys):

@@ -16,6 +16,7 @@ SPEC = REPO / "specs" / "xero.yaml"
 
 
 def build_with(tmp_path: Path, edit) -> tuple[object, Path]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     """Build the shipped Xero spec after `edit(spec_dict)`; returns the build and its written folder."""
     spec = yaml.safe_load(SPEC.read_text())
     edit(spec)
@@ -76,3 +77,25 @@ def test_the_shipped_factory_has_no_data_safety_findings():
 def test_rule_is_registered_and_documented(code):
     assert code in RULES
     assert f"[{code}](#{code.lower()})" in (REPO / "docs" / "check.md").read_text()
+
+
+def test_pagination_adf_cannot_resume_is_refused_when_one_token_cannot_cover_it(tmp_path):
+    """A cursor needs the previous reply: one Copy pages it all, so the build refuses a cap the token cannot cover."""
+    from adfgen.errors import AdfgenError
+
+    def cursor(spec, max_requests):
+        api = spec["apis"][0]
+        api["pagination"] = {"kind": "cursor", "param": "after", "cursor_path": "$.next", "max_requests": max_requests}
+        api["endpoints"] = [e for e in api["endpoints"] if e["name"] == "invoices"]
+
+    # one endpoint, one lane: 1 s pacing (60 a minute) + 30 s timeout a page; 30-minute token less 5 min: 48 pages
+    with pytest.raises(AdfgenError) as refused:
+        build_with(tmp_path / "a", lambda s: cursor(s, 49))
+    problems = [p.message for p in refused.value.problems]
+    assert len(problems) == 1 and "at most 48 pages" in problems[0] and "max_requests is 49" in problems[0]
+    build, folder = build_with(tmp_path / "b", lambda s: cursor(s, 48))
+    worker = json.loads((folder / "pipeline" / "pl_xero_invoices.json").read_text())
+    loop = next(a for a in worker["properties"]["activities"] if a["type"] == "Until")
+    refresh = next(a for a in loop["typeProperties"]["activities"] if a["name"] == "Refresh If Near Expiry")
+    # refreshed first unless the token lasts for every page: margin 300 s + 48 pages x 31 s
+    assert refresh["typeProperties"]["expression"]["value"].endswith(f", {300 + 48 * 31}))")

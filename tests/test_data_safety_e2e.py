@@ -5,7 +5,10 @@ Each test states the guarantee it proves (README, "How the pipelines keep tokens
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timezone
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -84,3 +87,94 @@ def test_each_worker_keeps_its_own_watermark_and_a_failed_one_keeps_the_old(worl
     # the others moved on (each `adfgen run` starts its own compressed clock, so look at the writes, not the values)
     assert (state / "contacts.json").stat().st_mtime_ns > written["contacts"]
     assert (state / "payments.json").stat().st_mtime_ns > written["payments"]
+
+
+def paged_invoices(lifetime: int = 1800, margin: int = 300, page_size: int = 10, max_requests: int = 1000,
+                   request_timeout: int = 10, attempts: int = 3, backoff: int = 60):
+    """A spec edit: Invoices in pages of `page_size`, a fast rate limit, the token and retry settings given."""
+    def edit(spec: dict) -> None:
+        api = spec["apis"][0]
+        api["auth"].update(access_token_lifetime=lifetime, refresh_margin=margin)
+        api["rate_limit"]["requests_per_minute"] = 600
+        api["request_timeout"] = request_timeout
+        api["retry"] = {"attempts": attempts, "backoff": backoff}
+        api["pagination"].update(page_size=page_size, max_requests=max_requests)
+    return edit
+
+
+def ids(rows: list[dict]) -> list[str]:
+    return sorted(r["InvoiceID"] for r in rows)
+
+
+def test_a_two_minute_token_and_500_pages_land_every_record(tmp_path, capfd):
+    """Item 1: no request carries an expired token, however many pages: the loop refreshes between chunks."""
+    world = World(tmp_path, paged_invoices(lifetime=120, margin=30), access_ttl=120,
+                  counts={"Invoices": 5000}, calls_per_window=6000)
+    try:
+        code, report, printed = world.run(capfd, "pl_xero_invoices")
+        assert code == 0, printed[-3000:]
+        landed = ids(world.landed("invoices"))
+        assert landed == ids(world.api.records("Invoices"))  # every record, exactly once
+        assert world.api.served.pages["Invoices"] >= 501  # 500 full pages and the empty one that ends the window
+        assert world.api.served.by_status[401] == 0  # the fake refuses a token past its 2 minutes
+        assert len(world.oauth.tokens) > 5  # many access tokens: one Copy could not have done it
+        assert world.watermark("invoices") is not None
+    finally:
+        world.stop()
+
+
+def test_reaching_the_request_cap_fails_naming_the_endpoint_and_the_cap_and_keeps_the_watermark(tmp_path, capfd):
+    """Item 2: a truncated window is detected (one page past the cap still has rows) and the watermark stays."""
+    world = World(tmp_path, paged_invoices(max_requests=5), counts={"Invoices": 120})
+    try:
+        state = world.lake / "_state" / "invoices.json"
+        state.parent.mkdir(parents=True)
+        state.write_text('{"watermark":"2000-01-01T00:00:00Z"}\n')
+        code, report, printed = world.run(capfd, "pl_xero_invoices")
+        assert code == 1
+        assert "xero.invoices" in printed and "request cap of 5" in printed
+        assert world.watermark("invoices") == "2000-01-01T00:00:00Z"
+        assert world.api.served.pages["Invoices"] == 6  # the cap, and one page that proved there is more
+    finally:
+        world.stop()
+
+
+def test_a_window_that_ends_exactly_at_the_cap_is_complete(tmp_path, capfd):
+    """Item 2, no false alarm: the probe past the cap finds the empty page, so the window landed whole."""
+    world = World(tmp_path, paged_invoices(max_requests=5), counts={"Invoices": 50})
+    try:
+        code, report, printed = world.run(capfd, "pl_xero_invoices")
+        assert code == 0, printed[-3000:]
+        assert ids(world.landed("invoices")) == ids(world.api.records("Invoices"))
+    finally:
+        world.stop()
+
+
+def test_a_failed_chunk_is_retried_after_a_backoff_from_that_chunk_not_page_one(tmp_path, capfd):
+    """Items 1 and 7: Copy retry 0; the loop waits and resumes at the failed chunk; nothing lost, nothing doubled."""
+    world = World(tmp_path, paged_invoices(lifetime=120, margin=30, backoff=45), access_ttl=120,
+                  counts={"Invoices": 400}, calls_per_window=6000)
+    stop = threading.Event()
+
+    def fail_mid_sync() -> None:  # a 403 "slow down" once 20 pages have been served
+        while not stop.is_set():
+            if world.api.served.pages["Invoices"] >= 20:
+                world.api.fail_next("/Invoices", status=403, times=1)
+                return
+            time.sleep(0.005)
+
+    helper = threading.Thread(target=fail_mid_sync, daemon=True)
+    helper.start()
+    try:
+        code, report, printed = world.run(capfd, "pl_xero_invoices")
+        assert code == 0, printed[-3000:]
+        assert world.api.served.by_status[403] == 1
+        assert ids(world.landed("invoices")) == ids(world.api.records("Invoices"))  # every record, once
+        pages = [parse_qs(e["query"]).get("page", ["?"])[0] for e in world.api.served.log
+                 if e["path"].endswith("/Invoices") and e["status"] == 200]
+        assert pages.count("1") == 1  # the retry did not start over
+        waits = [a for a in report["activityRuns"] if a["activity"] == "Back Off"]
+        assert len(waits) == 1
+    finally:
+        stop.set()
+        world.stop()

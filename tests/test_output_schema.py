@@ -29,7 +29,8 @@ apis:
            token_url: "https://api.hubapi.com/oauth/v1/token", client_auth: body, rotating_refresh_tokens: false}
     secrets: {client_id: hs-client-id, client_secret: hs-client-secret, refresh_token: hs-refresh, access_token: hs-access}
     rate_limit: {requests_per_minute: 600, concurrent_requests: 2}
-    pagination: {kind: cursor, param: after, cursor_path: $.paging.next.after}
+    request_timeout: 20s  # a cursor cannot be resumed: one token must cover max_requests pages
+    pagination: {kind: cursor, param: after, cursor_path: $.paging.next.after, max_requests: 100}
     endpoints:
       - {name: contacts, path: crm/v3/objects/contacts, records_path: $.results, query: {limit: 100}, sink: staging}
       - {name: companies, path: crm/v3/objects/companies, records_path: $.results}
@@ -39,7 +40,8 @@ apis:
            client_auth: body, scopes: ["https://graph.microsoft.com/.default"], token_header: {scheme: Bearer}}
     secrets: {client_id: graph-id, client_secret: graph-secret, access_token: graph-access}
     rate_limit: {requests_per_minute: 6000, concurrent_requests: 4}
-    pagination: {kind: next_url, next_url_path: "$['@odata.nextLink']"}
+    request_timeout: 20s
+    pagination: {kind: next_url, next_url_path: "$['@odata.nextLink']", max_requests: 50}
     endpoints:
       - {name: users, path: users, records_path: $.value, query: {"$top": 999}}
   - name: servicenow
@@ -51,7 +53,7 @@ apis:
     endpoints:
       - {name: incidents, path: table/incident, records_path: $.result,
          incremental: {query_param: sysparm_query_since, format: "yyyy-MM-dd HH:mm:ss"}}
-      - {name: changes, path: table/change_request, pagination: {kind: link_header}, records_path: $.result}
+      - {name: changes, path: table/change_request, pagination: {kind: link_header, max_requests: 30}, records_path: $.result}
 """,
 }
 
@@ -70,7 +72,7 @@ def _findings(validator, resources):
 
 def test_the_shipped_build_validates(validator, xero_build):
     assert _findings(validator, xero_build.resources) == {}
-    assert len(xero_build.resources) == 17
+    assert len(xero_build.resources) == 21  # each child endpoint: fan-out, per-file and per-parent pipelines
 
 
 @pytest.mark.parametrize("name", sorted(SPEC_FILES))

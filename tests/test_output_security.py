@@ -143,7 +143,9 @@ def test_no_secret_travels_through_parameters_or_variables(any_build):
         sources = secret_sources(pipeline)
         for activity in activities(pipeline.properties):
             if activity["type"] in ("ExecutePipeline", "SetVariable", "AppendVariable"):
-                assert not outputs_read(activity) & sources, (pipeline.name, activity["name"])
+                # a variable may hold a secret's expiry (attributes), never its value
+                for text in expression_strings({k: v for k, v in activity.items() if k != "name"}):
+                    assert not secret_reads_left(text, sources, False), (pipeline.name, activity["name"], text)
         for name, parameter in pipeline.properties.get("parameters", {}).items():
             assert parameter["type"] != "SecureString"
             assert "token" not in name.lower() and "secret" not in name.lower()
@@ -167,10 +169,15 @@ def test_every_paginated_copy_has_an_end_condition_and_a_request_cap(xero_build)
     copies = [a for p in pipelines(xero_build) for a in activities(p.properties) if a["type"] == "Copy"]
     assert len(copies) == 9
     for copy in copies:
+        assert copy["policy"]["retry"] == 0  # a retry would resend the same token from page 1: the loop retries
         rules = copy["typeProperties"]["source"]["paginationRules"]
-        assert int(rules["MaxRequestNumber"]) >= 1
-        if any(v.startswith("RANGE:") and v.split(":")[2] == "" for v in rules.values()):
+        cap = rules["MaxRequestNumber"]
+        if isinstance(cap, dict):  # a chunk: RANGE bounds and cap from the chunk's variables, and an end condition
+            assert cap == {"value": "@variables('ChunkPages')", "type": "Expression"}
             assert any(k.startswith("EndCondition:") for k in rules)
+            assert any(isinstance(v, dict) and v["value"].startswith("@concat('RANGE:'") for v in rules.values())
+        else:
+            assert int(cap) == 1 and rules["SupportRFC5988"] == "false"  # unpaged
 
 
 def test_controller_never_runs_more_workers_than_the_api_allows(xero_build):
@@ -185,7 +192,7 @@ def test_controller_never_runs_more_workers_than_the_api_allows(xero_build):
     # an overlapping run (manual, or a late schedule) queues instead of doubling the lanes
     assert controller.properties["concurrency"] == 1
     workers = [r for r in pipelines(xero_build) if r.properties["folder"]["name"] == "Worker Pipelines"]
-    assert len(workers) == 9 and all(w.properties["concurrency"] == 1 for w in workers)
+    assert len(workers) == 13 and all(w.properties["concurrency"] == 1 for w in workers)
 
 
 def test_no_secret_values_in_the_generated_files(xero_build):

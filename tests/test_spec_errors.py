@@ -37,7 +37,7 @@ BAD_SPECS = {
         lambda: xero_with("    description: Xero", "    descripton: typo\n    description: Xero"),
         ["{f}:{L:descripton}: apis[0].descripton: unknown key 'descripton' (did you mean 'description'?); "
          "expected one of: auth, base_url, description, endpoints, headers, keep_alive, name, pagination, "
-         "rate_limit, schedule, secrets, sink"]),
+         "rate_limit, request_timeout, retry, schedule, secrets, sink"]),
     "wrong type": (
         lambda: xero_with("requests_per_minute: 60", "requests_per_minute: lots"),
         ["{f}:{L:requests_per_minute}: apis[0].rate_limit.requests_per_minute: input should be a valid integer, "
@@ -353,6 +353,7 @@ def test_endpoint_headers_override_api_headers_whatever_their_case(tmp_path):
     path.write_text(yaml.safe_dump(data))
     (build,) = build_factories([path])
     worker = next(r for r in build.resources if r.name == "pl_api_things")
-    copy_activity = next(a for a in worker.properties["activities"] if a["type"] == "Copy")
+    loop = next(a for a in worker.properties["activities"] if a["type"] == "Until")
+    copy_activity = next(a for a in loop["typeProperties"]["activities"] if a["type"] == "Copy")
     headers = copy_activity["typeProperties"]["source"]["additionalHeaders"]
     assert {k: v for k, v in headers.items() if isinstance(v, str)} == {"X-Keep": "1", "accept": "text/csv"}

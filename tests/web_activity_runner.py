@@ -37,8 +37,9 @@ def _value(element: Any) -> Any:
 
 
 def run_pipeline(framework: Any, name: str, parameters: dict[str, Any], *, ca_path: str,
-                 outputs: dict[str, Any] | None = None) -> Run:
-    """Evaluate `name`, sending each WebActivity's evaluated request; other activities get `outputs` or {}."""
+                 outputs: dict[str, Any] | None = None, stop_at: str | None = None) -> Run:
+    """Evaluate `name`, sending each WebActivity's evaluated request; other activities get `outputs` or {}.
+    `stop_at` ends the walk after that activity (DFTF cannot finish a loop whose activities get skipped)."""
     from data_factory_testing_framework.exceptions import NoRemainingPipelineActivitiesMeetDependencyConditionsError
     from data_factory_testing_framework.state import RunParameter, RunParameterType
 
@@ -46,19 +47,22 @@ def run_pipeline(framework: Any, name: str, parameters: dict[str, Any], *, ca_pa
     params += [RunParameter(RunParameterType.Pipeline, k, v) for k, v in parameters.items()]
     run = Run()
     try:
-        _walk(framework.evaluate_pipeline(framework.get_pipeline_by_name(name), params), run, ca_path, outputs or {})
+        _walk(framework.evaluate_pipeline(framework.get_pipeline_by_name(name), params), run, ca_path, outputs or {},
+              stop_at)
     except NoRemainingPipelineActivitiesMeetDependencyConditionsError:
         if not run.failed:  # the run stopped for another reason than a failed activity
             raise
     return run
 
 
-def _walk(activities: Any, run: Run, ca_path: str, outputs: dict[str, Any]) -> None:
+def _walk(activities: Any, run: Run, ca_path: str, outputs: dict[str, Any], stop_at: str | None = None) -> None:
     from data_factory_testing_framework.state import DependencyCondition
 
     for activity in activities:
         run.activities.append(activity.name)
         run.evaluated[activity.name] = activity
+        if activity.name == stop_at:
+            return
         if activity.type != "WebActivity":
             activity.set_result(DependencyCondition.SUCCEEDED, outputs.get(activity.name, {}))
             continue

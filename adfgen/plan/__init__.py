@@ -17,7 +17,7 @@ from adfgen.plan.refresh import refresh_context
 from adfgen.plan.sinks import plan_sink, sink_dataset_kind
 from adfgen.plan.triggers import trigger_jobs
 from adfgen.plan.watermark import state_base_url
-from adfgen.plan.worker import worker_context
+from adfgen.plan.worker import fanout_contexts, worker_context
 from adfgen.spec.model import Api, FactoryConfig
 
 __all__ = ["ArmBinding", "FactoryPlan", "Names", "RenderJob", "plan_factory"]
@@ -72,8 +72,18 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
         base_url = endpoint.base_url or api.base_url
         if base_url not in base_urls:
             base_urls[base_url] = f"{api.name}_baseUrl" if not base_urls else f"{api.name}_{endpoint.name}_baseUrl"
-        ctx = worker_context(plan, names, api, endpoint, worker, refresh)
-        plan.jobs.append(RenderJob("pipeline", worker, "pipeline/worker.json.jinja", ctx))
+        if endpoint.parent:
+            # no Until inside a ForEach: list the parent's files, one pipeline per file, one chunk loop per record
+            per_file, per_parent = f"{worker}_file", f"{worker}_pages"
+            fanout, file_ctx = fanout_contexts(plan, names, api, endpoint, worker, per_file, per_parent)
+            plan.jobs.append(RenderJob("pipeline", worker, "pipeline/fanout.json.jinja", fanout))
+            plan.jobs.append(RenderJob("pipeline", per_file, "pipeline/parent_file.json.jinja", file_ctx))
+            ctx = worker_context(plan, names, api, endpoint, per_parent, refresh, per_parent=True)
+            plan.jobs.append(RenderJob("pipeline", per_parent, "pipeline/worker.json.jinja", ctx))
+            plan.concurrency_limits.update({per_file: limit, per_parent: limit})
+        else:
+            ctx = worker_context(plan, names, api, endpoint, worker, refresh)
+            plan.jobs.append(RenderJob("pipeline", worker, "pipeline/worker.json.jinja", ctx))
         plan.concurrency_limits[worker] = limit
         workers.append((endpoint, worker))
     for url, parameter in base_urls.items():

@@ -72,7 +72,7 @@ def records_translator(endpoint: Endpoint, sink: FileSink | SqlSink) -> dict[str
 
 
 def sink_context(names: Names, sink_name: str, sink: FileSink | SqlSink, api: Api, endpoint: Endpoint,
-                  folder_template: str | None, child_key: str | None) -> dict[str, Any]:
+                  folder_template: str | None, child_key: str | None, chunked: bool = False) -> dict[str, Any]:
     """How one worker writes into its sink: dataset, folder/file or schema/table, Copy sink settings."""
     if isinstance(sink, SqlSink):
         table = (endpoint.table or sink.table).format(api=api.name, endpoint=endpoint.name)
@@ -82,9 +82,14 @@ def sink_context(names: Names, sink_name: str, sink: FileSink | SqlSink, api: Ap
                               "tableOption": "autoCreate"}}
     folder = folder_template.format(api=api.name, endpoint=endpoint.name)
     extension = sink.format
+    # one file per chunk, named by its first page: a retried chunk overwrites its own file, never duplicates it
+    chunk = ["'_'", "variables('ChunkStart')"] if chunked else []
     if child_key:
-        file_name = fx.expression(fx.concat(fx.quote_literal(f"{endpoint.name}_"),
-                                            f"string({child_key})", fx.quote_literal(f".{extension}")))
+        file_name = fx.expression(fx.concat(fx.quote_literal(f"{endpoint.name}_"), f"string({child_key})", *chunk,
+                                            fx.quote_literal(f".{extension}")))
+    elif chunked:
+        file_name = fx.expression(fx.concat(fx.quote_literal(f"{endpoint.name}_"), *chunk[1:],
+                                            fx.quote_literal(f".{extension}")))
     else:
         file_name = f"{endpoint.name}.{extension}"
     write_settings = {"type": "AzureBlobFSWriteSettings" if sink.type == "adls_gen2"

@@ -17,7 +17,7 @@ from adfgen.plan.common import (
 )
 from adfgen.plan.sinks import file_lookup, records_translator, sink_context
 from adfgen.plan.watermark import endpoint_watermark
-from adfgen.spec.model import Api, Endpoint, FileSink
+from adfgen.spec.model import RESUMABLE, Api, Endpoint, FileSink
 from adfgen.spec.semantics import PLACEHOLDER
 
 
@@ -46,21 +46,86 @@ def relative_url_for(endpoint: Endpoint, query: list[str], child_key_expr: str |
     return fx.expression(fx.concat(*[p for p in parts if p != "''"]))
 
 
+CHUNK_VARIABLES = {
+    "PagesDone": {"type": "String", "defaultValue": "0"},  # pages landed so far (chunks that succeeded)
+    "ChunkStart": {"type": "String", "defaultValue": "0"},  # PagesDone when this chunk started (no self-reference)
+    "ChunkPages": {"type": "String", "defaultValue": "1"},  # pages this chunk may request
+    "Failures": {"type": "Array", "defaultValue": []},  # consecutive failed attempts of the current chunk
+    "Failure": {"type": "String", "defaultValue": ""},  # why the worker gives up; ends the loop
+    "Done": {"type": "Boolean", "defaultValue": False},  # the API said the last page
+}
+
+
+def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str) -> dict[str, Any]:
+    """The Until loop's expressions: chunk size from the token's life, advance, cap probe, retries with backoff."""
+    resumable = isinstance(pagination, RESUMABLE)
+    cap = getattr(pagination, "max_requests", 1)
+    seconds = fx.page_seconds(*api.copy_rate(endpoint), api.request_timeout)
+    token_left = (f"sub(sub(int(coalesce(activity('Get Access Token').output?.attributes?.exp, 0)), {fx.UNIX_NOW}), "
+                  f"{api.auth.refresh_margin})")
+    if resumable:
+        # pages the token still covers, at most what the cap leaves; at the cap, one page probes whether more exist
+        by_token = f"div({token_left}, {seconds})"
+        size = getattr(pagination, "page_size", None) or getattr(pagination, "limit", None)
+        if size and any(e.parent and e.parent.endpoint == endpoint.name for e in api.endpoints):
+            # a parent's files are read back whole by one Lookup: at most 5,000 records each
+            by_token = f"min({by_token}, {max(1, LOOKUP_ROWS // size)})"
+        pages = f"string(max(1, min({by_token}, sub({cap}, int(variables('PagesDone'))))))"
+    else:
+        pages = f"string({cap})"  # a cursor cannot be resumed: one Copy pages it all (the build checked the token)
+    advanced = "add(int(variables('ChunkStart')), int(variables('ChunkPages')))"
+    retries = api.retry.attempts
+    cap_message = (f"{where} reached its request cap of {cap} pages (max_requests) and the API has more: "
+                   "stopped instead of landing a truncated window; the watermark is not moved. Raise max_requests "
+                   "or page_size.")
+    return {
+        "resumable": resumable,
+        "variables": CHUNK_VARIABLES,
+        "until": fx.expression("or(variables('Done'), not(empty(variables('Failure'))))"),
+        "pages": fx.expression(pages),
+        # a chunk that copied no row started past the last page: the window is complete
+        # (a non-resumable copy pages everything at once: done once it succeeded)
+        "finished": fx.expression("equals(activity('Copy Chunk').output.rowsCopied, 0)" if resumable
+                                  else "bool('true')"),
+        "advance": fx.expression(f"string({advanced})"),
+        "cap_failure": fx.expression(
+            f"if(greaterOrEquals(int(variables('ChunkStart')), {cap}), {fx.quote_literal(cap_message)}, '')"),
+        "give_up": fx.expression(f"greater(length(variables('Failures')), {retries})"),
+        "give_up_message": fx.expression(fx.concat(
+            fx.quote_literal(f"{where}: the chunk of pages from page "), "string(add(int(variables('PagesDone')), 1))",
+            fx.quote_literal(f" failed {retries + 1} times (the copy's error is in its activity run); "
+                             "the watermark is not moved")),),
+        "backoff": fx.expression(f"mul({api.retry.backoff}, length(variables('Failures')))"),
+        "outcome_failed": fx.expression("or(not(variables('Done')), not(empty(variables('Failure'))))"),
+        "outcome_message": fx.expression(
+            f"if(empty(variables('Failure')), {fx.quote_literal(where + ' did not finish (the loop timed out or its token steps kept failing); the watermark is not moved')}, variables('Failure'))"),
+    }
+
+
+def _refresh_below(api: Api, endpoint: Endpoint, pagination: Any) -> int:
+    """Seconds of token life below which a pass refreshes first: the margin, plus the whole copy when it cannot be
+    cut into chunks (the build refused pagination that one token cannot cover)."""
+    if isinstance(pagination, RESUMABLE):
+        return api.auth.refresh_margin
+    pages = getattr(pagination, "max_requests", 1)
+    return api.auth.refresh_margin + pages * fx.page_seconds(*api.copy_rate(endpoint), api.request_timeout)
+
+
 def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint, name: str,
-                   refresh: str) -> dict[str, Any]:
-    """Context for pipeline/worker.json.jinja."""
+                   refresh: str, per_parent: bool = False) -> dict[str, Any]:
+    """Context for pipeline/worker.json.jinja: the chunk loop for one endpoint (one parent key with `per_parent`)."""
     config = plan.config
     version = config.key_vault_api_version
     sink_name = resolve_sink(config, api, endpoint)
     sink = config.sinks[sink_name]
     pagination = endpoint.pagination or api.pagination
-    query, rules = fx.pagination(pagination, endpoint.records_path)
+    query, rules = fx.chunk_pagination(pagination, endpoint.records_path, "ChunkStart", "ChunkPages")
     incremental = endpoint.incremental
     state = endpoint_watermark(plan, names, api, endpoint)
     watermark_value = state["effective"] if state else "pipeline().parameters.Watermark"
     watermark = (f"formatDateTime({watermark_value}, {fx.quote_literal(incremental.format)})"
                  if incremental else None)
-    child_key = f"item()[{fx.quote_literal(endpoint.parent.key)}]" if endpoint.parent else None
+    child_key = "pipeline().parameters.ParentKey" if per_parent else None
 
     static: dict[str, tuple[str, str]] = {}  # header names are case-insensitive: the endpoint's override the API's
     for key, value in list(api.headers.items()) + list(endpoint.headers.items()):
@@ -79,37 +144,39 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     relative_url = relative_url_for(endpoint, query, child_key, watermark_query)
 
     folder_template = (endpoint.folder or sink.folder) if isinstance(sink, FileSink) else None
-    sink_ctx = sink_context(names, sink_name, sink, api, endpoint, folder_template, child_key)
-    fanout = None
-    if endpoint.parent:
-        parent = next(e for e in api.endpoints if e.name == endpoint.parent.endpoint)
-        parent_sink_name = resolve_sink(config, api, parent)
-        parent_sink = config.sinks[parent_sink_name]
-        parent_folder = (parent.folder or parent_sink.folder).format(api=api.name, endpoint=parent.name)
-        fanout = file_lookup(names, parent_sink_name, parent_sink,
-                             fx.expression(fx.concat(fx.quote_literal(parent_folder + "/"), BATCH_ID)),
-                             f"{parent.name}.{parent_sink.format}")
-        fanout["parent"] = parent.name
+    sink_ctx = sink_context(names, sink_name, sink, api, endpoint, folder_template, child_key, chunked=True)
     params: dict[str, Any] = {
         "KeyVaultUrl": {"type": "String", "defaultValue": config.key_vault_url},
         "BatchId": {"type": "String", "defaultValue": ""},
     }
+    if per_parent:
+        params["ParentKey"] = {"type": "String"}
     if state:
         # empty: the stored watermark; a value overrides it (backfills)
         params["Watermark"] = {"type": "String", "defaultValue": ""}
         params["StateUrl"] = {"type": "String", "defaultValue": state["base_url"]}
     elif incremental:
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
+    chunking = _chunking(api, endpoint, pagination, f"endpoint {api.name}.{endpoint.name}")
+    variables = dict(chunking["variables"])
+    if state:
+        variables[state["sync_start"]] = {"type": "String"}
+    loop_depends = [{"activity": r["activity"], "dependencyConditions": ["Succeeded"]} for r in identity_reads]
+    if state:
+        # a missing state file (the first run) fails the Lookup: that means "from the beginning"
+        loop_depends += [{"activity": "Note Sync Start", "dependencyConditions": ["Succeeded"]},
+                         {"activity": "Read Watermark", "dependencyConditions": ["Completed"]}]
     return {
         "name": name, "api": api.name, "endpoint": endpoint.name, "folder": WORKER_FOLDER,
-        "annotations": ANNOTATIONS, "parameters": params,
+        "annotations": ANNOTATIONS, "parameters": params, "variables": variables, "loop_depends": loop_depends,
         "description": f"Copies {api.name} {endpoint.path} into {sink_name}"
-                       + (f", once per {endpoint.parent.endpoint} record" if endpoint.parent else ""),
+                       + (f" for one {endpoint.parent.endpoint} record" if per_parent else "")
+                       + ", in chunks of pages that one access token covers",
         "vault_auth": fx.MSI_VAULT_AUTH,
         "access_token_url": fx.key_vault_secret_url(api.secrets.access_token, version),
         "near_expiry": fx.expression(
             f"less(int(coalesce(activity('Read Token Expiry').output?.attributes?.exp, 0)), "
-            f"add({fx.UNIX_NOW}, {api.auth.refresh_margin}))"),
+            f"add({fx.UNIX_NOW}, {_refresh_below(api, endpoint, pagination)}))"),
         "refresh_pipeline": refresh,
         "identity_reads": identity_reads,
         "rest_dataset": names.dataset("rest"),
@@ -118,8 +185,54 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         "headers": headers,
         "pagination_rules": rules,
         "request_interval": fx.request_interval(*api.copy_rate(endpoint)),
+        "request_timeout": fx.timespan(api.request_timeout),
         "translator": records_translator(endpoint, sink),
         "sink": sink_ctx,
-        "fanout": fanout,
         "watermark": state,
+        "chunk": chunking,
     }
+
+
+LOOKUP_ROWS = 5000  # Lookup returns at most 5,000 rows, silently (documented)
+
+
+def fanout_contexts(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint, name: str, per_file: str,
+                    per_parent: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Contexts for pipeline/fanout.json.jinja (list the parent's files) and pipeline/parent_file.json.jinja (one
+    file's records, one chunk loop each)."""
+    config = plan.config
+    parent = next(e for e in api.endpoints if e.name == endpoint.parent.endpoint)
+    parent_sink_name = resolve_sink(config, api, parent)
+    parent_sink = config.sinks[parent_sink_name]
+    parent_folder = (parent.folder or parent_sink.folder).format(api=api.name, endpoint=parent.name)
+    folder = fx.expression(fx.concat(fx.quote_literal(parent_folder + "/"), BATCH_ID))
+    listing = file_lookup(names, parent_sink_name, parent_sink, folder, "")
+    common = {"KeyVaultUrl": {"type": "String", "defaultValue": config.key_vault_url},
+              "BatchId": {"type": "String", "defaultValue": ""}}
+    if endpoint.incremental:
+        common["Watermark"] = {"type": "String", "defaultValue": ""}
+    passed = {"KeyVaultUrl": fx.expression("pipeline().parameters.KeyVaultUrl"), "BatchId": fx.expression(BATCH_ID)}
+    if endpoint.incremental:
+        passed["Watermark"] = fx.expression("pipeline().parameters.Watermark")
+    fanout = {
+        "name": name, "folder": WORKER_FOLDER, "annotations": ANNOTATIONS, "parameters": common,
+        "description": f"Copies {api.name} {endpoint.path} once per {parent.name} record: lists {parent.name}'s "
+                       "files, then runs " + per_file + " for each",
+        "lookup": listing, "parent": parent.name, "per_file": per_file,
+        "file_parameters": {**passed, "FileName": fx.expression("item().name")},
+    }
+    one_file = file_lookup(names, parent_sink_name, parent_sink, folder,
+                           fx.expression("pipeline().parameters.FileName"))
+    per_file_ctx = {
+        "name": per_file, "folder": WORKER_FOLDER, "annotations": ANNOTATIONS,
+        "parameters": {**common, "FileName": {"type": "String"}},
+        "description": f"Runs {per_parent} once per {parent.name} record of one file",
+        "lookup": one_file, "parent": parent.name, "per_parent": per_parent,
+        "limit_message": fx.expression(fx.concat(
+            fx.quote_literal(f"{api.name}.{endpoint.name}: {parent.name} file "), "pipeline().parameters.FileName",
+            fx.quote_literal(f" holds {LOOKUP_ROWS} or more records, more than one Lookup returns: stopped instead of "
+                             "skipping the rest"))),
+        "run_parameters": {**passed,
+                           "ParentKey": fx.expression(f"string(item()[{fx.quote_literal(endpoint.parent.key)}])")},
+    }
+    return fanout, per_file_ctx

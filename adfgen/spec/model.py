@@ -227,6 +227,17 @@ class RateLimit(Strict):
     concurrent_requests: int = Field(1, ge=1, le=50)
 
 
+class Retry(Strict):
+    """How a worker retries a failed chunk of pages: in its own loop, after a growing wait, from that chunk on."""
+
+    attempts: int = Field(3, ge=0, le=20, description="retries of one chunk before the worker fails")
+    backoff: Duration = Field(60, description="wait before the first retry; the n-th retry waits n times this")
+    slow_down_statuses: list[Annotated[int, Field(ge=400, le=599)]] = Field(
+        default_factory=lambda: [429], description="statuses by which the API says \"slow down\" (e.g. Salesforce's "
+        "403 REQUEST_LIMIT_EXCEEDED); the REST source cannot tell them apart, so pacing keeps them rare and a "
+        "failed chunk is retried after the backoff")
+
+
 class EndCondition(Strict):
     """When paging stops: the node at `path` is empty / missing / present, or equals a constant."""
 
@@ -294,6 +305,8 @@ Pagination = Annotated[
     Field(discriminator="kind")]
 
 PAGINATION_KINDS = ("page_number", "offset_limit", "cursor", "next_url", "link_header", "none")
+# kinds a new Copy can resume at any page (a RANGE over page numbers or offsets); the others need the previous reply
+RESUMABLE = (PageNumberPagination, OffsetLimitPagination)
 
 
 class Incremental(Strict):
@@ -363,6 +376,9 @@ class Api(Strict):
     secrets: Secrets
     headers: dict[HeaderName, str] = {}
     rate_limit: RateLimit
+    request_timeout: Duration = Field(100, description="httpRequestTimeout of each page request; with the page "
+                                      "pacing it sizes the chunks of pages one access token covers")
+    retry: Retry = Retry()
     pagination: Pagination = NoPagination(kind="none")
     sink: Name | None = None
     schedule: Schedule = Schedule()

@@ -83,6 +83,10 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
             if endpoint.table is not None and isinstance(sink, FileSink):
                 report(ep + ("table",), "table applies to SQL sinks only; this endpoint lands in a file sink")
             pagination = endpoint.pagination or api.pagination
+            ceiling = _token_ceiling(api, endpoint, pagination)
+            if ceiling is not None:
+                where = ep + ("pagination",) if endpoint.pagination else at + ("pagination",)
+                report(where, ceiling)
             if isinstance(pagination, (PageNumberPagination, OffsetLimitPagination)) and not (
                     pagination.stop_when or endpoint.records_path):
                 report(ep, f"{pagination.kind} pagination needs an end: set records_path (stops on an empty page) "
@@ -125,6 +129,26 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
                 report(ep + ("path",), f"path must contain exactly the placeholder {{{wanted}}}"
                        + (f"; found {', '.join('{' + p + '}' for p in sorted(placeholders))}" if placeholders else ""))
     return problems
+
+
+def _token_ceiling(api, endpoint, pagination) -> str | None:
+    """Why a pagination kind a new Copy cannot resume (cursor, next URL, Link header) would outlive its token."""
+    from adfgen.fragments import page_seconds  # late: the fragments module imports the spec model
+    from adfgen.spec.model import RESUMABLE, NoPagination
+
+    if isinstance(pagination, (NoPagination, *RESUMABLE)):
+        return None
+    seconds = page_seconds(*api.copy_rate(endpoint), api.request_timeout)
+    usable = api.auth.access_token_lifetime - api.auth.refresh_margin
+    ceiling = max(0, usable // seconds)
+    if pagination.max_requests <= ceiling:
+        return None
+    return (f"endpoint '{endpoint.name}' pages by {pagination.kind}, which ADF cannot resume in a new Copy (each page "
+            f"needs the previous reply), and a Copy's token is fixed when it starts: one access token "
+            f"({api.auth.access_token_lifetime} s, less refresh_margin {api.auth.refresh_margin} s) covers at most "
+            f"{ceiling} pages at {seconds} s each (page pacing plus request_timeout), but max_requests is "
+            f"{pagination.max_requests}; set max_requests to at most {ceiling} (or a shorter request_timeout), "
+            "or use page_number/offset_limit pagination if the API offers it")
 
 
 def _check_auth(api, at: PathKey, report) -> None:
