@@ -372,3 +372,18 @@ def test_a_copy_failing_mid_way_writes_nothing(tmp_path):
         assert record.output == {"rowsRead": 2, "rowsCopied": 0, "dataRead": record.output["dataRead"], "filesWritten": 0}
         assert not storage.path_for("acct", "raw", f"land/{result.run_id}", "out.json").exists()
         assert "copy.no_partial_file" in [b.key for b in runtime.relied.assumed()]
+
+
+def test_an_empty_body_ends_the_sync_cleanly(tmp_path):
+    def route(method, path, headers, body):
+        page = int(parse_qs(urlsplit(path).query)["page"][0])
+        return json_reply({"items": [{"page": page}]}) if page < 3 else (200, {"Content-Type": "application/json"}, b"")
+
+    with Server(route) as server:
+        root = rest_factory(tmp_path, server.url, {"paginationRules": {"QueryParameters.{page}": "RANGE:1::1"}},
+                            relative="items?page={page}", translator={"collectionReference": "$.items"})
+        runtime, result, storage = copy_run(root)
+        assert result.status == "Succeeded"
+        assert [r["page"] for r in landed(storage, result)] == [1, 2]
+        assert len(server.requests) == 3
+        assert "rest.empty_body" in [b.key for b in runtime.relied.assumed()]

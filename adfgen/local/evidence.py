@@ -138,6 +138,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               PAGINATION),
     Behaviour("rest.rfc5988", "Without pagination rules, RFC 5988 Link rel=next headers are followed",
               DOCUMENTED, PAGINATION),
+    Behaviour("rest.empty_body", "An empty 2xx body from the REST source ends pagination with no records", ASSUMED,
+              NONE),
     Behaviour("rest.304", "HTTP 304 from the REST source ends pagination with no records", ASSUMED, NONE),
     Behaviour("rest.no_retry_429", "The REST source does not retry a 429 or 5xx itself: the Copy fails and the "
               "activity policy retries", ASSUMED, NONE),

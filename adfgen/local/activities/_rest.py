@@ -295,6 +295,9 @@ def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -
             document = json.loads(reply.body) if reply.body.strip() else None
         except ValueError:
             raise ActivityFailure(f"the response of {url.split('?')[0]} is not JSON", "RestSourceInvalidJson") from None
+        if document is None:
+            ctx.rely("rest.empty_body")  # nothing to read and nothing to page from
+            return
         page = Page(document, reply, url)
         yield page
         if rules.ends:
