@@ -387,3 +387,21 @@ def test_an_empty_body_ends_the_sync_cleanly(tmp_path):
         assert [r["page"] for r in landed(storage, result)] == [1, 2]
         assert len(server.requests) == 3
         assert "rest.empty_body" in [b.key for b in runtime.relied.assumed()]
+
+
+def test_max_rows_per_file_splits_delimited_text_for_fan_out(tmp_path):
+    translator = {"collectionReference": "$.items", "mappings": [{"source": {"path": "['id']"}, "sink": {"name": "id"}}]}
+    with Server(lambda m, p, h, b: json_reply({"items": ITEMS})) as server:
+        sink = {"type": "DelimitedTextSink", "formatSettings": {"type": "DelimitedTextWriteSettings", "maxRowsPerFile": 10,
+                                                               "fileNamePrefix": "keys", "fileExtension": ".txt"}}
+        root = rest_factory(tmp_path, server.url, {}, translator=translator, sink_dataset="ds_csv", sink=sink)
+        runtime, result, storage = copy_run(root)
+        assert result.status == "Succeeded", result.error
+        folder = storage.path_for("acct", "raw", "csv", None)
+        files = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+        assert files == ["keys_00000.txt", "keys_00001.txt", "keys_00002.txt"]
+        settings = {"columnDelimiter": ",", "firstRowAsHeader": True}
+        ids = [int(r["id"]) for f in files for r in formats.read_records(folder / f, "DelimitedText", settings)]
+        assert ids == list(range(23))
+        assert records(result, "Copy")[0].output["filesWritten"] == 3
+        assert runtime.rows_by_sink == {"acct/raw/csv/keys_*": 23}

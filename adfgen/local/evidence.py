@@ -149,6 +149,9 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               DOCUMENTED, REST),
     Behaviour("rest.oauth2_client_credential", "OAuth2ClientCredential fetches a token with the client "
               "credentials grant and sends it as a Bearer token", DOCUMENTED, REST),
+    Behaviour("copy.max_rows_per_file", "A DelimitedText or Parquet sink with maxRowsPerFile writes files of at most "
+              "that many rows named <fileNamePrefix>_00000.<ext> in the dataset's folder", DOCUMENTED,
+              _LEARN + "format-delimited-text#delimited-text-as-sink"),
     Behaviour("copy.file_name", "A file sink dataset without a fileName gets data_<guid>.<extension>", ASSUMED, NONE),
     Behaviour("copy.no_partial_file", "A Copy that fails after reading some pages leaves no sink file (nothing is "
               "written until every page is read)", ASSUMED, NONE),

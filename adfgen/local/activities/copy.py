@@ -64,33 +64,56 @@ def _shown(ctx: ActivityContext, path: Any) -> str:
         return str(path)
 
 
-def write_sink(ctx: ActivityContext, dataset: _datasets.Dataset, sink: dict[str, Any], records: list[Any]) -> tuple[str, int]:
-    """Write rows to the sink dataset; (a label for the report, bytes written)."""
+def write_sink(ctx: ActivityContext, dataset: _datasets.Dataset, sink: dict[str, Any],
+               records: list[Any]) -> tuple[str, int, int]:
+    """Write rows to the sink dataset; (a label for the report, bytes written, files written)."""
+    rows = [r if isinstance(r, dict) else {"value": r} for r in records]
     if dataset.type in ("AzureSqlTable", "SqlServerTable", "AzureSqlDWTable"):
         store = _datasets.local_sql(ctx, dataset)
         server, database, table = _datasets.sql_target(dataset)
         try:
-            store.write_records(table, [r if isinstance(r, dict) else {"value": r} for r in records],
-                                pre_copy_script=sink.get("preCopyScript"), table_option=sink.get("tableOption"))
+            store.write_records(table, rows, pre_copy_script=sink.get("preCopyScript"),
+                                table_option=sink.get("tableOption"))
         except Exception as exc:  # noqa: BLE001 - sqlite3 errors become the activity's error
             raise ActivityFailure(f"writing to {table} failed: {exc}", "SqlOperationFailed") from None
-        return f"sql:{server}/{database}/{table}", len(json.dumps(records, default=str))
+        return f"sql:{server}/{database}/{table}", len(json.dumps(records, default=str)), 0
     account, container, folder, file = _datasets.file_location(dataset)
-    if not file:
-        ctx.rely("copy.file_name")
-        file = f"data_{uuid.uuid4()}.{_EXTENSIONS.get(dataset.type.lower(), 'dat')}"
-    path = _datasets.local_path(ctx, dataset, file)
-    if not records:
-        ctx.rely("copy.empty_file")
     settings = dict(dataset.properties)
-    if isinstance(sink.get("formatSettings"), dict):
-        settings["formatSettings"] = sink["formatSettings"]
-    try:
-        formats.write_records(path, [r if isinstance(r, dict) else {"value": r} for r in records], dataset.type,
-                              settings)
-    except (formats.FormatError, ValueError, OSError) as exc:
-        raise ActivityFailure(f"writing {account}/{container}/{folder}/{file} failed: {exc}", "SinkWriteFailed") from None
-    return f"{account}/{container}/{'/'.join(p for p in (folder, file) if p)}", path.stat().st_size
+    format_settings = sink.get("formatSettings") if isinstance(sink.get("formatSettings"), dict) else {}
+    if format_settings:
+        settings["formatSettings"] = format_settings
+    extension = _EXTENSIONS.get(dataset.type.lower(), "dat")
+    per_file = format_settings.get("maxRowsPerFile")
+    if per_file not in (None, "") and dataset.type.lower() != "json":
+        try:
+            per_file = int(per_file)
+        except (TypeError, ValueError):
+            raise ActivityFailure(f"maxRowsPerFile must be a number, found {per_file!r}", "InvalidSink") from None
+        if per_file < 1:
+            raise ActivityFailure(f"maxRowsPerFile must be at least 1, found {per_file}", "InvalidSink")
+        ctx.rely("copy.max_rows_per_file")
+        prefix = format_settings.get("fileNamePrefix") or f"data_{uuid.uuid4()}"
+        chunks = [rows[i:i + per_file] for i in range(0, len(rows), per_file)] or [[]]
+        names = [f"{prefix}_{index:05d}.{extension}" for index in range(len(chunks))]
+        label = f"{account}/{container}/{'/'.join(p for p in (folder, prefix + '_*') if p)}"
+    else:
+        if not file:
+            ctx.rely("copy.file_name")
+            file = f"data_{uuid.uuid4()}.{extension}"
+        chunks, names = [rows], [file]
+        label = f"{account}/{container}/{'/'.join(p for p in (folder, file) if p)}"
+    if not rows:
+        ctx.rely("copy.empty_file")
+    written = 0
+    for name, chunk in zip(names, chunks):
+        path = _datasets.local_path(ctx, dataset, name)
+        try:
+            formats.write_records(path, chunk, dataset.type, settings)
+        except (formats.FormatError, ValueError, OSError) as exc:
+            raise ActivityFailure(f"writing {account}/{container}/{folder}/{name} failed: {exc}",
+                                  "SinkWriteFailed") from None
+        written += path.stat().st_size
+    return label, written, len(names)
 
 
 @handles("Copy")
@@ -112,11 +135,11 @@ def copy(ctx: ActivityContext) -> Any:
                    "outputs": [{"dataset": sink_ds.name, "parameters": sink_ds.parameters}]})
     started = ctx.clock.monotonic()
     records, read, pages = read_source(ctx, source_ds, source, translator)
-    label, written = write_sink(ctx, sink_ds, sink, records)
+    label, written, files = write_sink(ctx, sink_ds, sink, records)
     ctx.runtime.add_rows(label, len(records))
     ctx.rely("copy.output")
     duration = max(ctx.clock.monotonic() - started, 0.0)
-    return {"dataRead": read, "dataWritten": written, "filesWritten": 0 if label.startswith("sql:") else 1,
+    return {"dataRead": read, "dataWritten": written, "filesWritten": files,
             "sourcePeakConnections": 1, "sinkPeakConnections": 1, "rowsRead": len(records),
             "rowsCopied": len(records), "copyDuration": int(round(duration)),
             "throughput": round(read / 1024 / duration, 3) if duration else 0, "errors": [],
