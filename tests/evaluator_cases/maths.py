@@ -2,8 +2,8 @@
 
 # Where the engine cannot be matched or compared, with the reason; the cases and the property test leave these out.
 KNOWN_QUIRKS = {
-    "infinity": "a float result that overflows is infinity on both sides, but the oracle's bridge hands infinity "
-    "back as the string 'Infinity', so it cannot be compared as a value (string() and equals() of it can)",
+    "infinity": "a float result that overflows is infinity on both sides (and infinity times 0 is NaN), but the "
+    "oracle's bridge hands them back as the strings 'Infinity' and 'NaN', so they cannot be compared as values",
     "integer literals beyond 64 bits": "the engine refuses them when parsing; that is the parser's business, and "
     "the property test keeps its integers within 64 bits",
     "rand value": "rand() is random on both sides; cases compare its range instead of its value",
