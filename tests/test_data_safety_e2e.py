@@ -178,3 +178,24 @@ def test_a_failed_chunk_is_retried_after_a_backoff_from_that_chunk_not_page_one(
     finally:
         stop.set()
         world.stop()
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_an_answer_that_is_not_a_page_ends_the_sync_cleanly_with_zero_rows(tmp_path, capfd, status):
+    """Item 6: 204 No Content ends pagination (documented); 304 for If-Modified-Since is assumed (evidence row
+    rest.304, listed in the run's report): either way the window is complete with no rows and the watermark moves."""
+    world = World(tmp_path)
+    world.api.not_modified_status = status  # nothing changed since the watermark: the fake answers `status`, no body
+    try:
+        state = world.lake / "_state" / "invoices.json"
+        state.parent.mkdir(parents=True)
+        state.write_text('{"watermark":"2999-01-01T00:00:00Z"}\n')  # later than every record
+        code, report, printed = world.run(capfd, "pl_xero_invoices")
+        assert code == 0, printed[-3000:]
+        assert world.landed("invoices") == []
+        assert world.api.served.by_status[status] >= 1
+        assert world.watermark("invoices") != "2999-01-01T00:00:00Z"  # the (empty) window landed: it moves on
+        if status == 304:
+            assert "rest.304" in printed  # the report names the assumption this run relied on
+    finally:
+        world.stop()

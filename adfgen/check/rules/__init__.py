@@ -7,7 +7,9 @@ import textwrap
 from typing import Any
 
 from adfgen.check.rules.base import Rule
-from adfgen.check.rules.data_safety_rules import RefreshWithoutStartedKeepAlive, TokenReplySavedUnchecked
+from adfgen.check.rules.data_safety_rules import (CopyOutlivesToken, LookupRowsUnchecked,
+                                                  RefreshWithoutStartedKeepAlive, TokenReplySavedUnchecked,
+                                                  WatermarkWithoutEveryCopy)
 from adfgen.check.rules.expression_rules import AlwaysFails, ExpressionSyntax, FunctionArity, UnknownFunction
 from adfgen.check.rules.reference_rules import (ActivityNotUpstream, BadDependsOn, DuplicateName, InvalidName,
                                                 ItemOutsideForEach, MissingRequiredParameter, MissingResource,
@@ -30,7 +32,8 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
     SecretStringParameter, LiteralSecret, KeyVaultWithoutApiVersion,
     EndlessPagination, TokenCallWithoutConcurrencyOne, AccessTokenSavedFirst, RefreshTokenSavedWithoutRetry,
     BatchCountAboveLimit,
-    RefreshWithoutStartedKeepAlive, TokenReplySavedUnchecked,
+    RefreshWithoutStartedKeepAlive, TokenReplySavedUnchecked, WatermarkWithoutEveryCopy, LookupRowsUnchecked,
+    CopyOutlivesToken,
 )
 RULES: dict[str, type[Rule]] = {cls.code: cls for cls in RULE_CLASSES}
 
