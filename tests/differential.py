@@ -29,7 +29,8 @@ from typing import Any
 from adfgen.expressions import Access, Call, ExpressionError, Index, Literal, Node, Template, parse_value, unparse
 from adfgen.expressions.evaluator import UNSET, EvaluationError, Scope, evaluate
 
-UNSUPPORTED = "adfgen's evaluator"  # "... is not implemented by adfgen's evaluator", "adfgen's evaluator has no ... data"
+# adfgen's own limits: "... is not implemented by adfgen's evaluator", "adfgen's evaluator has no ... data"
+UNSUPPORTED = "adfgen's evaluator"
 NOT_IMPLEMENTED = "is not implemented by adfgen's evaluator"
 FIXED_NOW = "2026-01-02T03:04:05.1234567Z"  # what utcNow() is for both engines
 FIXED_CLOCK = dt.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=dt.timezone.utc)

@@ -38,7 +38,8 @@ BOOLS = st.sampled_from(["true", "false"])
 NULL = st.just("null")
 TIMESTAMPS = st.sampled_from(["'2026-01-02T03:04:05Z'", "'2025-12-31T23:59:59.1234567Z'", "'2024-02-29'",
                               "'2026-03-29T01:30:00+01:00'", "'2026-01-02 03:04:05'", "'not a date'"])
-UNITS = st.sampled_from(["'Second'", "'Minute'", "'Hour'", "'Day'", "'Week'", "'Month'", "'Year'", "'day'", "'Fortnight'"])
+UNITS = st.sampled_from(["'Second'", "'Minute'", "'Hour'", "'Day'", "'Week'", "'Month'", "'Year'", "'day'",
+                         "'Fortnight'"])
 FORMATS = st.sampled_from(["'yyyy-MM-dd'", "'o'", "'s'", "'u'", "'yyyyMMddHHmmss'", "'dddd, MMM d'", "'HH:mm:ss.fff'",
                            "'yyyy-MM-ddTHH:mm:ssZ'", "'D'", "'%'", "'tt'", "'zzz'"])
 ZONES = st.sampled_from(["'UTC'", "'Pacific Standard Time'", "'W. Europe Standard Time'", "'India Standard Time'",
