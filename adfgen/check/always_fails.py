@@ -30,7 +30,7 @@ _CLOCK = {"utcnow", "getpasttime", "getfuturetime"}
 _SAMPLES = ("2026-01-02T03:04:05.1234567Z", "2024-02-29T23:59:59", "2025-06-30")
 _CLOCKS = (dt.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=dt.timezone.utc),
            dt.datetime(2024, 2, 29, 23, 59, 59, tzinfo=dt.timezone.utc))
-_NOT_OURS = "is not implemented by adfgen's evaluator"
+_NOT_OURS = "adfgen's evaluator"  # adfgen's own limits ("not implemented", "has no ... data"), not the engine's
 
 
 @dataclass(frozen=True)
