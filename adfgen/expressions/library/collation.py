@@ -2,10 +2,11 @@
 
 The engine compares two strings with .NET's culture comparison, which on Linux is ICU's root collation (observed
 through data-factory-testing-framework 1.4.4 on ICU 72: 'a' < 'A' < 'b', '-' < ',' < digits < letters, control
-characters ignored). For ASCII text the order below is the engine's, read off it character by character. Other
-text is approximated: a character sorts by its decomposed base letter, then its accents, then its case, which is
-what ICU does for Latin, Greek and Cyrillic letters; symbols, CJK and expansions such as 'ß' = 'ss' are not
-modelled (tests/evaluator_cases/logic.py KNOWN_QUIRKS).
+characters ignored). For ASCII text the order below is the engine's, read off it character by character, and so
+is the place of common non-ASCII punctuation, symbols and currency signs (_PLACED). Other text is modelled on
+DUCET: three levels (base letter, then accents, then case and compatibility form, e.g. 'a' < 'ａ' < 'A' < 'ª'),
+with the ligatures and special letters ICU treats apart (ß, æ, ø, ı, ſ, final sigma). Scripts sort by code point
+and unplaced symbols together; see tests/evaluator_cases/logic.py KNOWN_QUIRKS for what is not modelled.
 """
 
 from __future__ import annotations
@@ -75,7 +76,38 @@ _SPECIAL = {  # char: spelled out (a stroke as its combining overlay)
     "\u00df": "ss", "\u00e6": "ae", "\u00c6": "AE", "\u0153": "oe", "\u0152": "OE", "\u00f8": "o\u0338",
     "\u00d8": "O\u0338", "\u0111": "d\u0335", "\u0110": "D\u0335", "\u0142": "l\u0337", "\u0141": "L\u0337",
 }
-_SYMBOL = ord(_PRIMARY[ord("$")]) - 2  # other symbols (emoji, ...) sort after '~' and before '$' and digits
+# Punctuation, symbols and currency signs of Latin-1 and the General Punctuation and Currency blocks: each group
+# sorts just before the ASCII character named, in this order (observed: each placed among ASCII by the engine's
+# less/greater, then the whole list sorted by it).
+_PLACED = (
+    (',', '‐‒–—―'),
+    ('?', '¡'),
+    ('.', '¿‽'),
+    ("'", '·'),
+    ('"', '‘’‚‛‹›'),
+    ('(', '“”„‟«»'),
+    ('@', '‖§¶'),
+    ('`', '‰‱†‡•‣‧⁃′‵‸※‿⁀⁁⁂'),
+    ('+', '°©®'),
+    ('<', '±÷×'),
+    ('|', '¬'),
+    ('~', '¦'),
+    ('$', '⁄¤¢'),
+    ('0', '£¥₠₡₢₣₤₥₦₧₩₪₫€₭₮₯₰₱₲₳₴₵₶₷₸₹₺₻₼₽₾₿'),
+)
+_SYMBOL = ord(_PRIMARY[ord("~")]) + 0.5  # other symbols (emoji, ...) sort after '~' and before '$' and digits
+
+
+def _placed_weights() -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for before, chars in _PLACED:
+        top = ord(_PRIMARY[ord(before)])  # type: ignore[arg-type]
+        for rank, char in enumerate(chars, 1):
+            weights[char] = top - 3 + 2 * rank / (len(chars) + 1)  # strictly between the ASCII neighbours
+    return weights
+
+
+_PLACED_WEIGHTS = _placed_weights()
 _DOTLESS_I = ord(_PRIMARY[ord("i")]) + 2  # 'ı' is a letter of its own right after i
 # Accents in DUCET's secondary order (acute before grave, ...); others after them by code point.
 _ACCENTS = {mark: rank for rank, mark in enumerate("\u0301\u0300\u0306\u0302\u030c\u030a\u0308\u030b\u0303\u0307", 1)}
@@ -93,7 +125,7 @@ _TAG_TERTIARY = {
 
 
 @lru_cache(maxsize=4096)
-def _elements(char: str) -> tuple[tuple[int, int, int], ...]:
+def _elements(char: str) -> tuple[tuple[float, int, int], ...]:
     """The collation elements (primary, secondary, tertiary) of one character; primary 0 is ignorable."""
     code = ord(char)
     if code < 128:
@@ -133,6 +165,10 @@ def _elements(char: str) -> tuple[tuple[int, int, int], ...]:
             weight = _PRIMARY[ord(lower)]
             if weight:
                 elements.append((ord(weight), _COMMON, tertiary))
+        elif part in _PLACED_WEIGHTS:
+            elements.append((_PLACED_WEIGHTS[part], _COMMON, tertiary))
+        elif kind == "Nd":  # every script's digits sort with the ASCII digit of the same value
+            elements.append((ord(_PRIMARY[48 + unicodedata.digit(part)]), _COMMON, tertiary))  # type: ignore[arg-type]
         elif kind.startswith(("L", "N")):
             elements.append((0x10000 + ord(lower), _COMMON, tertiary))
         else:
