@@ -95,13 +95,13 @@ def string(scope, args):
 
 @implements("int")
 def int_(scope, args):
-    """An Int64 from an integer, an integral float, a boolean or text (read as a double, then checked)."""
+    """An Int64 from a number, a boolean or text, always by way of a double (so large integers round)."""
     value = _one("int", args, "the value that is to be converted to an integer")
     result: int | None = None
     if isinstance(value, bool):
         result = int(value)
-    elif isinstance(value, int):
-        result = None if is_big_integer(value) else value
+    elif isinstance(value, int):  # through a double too: int(9007199254740993) is 9007199254740992 (observed)
+        result = None if is_big_integer(value) else double_to_long(float(value))
     elif isinstance(value, float):
         result = double_to_long(value)
     elif isinstance(value, str):

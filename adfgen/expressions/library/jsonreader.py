@@ -3,7 +3,8 @@
 Strict JSON goes through the standard library (fast); anything else through a small reader with Newtonsoft's
 leniencies: comments, single-quoted strings, unquoted property names, trailing commas, octal ('010' is 8) and
 hex ('0x1F') integers, '.5' and '1.', NaN/Infinity, text after the first value ignored, and containers left open
-at the end of the text closed (but not after a dangling ',' or ':'). Empty or blank text is null.
+at the end of the text closed (not after a dangling ':', nor after a ',' that follows a number, string or
+literal, nor in a nested container). Empty or blank text is null.
 Not reproduced: 'undefined', empty array slots ('[,1]'), comments kept inside containers, 'new Date(...)'
 constructors (the engine returns values its own result writer cannot express as JSON), and the exact line and
 position numbers of some error messages.
@@ -181,7 +182,7 @@ class _Reader:
         while True:
             self.skip()
             if self.pos >= len(self.text):
-                if items and not self.after_comma():
+                if items and self.may_end_after(items[-1]):
                     return items
                 raise JsonReadError("Unexpected end when reading token. Path ''.")
             if self.text[self.pos] == "]":
@@ -200,7 +201,7 @@ class _Reader:
         while True:
             self.skip()
             if self.pos >= len(self.text):
-                if result and not self.after_comma():
+                if result and self.may_end_after(list(result.values())[-1]):
                     return result
                 raise JsonReadError("Unexpected end when reading token. Path ''.")
             char = self.text[self.pos]
@@ -245,9 +246,14 @@ class _Reader:
             return True
         raise self.fail(f"After parsing a value an unexpected character was encountered: {char}.")
 
-    def after_comma(self) -> bool:
-        index = len(self.text.rstrip(_WHITESPACE)) - 1
-        return index >= 0 and self.text[index] == ","
+    def may_end_after(self, last: Any) -> bool:
+        """Whether the text may end just after a ',' that follows last, inside a container.
+
+        Observed: '[[1],' closes, '[1,', '[[[1],' and '[[1], // c' do not: a dangling ',' is forgiven only in the
+        outermost container, after a container and before nothing but white space.
+        """
+        tail = self.text[self.text.rfind(",") + 1:]
+        return not self.path and isinstance(last, (list, dict)) and not tail.strip(_WHITESPACE)
 
 
 def _number(token: str) -> Any:

@@ -48,7 +48,12 @@ def parse_double(text: str, culture: str = "", *, trailing_sign: bool = False) -
         sign = sign if sign is not None else (after[0] if after else None)
         digits = re.sub(r"\D", "", integer or "", flags=re.ASCII) or "0"
         negative = sign is not None and sign in parser.minus
-        return float(f"{'-' if negative else ''}{digits}.{fraction or '0'}{exponent or ''}")
+        power = ""
+        if exponent:
+            exponent_digits = exponent.lstrip("eE")
+            power_sign = exponent_digits.rstrip("0123456789")
+            power = f"e{'-' if power_sign in parser.minus else ''}{exponent_digits[len(power_sign):]}"
+        return float(f"{'-' if negative else ''}{digits}.{fraction or '0'}{power}")
     return parser.special.get(text.strip(_TRIM).lower())
 
 
@@ -70,17 +75,17 @@ class _Parser:
         groups = [group] + ([" "] if group in _NBSP_GROUPS else [])
         group_class = "".join(re.escape(g) for g in groups if len(g) == 1)
         signs = "|".join(re.escape(s) for s in sorted({*minus_signs, plus}, key=len, reverse=True))
-        body = rf"{_SPACE}({signs})?(\d[\d{group_class}]*)?(?:{re.escape(decimal)}(\d*))?([eE][+-]?\d+)?{_SPACE}"
+        # The exponent's sign is the culture's too: ar-SA refuses '8e-4' (its minus is '\u061c-'; observed).
+        body = rf"{_SPACE}({signs})?(\d[\d{group_class}]*)?(?:{re.escape(decimal)}(\d*))?([eE](?:{signs})?\d+)?{_SPACE}"
         self.number = re.compile(body, re.ASCII)
         self.trailing = re.compile(rf"{body}(?:({signs}){_SPACE})?", re.ASCII)
         self.minus = set(minus_signs)
-        self.special: dict[str, float] = {}
-        for sign in minus_signs:
-            self.special[(sign + infinity).lower()] = -math.inf
-            self.special[(sign + nan).lower()] = math.nan
-        self.special[negative_infinity.lower()] = -math.inf
+        # As .NET's fallback for symbols: the three symbols, a plus sign before infinity or NaN, and the culture's
+        # own minus sign before NaN; no hyphen stands in here ('-∞' and '-NaN' fail in sv-SE; observed).
+        self.special: dict[str, float] = {(minus + nan).lower(): math.nan}
         self.special[(plus + infinity).lower()] = math.inf
         self.special[(plus + nan).lower()] = math.nan
+        self.special[negative_infinity.lower()] = -math.inf
         self.special[infinity.lower()] = math.inf
         self.special[nan.lower()] = math.nan
 
