@@ -213,3 +213,20 @@ def test_execute_pipeline_refuses_bad_parameters(tmp_path):
                                     "child": [ok("A")]})
     _, result = run(root)
     assert records(result, "Call")[0].error["errorCode"] == "InvalidParameter"
+
+
+def test_foreach_deals_items_to_fixed_queues_and_never_rebalances(tmp_path):
+    """Items go round-robin to batchCount queues: behind a slow item 0, item 2 waits although queue 1 is idle."""
+    def route(method, path, headers, body):
+        time.sleep(0.6 if path == "/0" else 0.05)
+        return json_reply({})
+
+    with Server(route) as server:
+        call = act("Call", "WebActivity", {"method": "GET", "url": f"{server.url}/@{{item()}}"})
+        root = write_factory(tmp_path, {"p": [act("Loop", "ForEach", {"items": "@range(0, 4)", "batchCount": 2,
+                                                                     "activities": [call]})]})
+        runtime, result = run(root)
+        assert result.status == "Succeeded"
+        order = [p for _, p, _, _ in server.requests]
+        assert order.index("/3") < order.index("/2")  # queue 1 (items 1, 3) finishes before queue 0 reaches item 2
+        assert "foreach.queues" in runtime.relied.keys()

@@ -43,6 +43,8 @@ SECURE = _LEARN + "how-to-use-azure-key-vault-secrets-pipeline-activities"
 LIMITS = "https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-data-factory-limits"
 SCHEMA = "https://github.com/Azure/azure-rest-api-specs (datafactory Pipeline.json)"
 NONE = "no source found"
+FOREACH_QUEUES = ("https://procuresql.com/blog/2026/02/12/new-video-optimizing-azure-data-factory-foreach-parallel-execution"
+                  " ; dba.stackexchange.com \"How are tasks assigned to ForEach iterations\" (round-robin, reproduced with Waits)")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               RETURN_VALUE),
     Behaviour("foreach.batch", "ForEach runs at most batchCount iterations at once (default 20, at most 50); "
               "isSequential runs one at a time", DOCUMENTED, FOREACH),
+    Behaviour("foreach.queues", "ForEach deals its items round-robin into batchCount queues when it starts and "
+              "never rebalances them: a slow item delays the rest of its queue while other queues are idle",
+              OBSERVED, FOREACH_QUEUES),
     Behaviour("foreach.failure", "A failed iteration does not stop the others; the ForEach fails when any "
               "iteration failed", ASSUMED, NONE),
     Behaviour("until.continue", "Until keeps looping when an inner activity fails and fails only on timeout or "

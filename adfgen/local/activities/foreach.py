@@ -1,4 +1,4 @@
-"""ForEach: iterations run on threads, at most batchCount at once (one when isSequential), each with item()."""
+"""ForEach: items dealt round-robin into batchCount queues run on threads (one when isSequential), each with item()."""
 
 from __future__ import annotations
 
@@ -33,27 +33,25 @@ def foreach(ctx: ActivityContext) -> Any:
     inner = ctx.props.get("activities") or []
     if not inner:
         return {}
-    slots = threading.Semaphore(batch)
     failures: list[tuple[int, dict[str, Any] | None]] = []
     lock = threading.Lock()
+    ctx.rely("foreach.queues")
 
-    def iteration(index: int, item: Any) -> None:
-        try:
-            frame = ctx.frame.child(item=item, kind="ForEach", label=f"{ctx.name}[{index}]")
+    def queue(number: int) -> None:
+        # ADF deals the items round-robin into batchCount queues up front and never rebalances them (observed),
+        # so a slow item delays the items behind it in its queue even while other queues sit idle.
+        for index in range(number, len(items), batch):
+            frame = ctx.frame.child(item=items[index], kind="ForEach", label=f"{ctx.name}[{index}]")
+            ctx.progress(f"iteration {index + 1}/{len(items)}")
             ok, error = ctx.run_inner(inner, frame)
             if not ok:
                 with lock:
                     failures.append((index, error))
-        finally:
-            slots.release()
 
-    threads = []
-    for index, item in enumerate(items):
-        slots.acquire()
-        thread = threading.Thread(target=iteration, args=(index, item), daemon=True, name=f"{ctx.name}[{index}]")
-        threads.append(thread)
+    threads = [threading.Thread(target=queue, args=(number,), daemon=True, name=f"{ctx.name}#{number}")
+               for number in range(min(batch, len(items)))]
+    for thread in threads:
         thread.start()
-        ctx.progress(f"iteration {index + 1}/{len(items)}")
     for thread in threads:
         thread.join()
     if failures:
