@@ -131,30 +131,36 @@ _NEWTONSOFT_EXTRA = re.compile("[\u0085\u2028\u2029]")
 def _json_string(text: str) -> str:
     # The C encoder escapes '"', '\\' and controls as Newtonsoft does; Newtonsoft also escapes NEL, LS and PS.
     quoted = encode_basestring(text)
-    if _NEWTONSOFT_EXTRA.search(quoted):
-        quoted = _NEWTONSOFT_EXTRA.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
-    return quoted
+    if quoted.isascii() or not _NEWTONSOFT_EXTRA.search(quoted):
+        return quoted
+    return _NEWTONSOFT_EXTRA.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+def _json_list(value: list[Any]) -> str:
+    return "[" + ",".join([json_text(item) for item in value]) + "]"
+
+
+def _json_object(value: dict[str, Any]) -> str:
+    return "{" + ",".join([_json_string(k) + ":" + json_text(v) for k, v in value.items()]) + "}"
+
+
+_JSON_WRITERS = {
+    str: _json_string,
+    int: str,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "null",
+    float: _json_double,
+    list: _json_list,
+    dict: _json_object,
+}
 
 
 def json_text(value: Any) -> str:
     """Compact JSON as the engine (Newtonsoft.Json) writes objects and arrays inside strings."""
-    if isinstance(value, str):
-        return _json_string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _json_double(value)
-    if isinstance(value, list):
-        return "[" + ",".join([json_text(item) for item in value]) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join([f"{_json_string(k)}:{json_text(v)}" for k, v in value.items()]) + "}"
-    raise TypeError(f"not a JSON value: {type(value).__name__}")
+    writer = _JSON_WRITERS.get(type(value))
+    if writer is None:
+        raise TypeError(f"not a JSON value: {type(value).__name__}")
+    return writer(value)
 
 
 def primitive_text(value: Any) -> str:
@@ -221,6 +227,8 @@ def binary_parts(value: Any) -> tuple[Any, Any] | None:
     content_type = content = None
     found_type = found_content = False
     for key, item in value.items():
+        if key[:1] != "$":  # cheap test first: most objects are not envelopes
+            continue
         folded = key.lower()
         if folded == CONTENT_TYPE:
             content_type, found_type = item, True
