@@ -75,6 +75,7 @@ def _key(text: str) -> tuple[list[int], list[int], list[int]]:
 _SPECIAL = {  # char: spelled out (a stroke as its combining overlay)
     "\u00df": "ss", "\u00e6": "ae", "\u00c6": "AE", "\u0153": "oe", "\u0152": "OE", "\u00f8": "o\u0338",
     "\u00d8": "O\u0338", "\u0111": "d\u0335", "\u0110": "D\u0335", "\u0142": "l\u0337", "\u0141": "L\u0337",
+    "\u00f0": "d\u0336", "\u00d0": "D\u0336", "\u0127": "h\u0335", "\u0126": "H\u0335",
 }
 # Punctuation, symbols and currency signs of Latin-1 and the General Punctuation and Currency blocks: each group
 # sorts just before the ASCII character named, in this order (observed: each placed among ASCII by the engine's
@@ -95,6 +96,29 @@ _PLACED = (
     ('$', '⁄¤¢'),
     ('0', '£¥₠₡₢₣₤₥₦₧₩₪₫€₭₮₯₰₱₲₳₴₵₶₷₸₹₺₻₼₽₾₿'),
 )
+# Latin letters without a decomposition that ICU sorts as letters of their own, just after the ASCII letter named,
+# in this order (observed, as _PLACED); 'ð' and 'ħ' are d and h with a stroke (in _SPECIAL).
+_LETTERS_AFTER = {
+    'b': 'ƀƃ',
+    'c': 'ȼƈ',
+    'd': 'ȸƌȡ',
+    'e': 'ɇǝ',
+    'f': 'ƒ',
+    'g': 'ǥƣ',
+    'h': 'ƕ',
+    'j': 'ȷɉ',
+    'k': 'ƙ',
+    'l': 'ƚȴƛ',
+    'n': 'ƞȵŋ',
+    'o': 'ȣ',
+    'p': 'ƥ',
+    'q': 'ȹɋĸ',
+    'r': 'ɍ',
+    's': 'ȿƪ',
+    't': 'ƾŧƫƭȶ',
+    'y': 'ɏƴȝ',
+    'z': 'ƍƶȥɀƹƺþƿƻƨƽƅɂǀǁǂǃ',
+}
 _SYMBOL = ord(_PRIMARY[ord("~")]) + 0.5  # other symbols (emoji, ...) sort after '~' and before '$' and digits
 
 
@@ -104,13 +128,29 @@ def _placed_weights() -> dict[str, float]:
         top = ord(_PRIMARY[ord(before)])  # type: ignore[arg-type]
         for rank, char in enumerate(chars, 1):
             weights[char] = top - 3 + 2 * rank / (len(chars) + 1)  # strictly between the ASCII neighbours
+    for letter, chars in _LETTERS_AFTER.items():
+        base = ord(_PRIMARY[ord(letter)])  # type: ignore[arg-type]
+        for rank, char in enumerate(chars, 1):
+            weights[char] = base + 0.5 + 2 * rank / (len(chars) + 1)  # after the letter, before the next (+4)
     return weights
 
 
 _PLACED_WEIGHTS = _placed_weights()
 _DOTLESS_I = ord(_PRIMARY[ord("i")]) + 2  # 'ı' is a letter of its own right after i
-# Accents in DUCET's secondary order (acute before grave, ...); others after them by code point.
-_ACCENTS = {mark: rank for rank, mark in enumerate("\u0301\u0300\u0306\u0302\u030c\u030a\u0308\u030b\u0303\u0307", 1)}
+# The combining marks U+0300..U+036F in the engine's secondary order, marks of one string weighing the same
+# (observed: 'a' + each mark sorted by the engine's less/greater); U+034F is ignorable, later blocks by code point.
+_ACCENT_ORDER = (
+    "\u0332", "\u0313\u0343", "\u0314", "\u0301\u0341", "\u0300\u0340", "\u0306", "\u0302", "\u030c", "\u030a",
+    "\u0342", "\u0308", "\u0344", "\u030b", "\u0303", "\u0307", "\u0338", "\u0327", "\u0328", "\u0304",
+    "\u030d\u030e\u0312\u0315\u031a\u033d\u033e\u033f\u0346\u034a\u034b\u034c\u0350\u0351\u0352\u0357\u035b\u035d\u035e",
+    "\u0316\u0317\u0318\u0319\u031c\u031d\u031e\u031f\u0320\u0329\u032a\u032b\u032c\u032f\u0333\u033a\u033b\u033c\u0347\u0348\u0349\u034d\u034e\u0353\u0354\u0355\u0356\u0359\u035a\u035c\u035f\u0362",
+    "\u0336\u0337", "\u0335", "\u0305", "\u0309", "\u030f", "\u0310", "\u0311", "\u031b", "\u0321", "\u0322",
+    "\u0323", "\u0324", "\u0325", "\u0326", "\u032d", "\u032e", "\u0330", "\u0331", "\u0334", "\u0339", "\u0345",
+    "\u0358", "\u0360", "\u0361", "\u0363", "\u0368", "\u0369", "\u0364", "\u036a", "\u0365", "\u036b", "\u0366",
+    "\u036c", "\u036d", "\u0367", "\u036e", "\u036f",
+)
+_ACCENTS = {mark: rank for rank, group in enumerate(_ACCENT_ORDER, 1) for mark in group}
+_ACCENTS["\u034f"] = 0
 
 
 # DUCET's tertiary weights (UTS #10, tertiary weight table): plain lower case or uncased 2, upper case 8, and a
@@ -157,7 +197,7 @@ def _elements(char: str) -> tuple[tuple[float, int, int], ...]:
     for part in decomposed:
         kind = unicodedata.category(part)
         if kind in ("Mn", "Me"):
-            elements.append((0, _ACCENTS.get(part, ord(part)), _COMMON))
+            elements.append((0, _ACCENTS.get(part, ord(part)), _COMMON))  # rank 0: ignorable
             continue
         lower = part.lower()[:1] or part
         tertiary = base + (6 if cased and lower != part else 0)
@@ -165,8 +205,8 @@ def _elements(char: str) -> tuple[tuple[float, int, int], ...]:
             weight = _PRIMARY[ord(lower)]
             if weight:
                 elements.append((ord(weight), _COMMON, tertiary))
-        elif part in _PLACED_WEIGHTS:
-            elements.append((_PLACED_WEIGHTS[part], _COMMON, tertiary))
+        elif lower in _PLACED_WEIGHTS:
+            elements.append((_PLACED_WEIGHTS[lower], _COMMON, tertiary))
         elif kind == "Nd":  # every script's digits sort with the ASCII digit of the same value
             elements.append((ord(_PRIMARY[48 + unicodedata.digit(part)]), _COMMON, tertiary))  # type: ignore[arg-type]
         elif kind.startswith(("L", "N")):
