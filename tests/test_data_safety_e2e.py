@@ -5,6 +5,7 @@ Each test states the guarantee it proves (README, "How the pipelines keep tokens
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import datetime, timezone
@@ -199,3 +200,42 @@ def test_an_answer_that_is_not_a_page_ends_the_sync_cleanly_with_zero_rows(tmp_p
             assert "rest.304" in printed  # the report names the assumption this run relied on
     finally:
         world.stop()
+
+
+def test_a_fan_out_over_12000_parents_reaches_every_parent_once(tmp_path, capfd):
+    """Item 3: parent keys only, in files of at most 5,000 rows: every one of 12,000 parents gets its child run.
+
+    The old design read the parents with one Lookup, which returns 5,000 rows and drops the rest silently. The child
+    pipeline's chunk loop is proven by the other tests; here it is replaced by a stub so that 12,000 runs stay fast.
+    """
+    world = World(tmp_path, counts={"Projects": 12000, "Tasks": 0, "Time": 0}, calls_per_window=6000)
+    try:
+        code, report, printed = world.run(capfd, "pl_xero_projects")
+        assert code == 0, printed[-3000:]
+        batch = report["runId"]
+        landed = world.landed("projects", batch)
+        assert len(landed) == 12000
+        files = sorted((world.lake / "projects" / batch).glob("*.json"))
+        assert all(len(read(p)) < 5000 for p in files) and len(files) >= 3  # parent files fit one Lookup
+
+        stub = {"name": "pl_xero_project_tasks_pages", "properties": {
+            "parameters": {"KeyVaultUrl": {"type": "String"}, "BatchId": {"type": "String"},
+                           "ParentKey": {"type": "String"}},
+            "activities": [{"name": "Stand In", "type": "Wait", "dependsOn": [], "userProperties": [],
+                            "typeProperties": {"waitTimeInSeconds": 0}}]}}
+        (world.factory / "pipeline" / "pl_xero_project_tasks_pages.json").write_text(json.dumps(stub))
+        code, report, printed = world.run(capfd, "pl_xero_project_tasks", "--param", f"BatchId={batch}")
+        assert code == 0, printed[-3000:]
+        keys = [r["parameters"]["ParentKey"] for r in report["pipelineRuns"]
+                if r["pipeline"] == "pl_xero_project_tasks_pages"]
+        assert len(keys) == 12000 and sorted(keys) == sorted(p["projectId"] for p in world.api.records("Projects"))
+        lookups = [a for a in report["activityRuns"] if a["activity"] == "Read Parent Keys"]
+        assert lookups and all(a["status"] == "Succeeded" for a in lookups)
+    finally:
+        world.stop()
+
+
+def read(path) -> list[dict]:
+    from adfgen.local.formats import read_records
+
+    return read_records(path, "Json", {})

@@ -184,7 +184,15 @@ def test_child_endpoint_runs_one_pipeline_per_parent_file_and_one_chunk_loop_per
     seen = evaluate(framework, "pl_xero_project_tasks_file",
                     {"Read Parent Keys": {"count": 2, "value": [{"projectId": "p-1"}, {"projectId": "p 2"}]}},
                     parameters={"BatchId": "batch-9", "FileName": "projects_0.json"})
-    assert value(seen["Read Parent Keys"].type_properties["dataset"]["parameters"]["FileName"]) == "projects_0.json"
+    keys = seen["Extract Keys"]  # keys only, into a CSV file the Lookup reads (whole records could pass 4 MB)
+    (source_ref,) = keys.all_properties["inputs"]
+    assert value(source_ref["parameters"]["FileName"]) == "projects_0.json"
+    assert keys.type_properties["translator"]["mappings"] == [
+        {"source": {"path": "$['projectId']"}, "sink": {"name": "projectId"}}]
+    read = seen["Read Parent Keys"].type_properties
+    assert read["dataset"]["referenceName"] == "ds_lake_csv"
+    assert value(read["dataset"]["parameters"]["FolderPath"]) == "xero/_keys/project_tasks/batch-9"
+    assert value(read["dataset"]["parameters"]["FileName"]) == "projects_0.json.csv"
     assert "Too Many Parents" not in seen
     run = seen["Run Per Parent"].type_properties
     assert run["pipeline"]["referenceName"] == "pl_xero_project_tasks_pages"

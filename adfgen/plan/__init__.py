@@ -40,6 +40,8 @@ def plan_factory(config: FactoryConfig, apis: list[Api]) -> FactoryPlan:
         for endpoint in api.endpoints:
             sink_name = resolve_sink(config, api, endpoint)
             used_sinks.setdefault(sink_name, set()).add(sink_dataset_kind(config.sinks[sink_name]))
+            if any(e.parent and e.parent.endpoint == endpoint.name for e in api.endpoints):
+                used_sinks[sink_name].add("csv")  # its children read its keys back from small CSV files
     store = state_sink(config)
     if store and any(e.incremental for api in apis for e in api.endpoints):
         used_sinks.setdefault(store, set()).add("json")  # watermarks are small JSON files, whatever the format

@@ -112,12 +112,20 @@ def file_lookup(names: Names, sink_name: str, sink: FileSink, folder_path: Any, 
     file_format = file_format or sink.format
     return {
         "dataset": names.dataset(f"{sink_name}_{file_format}"),
-        "source_type": "JsonSource" if file_format == "json" else "ParquetSource",
+        "source_type": {"json": "JsonSource", "csv": "DelimitedTextSource"}.get(file_format, "ParquetSource"),
         "read_settings": "AzureBlobFSReadSettings" if sink.type == "adls_gen2" else "AzureBlobStorageReadSettings",
-        "format_settings": {"type": "JsonReadSettings"} if file_format == "json" else None,
+        "format_settings": {"json": {"type": "JsonReadSettings"},
+                            "csv": {"type": "DelimitedTextReadSettings"}}.get(file_format),
         "folder_path": folder_path,
         "file_name": file_name,
     }
+
+
+def keys_sink(sink: FileSink) -> dict[str, Any]:
+    """The Copy sink that writes fan-out keys as CSV with a header row."""
+    write = "AzureBlobFSWriteSettings" if sink.type == "adls_gen2" else "AzureBlobStorageWriteSettings"
+    return {"type": "DelimitedTextSink", "storeSettings": {"type": write},
+            "formatSettings": {"type": "DelimitedTextWriteSettings", "quoteAllText": True, "fileExtension": ".csv"}}
 
 
 def blob_endpoint(sink: FileSink) -> str:

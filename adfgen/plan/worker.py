@@ -15,7 +15,7 @@ from adfgen.plan.common import (
     Names,
     resolve_sink,
 )
-from adfgen.plan.sinks import file_lookup, records_translator, sink_context
+from adfgen.plan.sinks import file_lookup, keys_sink, records_translator, sink_context
 from adfgen.plan.watermark import endpoint_watermark
 from adfgen.spec.model import RESUMABLE, Api, Endpoint, FileSink
 from adfgen.spec.semantics import PLACEHOLDER
@@ -68,8 +68,9 @@ def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str) -> dict
         by_token = f"div({token_left}, {seconds})"
         size = getattr(pagination, "page_size", None) or getattr(pagination, "limit", None)
         if size and any(e.parent and e.parent.endpoint == endpoint.name for e in api.endpoints):
-            # a parent's files are read back whole by one Lookup: at most 5,000 records each
-            by_token = f"min({by_token}, {max(1, LOOKUP_ROWS // size)})"
+            # a parent's files are read back whole by one Lookup, which fails the run at 5,000 rows (it may have
+            # dropped some): fewer than 5,000 records each
+            by_token = f"min({by_token}, {max(1, (LOOKUP_ROWS - 1) // size)})"
         pages = f"string(max(1, min({by_token}, sub({cap}, int(variables('PagesDone'))))))"
     else:
         pages = f"string({cap})"  # a cursor cannot be resumed: one Copy pages it all (the build checked the token)
@@ -194,6 +195,7 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
 
 
 LOOKUP_ROWS = 5000  # Lookup returns at most 5,000 rows, silently (documented)
+FOREACH_ITEMS = 100000  # ForEach takes at most 100,000 items (documented)
 
 
 def fanout_contexts(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint, name: str, per_file: str,
@@ -218,16 +220,31 @@ def fanout_contexts(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoin
         "name": name, "folder": WORKER_FOLDER, "annotations": ANNOTATIONS, "parameters": common,
         "description": f"Copies {api.name} {endpoint.path} once per {parent.name} record: lists {parent.name}'s "
                        "files, then runs " + per_file + " for each",
-        "lookup": listing, "parent": parent.name, "per_file": per_file,
+        "lookup": listing, "parent": parent.name, "per_file": per_file, "foreach_limit": FOREACH_ITEMS,
+        "files_message": fx.expression(fx.concat(
+            fx.quote_literal(f"{api.name}.{endpoint.name}: {parent.name} landed "),
+            "string(length(activity('List Parent Files').output.childItems))",
+            fx.quote_literal(f" files, more than a ForEach takes ({FOREACH_ITEMS}): stopped instead of skipping "
+                             "the rest"))),
         "file_parameters": {**passed, "FileName": fx.expression("item().name")},
     }
     one_file = file_lookup(names, parent_sink_name, parent_sink, folder,
                            fx.expression("pipeline().parameters.FileName"))
+    keys_folder = fx.expression(fx.concat(fx.quote_literal(f"{api.name}/_keys/{endpoint.name}/"), BATCH_ID))
+    keys_file = fx.expression("concat(pipeline().parameters.FileName, '.csv')")
+    key = endpoint.parent.key
+    keys = {  # keys only: a Lookup of whole records may pass 4 MB long before 5,000 rows
+        "source": one_file, "sink": keys_sink(parent_sink),
+        "dataset": names.dataset(f"{parent_sink_name}_csv"), "folder_path": keys_folder, "file_name": keys_file,
+        "translator": {"type": "TabularTranslator",
+                       "mappings": [{"source": {"path": f"$[{fx.quote_literal(key)}]"}, "sink": {"name": key}}]},
+    }
     per_file_ctx = {
         "name": per_file, "folder": WORKER_FOLDER, "annotations": ANNOTATIONS,
         "parameters": {**common, "FileName": {"type": "String"}},
         "description": f"Runs {per_parent} once per {parent.name} record of one file",
-        "lookup": one_file, "parent": parent.name, "per_parent": per_parent,
+        "lookup": file_lookup(names, parent_sink_name, parent_sink, keys_folder, keys_file, "csv"),
+        "keys": keys, "parent": parent.name, "per_parent": per_parent,
         "limit_message": fx.expression(fx.concat(
             fx.quote_literal(f"{api.name}.{endpoint.name}: {parent.name} file "), "pipeline().parameters.FileName",
             fx.quote_literal(f" holds {LOOKUP_ROWS} or more records, more than one Lookup returns: stopped instead of "
