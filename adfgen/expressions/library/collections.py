@@ -1,9 +1,10 @@
 """Collection functions: contains, empty, first, intersection, join, last, length, skip, take, union.
 
 Array elements compare as the engine's JSON tokens do: by type and value (1 is not 1.0), objects regardless of
-key order; contains lets two floats differ by Newtonsoft's tolerance, union and intersection do not. Strings count UTF-16 code units. Counts are cast to .NET ints (wrapping). contains finds a key in an
-object as the engine's culture-aware IgnoreCase comparison does (any case, compatibility forms), while union and
-intersection match keys exactly (all observed).
+key order; contains lets two floats differ by Newtonsoft's tolerance, union and intersection do not. Strings
+count UTF-16 code units. Counts are cast to .NET ints (wrapping). contains finds a key in an object as the
+engine's culture-aware IgnoreCase comparison does (any case, compatibility forms), while union and intersection
+match keys exactly (all observed).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def _hashable(value):
         return ("a", tuple(_hashable(v) for v in value))
     if kind is dict:
         return ("o", frozenset((k, _hashable(v)) for k, v in value.items()))
+    if value != value:  # NaN: equal to itself as JSON values (observed), not as Python floats
+        return ("float", "NaN")
     return (kind.__name__, value)
 
 

@@ -6,6 +6,8 @@ compare two numbers, or two strings in the engine's culture order (collation.py)
 
 from __future__ import annotations
 
+import operator
+
 from .collation import compare_text
 from .registry import implements
 from .values import FunctionError, type_name, usage
@@ -83,7 +85,10 @@ def same(a, b) -> bool:
     if kind is dict:
         return len(a) == len(b) and all(key in b and same(value, b[key]) for key, value in a.items())
     if kind is float and a != b:
-        # Newtonsoft compares two floats with a tolerance (MathUtils.ApproxEquals): 0.0 equals 1e-300 (observed)
+        # Newtonsoft compares two floats with a tolerance (MathUtils.ApproxEquals): 0.0 equals 1e-300, and NaN
+        # equals NaN (observed)
+        if a != a:
+            return b != b
         tolerance = (abs(a) + abs(b) + 10.0) * 2.2204460492503131e-16
         return -tolerance < a - b < tolerance
     return a == b
@@ -106,15 +111,16 @@ def equals(scope, args):
     return all(_equal(first, other) for other in args[1:])
 
 
-def _ordered(function: str, a, b) -> int:
-    """-1, 0 or 1 comparing two numbers or two strings, with the engine's errors for anything else."""
+def _ordered(function: str, a, b, test) -> bool:
+    """test(a, b) for two numbers (as doubles when one is a float; NaN compares false) or test(order, 0) for two
+    strings in the engine's culture order; the engine's errors for anything else."""
     ka, kb = type(a), type(b)
     if ka in _NUMBERS and kb in _NUMBERS:
         if ka is not kb:
             a, b = float(a), float(b)
-        return (a > b) - (a < b)
+        return test(a, b)
     if ka is str and kb is str:
-        return compare_text(a, b)
+        return test(compare_text(a, b), 0)
     if ka is str or kb is str:
         raise FunctionError(
             f"The template language function '{function}' expects two parameter of matching types. "
@@ -135,22 +141,22 @@ def not_numbers(function: str, values) -> FunctionError:
 @implements("greater")
 def greater(scope, args):
     """True when the first value is greater than the second (numbers, or strings in the engine's culture order)."""
-    return _ordered("greater", args[0], args[1]) > 0
+    return _ordered("greater", args[0], args[1], operator.gt)
 
 
 @implements("greaterOrEquals")
 def greater_or_equals(scope, args):
     """True when the first value is greater than or equal to the second."""
-    return _ordered("greaterOrEquals", args[0], args[1]) >= 0
+    return _ordered("greaterOrEquals", args[0], args[1], operator.ge)
 
 
 @implements("less")
 def less(scope, args):
     """True when the first value is less than the second."""
-    return _ordered("less", args[0], args[1]) < 0
+    return _ordered("less", args[0], args[1], operator.lt)
 
 
 @implements("lessOrEquals")
 def less_or_equals(scope, args):
     """True when the first value is less than or equal to the second."""
-    return _ordered("lessOrEquals", args[0], args[1]) <= 0
+    return _ordered("lessOrEquals", args[0], args[1], operator.le)

@@ -95,7 +95,7 @@ def mod(scope, args):
     a, b, integral = _operands("mod", args)
     _divisor("mod", b)
     if not integral:
-        return math.fmod(a, b)
+        return math.nan if math.isinf(a) else math.fmod(a, b)  # .NET: infinity % x is NaN; Python raises
     if a == _LONG_MIN and b == -1:  # .NET throws where the quotient overflows
         _long("mod", -a)
     remainder = abs(a) % abs(b)
@@ -117,6 +117,8 @@ def _extreme(function: str, args, better):
     for value in values:
         if better(value, best):  # strictly: on a tie the earlier value stays (max(-0.0, 0.0) is -0.0)
             best = value
+        elif value != value if function == "min" else best != best:
+            best = value  # as .NET's Enumerable.Min/Max: min takes NaN, max lets any number replace it (observed)
     return best
 
 
