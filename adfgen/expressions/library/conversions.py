@@ -443,7 +443,13 @@ def json(scope, args):
         except ValueError:
             raise _expects("json", "a string or an XML", value) from None
         if xmlvalues.is_xml_type(content_type):
-            return xmlvalues.xml_to_json(data)
+            try:
+                return xmlvalues.xml_to_json(data)
+            except xmlvalues.XmlError as error:
+                raise FunctionError(
+                    f"{_FUNCTION} 'json' parameter is not valid. The provided XML value cannot be parsed: '{error}'. "
+                    f"{_usage('parse', keep_case=True)}"
+                ) from None
         value = decode_text(data)
     if not isinstance(value, str):
         raise _expects("json", "a string or an XML", value)

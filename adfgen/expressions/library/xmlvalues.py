@@ -63,9 +63,9 @@ class Document:
 
 
 def is_xml_type(content_type: str) -> bool:
-    """True for XML media types (application/xml, text/xml, ...+xml)."""
+    """True for the media types json() reads as XML: application/xml and application/...+xml, not text/xml (observed)."""
     media = content_type.split(";", 1)[0].strip().lower()
-    return media in ("application/xml", "text/xml") or media.endswith("+xml")
+    return media == "application/xml" or media.startswith("application/") and media.endswith("+xml")
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -216,23 +216,46 @@ def xml_text(value: Any) -> str:
 def json_to_document(value: dict[str, Any]) -> Document:
     """Newtonsoft's XML document for a JSON object with one root property (plus an optional '?xml')."""
     document = Document(None, [])
-    roots = [(k, v) for k, v in value.items() if k != "?xml"]
-    if "?xml" in value and isinstance(value["?xml"], dict):
-        document.declaration = [(k[1:], _xml_value(v)) for k, v in value["?xml"].items() if k.startswith("@")]
-    if len(roots) > 1:
-        raise XmlError(
-            "JSON root object has multiple properties. The root object must have a single property in order to "
-            "create a valid XML document. Consider specifying a DeserializeRootElementName. "
-            f"Path '{roots[1][0]}'."
-        )
-    for name, item in roots:
+    has_root = False
+    for name, item in value.items():
+        if has_root:  # even an empty array after the root counts as a second root property (observed)
+            raise XmlError(
+                "JSON root object has multiple properties. The root object must have a single property in order to "
+                "create a valid XML document. Consider specifying a DeserializeRootElementName. "
+                f"Path '{name}'."
+            )
+        if item == []:
+            continue  # an empty array before the root adds nothing
+        if name == "?xml":
+            where = "?xml" if isinstance(item, dict) else ""
+            if not isinstance(item, dict) or "@version" not in item:
+                raise XmlError(f"Version not specified for XML declaration. Path '{where}'.")
+            document.declaration = [(k[1:], _xml_value(v, k)) for k, v in item.items() if k.startswith("@")]
+            continue
+        if name.startswith("@"):
+            raise XmlError(
+                f"JSON root object has property '{name}' that will be converted to an attribute. A root object "
+                "cannot have any attribute properties. Consider specifying a DeserializeRootElementName. "
+                f"Path '{name}'."
+            )
+        if name.startswith("#") or name.startswith("?"):
+            raise XmlError(
+                "The specified node cannot be inserted as the valid child of this node, because the specified node "
+                "is the wrong type."
+            )
+        if isinstance(item, list) and len(item) > 1:
+            raise XmlError("This document already has a 'DocumentElement' node.")
         _append(document, name, item)
+        has_root = True
     return document
 
 
-def _xml_value(value: Any) -> str:
+def _xml_value(value: Any, path: str = "") -> str:
     from .values import format_double
 
+    if isinstance(value, (dict, list)):
+        token = "StartObject" if isinstance(value, dict) else "StartArray"
+        raise XmlError(f"Cannot get an XML string value from token type '{token}'. Path '{path}'.")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -241,23 +264,38 @@ def _xml_value(value: Any) -> str:
 
 
 def _append(parent: Any, name: str, value: Any) -> None:
-    if isinstance(value, list):
+    if isinstance(value, list) and not name.startswith("@"):
         for item in value:
-            _append(parent, name, item)
+            if isinstance(item, list) and name.startswith("#"):
+                _xml_value(item, name)  # raises: text cannot be an array
+            if isinstance(item, list):  # an array in an array: one element holding the items (observed)
+                element = Element(_element_name(name))
+                parent.children.append(element)
+                _append(element, name, item)
+                element.self_closing = not element.children
+            else:
+                _append(parent, name, item)
         return
+    if name == "?xml" and isinstance(parent, Element):
+        raise XmlError("Unexpected property name encountered while deserializing XmlDeclaration.")
     if name.startswith("@") and isinstance(parent, Element):
-        parent.attributes.append((name[1:], _xml_value(value)))
+        attribute = _element_name(name[1:])
+        if isinstance(value, list) and any(type(item) is int for item in value):
+            _xml_value(value, name)  # raises: Newtonsoft refuses an attribute array holding integers (observed)
+        for item in value if isinstance(value, list) else [value]:  # of an array, the last item wins (observed)
+            parent.attributes = [a for a in parent.attributes if a[0] != attribute]
+            parent.attributes.append((attribute, _xml_value(item, name)))
         return
     if name == "#text":
-        parent.children.append(Text(_xml_value(value)))
+        parent.children.append(Text(_xml_value(value, name)))
         return
     if name == "#cdata-section":
-        parent.children.append(Text(_xml_value(value), True))
+        parent.children.append(Text(_xml_value(value, name), True))
         return
     if name == "#comment":
-        parent.children.append(Comment(_xml_value(value)))
+        parent.children.append(Comment(_xml_value(value, name)))
         return
-    element = Element(_encode_name(name))
+    element = Element(_element_name(name))
     parent.children.append(element)
     if value is None:
         element.self_closing = True
@@ -273,6 +311,19 @@ def _append(parent: Any, name: str, value: Any) -> None:
 
 _NAME_START = re.compile(r"[A-Za-z_:\u00c0-\ufffd]")
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_:.\-\u00b7\u00c0-\ufffd]")
+
+
+def _element_name(name: str) -> str:
+    """The name Newtonsoft gives an element: a prefix without a declared namespace is dropped (observed)."""
+    prefix, colon, local = name.partition(":")
+    return _encode_name(local if colon and prefix and local else name)
+
+
+def _decode_name(name: str) -> str:
+    """XmlConvert.DecodeName: '_xHHHH_' back to its character."""
+    if "_x" not in name:
+        return name
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), name)
 
 
 def _encode_name(name: str) -> str:
@@ -303,7 +354,7 @@ def _members(children: list[Any], into: dict[str, Any]) -> None:
         if isinstance(child, Comment):
             continue  # the engine's conversion leaves comments out (observed)
         if isinstance(child, Element):
-            key = child.name
+            key = _decode_name(child.name)
         elif isinstance(child, Text):
             key = "#cdata-section" if child.cdata else "#text"
         elif isinstance(child, Comment):
@@ -328,7 +379,7 @@ def _node_json(node: Any) -> Any:
     if not node.attributes and len(node.children) == 1 and isinstance(node.children[0], Text) \
             and not node.children[0].cdata:
         return node.children[0].value
-    result: dict[str, Any] = {f"@{k}": v for k, v in node.attributes}
+    result: dict[str, Any] = {f"@{_decode_name(k)}": v for k, v in node.attributes}
     _members(node.children, result)
     return result
 
