@@ -85,24 +85,47 @@ def _formatted(name: str, value: DateTime, fmt: str, info: Culture = INVARIANT) 
 
 # ---------------------------------------------------------------------------------------------------- formatDateTime
 
-_CULTURE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+# .NET's culture-name check (CultureData.IsValidCultureName): 2 to 85 ASCII letters, digits and '-', at most one '_'
+_CULTURE_NAME = re.compile(r"^(?=.{2,85}$)[A-Za-z0-9-]*(?:_[A-Za-z0-9-]*)?$")
 
 
 class _NoCultureData(FunctionError):
     """A locale .NET would accept but whose data adfgen does not carry."""
 
 
+class _InvalidCulture(Exception):
+    """A name .NET refuses as a culture."""
+
+
 def _culture(name: str, locale: str) -> Culture:
-    """CultureInfo.CreateSpecificCulture(locale), for the cultures whose data adfgen carries."""
+    """CultureInfo.CreateSpecificCulture(locale), for the cultures whose data adfgen carries.
+
+    When the whole name is refused, .NET retries with the part before the first '-' (CreateSpecificCulture's
+    "language-region" fallback), so 'de-DE:x' is German and '-x' the invariant culture (observed on the engine).
+    """
+    try:
+        return _specific_culture(locale)
+    except _InvalidCulture:
+        dash = locale.find("-")
+        try:
+            if dash < 0:
+                raise
+            return _specific_culture(locale[:dash])
+        except _InvalidCulture:
+            raise _fail("The template language function '{0}' was unable to find the locale associated with "
+                        "'{1}'. The provided locale name is either invalid or does not have a locale associated "
+                        "with it. Please see https://aka.ms/logicexpressions#formatdatetime for usage details.",
+                        name, locale) from None
+
+
+def _specific_culture(locale: str) -> Culture:
     folded = locale.lower()
     if folded in ("", "c", "iv"):  # 'iv' is .NET's name of the invariant culture (observed)
         return INVARIANT
     if folded in SPECIFIC:
         return culture(SPECIFIC[folded])
-    if not _CULTURE_NAME.match(locale) or len(locale) > 85 or (len(locale) == 1 and locale != "-"):
-        raise _fail("The template language function '{0}' was unable to find the locale associated with '{1}'. "
-                    "The provided locale name is either invalid or does not have a locale associated with it. "
-                    "Please see https://aka.ms/logicexpressions#formatdatetime for usage details.", name, locale)
+    if not _CULTURE_NAME.match(locale) or locale.endswith("-"):  # ICU refuses an empty last subtag ('a-', observed)
+        raise _InvalidCulture(locale)
     known = ", ".join(sorted({v for v in SPECIFIC.values()}))
     raise _NoCultureData(f"adfgen's evaluator has no date formatting data for the locale '{locale}' "
                         f"(it knows the invariant culture and {known}).")
