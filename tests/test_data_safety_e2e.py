@@ -239,3 +239,103 @@ def read(path) -> list[dict]:
     from adfgen.local.formats import read_records
 
     return read_records(path, "Json", {})
+
+
+def findings(world: World, code: str) -> list[str]:
+    """The resources `adfgen check` reports `code` for in the world's factory folder."""
+    from adfgen.check.engine import run_checks
+    from adfgen.check.sources import load_git_factory
+
+    return sorted(f.resource for f in run_checks([load_git_factory(world.factory, complete=True)], None)
+                  if f.code == code)
+
+
+def old_design_worker(world: World, max_requests: int) -> str:
+    """The worker as it was before the chunk loop: token check, then one Copy paging everything (retry 2), written
+    into the built factory as pl_old_invoices. Derived from today's worker so that only the design differs."""
+    worker = json.loads((world.factory / "pipeline" / "pl_xero_invoices.json").read_text())
+    top = worker["properties"]["activities"]
+    loop = next(a for a in top if a["type"] == "Until")
+    inner = {a["name"]: a for a in loop["typeProperties"]["activities"]}
+    copy = inner["Copy Chunk"]
+    copy["dependsOn"] = [{"activity": "Get Access Token", "dependencyConditions": ["Succeeded"]},
+                         {"activity": "Get xero-tenant-id", "dependencyConditions": ["Succeeded"]},
+                         {"activity": "Read Watermark", "dependencyConditions": ["Completed"]},
+                         {"activity": "Note Sync Start", "dependencyConditions": ["Succeeded"]}]
+    copy["policy"].update(retry=2, retryIntervalInSeconds=60)
+    copy["typeProperties"]["source"]["paginationRules"] = {
+        "QueryParameters.{page}": "RANGE:1::1", "EndCondition:$.Invoices": "Empty", "MaxRequestNumber": str(max_requests)}
+    copy["outputs"][0]["parameters"]["FileName"] = "invoices.json"
+    save = next(a for a in top if a["name"] == "Save Watermark")
+    save["dependsOn"] = [{"activity": "Copy Chunk", "dependencyConditions": ["Succeeded"]}]
+    kept = [a for a in top if a["name"] in ("Note Sync Start", "Read Watermark", "Get xero-tenant-id")]
+    worker["name"] = "pl_old_invoices"
+    worker["properties"]["activities"] = kept + [inner["Read Token Expiry"], inner["Refresh If Near Expiry"],
+                                                 inner["Get Access Token"], copy, save]
+    (world.factory / "pipeline" / "pl_old_invoices.json").write_text(json.dumps(worker))
+    return "pl_old_invoices"
+
+
+def test_the_old_design_fails_with_401_when_paging_outlives_the_token(tmp_path, capfd):
+    """Item 1, before: one Copy with a 2-minute token and 500 pages sends an expired token, and its retries resend it."""
+    world = World(tmp_path, paged_invoices(lifetime=120, margin=30), access_ttl=120,
+                  counts={"Invoices": 5000}, calls_per_window=6000)
+    try:
+        code, report, printed = world.run(capfd, old_design_worker(world, 1000))
+        assert code == 1
+        assert world.api.served.by_status[401] >= 1
+        assert world.watermark("invoices") is None
+        assert findings(world, "DS005") == ["pipeline pl_old_invoices"]  # adfgen check sees the pattern
+    finally:
+        world.stop()
+
+
+def test_the_old_design_truncates_at_the_cap_silently_and_moves_the_watermark(tmp_path, capfd):
+    """Item 2, before: MaxRequestNumber stops paging, the Copy succeeds, 70 of 120 records are lost for good."""
+    world = World(tmp_path, paged_invoices(max_requests=5), counts={"Invoices": 120})
+    try:
+        code, report, printed = world.run(capfd, old_design_worker(world, 5))
+        assert code == 0  # no error at all
+        assert len(world.landed("invoices")) == 50
+        assert world.watermark("invoices") is not None  # and the next run starts after the lost records
+    finally:
+        world.stop()
+
+
+def test_the_old_design_reaches_only_5000_of_12000_parents_silently(tmp_path, capfd):
+    """Item 3, before: one Lookup over the parents' file returns 5,000 rows and succeeds; 7,000 parents are skipped."""
+    from adfgen.local.formats import write_records
+
+    world = World(tmp_path)
+    try:
+        folder = world.lake / "projects" / "old-batch"
+        folder.mkdir(parents=True)
+        write_records(folder / "projects.json", [{"projectId": f"p-{i}"} for i in range(12000)], "Json", {})
+        stub = {"name": "pl_stub", "properties": {"parameters": {"ParentKey": {"type": "String"}}, "activities": [
+            {"name": "Stand In", "type": "Wait", "dependsOn": [], "userProperties": [],
+             "typeProperties": {"waitTimeInSeconds": 0}}]}}
+        old = {"name": "pl_old_fanout", "properties": {"activities": [
+            {"name": "Lookup Parent Keys", "type": "Lookup", "dependsOn": [], "userProperties": [],
+             "policy": {"timeout": "0.00:10:00", "retry": 0, "secureInput": False, "secureOutput": False},
+             "typeProperties": {"source": {"type": "JsonSource", "storeSettings": {"type": "AzureBlobFSReadSettings"},
+                                           "formatSettings": {"type": "JsonReadSettings"}},
+                                "dataset": {"referenceName": "ds_lake_json", "type": "DatasetReference",
+                                            "parameters": {"FolderPath": "xero/projects/old-batch",
+                                                           "FileName": "projects.json"}},
+                                "firstRowOnly": False}},
+            {"name": "For Each projects", "type": "ForEach", "userProperties": [],
+             "dependsOn": [{"activity": "Lookup Parent Keys", "dependencyConditions": ["Succeeded"]}],
+             "typeProperties": {"items": {"value": "@activity('Lookup Parent Keys').output.value", "type": "Expression"},
+                                "isSequential": True, "activities": [
+                 {"name": "Run Child", "type": "ExecutePipeline", "dependsOn": [], "userProperties": [],
+                  "typeProperties": {"pipeline": {"referenceName": "pl_stub", "type": "PipelineReference"},
+                                     "waitOnCompletion": True,
+                                     "parameters": {"ParentKey": {"value": "@item().projectId", "type": "Expression"}}}}]}}]}}
+        (world.factory / "pipeline" / "pl_stub.json").write_text(json.dumps(stub))
+        (world.factory / "pipeline" / "pl_old_fanout.json").write_text(json.dumps(old))
+        code, report, printed = world.run(capfd, "pl_old_fanout")
+        assert code == 0  # no error at all
+        assert len([r for r in report["pipelineRuns"] if r["pipeline"] == "pl_stub"]) == 5000
+        assert findings(world, "DS004") == ["pipeline pl_old_fanout"]  # adfgen check sees the pattern
+    finally:
+        world.stop()
