@@ -10,6 +10,7 @@ import operator
 
 from .collation import compare_text
 from .registry import implements
+from .strings import check_long
 from .values import FunctionError, type_name, usage
 
 
@@ -97,6 +98,9 @@ def same(a, b) -> bool:
 def _equal(a, b) -> bool:
     # Two numbers compare by value (1 equals 1.0, as doubles when one is a float); all else strictly (observed).
     if type(a) in _NUMBERS and type(b) in _NUMBERS:
+        for value in (a, b):
+            if type(value) is int:
+                check_long(value)
         return a == b if type(a) is type(b) else float(a) == float(b)
     return same(a, b)
 
@@ -116,6 +120,9 @@ def _ordered(function: str, a, b, test) -> bool:
     strings in the engine's culture order; the engine's errors for anything else."""
     ka, kb = type(a), type(b)
     if ka in _NUMBERS and kb in _NUMBERS:
+        for value in (a, b):
+            if type(value) is int:
+                check_long(value)
         if ka is not kb:
             a, b = float(a), float(b)
         return test(a, b)

@@ -11,10 +11,9 @@ import math
 
 from .logic import not_numbers
 from .registry import implements
-from .strings import int32, is_integer
+from .strings import LONG_MAX, LONG_MIN, check_long, int32, is_integer
 from .values import FunctionError, type_name, usage
 
-_LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
 _NUMBER = (int, float)
 
 # The wording and the usage anchor differ by function and argument: add's first argument may be "a float", mul, div
@@ -39,13 +38,17 @@ def _operands(function: str, args):
                 f"The template language function '{function}' expects its {ordinal} parameter to be {what}. "
                 f"The provided value is of type '{type_name(value)}'. {usage(anchor)}"
             )
+    if type(a) is int:
+        check_long(a)
+    if type(b) is int:
+        check_long(b)
     if type(a) is int and type(b) is int:
         return a, b, True
     return float(a), float(b), False
 
 
 def _long(function: str, value: int) -> int:
-    if _LONG_MIN <= value <= _LONG_MAX:
+    if LONG_MIN <= value <= LONG_MAX:
         return value
     raise FunctionError(
         f"The provided parameters for template language function '{function}' caused arithmetic overflow."
@@ -96,7 +99,7 @@ def mod(scope, args):
     _divisor("mod", b)
     if not integral:
         return math.nan if math.isinf(a) else math.fmod(a, b)  # .NET: infinity % x is NaN; Python raises
-    if a == _LONG_MIN and b == -1:  # .NET throws where the quotient overflows
+    if a == LONG_MIN and b == -1:  # .NET throws where the quotient overflows
         _long("mod", -a)
     remainder = abs(a) % abs(b)
     return -remainder if a < 0 else remainder
@@ -111,6 +114,9 @@ def _extreme(function: str, args, better):
         )
     if not all(type(v) in _NUMBER for v in values):
         raise not_numbers(function, values)
+    for value in values:
+        if type(value) is int:
+            check_long(value)
     if any(type(v) is float for v in values):
         values = [float(v) for v in values]
     best = values[0]

@@ -20,9 +20,19 @@ from .values import FunctionError, to_string, type_name, usage
 _INT32 = 1 << 32
 
 
+LONG_MIN, LONG_MAX = -(1 << 63), (1 << 63) - 1
+
+
 def int32(value: int) -> int:
     """value cast to a .NET int the way the engine casts its integer arguments (wraps around, observed)."""
-    return (value + 0x80000000) % _INT32 - 0x80000000
+    return (check_long(value) + 0x80000000) % _INT32 - 0x80000000
+
+
+def check_long(value: int) -> int:
+    """value, or the engine's error for an integer beyond 64 bits, which it cannot use as a number (observed)."""
+    if LONG_MIN <= value <= LONG_MAX:
+        return value
+    raise FunctionError("Object must implement IConvertible.")
 
 
 def is_integer(value) -> bool:
