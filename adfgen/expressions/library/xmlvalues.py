@@ -300,7 +300,11 @@ def _append(parent: Any, name: str, value: Any) -> None:
     if value is None:
         element.self_closing = True
     elif isinstance(value, dict):
-        for key, item in value.items():
+        items = list(value.items())
+        for index, (key, item) in enumerate(items):
+            if key.startswith("@") and isinstance(item, list) and any(v != [] for _, v in items[index + 1:]):
+                # Newtonsoft loses its place after an attribute array: any property after it fails (observed).
+                _xml_value(item, key)
             _append(element, key, item)
         element.self_closing = not element.children
     else:
@@ -402,6 +406,8 @@ def select(data: bytes, expression: str) -> Any:
         tree = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         raise XmlError(str(error)) from None
+    # lxml forgets whether an empty element was written '<c/>' or '<c></c>'; XElement.ToString keeps it.
+    empty_tags = _empty_tags(tree, parse(data.decode("utf-8", errors="replace")))
     try:
         result = compiled(tree)
     except etree.XPathError:
@@ -426,16 +432,36 @@ def select(data: bytes, expression: str) -> Any:
         elif isinstance(item, etree._ProcessingInstruction):
             raise XmlError("The node type 'ProcessingInstruction' is not a supported XPath node type.")
         elif isinstance(item, etree._Element):
-            values.append(make_binary(element_text(item).encode("utf-8"), XML_CONTENT_TYPE))
+            values.append(make_binary(element_text(item, empty_tags).encode("utf-8"), XML_CONTENT_TYPE))
         else:
             values.append(str(item))
     return values
 
 
-def element_text(element: Any) -> str:
-    """An lxml element as XElement.ToString() writes it: two-space indentation unless the content is mixed."""
+def _empty_tags(tree: Any, document: Document) -> dict[Any, bool]:
+    """lxml element -> written as an empty-element tag, pairing lxml's elements with ours in document order."""
+    ours: list[bool] = []
+
+    def walk(node: Any) -> None:
+        for child in node.children:
+            if isinstance(child, Element):
+                ours.append(child.self_closing)
+                walk(child)
+
+    walk(document)
+    return dict(zip(tree.iter(tag=_element_tag()), ours))
+
+
+def _element_tag() -> Any:
+    from lxml import etree
+
+    return etree.Element
+
+
+def element_text(element: Any, empty_tags: dict[Any, bool] | None = None) -> str:
+    """An lxml element as XElement.ToString() writes it: indented by two spaces until text (mixed content) appears."""
     out: list[str] = []
-    _write_indented(element, out, 0, {})
+    _write_indented(element, out, 0, {}, True, empty_tags or {})
     return "".join(out)
 
 
@@ -448,7 +474,16 @@ def etree_localname(element: Any) -> str:
     return tag.split("}", 1)[1] if tag.startswith("{") else tag
 
 
-def _write_indented(element: Any, out: list[str], depth: int, inscope: dict[str | None, str]) -> None:
+def _write_indented(element: Any, out: list[str], depth: int, inscope: dict[str | None, str], indent: bool,
+                    empty_tags: dict[Any, bool]) -> None:
+    from lxml import etree
+
+    if isinstance(element, etree._Comment):
+        out.append(f"<!--{element.text or ''}-->")
+        return
+    if isinstance(element, etree._ProcessingInstruction):
+        out.append(f"<?{element.target} {element.text}?>" if element.text else f"<?{element.target}?>")
+        return
     out.append("<" + _qualified(element))
     declared = dict(inscope)
     for prefix, uri in element.nsmap.items():
@@ -463,43 +498,21 @@ def _write_indented(element: Any, out: list[str], depth: int, inscope: dict[str 
         out.append(f' {name}="{_escape_attribute(value)}"')
     children = list(element)
     text = element.text
-    if not children and text is None:
-        out.append(" />")
+    if not children and not text:
+        out.append(" />" if empty_tags.get(element, True) else f"></{_qualified(element)}>")
         return
     out.append(">")
-    mixed = bool(text) or any(child.tail for child in children)
+    # XmlWriter indents child nodes until the element's first text; from there on (and inside) it writes as is.
+    mixed = bool(text)
     if text:
         out.append(_escape_text(text))
     for child in children:
-        if not mixed:
+        if indent and not mixed:
             out.append("\n" + "  " * (depth + 1))
-        _write_child(child, out, depth + 1, declared, mixed)
+        _write_indented(child, out, depth + 1, declared, indent and not mixed, empty_tags)
         if child.tail:
             out.append(_escape_text(child.tail))
-    if children and not mixed:
+            mixed = True
+    if indent and not mixed:
         out.append("\n" + "  " * depth)
     out.append(f"</{_qualified(element)}>")
-
-
-def _write_child(child: Any, out: list[str], depth: int, inscope: dict[str | None, str], mixed: bool) -> None:
-    from lxml import etree
-
-    if isinstance(child, etree._Comment):
-        out.append(f"<!--{child.text or ''}-->")
-    elif isinstance(child, etree._ProcessingInstruction):
-        out.append(f"<?{child.target} {child.text}?>" if child.text else f"<?{child.target}?>")
-    elif mixed:
-        inner: list[str] = []
-        _write_flat(child, inner, inscope)
-        out.extend(inner)
-    else:
-        _write_indented(child, out, depth, inscope)
-
-
-def _write_flat(element: Any, out: list[str], inscope: dict[str | None, str]) -> None:
-    # Inside mixed content XmlWriter stops indenting until the mixed element closes.
-    start = len(out)
-    _write_indented(element, out, 0, inscope)
-    flat = "".join(out[start:])
-    del out[start:]
-    out.append(re.sub(r"\n *", "", flat) if "\n" in flat else flat)
