@@ -120,6 +120,8 @@ def test_a_two_minute_token_and_500_pages_land_every_record(tmp_path, capfd):
         assert world.api.served.by_status[401] == 0  # the fake refuses a token past its 2 minutes
         assert len(world.oauth.tokens) > 5  # many access tokens: one Copy could not have done it
         assert world.watermark("invoices") is not None
+        # the design relies on expressions in paginationRules, which ADF does not document: the report says so
+        assert "rest.rule_expressions" in {b["key"] for b in report["assumedBehaviours"]}
     finally:
         world.stop()
 

@@ -79,8 +79,9 @@ def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any
     }
     return {
         "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,
-        "description": f"Refreshes the {api.name} access token{' and rotates the refresh token' if save_refresh else ''}"
-                       " in Key Vault, after checking the reply. concurrency 1: two runs must never rotate the same token at once.",
+        "description": f"Refreshes the {api.name} access token"
+                       f"{' and rotates the refresh token' if save_refresh else ''} in Key Vault, after checking the "
+                       "reply. concurrency 1: two runs must never rotate the same token at once.",
         "key_vault_url": config.key_vault_url, "vault_auth": fx.MSI_VAULT_AUTH,
         "reads": [dict(r, url=fx.key_vault_secret_url(r["secret"], version)) for r in reads],
         "token_url": fx.literal(auth.token_url), "token_headers": headers, "token_body": fx.form_body(fields),

@@ -79,6 +79,8 @@ def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str) -> dict
     cap_message = (f"{where} reached its request cap of {cap} pages (max_requests) and the API has more: "
                    "stopped instead of landing a truncated window; the watermark is not moved. Raise max_requests "
                    "or page_size.")
+    unfinished = (f"{where} did not finish (the loop timed out or its token steps kept failing); "
+                  "the watermark is not moved")
     return {
         "resumable": resumable,
         "variables": CHUNK_VARIABLES,
@@ -98,8 +100,8 @@ def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str) -> dict
                              "the watermark is not moved")),),
         "backoff": fx.expression(f"mul({api.retry.backoff}, length(variables('Failures')))"),
         "outcome_failed": fx.expression("or(not(variables('Done')), not(empty(variables('Failure'))))"),
-        "outcome_message": fx.expression(
-            f"if(empty(variables('Failure')), {fx.quote_literal(where + ' did not finish (the loop timed out or its token steps kept failing); the watermark is not moved')}, variables('Failure'))"),
+        "outcome_message": fx.expression(f"if(empty(variables('Failure')), {fx.quote_literal(unfinished)}, "
+                                         "variables('Failure'))"),
     }
 
 

@@ -19,7 +19,8 @@ def _runs(view: FactoryView) -> dict[str, set[str]]:
         found = calls.setdefault(name.lower(), set())
         for activity in view.context(entry).pipeline.all:
             ref = activity.type_properties.get("pipeline")
-            if activity.kind == "executepipeline" and isinstance(ref, dict) and isinstance(ref.get("referenceName"), str):
+            if (activity.kind == "executepipeline" and isinstance(ref, dict)
+                    and isinstance(ref.get("referenceName"), str)):
                 found.add(ref["referenceName"].lower())
     return calls
 
@@ -170,7 +171,7 @@ def _is_watermark_write(activity: Activity) -> bool:
     return "watermark" in text
 
 
-def _direct_conditions(pipeline_activities: list[Activity], target: Activity) -> dict[str, list[str]]:
+def _direct_conditions(target: Activity) -> dict[str, list[str]]:
     """Lower-case name -> dependency conditions, for `target`'s own dependsOn."""
     found = {}
     for dep in target.body.get("dependsOn") or []:
@@ -214,7 +215,7 @@ class WatermarkWithoutEveryCopy(Rule):
                 continue
             top = _top(write)
             upstream = ctx.pipeline.upstream(top)
-            direct = _direct_conditions(ctx.pipeline.all, top)
+            direct = _direct_conditions(top)
             for copy in copies:
                 holder = _top(copy)
                 if holder is top:
