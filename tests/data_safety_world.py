@@ -27,7 +27,8 @@ CLIENT_ID, CLIENT_SECRET, TENANT = "xero-ds-client", "xero-ds-client-secret-valu
 
 
 class ErrorTokenEndpoint:
-    """A token endpoint that answers every POST with HTTP 200 and an error document (as some providers do)."""
+    """A token endpoint that answers every POST with HTTP 200 and a fixed document: an error (as some providers
+    answer errors), or a token reply without a refresh token (as providers that do not rotate answer)."""
 
     def __init__(self, ca: trustme.CA, reply: dict[str, Any]):
         self.reply, self.posts = reply, 0
@@ -65,6 +66,7 @@ class World:
 
     def __init__(self, tmp: Path, edit_spec: Callable[[dict], None] | None = None, *, access_ttl: int = 1800,
                  counts: dict[str, int] | None = None, calls_per_window: int = 60):
+        tmp.mkdir(parents=True, exist_ok=True)
         self.tmp = tmp
         self.ca = trustme.CA()
         self.ca_path = tmp / "ca.pem"

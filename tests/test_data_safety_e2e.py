@@ -341,3 +341,37 @@ def test_the_old_design_reaches_only_5000_of_12000_parents_silently(tmp_path, ca
         assert findings(world, "DS004") == ["pipeline pl_old_fanout"]  # adfgen check sees the pattern
     finally:
         world.stop()
+
+
+def test_a_provider_that_does_not_rotate_never_has_its_refresh_token_rewritten(tmp_path, capfd):
+    """Item 5: with rotating_refresh_tokens: false only the access token is saved; a rotating API given the same
+    reply (no refresh_token) fails instead of saving the old one again."""
+    reply = {"access_token": "at-from-a-non-rotating-provider", "token_type": "Bearer", "expires_in": 3600}
+
+    def not_rotating(spec):
+        spec["apis"][0]["auth"]["rotating_refresh_tokens"] = False
+
+    world = World(tmp_path / "plain", not_rotating)
+    endpoint = ErrorTokenEndpoint(world.ca, reply)
+    world.token_url = endpoint.url
+    try:
+        before = world.secrets()["xero-refresh-token"]
+        code, report, printed = world.run(capfd, "pl_xero_refresh")
+        assert code == 0, printed[-3000:]
+        assert world.secrets()["xero-refresh-token"] == before  # not even a new version of the same value
+        assert world.secret("xero-access-token") == reply["access_token"]
+    finally:
+        endpoint.stop()
+        world.stop()
+
+    world = World(tmp_path / "rotating")
+    endpoint = ErrorTokenEndpoint(world.ca, reply)
+    world.token_url = endpoint.url
+    try:
+        before = world.vault.read_text()
+        code, report, printed = world.run(capfd, "pl_xero_refresh")
+        assert code == 1 and "without access_token and refresh_token" in printed
+        assert world.vault.read_text() == before
+    finally:
+        endpoint.stop()
+        world.stop()
