@@ -49,16 +49,16 @@ def test_xero_build_plan_deploy_plan(arm, tmp_path, capsys):
     code, out, _ = run(capsys, "deploy", *xero_args(arm, out_dir, "--build", "--output", "json"))
     assert code == 0, out
     (doc,) = json.loads(out)["factories"]
-    assert doc["ok"] and doc["plan"]["counts"] == {"create": 17}
+    assert doc["ok"] and doc["plan"]["counts"] == {"create": 22}
     assert [g["status"] for g in doc["grants"]] == ["granted"]
-    assert arm.count("PUT", "/factories/") == 17
+    assert arm.count("PUT", "/factories/") == 22
     assert set(arm.names(XERO_FACTORY, "triggers")) == {"tr_xero_keepalive", "tr_xero_schedule"}
     assert {arm.resource(XERO_FACTORY, "triggers", t)["properties"]["runtimeState"]
             for t in ("tr_xero_keepalive", "tr_xero_schedule")} == {"Started"}
 
     arm.clear_log()
     code, out, _ = run(capsys, "plan", *xero_args(arm, out_dir))
-    assert code == 0 and "unchanged 17" in out
+    assert code == 0 and "unchanged 22" in out
     assert arm.count("PUT") == 0
 
     code, out, _ = run(capsys, "deploy", *xero_args(arm, out_dir))
@@ -212,7 +212,7 @@ def test_build_dry_run_plans_the_build_in_memory_and_writes_nothing(arm, tmp_pat
 
     code, out, _ = run(capsys, "deploy", *xero_args(arm, out_dir, "--build", "--dry-run"))
 
-    assert code == 3 and "create 17" in out
+    assert code == 3 and "create 22" in out
     assert not out_dir.exists() and arm.count("PUT") == 0
 
 
