@@ -87,7 +87,7 @@ _tables: dict[str, dict[int, int]] = {}
 
 def _table(which: str) -> dict[int, int]:
     table = _tables.get(which)
-    if table is None:  # built on first use: ~0.1 s, and most pipelines never case non-ASCII text
+    if table is None:  # built on first use (about 10 ms); most pipelines never case non-ASCII text
         table = {}
         for code in range(0x41, 0x20000):
             char = chr(code)
