@@ -79,6 +79,8 @@ CASES = [
     "@string(json('{\"k\\\"\\n\":\"v\"}'))",
     "@string(json('{\"b\":1,\"a\":2}'))",
     "@string(json(' { \"a\" : 1 , \"a\" : 2 } '))",
+    "@string(json('{\"a\":1,\"b\":2,\"a\":3}'))",
+    "@string(json('{a:1,b:2,a:3,}'))",
     "@string(createArray(true, false, null, 1, -1, '', json('{}'), json('[]')))",
     "@string(json('{\"a\":{\"b\":[{\"c\":null}]}}'))",
     "@string(json('[\"2026-01-02T03:04:05Z\", \"2026-01-02\"]'))",

@@ -16,7 +16,18 @@ import json
 import re
 from typing import Any
 
-_STRICT = json.JSONDecoder()
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object as Newtonsoft builds it: a repeated name takes the last value and moves to the end (observed)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        result = {}
+        for name, value in pairs:
+            result.pop(name, None)
+            result[name] = value
+    return result
+
+
+_STRICT = json.JSONDecoder(object_pairs_hook=_object)
 _NUMBER_END = re.compile(r"[\s,\]}/)]|$")
 _IDENTIFIER = re.compile(r"[\w$]+")
 _WHITESPACE = (  # char.IsWhiteSpace, as Newtonsoft skips it
@@ -216,6 +227,7 @@ class _Reader:
             self.pos += 1
             self.skip()
             self.path.append(name)
+            result.pop(name, None)  # a repeated name moves to the end, as in _object
             result[name] = self.value()
             more = self.separator("}")
             self.path.pop()

@@ -63,7 +63,7 @@ class Document:
 
 
 def is_xml_type(content_type: str) -> bool:
-    """True for the media types json() reads as XML: application/xml and application/...+xml, not text/xml (observed)."""
+    """True for the media types json() reads as XML: application/xml, application/*+xml; not text/xml (observed)."""
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/xml" or media.startswith("application/") and media.endswith("+xml")
 
