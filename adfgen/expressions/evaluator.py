@@ -18,7 +18,8 @@ from functools import lru_cache
 from typing import Any
 
 from .errors import ExpressionError
-from .functions import lookup
+from .functions import FUNCTIONS, lookup
+from .library.arity_messages import MESSAGES as ARITY_MESSAGES
 from .library import IMPLEMENTATIONS
 from .library.values import FunctionError, NotConvertible, to_string, type_name
 from .nodes import Access, Call, Index, Literal, Node, Template, unparse
@@ -86,6 +87,25 @@ def _parse(text: str) -> Template | None:
     return parse_value(text)
 
 
+def _arity_message(key: str, count: int) -> str | None:
+    """The engine's message for a call of the function `key` with `count` arguments, or None when it accepts them."""
+    function = FUNCTIONS.get(key)
+    if function is None or function.accepts(count):
+        return None
+    messages = ARITY_MESSAGES.get(key)
+    if not messages:
+        return f"The template language function '{function.name}' takes {function.arity_text()}, got {count}."
+    template = messages.get(count) or messages[max(messages)]
+    return template.replace("{count}", str(count))
+
+
+def _as_spelled(message: str, canonical: str, spelled: str) -> str:
+    """message naming the function as the expression spells it, as the engine does."""
+    if spelled == canonical:
+        return message
+    return message.replace(f"function '{canonical}'", f"function '{spelled}'", 1)
+
+
 def evaluate_node(node: Node, scope: Scope) -> Any:
     """The value of one parsed expression in scope; raises EvaluationError with the engine's message."""
     return _Evaluation(node, scope).value(node)
@@ -135,14 +155,14 @@ class _Evaluation:
         if implementation.lazy:
             args: list[Any] = [self._thunk(arg) for arg in node.args]
         else:
-            args = [self.value(arg) for arg in node.args]
+            args = [self.value(arg) for arg in node.args]  # before the count check, as the engine does (observed)
+        wrong_count = _arity_message(node.key, len(node.args))
+        if wrong_count is not None:
+            raise EvaluationError(_as_spelled(wrong_count, implementation.name, node.name), node.position)
         try:
             return implementation.body(self.scope, args)
         except FunctionError as error:
-            message = error.message
-            if node.name != implementation.name:  # the engine names the function as the expression spells it
-                message = message.replace(f"function '{implementation.name}'", f"function '{node.name}'", 1)
-            raise EvaluationError(message, node.position) from None
+            raise EvaluationError(_as_spelled(error.message, implementation.name, node.name), node.position) from None
 
     def _thunk(self, node: Node) -> Callable[[], Any]:
         return lambda: self.value(node)

@@ -54,3 +54,23 @@ CASES = [
     "@and(true, 1)",
     "@unknownFunction()",
 ]
+
+# wrong argument counts: the engine's message per function (library/arity_messages.py)
+CASES += [
+    "@add(1)",
+    "@add(1, 2, 3)",
+    "@ADD(1)",
+    "@concat()",
+    "@not(true, false)",
+    "@pipeline(1)",
+    "@utcNow('o', 'x')",
+    "@formatDateTime()",
+    "@substring('abc')",
+    "@range(1)",
+    "@if(true, 1)",
+    "@coalesce()",
+    "@variables()",
+    "@activity('Lookup', 1)",
+    "@item(1)",
+]
+CASES += ["@add(div(1, 0))", "@if(true, 1, add(1))", "@concat(add(1), div(1, 0))"]
