@@ -12,7 +12,8 @@ import pkgutil
 import pytest
 
 import tests.evaluator_cases as cases_package
-from adfgen.expressions.evaluator import EvaluationError, evaluate
+from adfgen.expressions import ExpressionError
+from adfgen.expressions.evaluator import evaluate
 from tests.evaluator_cases import default_scope
 
 
@@ -40,7 +41,7 @@ def typed(value):
 def ours(text: str, scope):
     try:
         return "ok", evaluate(text, scope)
-    except EvaluationError as error:
+    except ExpressionError as error:  # a syntax error or an evaluation error
         return "error", error.message
 
 

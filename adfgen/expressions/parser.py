@@ -25,6 +25,7 @@ _IDENT = re.compile(r"(?:[^\W\d]|\$)[\w$]*")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?")
 _STRING = re.compile(r"'(?:[^']|'')*'")
 _KEYWORDS = {"true": True, "false": False, "null": None}
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _describe(text: str, pos: int) -> str:
@@ -65,6 +66,8 @@ class _Parser:
                 raise self.fail(f"{_describe(text, pos)} does not start a number", pos)
             raw = m.group()
             value: int | float = float(raw) if (m.group(1) or m.group(2)) else int(raw)
+            if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:  # the engine's integers are 64-bit
+                raise self.fail(f"the value '{raw}' cannot be converted to number", pos)
             return self.literal(Literal(value, pos), m.end())
         m = _IDENT.match(text, pos)
         if m is None:
