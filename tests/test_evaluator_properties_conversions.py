@@ -163,7 +163,8 @@ def conversions(draw) -> tuple[str, dict[str, Any]]:
     kind = draw(st.sampled_from([
         "string", "int", "float", "float culture", "bool", "json", "json text", "json lenient", "base64",
         "base64 round trip",
-        "base64 decode", "uri", "uri round trip", "uri decode", "binary", "data uri", "array", "xml",
+        "base64 decode", "uri", "uri round trip", "uri decode", "binary", "data uri", "data uri decode", "array",
+        "xml",
     ]))
     value = draw(st.one_of(texts, number_texts, integers, floats, st.booleans(), st.none(), json_values))
     arg = argument(draw, value, parameters)
@@ -208,6 +209,15 @@ def conversions(draw) -> tuple[str, dict[str, Any]]:
         if form == "xpath":
             return f"@xpath(xml(json({document})), {literal(draw(st.sampled_from(XPATHS)))})", parameters
         return f"@{form}(xml(json({document})))", parameters
+    if kind == "data uri decode":
+        header = draw(st.from_regex(
+            r"(text/plain|text/csv|a|x y|application/json)?(;(charset=(utf-8|UTF-8|latin1)|a=b|))?(;base64)?",
+            fullmatch=True,
+        ))
+        data = draw(st.one_of(st.from_regex(r"[A-Za-z0-9+/= %{}\[\]\"]{0,8}", fullmatch=True), texts))
+        data = re.sub("[\U00010000-\U0010ffff]", "x", data)  # JSON errors quote UTF-16 units (see lenient_json)
+        function = draw(st.sampled_from(["dataUriToString", "dataUriToBinary", "decodeDataUri"]))
+        return f"@{function}({argument(draw, f'data:{header},{data}', parameters)})", parameters
     if kind == "data uri":
         return f"@dataUriToString(dataUri({arg}))", parameters
     return f"@string(createArray({arg}, {text_arg}))", parameters

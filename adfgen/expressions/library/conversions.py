@@ -8,6 +8,7 @@ Binary values are the engine's own JSON shape, {"$content-type": ..., "$content"
 from __future__ import annotations
 
 import base64 as _base64
+import codecs
 import re
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
@@ -299,67 +300,118 @@ def data_uri(scope, args):
     return f"data:{media};charset=utf-8;base64,{_b64(_utf8(text))}"
 
 
-def _read_data_uri(function: str, value: Any) -> tuple[str, bytes, str | None]:
-    """(content type, bytes, charset) of a data URI, with the engine's errors."""
+_MEDIA_TYPE_ONLY = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _read_data_uri(function: str, value: Any, *, strict: bool = True) -> tuple[str, str, bool]:
+    """(media type, data as written, base64?) of a data URI, with the engine's format error.
+
+    Observed: ';base64' must end the header exactly ('data:base64,' counts too); parameters need a media type
+    before them ('data:;charset=utf-8,x' is refused) and, but for decodeDataUri (strict=False), cannot be empty
+    ('text/plain;;base64'); no media type is text/plain.
+    """
     text = _string_argument(function, value)
     match = _DATA_URI.fullmatch(text)
-    if not match:
+    header, data = match.groups() if match else ("", "")
+    is_base64 = header.lower().endswith(";base64") or header.lower() == "base64"
+    media = header[: -len("base64")].removesuffix(";") if is_base64 else header
+    if not match or media.startswith(";") or strict and (media.endswith(";") or ";;" in media):
         raise FunctionError(
             f"{_FUNCTION} '{function}' expects its parameter to be formatted as a valid data URI. "
             f"The provided value '{text}' was not formatted correctly. {usage(function)}"
         )
-    header, data = match.groups()
-    parts = header.split(";")
-    is_base64 = parts[-1].lower() == "base64" and len(parts) > 1 or header.lower() == "base64"
-    if is_base64:
-        parts = parts[:-1]
-    media = ";".join(part for part in parts if part) or "text/plain"
-    if not parts or "/" not in parts[0] and parts[0]:
-        media = media  # the engine keeps whatever media type was written (observed: 'data:text;base64,...')
-    charset = None
-    for part in parts[1:]:
-        name, _, setting = part.partition("=")
-        if name.strip().lower() == "charset":
-            charset = setting
-    if is_base64:
-        try:
-            raw = decode_base64(data)
-        except ValueError:
-            raise _not_valid(function) from None
-    else:
-        raw = _url_decode_bytes(data)
-    return media, raw, charset
+    return media or "text/plain", data, is_base64
 
 
-def _data_uri_text(function: str, args: list[Any], what: str) -> str:
-    _media, raw, charset = _read_data_uri(function, _one(function, args, what))
-    if charset is not None and charset.lower() != "utf-8":
-        raise FunctionError(
-            f"{_FUNCTION} '{function}' parameter is not valid. The provided charset '{charset}' is not supported. "
-            f"{usage(function)}"
-        )
-    return decode_text(raw)
+def _data_uri_bytes(function: str, data: str, is_base64: bool) -> bytes:
+    if not is_base64:
+        return _url_decode_bytes(data)
+    try:
+        return decode_base64(data)
+    except ValueError:
+        raise _not_valid(function) from None
+
+
+def _data_uri_text(function: str, args: list[Any], what: str, *, check_charset: bool) -> str:
+    media, data, is_base64 = _read_data_uri(function, _one(function, args, what))
+    if check_charset:  # dataUriToString reads UTF-8 only; decodeDataUri does not look (observed)
+        for part in media.split(";")[1:]:
+            name, equals, charset = part.partition("=")
+            if equals and name.strip().lower() == "charset" and charset.lower() != "utf-8":
+                raise FunctionError(
+                    f"{_FUNCTION} '{function}' parameter is not valid. The provided charset '{charset}' is not "
+                    f"supported. {usage(function)}"
+                )
+    return decode_text(_data_uri_bytes(function, data, is_base64))
 
 
 @implements("dataUriToBinary")
 def data_uri_to_binary(scope, args):
-    """The binary value a data URI holds, with the URI's media type."""
-    media, raw, _charset = _read_data_uri(
+    """The binary value a data URI holds, with the URI's media type (base64 data kept as written, unchecked)."""
+    media, data, is_base64 = _read_data_uri(
         "dataUriToBinary", _one("dataUriToBinary", args, "the data URI that is to be converted to binary")
     )
-    return make_binary(raw, media)
+    if not _MEDIA_TYPE_ONLY.fullmatch(media.split(";", 1)[0].strip()):
+        raise FunctionError(f"The provided content-type header value '{media}' is not well formed.")
+    for part in media.split(";")[1:]:
+        name, _, charset = part.partition("=")
+        if name.strip().lower() == "charset" and charset.startswith('"'):
+            raise FunctionError(
+                f"The provided content-type character set '{charset}' is not valid. Please use a Unicode character "
+                "set such as UTF-8 or ASCII character set."
+            )
+    if is_base64:
+        return {CONTENT_TYPE: media, CONTENT: data}
+    return make_binary(_url_decode_bytes(data), media)
 
 
 @implements("dataUriToString")
 def data_uri_to_string(scope, args):
     """The UTF-8 text a data URI holds (other charsets are refused)."""
-    return _data_uri_text("dataUriToString", args, "the data URI that is to be converted to string")
+    return _data_uri_text("dataUriToString", args, "the data URI that is to be converted to string", check_charset=True)
 
 
 @implements("decodeDataUri")
 def decode_data_uri(scope, args):
-    """dataUriToString under its older name (the engine returns text, not binary)."""
-    return _data_uri_text("decodeDataUri", args, "the data URI")
+    """A data URI's content by its media type: text/* as text, JSON parsed, anything else as a binary value.
+
+    Observed: text is read as UTF-8 whatever the charset; JSON errors are Newtonsoft's own message; binary values
+    carry only the media type and the charset (us-ascii when none is given, text encoded with '?' for what it
+    cannot hold) and keep base64 data as written.
+    """
+    media, data, is_base64 = _read_data_uri("decodeDataUri", _one("decodeDataUri", args, "the data URI"), strict=False)
+    media_type = media.split(";", 1)[0].strip()
+    kind = media_type.lower()
+    undecodable = _not_valid("decodeDataUri", "The value cannot be decoded from base64 representation.")
+    if kind.startswith("text/") or kind.startswith("application/") and (kind == "application/json"
+                                                                         or kind.endswith("+json")):
+        if is_base64:
+            try:
+                raw = decode_base64(data)
+            except ValueError:
+                raise undecodable from None
+        else:
+            raw = _url_decode_bytes(data)
+        if kind.startswith("text/"):
+            return decode_text(raw)
+        try:
+            return parse_json(decode_text(raw))
+        except JsonReadError as error:
+            raise FunctionError(str(error)) from None
+    charset = "us-ascii"
+    for part in media.split(";")[1:]:
+        name, equals, setting = part.partition("=")
+        if equals and name.strip().lower() == "charset":
+            charset = setting
+    if is_base64:
+        return {CONTENT_TYPE: f"{media_type};charset={charset}", CONTENT: data}
+    try:
+        codec = codecs.lookup(charset).name
+    except LookupError:
+        raise undecodable from None
+    codec = {"utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(codec, codec)  # .NET's GetBytes writes no BOM
+    raw = decode_text(_url_decode_bytes(data)).encode(codec, errors="replace")
+    return make_binary(raw, f"{media_type};charset={charset}")
 
 
 # --- URI components --------------------------------------------------------------------------------------------
