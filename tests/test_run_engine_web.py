@@ -244,3 +244,14 @@ def test_no_reply_is_counted_and_named_plainly(tmp_path):
     assert message.startswith("cannot reach http://127.0.0.1:1: ") and "Connection refused" in message
     assert "HTTPConnectionPool" not in message
     assert runtime.transport.requests_by_host() == {"127.0.0.1": {"no reply": 1}}
+
+
+def test_a_refused_request_is_not_retried(tmp_path):
+    """The sandbox's refusal cannot change on retry, so the run fails at once instead of after every interval."""
+    activity = web("https://kv.vault.azure.net/secrets/x?api-version=7.4")
+    activity["policy"] = {"retry": 3, "retryIntervalInSeconds": 30}
+    root = write_factory(tmp_path, {"p": [activity]})
+    runtime, result = run(root)
+    (record,) = records(result, "Web")
+    assert record.status == "Failed" and record.attempts == 1
+    assert runtime.transport.requests_by_host()["kv.vault.azure.net"] == {"refused": 1}

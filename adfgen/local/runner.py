@@ -526,9 +526,14 @@ class Runtime:
                                                "InternalError", failure_type="SystemError").error
             if record.error is not None:
                 record.error["target"] = record.name
+                if record.error["errorCode"] in LOCAL_REFUSALS:
+                    return  # the local sandbox's own refusal: a retry would meet the same refusal, only later
             if record.type not in EXECUTION_TYPES and record.type not in ("SetVariable", "AppendVariable"):
                 return  # control activities have no retry policy
 
+
+# Failures that come from how the run was started (a request the sandbox refuses, an activity type it lacks)
+LOCAL_REFUSALS = {"RequestRefused", "UnsupportedActivity"}
 
 EXECUTION_TYPES = {"WebActivity", "Copy", "Lookup", "GetMetadata", "Script", "StoredProcedure", "AzureFunctionActivity"}
 
