@@ -88,14 +88,15 @@ def test_pagination_adf_cannot_resume_is_refused_when_one_token_cannot_cover_it(
         api["pagination"] = {"kind": "cursor", "param": "after", "cursor_path": "$.next", "max_requests": max_requests}
         api["endpoints"] = [e for e in api["endpoints"] if e["name"] == "invoices"]
 
-    # one endpoint, one lane: 1 s pacing (60 a minute) + 30 s timeout a page; 30-minute token less 5 min: 48 pages
+    # one endpoint, one lane: 1.02 s pacing (60 a minute, 2% headroom; whole seconds: 2) + 30 s timeout a page;
+    # 30-minute token less 5 min: 46 pages
     with pytest.raises(AdfgenError) as refused:
-        build_with(tmp_path / "a", lambda s: cursor(s, 49))
+        build_with(tmp_path / "a", lambda s: cursor(s, 47))
     problems = [p.message for p in refused.value.problems]
-    assert len(problems) == 1 and "at most 48 pages" in problems[0] and "max_requests is 49" in problems[0]
-    build, folder = build_with(tmp_path / "b", lambda s: cursor(s, 48))
+    assert len(problems) == 1 and "at most 46 pages" in problems[0] and "max_requests is 47" in problems[0]
+    build, folder = build_with(tmp_path / "b", lambda s: cursor(s, 46))
     worker = json.loads((folder / "pipeline" / "pl_xero_invoices.json").read_text())
     loop = next(a for a in worker["properties"]["activities"] if a["type"] == "Until")
     refresh = next(a for a in loop["typeProperties"]["activities"] if a["name"] == "Refresh If Near Expiry")
-    # refreshed first unless the token lasts for every page: margin 300 s + 48 pages x 31 s
-    assert refresh["typeProperties"]["expression"]["value"].endswith(f", {300 + 48 * 31}))")
+    # refreshed first unless the token lasts for every page: margin 300 s + 46 pages x 32 s
+    assert refresh["typeProperties"]["expression"]["value"].endswith(f", {300 + 46 * 32}))")

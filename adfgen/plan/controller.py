@@ -31,6 +31,11 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
             depends = ([{"activity": previous, "dependencyConditions": ["Completed"]}] if previous else
                        [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}])
             parameters: dict[str, Any] = {"BatchId": fx.expression("pipeline().RunId")}
+            if endpoint.parent is None:
+                # evaluated as this Execute Pipeline starts, after the lane's previous worker completed: no request of
+                # this lane is later, so the worker's first Copy waits only what is left of the interval (issue 9).
+                # A child's fan-out pipeline takes no PacedFrom: its per-parent workers wait a whole interval.
+                parameters["PacedFrom"] = fx.expression("utcNow()")
             if endpoint.incremental:
                 parameters["Watermark"] = fx.expression("pipeline().parameters.Watermark")
             runs.append({"activity": activity, "pipeline": by_name[endpoint.name][1], "depends": depends,

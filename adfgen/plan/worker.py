@@ -154,6 +154,9 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     }
     if per_parent:
         params["ParentKey"] = {"type": "String"}
+    # when this worker's lane last sent a request (at the latest); empty: unknown, so its first Copy waits a whole
+    # interval (the controller passes it; fan-out callers do not)
+    params["PacedFrom"] = {"type": "String", "defaultValue": ""}
     if state:
         # empty: the stored watermark; a value overrides it (backfills)
         params["Watermark"] = {"type": "String", "defaultValue": ""}
@@ -162,6 +165,7 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
     chunking = _chunking(api, endpoint, pagination, f"endpoint {api.name}.{endpoint.name}")
     variables = dict(chunking["variables"])
+    variables["LastCopyEnd"] = {"type": "String", "defaultValue": ""}  # set after each Copy Chunk (pacing, issue 9)
     if state:
         variables[state["sync_start"]] = {"type": "String"}
     loop_depends = [{"activity": r["activity"], "dependencyConditions": ["Succeeded"]} for r in identity_reads]
@@ -188,6 +192,9 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         "headers": headers,
         "pagination_rules": rules,
         "request_interval": fx.request_interval(*api.copy_rate(endpoint)),
+        "pace_copy": fx.expression(fx.copy_start_wait(
+            *api.copy_rate(endpoint),
+            "if(empty(variables('LastCopyEnd')), pipeline().parameters.PacedFrom, variables('LastCopyEnd'))")),
         "request_timeout": fx.timespan(api.request_timeout),
         "translator": records_translator(endpoint, sink),
         "sink": sink_ctx,

@@ -388,13 +388,16 @@ class Api(Strict):
 
     @property
     def lanes(self) -> int:
-        """How many workers the controller runs at once: the concurrency limit, or fewer when fewer can start."""
-        return max(1, min(self.rate_limit.concurrent_requests, sum(1 for e in self.endpoints if e.parent is None)))
+        """How many workers the controller runs at once: the concurrency limit, or fewer when fewer can start (or when
+        the minute's calls cannot give each lane one)."""
+        return max(1, min(self.rate_limit.concurrent_requests, sum(1 for e in self.endpoints if e.parent is None),
+                          self.rate_limit.requests_per_minute))
 
     def copy_rate(self, endpoint: Endpoint) -> tuple[int, int]:
         """(requests per minute, copies sharing them) that pace one endpoint's Copy."""
         if endpoint.rate_limit:
-            return endpoint.rate_limit.requests_per_minute, endpoint.rate_limit.concurrent_requests
+            limit = endpoint.rate_limit
+            return limit.requests_per_minute, min(limit.concurrent_requests, limit.requests_per_minute)
         return self.rate_limit.requests_per_minute, self.lanes
 
 
