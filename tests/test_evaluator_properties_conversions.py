@@ -8,6 +8,7 @@ pipeline parameters, through json('...') and through createArray(...). Each exam
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -164,7 +165,7 @@ def conversions(draw) -> tuple[str, dict[str, Any]]:
         "string", "int", "float", "float culture", "bool", "json", "json text", "json lenient", "base64",
         "base64 round trip",
         "base64 decode", "uri", "uri round trip", "uri decode", "binary", "data uri", "data uri decode", "array",
-        "xml",
+        "xml", "envelope",
     ]))
     value = draw(st.one_of(texts, number_texts, integers, floats, st.booleans(), st.none(), json_values))
     arg = argument(draw, value, parameters)
@@ -209,6 +210,21 @@ def conversions(draw) -> tuple[str, dict[str, Any]]:
         if form == "xpath":
             return f"@xpath(xml(json({document})), {literal(draw(st.sampled_from(XPATHS)))})", parameters
         return f"@{form}(xml(json({document})))", parameters
+    if kind == "envelope":
+        envelope = {
+            draw(st.sampled_from(["$content-type", "$Content-Type"])): draw(st.one_of(
+                st.sampled_from(["text/plain", "application/octet-stream", "text/plain; charset=utf-8",
+                                 "application/xml", "x", "", "a b", "text/plain;foo", "text/plain; charset=utf-16"]),
+                st.none(), st.booleans(), st.integers(-5, 5))),
+            draw(st.sampled_from(["$content", "$CONTENT"])): draw(st.one_of(
+                st.from_regex(r"[A-Za-z0-9+/ ]{0,8}={0,2}", fullmatch=True),
+                st.builds(lambda b: base64.b64encode(b).decode(), st.binary(max_size=8)),
+                st.none(), st.booleans(), st.integers(-5, 5), st.just(1.5))),
+            **draw(st.dictionaries(st.sampled_from(["x", "$content"]), st.integers(0, 2), max_size=1)),
+        }
+        function = draw(st.sampled_from(["string", "base64", "binary", "dataUri", "uriComponent", "json", "xml",
+                                         "length", "concat"]))
+        return f"@{function}({argument(draw, envelope, parameters)})", parameters
     if kind == "data uri decode":
         header = draw(st.from_regex(
             r"(text/plain|text/csv|a|x y|application/json)?(;(charset=(utf-8|UTF-8|latin1)|a=b|))?(;base64)?",

@@ -375,14 +375,23 @@ def data_uri_to_string(scope, args):
 def decode_data_uri(scope, args):
     """A data URI's content by its media type: text/* as text, JSON parsed, anything else as a binary value.
 
-    Observed: text is read as UTF-8 whatever the charset; JSON errors are Newtonsoft's own message; binary values
-    carry only the media type and the charset (us-ascii when none is given, text encoded with '?' for what it
-    cannot hold) and keep base64 data as written.
+    Observed: base64 content is read in the URI's charset (us-ascii when none is given, '?' for other bytes),
+    URL-encoded content as UTF-8; an unknown charset fails; JSON errors are Newtonsoft's own message; binary
+    values carry only the media type and the charset (text encoded into it) and keep base64 data as written.
     """
     media, data, is_base64 = _read_data_uri("decodeDataUri", _one("decodeDataUri", args, "the data URI"), strict=False)
     media_type = media.split(";", 1)[0].strip()
     kind = media_type.lower()
+    charset = "us-ascii"
+    for part in media.split(";")[1:]:
+        name, equals, setting = part.partition("=")
+        if equals and name.strip().lower() == "charset":
+            charset = setting
     undecodable = _not_valid("decodeDataUri", "The value cannot be decoded from base64 representation.")
+    try:
+        codec = codecs.lookup(charset).name
+    except LookupError:
+        raise undecodable from None
     if kind.startswith("text/") or kind.startswith("application/") and (kind == "application/json"
                                                                          or kind.endswith("+json")):
         if is_base64:
@@ -390,25 +399,19 @@ def decode_data_uri(scope, args):
                 raw = decode_base64(data)
             except ValueError:
                 raise undecodable from None
+            text = raw.decode(codec, errors="replace")
+            if codec == "ascii":  # .NET's ASCII decoder puts '?' for bytes above 0x7F
+                text = text.replace("\ufffd", "?")
         else:
-            raw = _url_decode_bytes(data)
+            text = decode_text(_url_decode_bytes(data))
         if kind.startswith("text/"):
-            return decode_text(raw)
+            return text
         try:
-            return parse_json(decode_text(raw))
+            return parse_json(text)
         except JsonReadError as error:
             raise FunctionError(str(error)) from None
-    charset = "us-ascii"
-    for part in media.split(";")[1:]:
-        name, equals, setting = part.partition("=")
-        if equals and name.strip().lower() == "charset":
-            charset = setting
     if is_base64:
         return {CONTENT_TYPE: f"{media_type};charset={charset}", CONTENT: data}
-    try:
-        codec = codecs.lookup(charset).name
-    except LookupError:
-        raise undecodable from None
     codec = {"utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(codec, codec)  # .NET's GetBytes writes no BOM
     raw = decode_text(_url_decode_bytes(data)).encode(codec, errors="replace")
     return make_binary(raw, f"{media_type};charset={charset}")
@@ -519,7 +522,13 @@ def xml(scope, args):
     """An XML value (binary, application/xml) from XML text or from a JSON object with one root property."""
     value = _one("xml", args, "the string or object to be converted", "parameter(s)")
     envelope = binary_parts(value)
-    if envelope is not None:  # relabelled as XML, content neither decoded nor checked (observed)
+    if envelope is not None:  # an XML value stays as it is, others are relabelled; content not checked (observed)
+        try:
+            content_type = content_type_of(envelope)
+        except ValueError:
+            raise FunctionError("The specified content type is invalid.") from None
+        if xmlvalues.is_xml_type(content_type):
+            return value
         return {CONTENT_TYPE: xmlvalues.XML_CONTENT_TYPE, CONTENT: content_text(envelope)}
     if not isinstance(value, (str, dict)):
         raise _expects("xml", "a string or an object", value)
