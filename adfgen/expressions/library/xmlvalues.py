@@ -420,11 +420,15 @@ def select(data: bytes, expression: str) -> Any:
         return str(result)
     if not isinstance(result, list):
         return result
-    values = []
+    values: list[Any] = []
+    if _selects_document(tree, expression):  # lxml leaves the document node out of node sets
+        top = [*reversed(list(tree.itersiblings(preceding=True))), tree, *tree.itersiblings()]
+        text = "\n".join(element_text(node, empty_tags) for node in top)
+        values.append(make_binary(text.encode("utf-8"), XML_CONTENT_TYPE))
     for item in result:
         if isinstance(item, str):
-            if getattr(item, "is_attribute", False):
-                values.append(f'{item.attrname}="{_escape_attribute(str(item))}"')
+            if getattr(item, "is_attribute", False):  # XAttribute.ToString: the value as it is (observed)
+                values.append(f'{item.attrname}="{item}"')
             else:
                 values.append(str(item))
         elif isinstance(item, etree._Comment):
@@ -436,6 +440,16 @@ def select(data: bytes, expression: str) -> Any:
         else:
             values.append(str(item))
     return values
+
+
+def _selects_document(tree: Any, expression: str) -> bool:
+    """Whether a node-set expression selects the document node (the one node without a parent)."""
+    from lxml import etree
+
+    try:
+        return bool(etree.XPath(f"boolean(({expression})[not(parent::node())])")(tree))
+    except etree.XPathError:
+        return False
 
 
 def _empty_tags(tree: Any, document: Document) -> dict[Any, bool]:
