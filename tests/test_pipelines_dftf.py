@@ -130,12 +130,12 @@ def test_worker_copies_with_bearer_tenant_watermark_and_a_chunk_of_pages_the_tok
     headers = {k: value(v) for k, v in source["additionalHeaders"].items()}
     assert headers == {"Accept": "application/json", "Authorization": "Bearer at-123",
                        "xero-tenant-id": "tenant-42", "If-Modified-Since": "2024-03-05T07:08:09"}
-    # pages the token covers: (3600 s left - 300 s margin) / (5 s pacing + 30 s request timeout) = 94
+    # pages the token covers: (3600 s left - 300 s margin) / (5.1 s pacing, rounded up + 30 s request timeout) = 91
     rules = {k: value(v) for k, v in source["paginationRules"].items()}
-    pages = (3600 - 300) // (5 + 30)
+    pages = (3600 - 300) // (6 + 30)
     assert rules == {"QueryParameters.{page}": f"RANGE:1:{pages}:1", "EndCondition:$.Invoices": "Empty",
                      "MaxRequestNumber": str(pages)}
-    assert source["requestInterval"] == "00:00:05.000"  # 5 lanes sharing 60 requests a minute
+    assert source["requestInterval"] == "00:00:05.100"  # 5 lanes sharing 60 requests a minute, 2% headroom
     (source_ref,) = copy.all_properties["inputs"]
     assert value(source_ref["parameters"]["BaseUrl"]) == "https://api.xero.com/api.xro/2.0"
     assert value(source_ref["parameters"]["RelativeUrl"]) == "Invoices?page={page}&pageSize=100"
@@ -294,12 +294,12 @@ def test_offset_pagination_with_a_watermark_query_parameter(mixed_framework):
     (source_ref,) = copy.all_properties["inputs"]
     assert value(source_ref["parameters"]["RelativeUrl"]) == (
         "table/incident?sysparm_offset={offset}&sysparm_limit=1000&sysparm_query_since=2024-02-03%2004%3A05%3A06")
-    pages = (3600 - 300) // (1 + 100)  # token life less margin, over pacing (0.5 s, rounded up) plus timeout
+    pages = (3600 - 300) // (1 + 100)  # token life less margin, over pacing (0.51 s, rounded up) plus timeout
     rules = {k: value(v) for k, v in copy.type_properties["source"]["paginationRules"].items()}
     assert rules["QueryParameters.{offset}"] == f"RANGE:0:{(pages - 1) * 1000}:1000"
     assert rules["MaxRequestNumber"] == str(pages)
     assert value(copy.type_properties["source"]["additionalHeaders"]["Authorization"]) == "Bearer sn-at"
-    assert copy.type_properties["source"]["requestInterval"] == "00:00:00.500"  # 120 a minute, one lane
+    assert copy.type_properties["source"]["requestInterval"] == "00:00:00.510"  # 120 a minute, one lane, 2% headroom
     (sink_ref,) = copy.all_properties["outputs"]
     assert value(sink_ref["parameters"]["FileName"]) == "incidents_0.parquet"
 

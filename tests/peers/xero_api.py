@@ -206,7 +206,11 @@ class XeroApi:
 
     # -- limits ---------------------------------------------------------------------------------------------------
     def _admit(self) -> tuple[int, str] | None:
-        """Count one call against the tenant's limits, or say which limit refuses it and for how long."""
+        """Count one call against the tenant's limits, or say which limit refuses it and for how long.
+
+        A sliding-window log, as Xero's rolling minute (X-MinLimit-Remaining counts down per call): a call is admitted
+        while fewer than `calls_per_window` were admitted in the last `window_seconds` (refused calls do not count,
+        assumed) and fewer than `concurrent` are in flight. Any schedule it admits also passes fixed windows."""
         now = self.clock.monotonic()
         with self._lock:
             while self._window and now - self._window[0] >= self.window_seconds:
