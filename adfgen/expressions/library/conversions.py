@@ -153,8 +153,10 @@ def float_(scope, args):
     raise _not_valid("float")
 
 
-_BOOL_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
-              "\u2028\u2029\u202f\u205f\u3000\x00"
+_BOOL_SPACE = (  # char.IsWhiteSpace and NUL, which Boolean.Parse trims
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\x00"
+)
 
 
 @implements("bool")
@@ -332,16 +334,15 @@ def _data_uri_bytes(function: str, data: str, is_base64: bool) -> bytes:
         raise _not_valid(function) from None
 
 
-def _data_uri_text(function: str, args: list[Any], what: str, *, check_charset: bool) -> str:
+def _data_uri_text(function: str, args: list[Any], what: str) -> str:
     media, data, is_base64 = _read_data_uri(function, _one(function, args, what))
-    if check_charset:  # dataUriToString reads UTF-8 only; decodeDataUri does not look (observed)
-        for part in media.split(";")[1:]:
-            name, equals, charset = part.partition("=")
-            if equals and name.strip().lower() == "charset" and charset.lower() != "utf-8":
-                raise FunctionError(
-                    f"{_FUNCTION} '{function}' parameter is not valid. The provided charset '{charset}' is not "
-                    f"supported. {usage(function)}"
-                )
+    for part in media.split(";")[1:]:  # UTF-8 only (observed)
+        name, equals, charset = part.partition("=")
+        if equals and name.strip().lower() == "charset" and charset.lower() != "utf-8":
+            raise FunctionError(
+                f"{_FUNCTION} '{function}' parameter is not valid. The provided charset '{charset}' is not "
+                f"supported. {usage(function)}"
+            )
     return decode_text(_data_uri_bytes(function, data, is_base64))
 
 
@@ -368,7 +369,7 @@ def data_uri_to_binary(scope, args):
 @implements("dataUriToString")
 def data_uri_to_string(scope, args):
     """The UTF-8 text a data URI holds (other charsets are refused)."""
-    return _data_uri_text("dataUriToString", args, "the data URI that is to be converted to string", check_charset=True)
+    return _data_uri_text("dataUriToString", args, "the data URI that is to be converted to string")
 
 
 @implements("decodeDataUri")

@@ -2,12 +2,16 @@
 
 Observed (data-factory-testing-framework 1.4.4): xml(text) returns the document as XmlDocument.OuterXml writes it
 (white-space-only text dropped, '<b/>' written '<b />', '<c></c>' kept, entities resolved and re-escaped, CDATA,
-comments and the XML declaration kept); xml(object) is Newtonsoft's DeserializeXmlNode; json(xml) is Newtonsoft's
-SerializeXmlNode ('<b/>' is null, '<c></c>' is ""); xpath() gives elements as XML values written as
-XElement.ToString() does (indented by two spaces), text nodes as strings, attributes as 'name="value"', and
-numbers, strings and booleans for XPath's scalar functions. XPath itself is lxml's (libxml2, XPath 1.0).
-Not reproduced: DTDs and entity declarations, xml:space, namespace-aware JSON conversion details and
-Newtonsoft's json:Array / type attributes.
+comments and the XML declaration kept); xml(object) is Newtonsoft's DeserializeXmlNode (one root property, names
+encoded as _xHHHH_, undeclared prefixes dropped, arrays as repeated elements); json(xml) is Newtonsoft's
+SerializeXmlNode ('<b/>' is null, '<c></c>' is "", comments left out); xpath() gives elements as XML values written
+as XElement.ToString() does (two-space indentation until mixed content), text nodes as strings, attributes as
+'name="value"', the document node as its top-level nodes, and numbers, strings and booleans for XPath's scalar
+functions. XPath itself is lxml's (libxml2, XPath 1.0); the engine's is .NET's XPathNavigator.
+Where this stops (known to differ or unexplored): DTDs and entity declarations, xml:space, attribute arrays in
+xml(object) (Newtonsoft's result depends on its reader state), '?xml' below the root, nested arrays of attribute
+names at the root, namespace-aware JSON conversion and Newtonsoft's json:Array / type attributes, XPath
+extension functions and variables (both fail, with other messages), and exact .NET parser error positions.
 """
 
 from __future__ import annotations
