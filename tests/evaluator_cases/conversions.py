@@ -20,6 +20,8 @@ CASES = [
     "@binary(json('{\"$content-type\":\"text/plain\",\"$content\":\"eA==\",\"x\":1}'))",
     "@binary(json('{\"$content-type\":\"x\",\"$content\":\"eA==\"}'))",
     "@binary(json('{\"$content\":\"eA==\"}'))",
+    "@binary(xml('<a/>'))",
+    "@binary(json('{\"$content-type\":\"application/xml\",\"$CONTENT\":\"=\",\"x\":1}'))",
     "@binary(json('12345678901234567890'))",
     "@binary()",
     "@binary('a', 'b')",

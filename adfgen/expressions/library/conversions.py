@@ -259,16 +259,18 @@ def decode_base64_(scope, args):
 
 @implements("binary")
 def binary(scope, args):
-    """A binary value of a value's text (UTF-8); a binary value stays as it is."""
+    """A binary value of a value's text (UTF-8); a binary value stays as it is, an XML value loses its type."""
     value = _one("binary", args, "the value that is to be converted to binary")
     if value is None:
         raise _not_valid("binary")
     envelope = binary_parts(value)
     if envelope is not None:
         try:
-            content_type_of(envelope)
+            content_type = content_type_of(envelope)
         except ValueError:
             raise _not_valid("binary") from None
+        if xmlvalues.is_xml_type(content_type):  # an XML value becomes plain bytes (observed)
+            return {CONTENT_TYPE: "application/octet-stream", CONTENT: content_text(envelope)}
         return value
     try:
         return make_binary(_utf8(to_string(value)))
