@@ -78,7 +78,7 @@ def is_xml_type(content_type: str) -> bool:
 def parse(text: str) -> Document:
     """A Document of XML text; XmlError with a message like .NET's when it is not well-formed XML."""
     data = text.encode("utf-8", errors="surrogatepass")
-    parser = xml.parsers.expat.ParserCreate()
+    parser = xml.parsers.expat.ParserCreate(encoding="utf-8")  # the text is already decoded, whatever it declares
     parser.ordered_attributes = True
     root = Document(None, [])
     stack: list[Any] = [root]
@@ -155,14 +155,19 @@ def _dotnet_message(error: xml.parsers.expat.ExpatError, text: str) -> str:
     return f"{code[0].upper()}{code[1:]}. Line {error.lineno}, position {error.offset + 1}."
 
 
-def _drop_blank_text(node: Any) -> None:
-    # XmlDocument without PreserveWhitespace drops white-space-only text (not CDATA).
-    node.children = [
-        c for c in node.children if not (isinstance(c, Text) and not c.cdata and not c.value.strip(" \t\r\n"))
-    ]
+def _drop_blank_text(node: Any, preserve: bool = False) -> None:
+    # XmlDocument without PreserveWhitespace drops white-space-only text (not CDATA), except under
+    # xml:space="preserve" (observed).
+    if isinstance(node, Element):
+        space = dict(node.attributes).get("xml:space")
+        preserve = preserve if space is None else space == "preserve"
+    if not preserve:
+        node.children = [
+            c for c in node.children if not (isinstance(c, Text) and not c.cdata and not c.value.strip(" \t\r\n"))
+        ]
     for child in node.children:
         if isinstance(child, Element):
-            _drop_blank_text(child)
+            _drop_blank_text(child, preserve)
 
 
 # --- writing ---------------------------------------------------------------------------------------------------
