@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote_to_bytes
 
 from . import xmlvalues
 from .jsonreader import JsonReadError, parse_json
-from .numbers import CultureError, check_culture, double_to_long, parse_double
+from .numbers import BrokenCulture, CultureError, check_culture, double_to_long, parse_double
 from .registry import implements
 from .values import (
     CONTENT,
@@ -128,13 +128,13 @@ def float_(scope, args):
                 f"{_FUNCTION} 'float' expects its first parameter to be a string when a culture is supplied in the "
                 f"second parameter. The provided value is of type '{shown}'. {usage('float')}"
             )
-        if args[1] is None:
+        if args[1] is None or isinstance(args[1], (list, dict)):
             raise _not_valid("float")
         culture = to_string(args[1])
-        if culture[:2].lower() == "x-":  # a private-use name: the engine fails inside .NET (observed)
-            raise FunctionError("Object reference not set to an instance of an object.")
         try:
             check_culture(culture)
+        except BrokenCulture:  # the engine fails inside .NET (observed)
+            raise FunctionError("Object reference not set to an instance of an object.") from None
         except CultureError:
             raise FunctionError(
                 f"{_FUNCTION} 'float' expects an RFC 4646 culture identifier as its second parameter. "

@@ -18,7 +18,11 @@ from .dotnet_numbers import CULTURES, SYMBOLS, UNKNOWN
 
 _SPACE = "[\t\n\x0b\x0c\r ]*"
 _TRIM = "\t\n\x0b\x0c\r "
-_CULTURE_NAME = re.compile(r"[A-Za-z0-9]{2,8}|[A-Za-z0-9]{1,8}(?:[-_][A-Za-z0-9]{1,8})+|invariant", re.IGNORECASE)
+# Names .NET (on ICU) takes, observed: a first part of 2 to 11 letters or digits (or just 'c', the POSIX locale),
+# or of one character when more parts follow; parts joined by '-' or '_'. Unknown names get ICU's root data.
+_CULTURE_NAME = re.compile(r"(?:[A-Za-z0-9]{2,11}|c)(?:[-_][A-Za-z0-9]+)*|[A-Za-z0-9](?:[-_][A-Za-z0-9]+)+", re.I)
+# Names ICU knows but .NET then fails on with a NullReferenceException (observed).
+_BROKEN_CULTURE = re.compile(r"root|x(?:[-_].*)?", re.IGNORECASE | re.DOTALL)
 # Where the culture's minus sign is one of these, .NET also takes a hyphen (NumberFormatInfo.AllowHyphenDuringParsing).
 _HYPHEN_LIKE = {"\u2012", "\u207b", "\u208b", "\u2212", "\u2796", "\ufe63", "\uff0d"}
 _NBSP_GROUPS = ("\u00a0", "\u202f")
@@ -28,8 +32,15 @@ class CultureError(ValueError):
     """A culture name .NET refuses."""
 
 
+class BrokenCulture(ValueError):
+    """A culture name on which the engine fails inside .NET ('root', private-use 'x-...')."""
+
+
 def check_culture(name: str) -> None:
-    """Raise CultureError when .NET has no culture of that name ('' is the invariant culture)."""
+    """Raise CultureError when .NET has no culture of that name ('' is the invariant culture), BrokenCulture when
+    the engine crashes on it."""
+    if _BROKEN_CULTURE.fullmatch(name) and name.lower() != "x":
+        raise BrokenCulture(name)
     if name and not _CULTURE_NAME.fullmatch(name):
         raise CultureError(name)
 
