@@ -11,7 +11,7 @@ import base64 as _base64
 import codecs
 import re
 from typing import Any
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote, unquote_plus, unquote_to_bytes
 
 from . import xmlvalues
 from .jsonreader import JsonReadError, parse_json
@@ -378,8 +378,8 @@ def data_uri_to_string(scope, args):
 def decode_data_uri(scope, args):
     """A data URI's content by its media type: text/* as text, JSON parsed, anything else as a binary value.
 
-    Observed: base64 content is read in the URI's charset (us-ascii when none is given, '?' for other bytes),
-    URL-encoded content as UTF-8; an unknown charset fails; JSON errors are Newtonsoft's own message; binary
+    Observed: content is read in the URI's charset (us-ascii when none is given, '?' for other bytes; characters
+    not percent-encoded stay as they are); an unknown charset fails; JSON errors are Newtonsoft's own message; binary
     values carry only the media type and the charset (text encoded into it) and keep base64 data as written.
     """
     media, data, is_base64 = _read_data_uri("decodeDataUri", _one("decodeDataUri", args, "the data URI"), strict=False)
@@ -399,14 +399,13 @@ def decode_data_uri(scope, args):
                                                                          or kind.endswith("+json")):
         if is_base64:
             try:
-                raw = decode_base64(data)
+                text = decode_base64(data).decode(codec, errors="replace")
             except ValueError:
                 raise undecodable from None
-            text = raw.decode(codec, errors="replace")
-            if codec == "ascii":  # .NET's ASCII decoder puts '?' for bytes above 0x7F
-                text = text.replace("\ufffd", "?")
-        else:
-            text = decode_text(_url_decode_bytes(data))
+        else:  # percent-encoded bytes in the charset, other characters as they are (HttpUtility.UrlDecode)
+            text = unquote_plus(data, encoding=codec, errors="replace")
+        if codec == "ascii":  # .NET's ASCII decoder puts '?' for bytes above 0x7F
+            text = text.replace("\ufffd", "?")
         if kind.startswith("text/"):
             return text
         try:
