@@ -108,3 +108,11 @@ CASES = [
     "@{activity('Lookup').output.value}",
     "@{json('1e400')} @{json('-1e400')}",
 ]
+
+# values concat and join cannot write as text (observed: a BigInteger, a binary envelope that does not decode)
+CASES += [
+    "@join(createArray(json('12345678901234567890')), ',')",
+    "@join(createArray('a', json('{\"$content-type\":\"x\",\"$content\":\"eA\"}')), ',')",
+    "@concat('a', 'b', json('12345678901234567890'))",
+    "@concat('a', json('{\"$content-type\":\"x\",\"$content\":\"eA\"}'))",
+]

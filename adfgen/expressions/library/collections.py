@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .logic import same
 from .registry import implements
-from .strings import equal_ignoring_case, from_units, int32, is_integer, unit_length, units
+from .strings import text_of, equal_ignoring_case, from_units, int32, is_integer, unit_length, units
 from .values import FunctionError, to_string, type_name, usage
 
 
@@ -137,7 +137,8 @@ def join(scope, args):
             "The template language function 'join' expects its second parameter to be of type string. "
             f"The provided value is of type '{type_name(delimiter)}'. {usage('join')}"
         )
-    return delimiter.join(item if type(item) is str else to_string(item) for item in items)
+    return delimiter.join(item if type(item) is str else text_of("join", "item", index, item)
+                          for index, item in enumerate(items))
 
 
 def _slice_args(function: str, args, verb: str):

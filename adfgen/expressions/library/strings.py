@@ -15,7 +15,7 @@ import uuid
 from functools import lru_cache
 
 from .registry import implements
-from .values import FunctionError, to_string, type_name, usage
+from .values import FunctionError, NotConvertible, to_string, type_name, usage
 
 _INT32 = 1 << 32
 
@@ -150,7 +150,19 @@ def _pair(function: str, args) -> tuple[str, str]:
 @implements("concat")
 def concat(scope, args):
     """The arguments as text, joined (numbers, booleans, arrays and objects as the engine writes them)."""
-    return "".join(value if type(value) is str else to_string(value) for value in args)
+    return "".join(value if type(value) is str else text_of("concat", "parameter", index, value)
+                   for index, value in enumerate(args))
+
+
+def text_of(function: str, what: str, index: int, value):
+    """to_string(value), failing as concat/join do where the engine cannot write the value as text (observed)."""
+    try:
+        return to_string(value)
+    except NotConvertible:
+        if type(value) is int:  # .NET cannot convert a BigInteger to text here
+            raise FunctionError("Object must implement IConvertible.") from None
+        raise FunctionError(f"The template language function '{function}' was invoked with invalid parameters. "
+                            f"The {what} at index '{index}' cannot be converted to string.") from None
 
 
 @implements("startsWith")
