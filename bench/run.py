@@ -174,10 +174,15 @@ def main() -> int:
 
 
 def _pacing(factory: Path) -> tuple[int, str]:
-    """(lanes, requestInterval) as generated: lanes are the controller's runs that start after the refresh."""
-    controller = json.loads((factory / "pipeline" / "pl_bench_controller.json").read_text(encoding="utf-8"))
-    lanes = sum(1 for a in controller["properties"]["activities"]
-                if any(d["activity"] == "Refresh Token" for d in a.get("dependsOn", [])))
+    """(lanes, requestInterval) as generated: the slot pipeline's concurrency, or else the controller's runs that start
+    after the refresh (fixed lanes)."""
+    slot = factory / "pipeline" / "pl_bench_slot.json"
+    if slot.exists():
+        lanes = json.loads(slot.read_text(encoding="utf-8"))["properties"]["concurrency"]
+    else:
+        controller = json.loads((factory / "pipeline" / "pl_bench_controller.json").read_text(encoding="utf-8"))
+        lanes = sum(1 for a in controller["properties"]["activities"]
+                    if any(d["activity"] == "Refresh Token" for d in a.get("dependsOn", [])))
     worker = json.loads((factory / "pipeline" / "pl_bench_e01.json").read_text(encoding="utf-8"))
     return lanes, next(_values(worker, "requestInterval"))
 

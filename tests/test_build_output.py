@@ -82,7 +82,9 @@ def test_arm_template_has_the_export_layout_and_dependency_order(xero_build):
         for dep in resource["dependsOn"]:
             assert position[dep.split("/")[-1][:-2]] < position[resource["name"].split("/")[-1][:-2]]
     controller = next(r for r in arm["resources"] if "pl_xero_controller" in r["name"])
-    assert "[concat(variables('factoryId'), '/pipelines/pl_xero_invoices')]" in controller["dependsOn"]
+    assert "[concat(variables('factoryId'), '/pipelines/pl_xero_slot')]" in controller["dependsOn"]
+    slot = next(r for r in arm["resources"] if "pl_xero_slot" in r["name"])  # runs the workers (issue 9)
+    assert "[concat(variables('factoryId'), '/pipelines/pl_xero_invoices')]" in slot["dependsOn"]
     assert "[concat(variables('factoryId'), '/pipelines/pl_xero_refresh')]" in controller["dependsOn"]
     trigger = next(r for r in arm["resources"] if "tr_xero_schedule" in r["name"])
     assert trigger["properties"]["runtimeState"] == "Stopped"

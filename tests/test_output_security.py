@@ -184,11 +184,12 @@ def test_every_paginated_copy_has_an_end_condition_and_a_request_cap(xero_build)
 def test_controller_never_runs_more_workers_than_the_api_allows(xero_build):
     controller = next(r for r in pipelines(xero_build) if r.name == "pl_xero_controller")
     runs = [a for a in controller.properties["activities"] if a["name"].startswith("Run ")]
-    # lanes: workers that start right after the refresh; every other worker waits for one in its lane
-    heads = [a for a in runs if a["dependsOn"][0]["activity"] == "Refresh Token"]
-    assert len(heads) == 5 and len(runs) == 9
-    followers = [a["dependsOn"][0]["activity"] for a in runs if a not in heads]
-    assert len(followers) == len(set(followers))  # each worker is followed by at most one: lanes never fork
+    # every worker runs in the slot pipeline, whose concurrency queues all but 5 runs (issue 9: lanes that balance)
+    assert len(runs) == 9 and {a["typeProperties"]["pipeline"]["referenceName"] for a in runs} == {"pl_xero_slot"}
+    slot = next(r for r in pipelines(xero_build) if r.name == "pl_xero_slot")
+    assert slot.properties["concurrency"] == 5 == xero_build.concurrency_limits["pl_xero_slot"]
+    (switch,) = slot.properties["activities"]
+    assert all(len(case["activities"]) == 1 for case in switch["typeProperties"]["cases"])  # one worker per run
     assert xero_build.concurrency_limits["pl_xero_controller"] == 5
     # an overlapping run (manual, or a late schedule) queues instead of doubling the lanes
     assert controller.properties["concurrency"] == 1

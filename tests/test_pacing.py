@@ -142,18 +142,30 @@ def _spec(tmp_path, rpm: int, concurrent: int, endpoints: int):
     return path
 
 
-@pytest.mark.parametrize("rpm, concurrent, endpoints", [(60, 5, 12), (600, 3, 2), (4, 10, 6)])
-def test_generated_pipelines_pace_every_copy_start(tmp_path, rpm, concurrent, endpoints):
+@pytest.mark.parametrize("rpm, concurrent, endpoints, slots", [(60, 5, 12, True), (600, 3, 2, False),
+                                                                (4, 10, 6, True), (60, 5, 30, False)])
+def test_generated_pipelines_pace_every_copy_start(tmp_path, rpm, concurrent, endpoints, slots):
     (build,) = build_factories([_spec(tmp_path, rpm, concurrent, endpoints)])
-    docs = {name: json.loads(data) for name, data in build.files.items() if "/pipeline/" in f"/{name}"}
+    docs = {name.rsplit("/", 1)[-1][:-5]: json.loads(data) for name, data in build.files.items()
+            if name.startswith("pipeline/")}
     lanes = min(concurrent, endpoints, rpm)
-    controller = next(d for n, d in docs.items() if n.endswith("pl_p_controller.json"))
-    runs = [a for a in controller["properties"]["activities"] if a["name"].startswith("Run ")]
+    runs = [a for a in docs["pl_p_controller"]["properties"]["activities"] if a["name"].startswith("Run ")]
     assert len(runs) == endpoints
-    assert sum(1 for a in runs if a["dependsOn"][0]["activity"] == "Refresh Token") == lanes
-    assert all(a["typeProperties"]["parameters"]["PacedFrom"] == {"value": "@utcNow()", "type": "Expression"}
-               for a in runs)
-    workers = [d for n, d in docs.items() if not n.endswith("_controller.json") and "refresh" not in n]
+    heads = [a for a in runs if a["dependsOn"][0]["activity"] == "Refresh Token"]
+    utc_now = {"value": "@utcNow()", "type": "Expression"}
+    if slots:
+        # every run starts at once in the slot pipeline, whose concurrency lets `lanes` run and queues the rest;
+        # the slots are lanes whose runs never overlap, so the virtual-lane simulation above covers them
+        assert len(heads) == endpoints and "pl_p_slot" in docs
+        assert docs["pl_p_slot"]["properties"]["concurrency"] == lanes
+        (switch,) = docs["pl_p_slot"]["properties"]["activities"]
+        calls = [case["activities"][0] for case in switch["typeProperties"]["cases"]]
+        assert [c["typeProperties"]["pipeline"]["referenceName"] for c in calls] == [f"pl_p_e{i}" for i in range(endpoints)]
+    else:
+        assert len(heads) == lanes and "pl_p_slot" not in docs
+        calls = runs
+    assert all(c["typeProperties"]["parameters"]["PacedFrom"] == utc_now for c in calls)
+    workers = [d for n, d in docs.items() if n.startswith("pl_p_e")]
     assert len(workers) == endpoints
     for worker in workers:
         loop = next(a for a in worker["properties"]["activities"] if a["type"] == "Until")

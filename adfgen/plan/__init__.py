@@ -12,7 +12,7 @@ from adfgen.plan.common import (
     resolve_sink,
     state_sink,
 )
-from adfgen.plan.controller import controller_context
+from adfgen.plan.controller import controller_context, slot_context, uses_slots
 from adfgen.plan.refresh import refresh_context
 from adfgen.plan.sinks import plan_sink, sink_dataset_kind
 from adfgen.plan.triggers import trigger_jobs
@@ -94,7 +94,12 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
     stateful = any(e.incremental for e in api.endpoints) and state_base_url(plan, api) is not None
     if stateful:
         plan.bind(f"{api.name}_stateUrl", state_base_url(plan, api), {"defaultValue"})
+    slot = names.pipeline(f"{api.name}_slot") if uses_slots(api) else None
+    if slot:  # lanes that balance: a queue of worker runs, `lanes` at once (issue 9)
+        plan.jobs.append(RenderJob("pipeline", slot, "pipeline/slot.json.jinja",
+                                   slot_context(api, slot, workers, stateful)))
+        plan.concurrency_limits[slot] = limit
     plan.jobs.append(RenderJob("pipeline", controller, "pipeline/controller.json.jinja",
-                               controller_context(api, controller, refresh, workers, stateful)))
+                               controller_context(api, controller, refresh, workers, stateful, slot)))
     plan.concurrency_limits[controller] = limit
     plan.jobs += trigger_jobs(names, api, controller, refresh, stateful=stateful)

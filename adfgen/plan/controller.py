@@ -1,4 +1,4 @@
-"""The controller's context: refresh once, then the workers in lanes bounded by the API's concurrency."""
+"""The controller's context: refresh once, then the workers in slots (or lanes) bounded by the API's concurrency."""
 
 from __future__ import annotations
 
@@ -9,20 +9,79 @@ from adfgen.plan.common import ANNOTATIONS, CONTROLLER_FOLDER, DEFAULT_WATERMARK
 from adfgen.spec.model import Api, Endpoint
 
 
-def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[Endpoint, str]],
-                       stateful: bool = False) -> dict[str, Any]:
-    """Workers in `lanes` sequential lanes: never more copies at once than the API allows.
+SWITCH_CASES = 25  # cases one Switch takes (documented; adfgen/local/limits.py row switch.cases)
 
+
+def uses_slots(api: Api) -> bool:
+    """Whether the controller hands workers to slots (a queue) rather than fixed lanes.
+
+    Fixed lanes are chains of workers chosen before any endpoint's size is known, and ADF's own ForEach deals items to
+    fixed queues too (observed; the runtime models it), so uneven endpoints leave lanes idle while one still pages.
+    A slot pipeline with `concurrency: lanes` started once per endpoint lets ADF's run queue hand the next endpoint to
+    whichever slot frees first. Only worth it with more endpoints than lanes, and only as many as one Switch takes."""
+    roots = sum(1 for e in api.endpoints if e.parent is None)
+    return api.lanes < roots and len(api.endpoints) <= SWITCH_CASES
+
+
+def _worker_parameters(endpoint: Endpoint, watermark: str) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"BatchId": fx.expression("pipeline().RunId")}
+    if endpoint.incremental:
+        parameters["Watermark"] = fx.expression(watermark)
+    return parameters
+
+
+def slot_context(api: Api, name: str, workers: list[tuple[Endpoint, str]], stateful: bool = False) -> dict[str, Any]:
+    """The slot pipeline: one worker run, chosen by its Endpoint parameter; `lanes` such runs at once, the rest
+    queued (pipeline concurrency, documented)."""
+    params: dict[str, Any] = {"Endpoint": {"type": "String"}, "BatchId": {"type": "String", "defaultValue": ""}}
+    if any(e.incremental for e, _ in workers):
+        params["Watermark"] = {"type": "String", "defaultValue": "" if stateful else DEFAULT_WATERMARK}
+    cases = []
+    for endpoint, worker in workers:
+        parameters = {"BatchId": fx.expression("pipeline().parameters.BatchId")}
+        if endpoint.incremental:
+            parameters["Watermark"] = fx.expression("pipeline().parameters.Watermark")
+        if endpoint.parent is None:
+            # evaluated once this slot run has started, i.e. after the run that freed the slot ended: no request of
+            # the slot is later, so the worker's first Copy waits only what is left of the interval (issue 9).
+            # A child's fan-out pipeline takes no PacedFrom: its per-parent workers wait a whole interval.
+            parameters["PacedFrom"] = fx.expression("utcNow()")
+        cases.append({"value": endpoint.name, "activity": f"Run {endpoint.name}", "pipeline": worker,
+                      "parameters": parameters})
+    return {
+        "name": name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS, "lanes": api.lanes,
+        "description": f"Runs one {api.name} worker, chosen by Endpoint; at most {api.lanes} at once (the API allows "
+                       f"{api.rate_limit.concurrent_requests} concurrent requests), further runs queue for a slot",
+        "parameters": params, "cases": cases,
+        "unknown_message": fx.expression("concat('No worker for endpoint ', pipeline().parameters.Endpoint)"),
+    }
+
+
+def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[Endpoint, str]],
+                       stateful: bool = False, slot: str | None = None) -> dict[str, Any]:
+    """Workers in `lanes` at once: never more copies at once than the API allows.
+
+    With `slot` (see `uses_slots`), every root endpoint's run starts after the refresh and a child's after its
+    parent's, each in the slot pipeline, whose concurrency queues all but `lanes` of them. Without, fixed lanes:
+    sequential chains of workers.
     With `stateful` (a state sink exists) each incremental worker keeps its own watermark; the controller only
     passes its Watermark parameter on (empty: each worker's stored value; a value: a backfill for all).
     """
     by_name = {e.name: (e, w) for e, w in workers}
     lanes = api.lanes
+    runs = []
+    if slot:
+        for endpoint, _ in workers:
+            # Completed, not Succeeded: a failed worker must not stop the rest; a child reads what its parent landed
+            depends = ([{"activity": f"Run {endpoint.parent.endpoint}", "dependencyConditions": ["Completed"]}]
+                       if endpoint.parent else [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}])
+            parameters = {"Endpoint": endpoint.name, **_worker_parameters(endpoint, "pipeline().parameters.Watermark")}
+            runs.append({"activity": f"Run {endpoint.name}", "pipeline": slot, "depends": depends,
+                         "parameters": parameters})
     lane_units: list[list[Endpoint]] = [[] for _ in range(lanes)]
     # largest units first, each to the shortest lane; a parent and its children share a lane, in that order
-    for unit in sorted(worker_units(api), key=len, reverse=True):
+    for unit in sorted(worker_units(api), key=len, reverse=True) if not slot else []:
         min(lane_units, key=len).extend(unit)
-    runs = []
     for lane in lane_units:
         previous = None
         for endpoint in lane:
@@ -30,14 +89,12 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
             # Completed, not Succeeded: a failed worker must not stop the rest of its lane
             depends = ([{"activity": previous, "dependencyConditions": ["Completed"]}] if previous else
                        [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}])
-            parameters: dict[str, Any] = {"BatchId": fx.expression("pipeline().RunId")}
+            parameters = _worker_parameters(endpoint, "pipeline().parameters.Watermark")
             if endpoint.parent is None:
                 # evaluated as this Execute Pipeline starts, after the lane's previous worker completed: no request of
                 # this lane is later, so the worker's first Copy waits only what is left of the interval (issue 9).
                 # A child's fan-out pipeline takes no PacedFrom: its per-parent workers wait a whole interval.
                 parameters["PacedFrom"] = fx.expression("utcNow()")
-            if endpoint.incremental:
-                parameters["Watermark"] = fx.expression("pipeline().parameters.Watermark")
             runs.append({"activity": activity, "pipeline": by_name[endpoint.name][1], "depends": depends,
                          "parameters": parameters})
             previous = activity
@@ -53,7 +110,8 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
     return {
         "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,
         "description": f"Refreshes the {api.name} token, then runs its {len(workers)} workers in {lanes} "
-                       f"lane(s) (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
+                       + ("slot(s), each taking the next worker as it frees up" if slot else "lane(s)")
+                       + f" (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
                        "fails if any worker failed.",
         "parameters": params, "refresh_pipeline": refresh, "runs": runs,
         # every worker directly, so each one whose Status the check reads is an immediate dependency
