@@ -63,13 +63,13 @@ BAD_SPECS = {
     "invalid YAML": (
         lambda: xero_with("    headers:\n      Accept: application/json", "    headers:\n      Accept: [json"),
         # libyaml and PyYAML word the rest differently
-        ["{f}:{L:rate_limit:}: invalid YAML: while parsing a flow sequence ..."]),
-    "empty file": (lambda: "", ["{f}:1: the file is empty; expected a mapping with 'factory' and 'apis'"]),
-    "not a mapping": (lambda: "- a\n- b\n", ["{f}:1: expected a mapping with 'factory' and 'apis' at the top level"]),
+        ["{f}:{L:rate_limit:}: (top level): invalid YAML: while parsing a flow sequence ..."]),
+    "empty file": (lambda: "", ["{f}:1: (top level): the file is empty; expected a mapping with 'factory' and 'apis'"]),
+    "not a mapping": (lambda: "- a\n- b\n", ["{f}:1: (top level): expected a mapping with 'factory' and 'apis' at the top level"]),
     "recursive alias": (lambda: "factory: &x\n  name: [*x]\n", ["{f}:1: factory.name[0]: an alias refers to the "
                                                                  "node that contains it"]),
     "python tag": (lambda: "factory: !!python/object:os.system x\n",
-                   ["{f}:1: invalid YAML: could not determine a constructor for the tag "
+                   ["{f}:1: (top level): invalid YAML: could not determine a constructor for the tag "
                     "'tag:yaml.org,2002:python/object:os.system'"]),
     "implicit flow refused": (
         lambda: xero_with("flow: authorization_code", "flow: implicit"),
@@ -125,7 +125,7 @@ def test_unknown_environment_names_the_defined_ones(tmp_path, capsys, monkeypatc
 def test_missing_spec_file_is_a_clean_error(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, stderr = run(["build", "nope.yaml"], capsys)
-    assert code == 1 and "nope.yaml: cannot read spec" in stderr and "Traceback" not in stderr
+    assert code == 1 and "nope.yaml:1: (top level): cannot read spec" in stderr and "Traceback" not in stderr
 
 
 def test_two_files_disagreeing_on_one_factory(tmp_path, capsys, monkeypatch):

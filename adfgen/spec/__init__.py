@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -14,7 +16,7 @@ from adfgen.spec.advice import spec_warnings
 from adfgen.spec.model import FactoryConfig, SpecFile
 from adfgen.spec.semantics import check_factory_wide, check_semantics
 from adfgen.spec.validation_problems import problems_from_validation
-from adfgen.spec.yaml_source import PathKey, YamlDocument, parse_yaml
+from adfgen.spec.yaml_source import MAX_DOCUMENT_CHARS, TOP_LEVEL, PathKey, YamlDocument, parse_yaml
 
 __all__ = ["LoadedSpec", "load_specs", "load_spec_text", "spec_json_schema"]
 
@@ -64,7 +66,7 @@ def load_spec_text(text: str, file: str, env: str | None = None) -> tuple[Loaded
     if problems:
         return None, problems
     if not isinstance(doc.data, dict):
-        return None, [Problem(file, 1, "", "expected a mapping with 'factory' and 'apis' at the top level")]
+        return None, [Problem(file, 1, TOP_LEVEL, "expected a mapping with 'factory' and 'apis' at the top level")]
     environments = {}
     factory_raw = doc.data.get("factory")
     if isinstance(factory_raw, dict) and isinstance(factory_raw.get("environments"), dict):
@@ -114,9 +116,10 @@ def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:
     for path in paths:
         shown = _display_path(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(shown, 0, "", f"cannot read spec: {exc.strerror if isinstance(exc, OSError) else exc}"))
+            text = _read_spec(Path(path))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+            problems.append(Problem(shown, 1, TOP_LEVEL, f"cannot read spec: {reason}"))
             continue
         spec, found = load_spec_text(text, shown, env)
         problems += found
@@ -133,6 +136,18 @@ def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:
         raise AdfgenError(f"{count} problem{'s' if count != 1 else ''} in the specs; nothing was written",
                           problems)
     return loaded
+
+
+def _read_spec(path: Path) -> str:
+    """A spec's text: a regular file only (a FIFO or device would block or never end), read up to the size limit."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait for a writer
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = handle.read(MAX_DOCUMENT_CHARS * 4 + 1)  # UTF-8 takes at most 4 bytes a character
+    if len(data) > MAX_DOCUMENT_CHARS * 4:
+        raise ValueError(f"larger than {MAX_DOCUMENT_CHARS:,} characters")
+    return data.decode("utf-8")
 
 
 def _check_shared_factories(loaded: list[LoadedSpec]) -> list[Problem]:
@@ -158,7 +173,7 @@ def _display_path(path: Path) -> str:
     """The path as the user should see it: relative to the working directory when inside it."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside the working directory, or a symlink loop (3.11: RuntimeError)
         return str(path)
 
 

@@ -124,6 +124,8 @@ class Naming(Strict):
     @classmethod
     def _has_placeholder(cls, value: str) -> str:
         _placeholders("name").func(value)
+        if any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in value):  # NUL, newline...: unusable as file names
+            raise ValueError("must not contain control characters (such as NUL or a line break)")
         if "{name}" not in value:
             raise ValueError("must contain {name}")
         if not ADF_NAME.match(value.replace("{name}", "x")) or len(value) > 100:

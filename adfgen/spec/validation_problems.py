@@ -78,6 +78,8 @@ def _model_in(annotation: Any, value: Any) -> type[BaseModel] | None:
         candidates = [_model_in(arg, value) for arg in typing.get_args(annotation)]
         candidates = [c for c in candidates if c is not None]
         for candidate in candidates:  # tagged unions: pick the member whose Literal tag matches
+            if not (isinstance(candidate, type) and issubclass(candidate, BaseModel)):
+                continue  # e.g. `list[int] | None`: a container has no tag
             for name in ("kind", "type"):
                 tag_field = candidate.model_fields.get(name)
                 if tag_field and isinstance(value, dict) and value.get(name) in typing.get_args(tag_field.annotation):

@@ -14,6 +14,13 @@ PathKey = tuple[Any, ...]
 # libyaml's parser when PyYAML was built with it (about 10x faster); the same nodes, marks and errors otherwise
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# Limits checked before any data is built, so that a hostile document fails fast instead of exhausting memory:
+# a spec of several hundred APIs is well under a megabyte and a few hundred thousand values once aliases expand.
+MAX_DOCUMENT_CHARS = 8 * 1024 * 1024
+MAX_EXPANDED_NODES = 500_000  # values after every alias and merge key is expanded ("billion laughs")
+MAX_DEPTH = 64  # the spec format nests about 8 deep
+TOP_LEVEL = "(top level)"  # the field path of problems with the document as a whole
+
 
 @dataclass
 class YamlDocument:
@@ -53,14 +60,26 @@ class _Builder:
                 return self._build_collection(node, path)
             finally:
                 self.open_nodes.discard(id(node))
-        return self.loader.construct_object(node, deep=True)
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: PathKey) -> Any:
+        """A scalar's value; a value its tag cannot hold (`!!int x`) is a problem, not a crash."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except Exception:  # the tag's constructor refused the text (int(), float(), base64, dates...)
+            self.problems.append(Problem(self.doc.file, node.start_mark.line + 1, dotted_path(path) or TOP_LEVEL,
+                                         f"the value cannot be read as {node.tag.rsplit(':', 1)[-1]} "
+                                         f"(tag {_short_tag(node.tag)})"))
+            return None
 
     def _build_collection(self, node: yaml.Node, path: PathKey) -> Any:
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
+                key = self._scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     self.problems.append(Problem(self.doc.file, key_node.start_mark.line + 1,
                                                  dotted_path(path), "mapping keys must be plain strings"))
@@ -83,14 +102,93 @@ def dotted_path(path: PathKey) -> str:
 
 
 
+def _short_tag(tag: str) -> str:
+    """`tag:yaml.org,2002:int` → `!!int`."""
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _too_big(root: yaml.Node, file: str) -> Problem | None:
+    """A problem when the document, with aliases and merge keys expanded, exceeds the limits (linear in its nodes)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise _Refused(node, f"the document nests deeper than {MAX_DEPTH} levels")
+        sizes[id(node)] = 0  # an alias inside its own anchor counts nothing here; the builder reports it
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_EXPANDED_NODES:
+                raise _Refused(node, f"the document expands to more than {MAX_EXPANDED_NODES:,} values "
+                                     "(aliases or merge keys repeated too often)")
+        sizes[id(node)] = total
+        return total
+
+    try:
+        size(root, 0)
+    except _Refused as refused:
+        return Problem(file, refused.node.start_mark.line + 1, TOP_LEVEL, refused.message)
+    return None
+
+
+class _Refused(Exception):
+    """Raised inside the size walk: the document is over a limit."""
+
+    def __init__(self, node: yaml.Node, message: str):
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+def _too_deep(text: str, file: str) -> Problem | None:
+    """A problem when collections nest deeper than MAX_DEPTH, found from the event stream (which does not recurse)."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return None
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(file, event.start_mark.line + 1, TOP_LEVEL,
+                                   f"the document nests deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
-    """Parse one YAML document; syntax errors and duplicate keys come back as problems."""
+    """Parse one YAML document; syntax errors, duplicate keys and documents over the limits come back as problems."""
     doc = YamlDocument(file=file, data=None)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        return doc, [Problem(file, 1, TOP_LEVEL, f"the file has {len(text):,} characters; a spec may have at most "
+                                          f"{MAX_DOCUMENT_CHARS:,}")]
+    if "\x00" in text:  # libyaml stops reading at a NUL; PyYAML refuses it: say the same either way
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return doc, [Problem(file, line, TOP_LEVEL, "invalid YAML: the file contains a NUL character")]
     loader = _Loader(text)
     try:
+        too_deep = _too_deep(text, file)  # before composing: PyYAML's composer recurses once per level
+        if too_deep:
+            return doc, [too_deep]
         node = loader.get_single_node()
         if node is None:
-            return doc, [Problem(file, 1, "", "the file is empty; expected a mapping with 'factory' and 'apis'")]
+            return doc, [Problem(file, 1, TOP_LEVEL, "the file is empty; expected a mapping with 'factory' and 'apis'")]
+        refused = _too_big(node, file)
+        if refused:
+            return doc, [refused]
         builder = _Builder(doc, loader)
         doc.data = builder.build(node, ())
         return doc, builder.problems
@@ -98,8 +196,8 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         what = " ".join(part for part in (exc.context, exc.problem) if part)
-        return doc, [Problem(file, line, "", f"invalid YAML: {what}")]
+        return doc, [Problem(file, line, TOP_LEVEL, f"invalid YAML: {what}")]
     except yaml.YAMLError as exc:
-        return doc, [Problem(file, 1, "", f"invalid YAML: {exc}")]
+        return doc, [Problem(file, 1, TOP_LEVEL, f"invalid YAML: {exc}")]
     finally:
         loader.dispose()
