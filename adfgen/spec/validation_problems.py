@@ -10,7 +10,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, ValidationError
 
 from adfgen.errors import Problem
-from adfgen.spec.yaml_source import PathKey, dotted_path
+from adfgen.spec.yaml_source import PathKey, dotted_path, one_line
 
 LineLookup = Callable[[PathKey], int]
 
@@ -25,7 +25,7 @@ def problems_from_validation(exc: ValidationError, data: Any, root: type[BaseMod
             path += (error.get("ctx", {}).get("discriminator", "").strip("'"),)
         full = prefix + path
         problems.append(Problem(file, line_of(full), dotted_path(full) or "(top level)",
-                                _message(error, path, model)))
+                                one_line(_message(error, path, model))))
     return problems
 
 

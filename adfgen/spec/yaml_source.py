@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,8 +99,21 @@ def dotted_path(path: PathKey) -> str:
     """`('apis', 0, 'auth')` → `apis[0].auth`."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.match(str(part)):
+            out += f".{part}" if out else str(part)
+        else:  # a key with spaces, dots, quotes or control characters: quoted, so the path stays one unambiguous word
+            out += "[" + json.dumps(str(part)).replace(" ", "\\u0020") + "]"
     return out
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$@-]+$")
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so that a problem stays on one line whatever the user wrote."""
+    return "".join(json.dumps(c)[1:-1] if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 else c for c in text)
 
 
 

@@ -1,0 +1,98 @@
+"""Hypothesis strategies for hostile inputs: mutated specs, YAML documents built from YAML's own features."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import strategies as st
+
+REPO = Path(__file__).resolve().parents[2]
+XERO_TEXT = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
+XERO = yaml.safe_load(XERO_TEXT)
+
+
+def _paths(data: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every path to a value in `data` (mapping keys and list indexes)."""
+    found = [prefix] if prefix else []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += _paths(value, prefix + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += _paths(value, prefix + (index,))
+    return found
+
+
+XERO_PATHS = _paths(XERO)
+
+# text a careless or hostile user types: quotes, ARM and ADF expression syntax, control characters, long runs
+_nasty_text = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["'", "''", "\x00", "\n", "\r\n", "\t", "[", "]", "@", "@{", "@@", "[concat('a')]", "{name}",
+                     "{api}", "{", "}", "{0}", "{name!r}", "%", "#", "../", "..\\", "ls-{name}", "x" * 300,
+                     "\u202e", "\ufeff", "é", "𝒳", "-", ".", " ", ""]),
+).map(lambda s: s)
+hostile_scalars = st.one_of(
+    st.none(), st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.sampled_from([0, -1, 24, 60, 2**31, 2**63, -(2**63) - 1, 10**400]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    _nasty_text,
+    st.builds(lambda a, b: a + b, _nasty_text, _nasty_text),
+)
+hostile_values = st.recursive(hostile_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=6)
+
+
+def _set(data: Any, path: tuple, value: Any) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = value
+
+
+@st.composite
+def mutated_specs(draw) -> str:
+    """The shipped spec with one to three values replaced by hostile ones, as YAML text."""
+    data = yaml.safe_load(XERO_TEXT)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(data)
+        path = draw(st.sampled_from(paths))
+        _set(data, path, draw(hostile_values))
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+# YAML's own features: tags (core, python, custom), anchors and aliases, merge keys, flow and block styles
+_tags = st.sampled_from(["", "!!int ", "!!float ", "!!bool ", "!!null ", "!!str ", "!!binary ", "!!timestamp ",
+                         "!!python/object:os.system ", "!!python/name:os.system ", "!custom ", "!!set ",
+                         "!!omap ", "!!map ", "!!seq "])
+_scalar_text = st.sampled_from(["x", "1", "-1", "0x1F", "1e999", ".nan", "~", "yes", "2024-13-45", "AAAA", "''",
+                                '"\\0"', '"\\uD800"', "9" * 5000])
+
+
+@st.composite
+def yaml_documents(draw) -> str:
+    """A YAML document mixing tags, anchors, aliases (including repeated ones) and merge keys."""
+    lines = []
+    anchors: list[str] = []
+    for index in range(draw(st.integers(1, 8))):
+        choice = draw(st.integers(0, 4))
+        key = f"k{index}"
+        if choice == 0 or not anchors:
+            lines.append(f"{key}: &a{index} {draw(_tags)}{draw(_scalar_text)}")
+        elif choice == 1:
+            refs = ", ".join(f"*{draw(st.sampled_from(anchors))}" for _ in range(draw(st.integers(1, 12))))
+            lines.append(f"{key}: &a{index} [{refs}]")
+        elif choice == 2:
+            lines.append(f"{key}: &a{index} {{<<: [*{draw(st.sampled_from(anchors))}], x{index}: 1}}")
+        elif choice == 3:
+            lines.append(f"{key}: &a{index} {draw(_tags)}[{draw(_scalar_text)}, {{y: *{draw(st.sampled_from(anchors))}}}]")
+        else:
+            depth = draw(st.integers(1, 200))
+            lines.append(f"{key}: &a{index} " + "[" * depth + "]" * depth)
+        anchors.append(f"a{index}")
+    if draw(st.booleans()):
+        lines.insert(0, "factory:")
+        lines = [lines[0]] + ["  " + line for line in lines[1:]]
+    return "\n".join(lines) + "\n"
