@@ -15,8 +15,8 @@ right; a 1 s window (--window 1) is stricter than a per-minute spec can express.
 U = API requests sent (429s included) / (R x the sync window while work remained), the window running from the
 sync's first API request to its last plus one request slot (1/R: n requests evenly paced at R span (n-1)/R), so the
 token refresh and the controller's set-up before the first page do not count, while time that lanes stand idle
-because another lane still pages does. Above 100% the pacing exceeded R on average; the line "busiest window" shows the most calls the fake
-admitted in any `window` seconds against what it allows.
+because another lane still pages does. Above 100% the pacing exceeded R on average; the line "busiest window" shows
+the most calls the fake admitted in any `window` seconds against what it allows.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def main() -> int:
               f"{args.window:g} s (allowed {allowed}); in 1 s: {_busiest([e['t'] for e in accepted], 1.0)}")
         print(f"activities retried: {len(retried)} ({', '.join(a['activity'] for a in retried) or 'none'})")
         print(f"outcome: {report.get('status') or report.get('outcome')}; exit {ran.returncode}; "
-              f"{len(api_calls)} API requests sent ({len(accepted)} admitted) over {span:.1f} s; busiest in-flight {api.served.max_in_flight}")
+              f"{len(api_calls)} API requests sent ({len(accepted)} admitted) over {span:.1f} s; "
+              f"busiest in-flight {api.served.max_in_flight}")
         print(f"run: {landed} endpoints, {pages} pages, utilisation {utilisation:.0f}% of the rate limit, "
               f"429s {api.served.throttled}, activity runs {activity_runs}, seconds {seconds:.1f}")
         return 0 if ran.returncode == 0 else 1

@@ -160,7 +160,8 @@ def test_generated_pipelines_pace_every_copy_start(tmp_path, rpm, concurrent, en
         assert docs["pl_p_slot"]["properties"]["concurrency"] == lanes
         (switch,) = docs["pl_p_slot"]["properties"]["activities"]
         calls = [case["activities"][0] for case in switch["typeProperties"]["cases"]]
-        assert [c["typeProperties"]["pipeline"]["referenceName"] for c in calls] == [f"pl_p_e{i}" for i in range(endpoints)]
+        called = [c["typeProperties"]["pipeline"]["referenceName"] for c in calls]
+        assert called == [f"pl_p_e{i}" for i in range(endpoints)]
     else:
         assert len(heads) == lanes and "pl_p_slot" not in docs
         calls = runs

@@ -18,7 +18,12 @@ def uses_slots(api: Api) -> bool:
     Fixed lanes are chains of workers chosen before any endpoint's size is known, and ADF's own ForEach deals items to
     fixed queues too (observed; the runtime models it), so uneven endpoints leave lanes idle while one still pages.
     A slot pipeline with `concurrency: lanes` started once per endpoint lets ADF's run queue hand the next endpoint to
-    whichever slot frees first. Only worth it with more endpoints than lanes, and only as many as one Switch takes."""
+    whichever slot frees first ("additional pipeline runs are queued until earlier ones complete", documented:
+    https://learn.microsoft.com/azure/data-factory/concepts-pipelines-activities#pipeline-json). Pacing holds as with
+    lanes: at most `lanes` slot runs overlap, so they fall into `lanes` chains of runs that never overlap (interval
+    graph colouring), each chain a lane of `fragments.request_interval_millis`. Only worth it with more endpoints than
+    lanes, and only as many as one Switch takes (25, documented), well under the 100 queued runs per pipeline
+    (azure-resource-manager/management/azure-subscription-service-limits#data-factory-limits on learn.microsoft.com)."""
     roots = sum(1 for e in api.endpoints if e.parent is None)
     return api.lanes < roots and len(api.endpoints) <= SWITCH_CASES
 
