@@ -25,7 +25,7 @@ def _register_commands() -> None:
     cli.add_command(schema_command)
     for module_name, names in (("adfgen.cli_check", ("check_command",)),
                                ("adfgen.cli_deploy", ("plan_command", "deploy_command")),
-                               ("adfgen.cli_run", ("run_command",))):
+                               ("adfgen.cli_run", ("run_command",)), ("adfgen.cli_auth", ("auth_group",))):
         try:
             module = __import__(module_name, fromlist=list(names))
         except ModuleNotFoundError as exc:

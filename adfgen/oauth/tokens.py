@@ -1,0 +1,158 @@
+"""Token endpoint calls through Authlib's OAuth2Session: code exchange, refresh, client credentials, password.
+
+Every reply is checked before anyone saves it: an `error` (whatever the HTTP status, since some providers answer
+errors with 200), a missing `access_token`, or (where refresh tokens rotate) a missing `refresh_token` is an
+AuthError naming the provider's `error` and `error_description` only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from adfgen.oauth.errors import AuthError
+from adfgen.spec.model import Auth
+
+TIMEOUT = 30  # seconds per token request; a hung provider must not hang the CLI
+
+
+@dataclass(frozen=True)
+class Client:
+    """The OAuth client's credentials; repr never shows the secret."""
+
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class TokenReply:
+    """A checked token reply; `requested_at` is noted before the POST, so expiry is never later than the real one."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_at: int
+    requested_at: int
+    fields: dict[str, Any] = field(repr=False, default_factory=dict)  # the whole reply (instance_url, api_domain...)
+
+
+def session(auth: Auth, client: Client, *, redirect_uri: str | None = None, verify: Any = True) -> Any:
+    """An OAuth2Session with the client authentication the spec names (Basic or form body) and PKCE when asked."""
+    from authlib.integrations.requests_client import OAuth2Session
+
+    method = "client_secret_basic" if auth.client_auth == "basic" and client.client_secret else "client_secret_post"
+    if not client.client_secret:
+        method = "none"  # a public client: client_id in the form, no secret
+    oauth = OAuth2Session(client.client_id, client.client_secret, scope=" ".join(auth.scopes) or None,
+                          redirect_uri=redirect_uri, token_endpoint_auth_method=method,
+                          code_challenge_method="S256" if auth.pkce else None, default_timeout=TIMEOUT)
+    oauth.verify = verify
+    return oauth
+
+
+def exchange_code(auth: Auth, client: Client, code: str, redirect_uri: str, code_verifier: str | None,
+                  verify: Any = True) -> TokenReply:
+    """Redeem an authorization code (with its PKCE verifier)."""
+    oauth = session(auth, client, redirect_uri=redirect_uri, verify=verify)
+    extra = {"code_verifier": code_verifier} if code_verifier else {}
+    return _call(auth, lambda at: oauth.fetch_token(auth.token_url, code=code, verify=verify, **extra,
+                                                     **auth.token_params), want_refresh=True)
+
+
+def refresh(auth: Auth, client: Client, refresh_token: str, verify: Any = True) -> TokenReply:
+    """One refresh, as the generated pipeline does it: the reply must hold a new refresh token where they rotate."""
+    oauth = session(auth, client, verify=verify)
+    raw: dict[str, Any] = {}
+
+    def keep_raw(resp: Any) -> Any:
+        # Authlib copies the old refresh token into a reply that has none; the check must see the reply as sent
+        try:
+            document = resp.json()
+        except ValueError:
+            document = None
+        raw["reply"] = document if isinstance(document, dict) else {}
+        return resp
+
+    oauth.register_compliance_hook("refresh_token_response", keep_raw)
+
+    def post(at: int) -> dict[str, Any]:
+        oauth.refresh_token(auth.token_url, refresh_token=refresh_token, verify=verify, **auth.token_params)
+        return raw.get("reply", {})
+
+    return _call(auth, post, want_refresh=auth.rotating_refresh_tokens)
+
+
+def client_credentials(auth: Auth, client: Client, verify: Any = True) -> TokenReply:
+    """A client-credentials token: proves the client id and secret work."""
+    oauth = session(auth, client, verify=verify)
+    return _call(auth, lambda at: oauth.fetch_token(auth.token_url, grant_type="client_credentials", verify=verify,
+                                                     **auth.token_params), want_refresh=False)
+
+
+def password(auth: Auth, client: Client, username: str, secret: str, verify: Any = True) -> TokenReply:
+    """A resource-owner password token."""
+    oauth = session(auth, client, verify=verify)
+    return _call(auth, lambda at: oauth.fetch_token(auth.token_url, username=username, password=secret,
+                                                     verify=verify, **auth.token_params), want_refresh=False)
+
+
+def _call(auth: Auth, post: Any, *, want_refresh: bool) -> TokenReply:
+    import requests
+    from authlib.integrations.base_client import OAuthError
+
+    requested_at = int(time.time())
+    try:
+        reply = dict(post(requested_at))
+    except OAuthError as exc:
+        raise AuthError(_provider_error(auth, exc.error, exc.description)) from None
+    except requests.exceptions.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        raise AuthError(f"the token endpoint {auth.token_url} failed with HTTP {status}; try again later; "
+                        "nothing was written") from None
+    except requests.exceptions.SSLError:
+        raise AuthError(f"cannot reach the token endpoint {auth.token_url}: its TLS certificate is not trusted "
+                        "(pass --ca-bundle or set REQUESTS_CA_BUNDLE for a private CA); nothing was written") from None
+    except requests.exceptions.RequestException as exc:
+        raise AuthError(f"cannot reach the token endpoint {auth.token_url} ({type(exc).__name__}); check the network "
+                        "and the spec's auth.token_url, then run the command again; nothing was written") from None
+    except ValueError:
+        raise AuthError(f"the token endpoint {auth.token_url} answered with something that is not JSON; check the "
+                        "spec's auth.token_url; nothing was written") from None
+    return check_reply(auth, reply, requested_at, want_refresh=want_refresh)
+
+
+def check_reply(auth: Auth, reply: dict[str, Any], requested_at: int, *, want_refresh: bool) -> TokenReply:
+    """A TokenReply, or an AuthError when the reply carries an error or lacks a token (whatever its HTTP status)."""
+    wanted = ["access_token"] + (["refresh_token"] if want_refresh else [])
+    missing = [name for name in wanted if not isinstance(reply.get(name), str) or not reply.get(name)]
+    if reply.get("error") or missing:
+        raise AuthError(_provider_error(auth, reply.get("error"), reply.get("error_description"), missing))
+    try:
+        lifetime = int(reply.get("expires_in") or auth.access_token_lifetime)
+    except (TypeError, ValueError):
+        lifetime = auth.access_token_lifetime
+    return TokenReply(reply["access_token"], reply.get("refresh_token"), requested_at + lifetime, requested_at, reply)
+
+
+# What to do about the errors RFC 6749 §5.2 names; any other code gets the general advice.
+ADVICE = {
+    "invalid_client": "the client id or secret is wrong, or the spec's auth.client_auth (basic/body) is not what "
+                      "the provider expects; check the app's credentials with the provider",
+    "invalid_grant": "the code or refresh token is expired, used or revoked; run `adfgen auth login` again",
+    "unauthorized_client": "the app is not allowed this grant; enable it in the provider's app settings",
+    "invalid_scope": "the spec's auth.scopes asks for a scope the app may not have",
+    "access_denied": "the user did not consent; run `adfgen auth login` again and approve the access",
+}
+
+
+def _provider_error(auth: Auth, error: Any, description: Any, missing: list[str] | None = None) -> str:
+    """The provider's error code and description only: never the reply's other fields (tokens)."""
+    what = f"the token endpoint {auth.token_url} refused"
+    if not error and missing:
+        what = f"the token endpoint {auth.token_url} answered without {' and '.join(missing)}"
+    text = f"{what}: error: {_short(error)}; error_description: {_short(description)}"
+    return f"{text}. {ADVICE.get(str(error), 'check the spec and the app registration')}; nothing was written"
+
+
+def _short(value: Any) -> str:
+    return str(value)[:300] if value not in (None, "") else "(none)"
