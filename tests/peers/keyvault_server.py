@@ -25,6 +25,7 @@ class KeyVaultServer:
     def __init__(self, ca: trustme.CA):
         self.secrets: dict[str, list[dict[str, Any]]] = {}
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Authorization header)
+        self.forbid: set[str] = set()  # methods answered 403 Forbidden, as for an identity without permission
         self._lock = threading.Lock()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
@@ -83,6 +84,10 @@ def _handler(vault: KeyVaultServer) -> type:
             if not auth or not auth.startswith("Bearer "):
                 self._send(401, {"error": {"code": "Unauthorized", "message": "bearer token required"}},
                            {"WWW-Authenticate": CHALLENGE})
+                return
+            if method in vault.forbid:
+                self._error(403, "Forbidden", f"The user, group or application does not have secrets {method.lower()} "
+                            "permission on key vault.")
                 return
             parts = path.split("/")[1:]
             if parts == ["secrets"] and method == "GET":

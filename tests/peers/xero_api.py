@@ -84,6 +84,7 @@ class XeroApi:
         self.oauth = oauth
         self.clock = clock or Clock()
         self.tenant_id = tenant_id
+        self.other_tenants: list[dict[str, Any]] = []  # more organisations one consent reaches (GET /connections)
         self.calls_per_window, self.window_seconds = calls_per_window, window_seconds
         self.concurrent, self.calls_per_day, self.latency = concurrent, calls_per_day, latency
         self.not_modified_status = not_modified_status  # None: an unchanged collection answers 200 and []
@@ -262,7 +263,8 @@ class XeroApi:
         if path == "/connections":
             return 200, {}, [{"id": self._id("connection"), "tenantId": self.tenant_id, "tenantType": "ORGANISATION",
                               "tenantName": "Demo Company", "authEventId": self._id("auth"),
-                              "createdDateUtc": "2024-01-01T00:00:00.0000000", "updatedDateUtc": None}]
+                              "createdDateUtc": "2024-01-01T00:00:00.0000000", "updatedDateUtc": None},
+                             *self.other_tenants]
         # Accounting spells the header xero-tenant-id, Projects Xero-Tenant-Id; HTTP header names ignore case.
         # A missing or unknown tenant answering 403 AuthorizationUnsuccessful is assumed.
         if headers.get("xero-tenant-id") != self.tenant_id:
