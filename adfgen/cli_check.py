@@ -107,13 +107,18 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
     for notice in notices:
         click.echo(f"notice: {notice}", err=True)
     if output == "json":
-        click.echo(render_json(findings, counts, notices))
+        text = render_json(findings, counts, notices)
     elif output == "github":
         text = render_github(findings)
-        if text:
-            click.echo(text)
     elif output == "sarif":
-        click.echo(render_sarif(findings))
+        text = render_sarif(findings)
     else:
-        click.echo(render_human(findings, counts, color=sys.stdout.isatty()))
+        text = render_human(findings, counts, color=sys.stdout.isatty())
+    if text:
+        click.echo(_encodable(text))
     return 1 if counts["errors"] else 0
+
+
+def _encodable(text: str) -> str:
+    """`text` with lone surrogates (valid in JSON, not in UTF-8) written as `\\udXXX` escapes, which JSON reads back."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

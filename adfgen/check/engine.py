@@ -49,8 +49,9 @@ def _offset_of_line(text: str, line: int) -> int:
 
 
 def _to_finding(rule: Rule, entry: Entry, hit: Hit) -> Finding:
+    message = hit.message if len(hit.message) <= MAX_MESSAGE_CHARS else hit.message[:MAX_MESSAGE_CHARS] + "…"
     return Finding(file=entry.file, line=_activity_line(entry, hit.activity), code=rule.code,
-                   severity=hit.severity or rule.severity, message=hit.message, resource=entry.label,
+                   severity=hit.severity or rule.severity, message=message, resource=entry.label,
                    path=hit.path, column=hit.column)
 
 
@@ -60,17 +61,50 @@ def _crash(rule: Rule, entry: Entry | None, factory: Factory, exc: Exception) ->
                    message=f"internal error in rule {rule.code} ({type(exc).__name__}: {exc}); please report it")
 
 
+# A resource that repeats one mistake thousands of times must not flood the output (a 152 KB file once gave 200 MB):
+# the first MAX_REPEATS findings of a rule per resource are shown, the rest folded into one counted finding.
+MAX_REPEATS = 20
+MAX_MESSAGE_CHARS = 1000
+
+
+class _Folder:
+    """Collects findings, keeping MAX_REPEATS per (resource, rule) and counting the rest."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        self.kept: dict[tuple[int, str], int] = {}
+        self.folded: dict[tuple[int, str], tuple[Entry, Rule, int, bool]] = {}
+
+    def add(self, rule: Rule, entry: Entry, hit: Hit) -> None:
+        key = (id(entry), rule.code)
+        if self.kept.get(key, 0) < MAX_REPEATS:
+            self.kept[key] = self.kept.get(key, 0) + 1
+            self.findings.append(_to_finding(rule, entry, hit))
+            return
+        _, _, count, error = self.folded.get(key, (entry, rule, 0, False))
+        self.folded[key] = (entry, rule, count + 1, error or (hit.severity or rule.severity) == ERROR)
+
+    def close(self) -> None:
+        """One finding per folded group, an error when any folded finding was one (so the exit code holds)."""
+        for entry, rule, count, error in self.folded.values():
+            self.findings.append(Finding(
+                entry.file, entry.line, rule.code, ERROR if error else rule.severity,
+                f"{count} more {rule.code} finding{'s' if count != 1 else ''} in this resource folded "
+                f"(the first {MAX_REPEATS} are shown)", entry.label))
+
+
 def check_factory(factory: Factory, schema: SchemaValidator | None, rules: list[Rule]) -> list[Finding]:
     """Every finding for one factory (load findings included), before --ignore filtering."""
     view = FactoryView(factory, schema)
     findings = list(factory.load_findings)
+    folder = _Folder(findings)
     suppress = {id(e): suppressed_codes(e) for e in factory.entries}
     for rule in rules:
         if rule.factory_wide:
             try:
                 for hit in rule.check_factory(view):
                     if hit.entry is not None and rule.code not in suppress.get(id(hit.entry), ()):
-                        findings.append(_to_finding(rule, hit.entry, hit))
+                        folder.add(rule, hit.entry, hit)
             except Exception as exc:  # noqa: BLE001 (a rule bug must not become a traceback)
                 findings.append(_crash(rule, None, factory, exc))
             continue
@@ -79,12 +113,13 @@ def check_factory(factory: Factory, schema: SchemaValidator | None, rules: list[
                 continue
             try:
                 for hit in rule.check(view.context(entry)):
-                    findings.append(_to_finding(rule, entry, hit))
+                    folder.add(rule, entry, hit)
             except RecursionError:
                 findings.append(Finding(entry.file, entry.line, rule.code, ERROR, "resource nested too deeply to check",
                                         entry.label))
             except Exception as exc:  # noqa: BLE001
                 findings.append(_crash(rule, entry, factory, exc))
+    folder.close()
     return findings
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
 from adfgen.resources import KIND_BY_ARM_SEGMENT, KINDS, Resource, sort_resources
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_INT_DIGITS = 4300  # Python's default int-string conversion limit (sys.get_int_max_str_digits())
 SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv"}
 ARM_COPY_FOLDER = "arm"
 OTHER_FOLDERS = ("dataflow", "integrationRuntime", "credential", "managedVirtualNetwork", "factory")
@@ -30,7 +32,7 @@ def display(path: Path) -> str:
     """A path relative to the working directory when it is inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return str(path)
 
 
@@ -38,12 +40,36 @@ def _finding(file: str, message: str, line: int = 0, code: str = "SC001", severi
     return Finding(file=file, line=line, code=code, severity=severity, message=message)
 
 
+class _Unreadable(Exception):
+    """A file that is not read: not a regular file, or over the size limit."""
+
+
+def read_bytes(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_FILE_BYTES; FIFOs and devices are refused (they block or never end)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait for a writer
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise _Unreadable("not a regular file (a directory, FIFO, device or socket); not checked")
+    with os.fdopen(descriptor, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _Unreadable(f"file larger than {MAX_FILE_BYTES // 1024 // 1024} MB; not checked")
+    return data
+
+
+def _bounded_int(text: str) -> int:
+    """int() for JSON integers, refusing more digits than Python converts (its int-string limit)."""
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Unreadable(f"an integer has {len(text.lstrip('-')):,} digits; at most {MAX_INT_DIGITS:,} can be read")
+    return int(text)
+
+
 def read_json(path: Path, shown: str) -> tuple[Any, str | None, Finding | None]:
     """(document, text, None) or (None, None, finding) for a file that is not readable JSON."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, None, _finding(shown, f"file larger than {MAX_FILE_BYTES // 1024 // 1024} MB; skipped")
-        data = path.read_bytes()
+        data = read_bytes(path)
+    except _Unreadable as exc:
+        return None, None, _finding(shown, str(exc))
     except OSError as exc:
         return None, None, _finding(shown, f"cannot read file: {exc.strerror or exc}")
     try:
@@ -51,9 +77,11 @@ def read_json(path: Path, shown: str) -> tuple[Any, str | None, Finding | None]:
     except UnicodeDecodeError as exc:
         return None, None, _finding(shown, f"not UTF-8 text (byte {exc.start})")
     try:
-        return json.loads(text), text, None
+        return json.loads(text, parse_int=_bounded_int), text, None
     except json.JSONDecodeError as exc:
         return None, None, _finding(shown, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno)
+    except _Unreadable as exc:
+        return None, None, _finding(shown, f"{exc}; not checked")
     except RecursionError:
         return None, None, _finding(shown, "invalid JSON: nested too deeply")
 
@@ -237,10 +265,13 @@ def discover(path: Path, complete: bool = False) -> list[Factory]:
                 continue
             file_path = here / file_name
             try:
-                if file_path.stat().st_size > MAX_FILE_BYTES:
-                    continue
-                head = file_path.read_bytes()
-            except OSError:
+                head = read_bytes(file_path)
+            except (_Unreadable, OSError) as exc:  # said, not skipped silently: it may be a template
+                shown = display(file_path)
+                reason = str(exc) if isinstance(exc, _Unreadable) else f"cannot read file: {exc.strerror or exc}"
+                unread = Factory(name=file_path.stem, root=shown)
+                unread.load_findings.append(_finding(shown, reason, severity=WARNING))
+                found.append(unread)
                 continue
             if b"Microsoft.DataFactory/factories/" not in head and b"microsoft.datafactory/factories/" not in head.lower():
                 continue

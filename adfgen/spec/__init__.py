@@ -141,9 +141,10 @@ def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:
 def _read_spec(path: Path) -> str:
     """A spec's text: a regular file only (a FIFO or device would block or never end), read up to the size limit."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait for a writer
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ValueError("not a regular file")
     with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise ValueError("not a regular file")
         data = handle.read(MAX_DOCUMENT_CHARS * 4 + 1)  # UTF-8 takes at most 4 bytes a character
     if len(data) > MAX_DOCUMENT_CHARS * 4:
         raise ValueError(f"larger than {MAX_DOCUMENT_CHARS:,} characters")

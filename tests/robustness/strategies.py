@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,43 @@ def yaml_documents(draw) -> str:
         lines.insert(0, "factory:")
         lines = [lines[0]] + ["  " + line for line in lines[1:]]
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- ADF JSON for `adfgen check`
+
+_BIG = "__BIG_INT__"
+_json_text = st.one_of(st.text(max_size=20), st.text(st.characters(categories=["Cs", "Cc", "Lo"]), max_size=5),
+                       st.sampled_from(["@foo(", "@{", "@concat('a',", "[concat('x')]", "@pipeline().parameters.p",
+                                        "@@", _BIG, "\ud800", "\udfff"]))
+_json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20),
+                          st.floats(allow_nan=False, allow_infinity=False), _json_text)
+json_values = st.recursive(_json_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(_json_text, inner, max_size=4)), max_leaves=12)
+_activity = st.fixed_dictionaries({"name": _json_text, "type": st.sampled_from(
+    ["Wait", "SetVariable", "WebActivity", "Copy", "ForEach", "IfCondition", "Until", "Lookup", "Nope"])},
+    optional={"typeProperties": json_values, "dependsOn": json_values, "policy": json_values})
+
+
+@st.composite
+def adf_pipeline_files(draw) -> tuple[str, str]:
+    """(file stem, JSON text) of a pipeline file: hostile names, values, lone surrogates and huge integers."""
+    name = draw(st.one_of(st.just("pl_x"), _json_text))
+    properties = draw(st.one_of(
+        st.fixed_dictionaries({"activities": st.lists(_activity, max_size=6)},
+                              optional={"parameters": json_values, "variables": json_values,
+                                        "annotations": json_values}),
+        json_values))
+    text = json.dumps({"name": name, "properties": properties})  # ensure_ascii: surrogates become \\ud800 escapes
+    digits = draw(st.sampled_from([1, 4300, 4301, 20000]))
+    text = text.replace(json.dumps(_BIG), "9" * digits)
+    return (name if _usable_file_stem(name) else "pl_x"), text
+
+
+def _usable_file_stem(name: object) -> bool:
+    """True when `name` can be a file name on Linux (no '/', NUL or lone surrogate; not too long)."""
+    if not isinstance(name, str) or not name or "/" in name or "\x00" in name or name in (".", ".."):
+        return False
+    try:
+        return len(name.encode("utf-8")) < 200
+    except UnicodeEncodeError:
+        return False
