@@ -151,7 +151,7 @@ def _provider_error(auth: Auth, error: Any, description: Any, missing: list[str]
     if not error and missing:
         what = f"the token endpoint {auth.token_url} answered without {' and '.join(missing)}"
     text = f"{what}: error: {_short(error)}; error_description: {_short(description)}"
-    return f"{text}. {ADVICE.get(str(error), 'check the spec and the app registration')}; nothing was written"
+    return f"{text.rstrip('.')}. {ADVICE.get(str(error), 'check the spec and the app registration')}; nothing was written"
 
 
 def _short(value: Any) -> str:

@@ -125,7 +125,7 @@ class OAuthServer:
         app = Flask("oauth-test-server")
         app.config.update(OAUTH2_REFRESH_TOKEN_GENERATOR=True,
                           OAUTH2_TOKEN_EXPIRES_IN={"refresh_token": access_ttl, "client_credentials": access_ttl,
-                                                   "password": access_ttl})
+                                                   "password": access_ttl, "authorization_code": access_ttl})
         server = AuthorizationServer(app, query_client=self.clients.get, save_token=self._save_token)
         methods = ["client_secret_basic", "client_secret_post"]
         for grant in (_refresh_grant(self), _password_grant(self), grants.ClientCredentialsGrant):
