@@ -16,6 +16,7 @@ from adfgen.oauth.stores import SecretStore
 from adfgen.oauth.target import AuthTarget
 
 SAVE_ATTEMPTS = 5  # as the pipeline's "Save Refresh Token" (retry 5)
+SAVE_BACKOFF = 1.0  # seconds before the 2nd save attempt, doubling, at most 8 s; all within any grace period
 RESCUE_ENV = "ADFGEN_RESCUE_DIR"
 
 
@@ -30,8 +31,8 @@ class RefreshResult:
     status: str | None = None
 
 
-def direct(target: AuthTarget, store: SecretStore, *, verify: Any = True, sleep: Callable[[float], None] = time.sleep
-           ) -> RefreshResult:
+def direct(target: AuthTarget, store: SecretStore, *, verify: Any = True,
+           sleep: Callable[[float], None] | None = None) -> RefreshResult:
     """Read the credentials, refresh, check the reply, save the new refresh token first (with retries), then the
     access token with its expiry counted from before the POST. A refresh token the provider rotated but that could
     not be saved is written to a file only the user can read, and the error says how to put it back."""
@@ -49,7 +50,7 @@ def direct(target: AuthTarget, store: SecretStore, *, verify: Any = True, sleep:
                                 verify=verify)
     rotating = auth.flow == "authorization_code" and auth.rotating_refresh_tokens
     if rotating:
-        _save_refresh_token(target, store, reply.refresh_token or "", sleep)
+        _save_refresh_token(target, store, reply.refresh_token or "", sleep or time.sleep)
     store.set(names.access_token, reply.access_token, reply.expires_at)
     return RefreshResult(rotating, reply.expires_at, "direct")
 
@@ -70,7 +71,8 @@ def _save_refresh_token(target: AuthTarget, store: SecretStore, value: str, slee
             return
         except AuthError as exc:
             problem = exc
-            sleep(min(2 ** attempt, 8))
+            if attempt + 1 < SAVE_ATTEMPTS:
+                sleep(min(SAVE_BACKOFF * 2 ** attempt, 8.0))
     path = rescue_file(name, value)
     grace = target.api.auth.refresh_token_reuse_grace
     window = f"within the provider's grace period ({grace // 60} minutes)" if grace else "now"
