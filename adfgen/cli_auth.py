@@ -107,8 +107,10 @@ def status_command(api: str, env: str | None, vault: Path | None, ca_bundle: str
                 detail += f", expires {_when(item.exp)}"
             click.echo(f"  {item.role:<28} {item.name:<32} {detail}")
         if report.refresh_token_age is not None:
-            life = f" of {report.refresh_token_lifetime // 86400} days" if report.refresh_token_lifetime else ""
-            click.echo(f"  refresh token last rotated {report.refresh_token_age // 3600} hours ago{life}")
+            from adfgen.oauth.status import _days
+
+            life = f", lifetime {_days(report.refresh_token_lifetime)}" if report.refresh_token_lifetime else ""
+            click.echo(f"  refresh token last rotated {_days(report.refresh_token_age)} ago{life}")
     for message in report.messages:
         click.echo(f"{'warning' if report.exit_code else 'note'}: {message}", err=True)
     if report.exit_code:

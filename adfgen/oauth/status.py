@@ -108,6 +108,7 @@ def status(target: AuthTarget, store: SecretStore, now: float | None = None, war
 
 
 def _days(seconds: int) -> str:
+    """A duration for people: days, hours or seconds."""
     if abs(seconds) >= 86400:
         return f"{seconds / 86400:.1f} days"
     if abs(seconds) >= 3600:
