@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adfgen.errors import AdfgenError, Problem
+from adfgen.naming_rules import name_problems
 from adfgen.plan import ArmBinding, plan_factory
 from adfgen.render import builtin_dir, render_job
 from adfgen.resources import Resource, sort_resources
@@ -70,6 +71,11 @@ def build_factories(spec_paths: list[Path], env: str | None = None,
 
 def _refuse_duplicate_names(resources: list[Resource]) -> None:
     seen: set[tuple[str, str]] = set()
+    invalid = [f"{r.kind} {r.name!r}: {'; '.join(name_problems(r.kind, r.name))}" for r in resources
+               if name_problems(r.kind, r.name)]
+    if invalid:  # the spec's patterns are checked already; this holds for every name however it was made
+        raise AdfgenError("generated names break ADF's naming rules (https://learn.microsoft.com/azure/data-factory/"
+                          "naming-rules): " + ", ".join(invalid))
     for r in resources:
         if (r.kind, r.name) in seen:
             raise AdfgenError(f"two generated {r.kind}s are both named '{r.name}'; rename an API, endpoint or sink, "

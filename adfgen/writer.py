@@ -12,6 +12,7 @@ from typing import Any, Iterable
 import orjson
 
 from adfgen.arm_linked import exceeds_limits, linked_templates
+from adfgen.fragments import quote_literal
 from adfgen.jsonout import dump_bytes
 from adfgen.plan import ArmBinding
 from adfgen.resources import KINDS, Resource, sort_resources
@@ -119,9 +120,10 @@ def arm_template(factory_name: str, resources: list[Resource], bindings: list[Ar
         if resource.kind == "trigger":
             # read-only in ARM; Microsoft's pre/post-deployment script starts only a literal "Started"
             properties = {**properties, "runtimeState": properties.get("runtimeState") or "Stopped"}
-        depends = sorted(f"[concat(variables('factoryId'), '/{KINDS[k].arm_segment}/{n}')]"
+        # names inside ARM string literals: quotes doubled by construction (the naming rules refuse them as well)
+        depends = sorted(f"[concat(variables('factoryId'), {quote_literal(f'/{KINDS[k].arm_segment}/{n}')})]"
                          for k, n in references[(resource.kind, resource.name)] if (k, n) != (resource.kind, resource.name))
-        arm_resources.append({"name": f"[concat(parameters('factoryName'), '/{resource.name}')]",
+        arm_resources.append({"name": f"[concat(parameters('factoryName'), {quote_literal('/' + resource.name)})]",
                               "type": kind.arm_type, "apiVersion": "2018-06-01",
                               "properties": properties, "dependsOn": depends})
     return {"$schema": "http://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#",

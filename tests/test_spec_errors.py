@@ -286,8 +286,8 @@ FACTORY_WIDE_CASES = {
         ["factory.sinks.lake.folder: unknown placeholder {foo}; allowed: {api}, {endpoint}"]),
     "naming that gives invalid ADF names": (
         [("factory.naming", {"pipeline": "pl.{name}"})],
-        ["factory.naming.pipeline: must give valid ADF names: start with a letter, digit or '_', none of < > * # . % "
-         "& : \\ + ? /, at most 100 characters"]),
+        ["factory.naming.pipeline: must give valid pipeline names (https://learn.microsoft.com/azure/data-factory/"
+         "naming-rules): must not contain ."]),
 }
 
 

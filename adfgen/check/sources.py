@@ -24,6 +24,7 @@ SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv"}
 ARM_COPY_FOLDER = "arm"
 OTHER_FOLDERS = ("dataflow", "integrationRuntime", "credential", "managedVirtualNetwork", "factory")
 _ARM_NAME = re.compile(r"""^\[concat\(\s*parameters\(\s*'factoryName'\s*\)\s*,\s*'/(.*)'\s*\)\]$""", re.DOTALL)
+_ARM_LITERAL_BODY = re.compile(r"^(?:[^']|'')*$", re.DOTALL)
 _ARM_EXPR = re.compile(r"^\[[^\[].*\]$", re.DOTALL)
 _DF_TYPE = "microsoft.datafactory/factories"
 
@@ -175,6 +176,8 @@ def arm_resource_name(raw: Any) -> str | None:
         return None
     match = _ARM_NAME.match(raw)
     if match:
+        if not _ARM_LITERAL_BODY.match(match.group(1)):
+            return None  # a quote not doubled ends the ARM string literal: the expression is invalid
         return match.group(1).replace("''", "'")
     if _ARM_EXPR.match(raw):
         return None

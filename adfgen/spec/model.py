@@ -7,7 +7,9 @@ import string
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
-                      WithJsonSchema, field_validator)
+                      ValidationInfo, WithJsonSchema, field_validator)
+
+from adfgen.naming_rules import name_problems
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -65,7 +67,6 @@ SecretName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
 # short enough that "For Each <name>" stays within ADF's 55-character activity names
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,45}$")]
 EndpointTemplate = Annotated[str, _placeholders("api", "endpoint")]
-ADF_NAME = re.compile(r"^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$")
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
 
 
@@ -122,16 +123,23 @@ class Naming(Strict):
 
     @field_validator("*")
     @classmethod
-    def _has_placeholder(cls, value: str) -> str:
+    def _has_placeholder(cls, value: str, info: ValidationInfo) -> str:
         _placeholders("name").func(value)
         if any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in value):  # NUL, newline...: unusable as file names
             raise ValueError("must not contain control characters (such as NUL or a line break)")
         if "{name}" not in value:
             raise ValueError("must contain {name}")
-        if not ADF_NAME.match(value.replace("{name}", "x")) or len(value) > 100:
-            raise ValueError("must give valid ADF names: start with a letter, digit or '_', none of < > * # . % & : "
-                             "\\ + ? /, at most 100 characters")
+        kind = _NAMING_KINDS[info.field_name]
+        # generated base names are lower-case letters, digits and '_' starting with a letter: "x" stands for any
+        problems = name_problems(kind, value.replace("{name}", "x"))
+        if problems or len(value) > 100:
+            raise ValueError(f"must give valid {kind} names (https://learn.microsoft.com/azure/data-factory/"
+                             f"naming-rules): {'; '.join(problems or ['at most 100 characters'])}")
         return value
+
+
+_NAMING_KINDS = {"linked_service": "linkedService", "dataset": "dataset", "pipeline": "pipeline",
+                 "trigger": "trigger"}
 
 
 class FactoryConfig(Strict):
@@ -149,6 +157,14 @@ class FactoryConfig(Strict):
     azure: AzureTarget = AzureTarget()
     environments: dict[Name, dict[str, Any]] = Field(
         default_factory=dict, description="per-environment overrides, deep-merged over this config by --env")
+
+    @field_validator("integration_runtime")
+    @classmethod
+    def _runtime_name(cls, value: str | None) -> str | None:
+        problems = name_problems("integrationRuntime", value) if value is not None else []
+        if problems:
+            raise ValueError(f"{problems[0]} (https://learn.microsoft.com/azure/data-factory/naming-rules)")
+        return value
 
     @field_validator("key_vault_url")
     @classmethod

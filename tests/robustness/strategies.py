@@ -137,3 +137,21 @@ def _usable_file_stem(name: object) -> bool:
         return len(name.encode("utf-8")) < 200
     except UnicodeEncodeError:
         return False
+
+
+# ---------------------------------------------------------------- naming patterns
+
+naming_patterns = st.builds(lambda before, after: before + "{name}" + after,
+                            st.one_of(st.text(max_size=6), _nasty_text), st.one_of(st.text(max_size=6), _nasty_text))
+
+
+@st.composite
+def specs_with_naming(draw) -> str:
+    """The shipped spec with hostile naming patterns and integration runtime name."""
+    data = yaml.safe_load(XERO_TEXT)
+    kinds = draw(st.lists(st.sampled_from(["linked_service", "dataset", "pipeline", "trigger"]), min_size=1,
+                          unique=True))
+    data["factory"]["naming"] = {kind: draw(naming_patterns) for kind in kinds}
+    if draw(st.booleans()):
+        data["factory"]["integration_runtime"] = draw(_nasty_text)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
 from adfgen.check.exprs import analyse
@@ -10,9 +9,8 @@ from adfgen.check.model import ERROR, WARNING
 from adfgen.check.paths import join_key
 from adfgen.check.rules.base import Context, FactoryView, Hit, Rule
 from adfgen.check.walk import ARM_EXPRESSION, Activity
+from adfgen.naming_rules import FIRST_CHARACTER_TOLERATED, START_WITH_LETTER, name_problems
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$")
-MAX_NAME = 260
 REFERENCE_KINDS = {"LinkedServiceReference": "linkedService", "DatasetReference": "dataset",
                    "PipelineReference": "pipeline"}
 OTHER_REFERENCES = {"DataFlowReference": ("dataflow", "dataflows")}
@@ -513,27 +511,28 @@ class DuplicateName(Rule):
 
 
 class InvalidName(Rule):
-    """A resource name ADF refuses: it must match `^[A-Za-z0-9_][^<>*#.%&:\\\\+?/]*$` and be at most 260 characters.
+    """A resource name that breaks ADF's naming rules for its kind (https://learn.microsoft.com/azure/data-factory/naming-rules).
 
-    Dashes in linked service and dataset names, which the naming rules forbid, are reported as a warning.
+    Names start with a letter and contain none of . + ? / < > * % & : \\ #; linked service, dataset and data flow
+    names contain no dashes; no quote (it ends the '...' literals that name the resource in ARM and expressions)
+    and no control characters; at most 260 characters.
 
     Bad:
-        {"pipeline/pl.copy": {"activities": []}}
+        {"linkedService/ls-api": {"type": "RestService", "typeProperties": {"url": "https://x", "authenticationType": "Anonymous"}}}
 
     Good:
-        {"pipeline/pl_copy": {"activities": []}}
+        {"linkedService/ls_api": {"type": "RestService", "typeProperties": {"url": "https://x", "authenticationType": "Anonymous"}}}
     """
 
     code = "RF011"
     name = "invalid-name"
     message = "name is not a valid ADF name"
-    severity_note = "warning for dashes in linked service and dataset names"
+    severity_note = "warning for a name that starts with a digit or '_'"
 
     def check(self, ctx: Context) -> Iterator[Hit]:
-        name = ctx.entry.name
-        if len(name) > MAX_NAME:
-            yield Hit("name", f"name is {len(name)} characters long; the maximum is {MAX_NAME}")
-        if not NAME_PATTERN.match(name):
-            yield Hit("name", f"name {name!r} must start with a letter, digit or '_' and contain none of . + ? / < > * % & : \\ #")
-        elif "-" in name and ctx.entry.kind in ("linkedService", "dataset"):
-            yield Hit("name", f"name {name!r}: dashes are not allowed in {ctx.entry.kind} names", severity=WARNING)
+        for problem in name_problems(ctx.entry.kind, ctx.entry.name):
+            if problem == START_WITH_LETTER and ctx.entry.name[0] in FIRST_CHARACTER_TOLERATED:
+                yield Hit("name", f"name {ctx.entry.name!r}: {problem} (documented; ADF has been seen to accept "
+                          "a digit or '_' first)", severity=WARNING)
+            else:
+                yield Hit("name", f"name {ctx.entry.name!r}: {problem}")
