@@ -319,3 +319,35 @@ def test_login_into_a_vault_file(world, browser, capfd, tmp_path):
     assert vault_value(vault, "xero-access-token")["exp"] > time.time()
     assert vault_value(vault, "xero-tenant-id")["value"] == TENANT
     assert_nothing_written(world)  # Key Vault untouched
+
+
+def test_identity_from_the_redirect_query(world, browser, capfd):
+    """QuickBooks-style: the company id arrives as `realmId` on the redirect."""
+    world.write_spec(lambda s: s["apis"][0]["secrets"].update(
+        identity=[{"secret": "qbo-realm-id", "header": "x-realm"}]))
+    browser.tamper = lambda q: {**q, "realmId": "9130350000000000"}
+    code, _, err = login(world, capfd)
+    assert code == 0, err
+    assert world.kv_value("qbo-realm-id") == "9130350000000000"
+    assert "/secrets/xero-tenant-id" not in world.kv_writes()
+
+
+def test_identity_from_the_token_reply(world, browser, capfd):
+    """Salesforce-style: the data host arrives as `instance_url` in the token reply."""
+    world.write_spec(lambda s: s["apis"][0]["secrets"].update(
+        identity=[{"secret": "sf-instance-url", "header": "x-instance"}]))
+    world.oauth.answer_next_token(200, {"access_token": "sf-access-value", "refresh_token": "sf-refresh-value",
+                                        "token_type": "Bearer", "instance_url": "https://acme.my.salesforce.com"})
+    world.codes.update({"sf-access-value", "sf-refresh-value"})
+    code, _, err = login(world, capfd)
+    assert code == 0, err
+    assert world.kv_value("sf-instance-url") == "https://acme.my.salesforce.com"
+    assert world.kv_value("xero-refresh-token") == "sf-refresh-value"
+
+
+def test_an_identity_value_with_no_source_is_an_error(world, browser, capfd):
+    world.write_spec(lambda s: s["apis"][0]["secrets"].update(
+        identity=[{"secret": "shop-domain", "header": "x-shop"}]))
+    code, _, err = login(world, capfd)
+    assert code == 1 and "shop-domain" in err
+    assert_nothing_written(world)

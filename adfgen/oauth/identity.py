@@ -2,8 +2,8 @@
 
 The spec names only the secret and the header it is sent as; the source is found in this order (assumed
 conventions until the spec format declares sources, issue 12):
-1. the token reply, a field whose name ends the secret's name (Salesforce `instance_url` -> sf-instance-url,
-   Zoho `api_domain` -> zoho-api-domain);
+1. the token reply, a field named by the secret name's last two or more words (Salesforce `instance_url` ->
+   sf-instance-url, Zoho `api_domain` -> zoho-api-domain);
 2. the redirect's query, likewise (QuickBooks `realmId` -> qbo-realm-id);
 3. a tenant id (secret name ending in `tenant-id`) from the provider's connections call,
    `GET <base_url host>/connections` with the new access token (Xero: documented at
@@ -27,11 +27,13 @@ def _key(name: str) -> str:
 
 
 def _match(secret: str, values: dict[str, Any]) -> Any:
-    """A value whose field name ends the secret's name (ignoring case, dashes and underscores)."""
-    wanted = _key(secret)
-    found = [(len(_key(k)), v) for k, v in values.items()
-             if _key(k) and wanted.endswith(_key(k)) and isinstance(v, (str, int)) and str(v)]
-    return str(max(found)[1]) if found else None
+    """A value whose field name is the secret name's last two or more words, or all of it (ignoring case, dashes
+    and underscores): `realmId` fits qbo-realm-id, but a bare `id` fits no tenant-id."""
+    words = [w for w in secret.lower().split("-") if w]
+    suffixes = {"".join(words[i:]) for i in range(len(words) - 1)} | {"".join(words)}
+    found = [(len(_key(k)), str(v)) for k, v in values.items()
+             if _key(k) in suffixes and isinstance(v, (str, int)) and not isinstance(v, bool) and str(v)]
+    return max(found)[1] if found else None
 
 
 def collect(api: Api, access_token: str, token_fields: dict[str, Any], redirect_query: dict[str, str], *,
