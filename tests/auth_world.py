@@ -4,8 +4,6 @@ and a scan of everything printed for secret values."""
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import subprocess
 import sys
@@ -165,11 +163,3 @@ def vault_value(path: Path, name: str) -> Any:
     """A secret's current entry in a vault file ({value, exp, ...} or a bare value)."""
     raw = yaml.safe_load(path.read_text()).get(name) if path.exists() else None
     return raw
-
-
-def load_json(text: str) -> Any:
-    return json.loads(text)
-
-
-def deep(spec: dict[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(spec)
