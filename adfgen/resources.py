@@ -40,6 +40,13 @@ KIND_BY_ARM_SEGMENT = {k.arm_segment.lower(): k for k in KINDS.values()}
 MANAGED_ANNOTATION = "adfgen"  # every resource adfgen writes carries it; deploy --prune touches only these
 
 
+def carries_managed_annotation(properties: Any) -> bool:
+    """True only when `annotations` is a list with the exact element "adfgen" (a string containing it is not)."""
+    annotations = properties.get("annotations") if isinstance(properties, dict) else None
+    return isinstance(annotations, list) and any(
+        isinstance(item, str) and item == MANAGED_ANNOTATION for item in annotations)
+
+
 @dataclass(frozen=True)
 class Resource:
     """One ADF resource: its kind, name and the REST body's `properties`."""
@@ -65,7 +72,7 @@ class Resource:
     @property
     def is_managed(self) -> bool:
         """True when adfgen wrote this resource (it carries the managed annotation)."""
-        return MANAGED_ANNOTATION in (self.properties.get("annotations") or [])
+        return carries_managed_annotation(self.properties)
 
 
 def sort_resources(resources: list[Resource]) -> list[Resource]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adfgen.azure.normalize import canonical_text, normalise
-from adfgen.resources import KINDS, MANAGED_ANNOTATION, Resource
+from adfgen.resources import KINDS, Resource, carries_managed_annotation
 
 CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
 ORPHAN = "orphan"  # managed by adfgen, gone from the source, kept because --prune was not given
@@ -27,7 +27,7 @@ class LiveResource:
     @property
     def is_managed(self) -> bool:
         """True when adfgen wrote it (the managed annotation)."""
-        return MANAGED_ANNOTATION in (self.properties.get("annotations") or [])
+        return carries_managed_annotation(self.properties)
 
     @property
     def runtime_state(self) -> str | None:
