@@ -351,3 +351,19 @@ def test_an_identity_value_with_no_source_is_an_error(world, browser, capfd):
     code, _, err = login(world, capfd)
     assert code == 1 and "shop-domain" in err
     assert_nothing_written(world)
+
+
+def test_key_vault_unreachable_stops_before_consent(world, browser, capfd):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    world.write_spec(lambda s: s["factory"]["environments"]["test"].update(key_vault_url=f"https://127.0.0.1:{port}/"))
+    code, _, err = login(world, capfd)
+    assert code == 1 and "cannot reach Key Vault" in err and "Traceback" not in err
+    assert browser.opened == []
+
+
+def test_env_and_vault_together_are_a_usage_error(world, browser, capfd, tmp_path):
+    code, _, err = world.run(capfd, "auth", "login", "xero", "--env", "test", "--vault", str(tmp_path / "v.yaml"))
+    assert code == 2 and "not both" in err
