@@ -13,9 +13,10 @@ never refuses anything (R 10 over 60 s allows 600 calls in a 20 s sync), so ther
 right; a 1 s window (--window 1) is stricter than a per-minute spec can express.
 
 U = API requests sent (429s included) / (R x the sync window while work remained), the window running from the
-sync's first API request to its last plus one request slot (1/R: n requests evenly paced at R span (n-1)/R), so the
-token refresh and the controller's set-up before the first page do not count, while time that lanes stand idle
-because another lane still pages does. Above 100% the pacing exceeded R on average; the line "busiest window" shows
+sync's first API request to its last plus one request slot of each lane (lanes/R: L lanes sending in step at R in
+total span (n/L - 1) x L/R for n requests, so a perfectly paced sync scores 100%; with 1/R it would score up to
+(L-1)/(R x seconds) more), so the token refresh and the controller's set-up before the first page do not count,
+while time that lanes stand idle because another lane still pages does. Above 100% the pacing exceeded R on average; the line "busiest window" shows
 the most calls the fake admitted in any `window` seconds against what it allows.
 """
 
@@ -151,13 +152,13 @@ def main() -> int:
         activity_runs = _activity_runs(report)
         api_calls = [e for e in api.served.log if e["path"].startswith("/api.xro/")]
         accepted = [e for e in api_calls if e["status"] != 429]
+        lanes, interval = _pacing(tmp / "out" / "adf-bench-run")
         span = (max(e["t"] for e in api_calls) - min(e["t"] for e in api_calls)) if api_calls else 0.0
-        # n requests spaced over `span` seconds fill n-1 intervals; count the span as one interval longer
-        span += 1.0 / args.rate
+        # each lane's last request still holds its share of the rate for lanes/R seconds (see the docstring)
+        span += lanes / args.rate
         utilisation = 100.0 * len(api_calls) / (args.rate * span) if api_calls else 0.0
         landed = _landed(tmp / "landing", counts)
         pages = sum(api.served.pages[c] for c in counts)
-        lanes, interval = _pacing(tmp / "out" / "adf-bench-run")
         retried = [a for a in report.get("activityRuns", []) if a.get("attempts", 1) > 1]
         allowed = max(1, round(args.rate * args.window))
         print(f"fake API: {args.rate:g} requests/s, i.e. {allowed} in any {args.window:g} s window, "
