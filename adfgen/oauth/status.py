@@ -48,11 +48,11 @@ def warn_within(lifetime: int, keep_alive_seconds: int | None) -> int:
     return max(lifetime // 4, 2 * keep_alive_seconds) if keep_alive_seconds else lifetime // 4
 
 
-def keep_alive_seconds(target: AuthTarget) -> int | None:
-    """The keep-alive trigger's period in seconds, from the spec (weekly by default, as the build makes it)."""
-    schedule = target.api.keep_alive
-    if schedule is None:
-        return 7 * 86400 if not target.api.auth.refresh_token_lifetime else None
+def keep_alive_seconds(target: AuthTarget) -> int:
+    """The keep-alive trigger's period in seconds: the spec's, or the default the build gives it."""
+    from adfgen.plan.triggers import default_keep_alive
+
+    schedule = target.api.keep_alive or default_keep_alive(target.api)
     unit = {"Minute": 60, "Hour": 3600, "Day": 86400, "Week": 7 * 86400, "Month": 31 * 86400}[schedule.frequency]
     return unit * schedule.interval
 
