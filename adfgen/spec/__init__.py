@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from adfgen.errors import AdfgenError, Problem
 from adfgen.spec.advice import spec_warnings
 from adfgen.spec.model import FactoryConfig, SpecFile
+from adfgen.spec.secrets_check import credential_problems, redact
 from adfgen.spec.semantics import check_factory_wide, check_semantics
 from adfgen.spec.validation_problems import problems_from_validation
 from adfgen.spec.yaml_source import MAX_DOCUMENT_CHARS, TOP_LEVEL, PathKey, YamlDocument, parse_yaml
@@ -67,6 +68,16 @@ def load_spec_text(text: str, file: str, env: str | None = None) -> tuple[Loaded
         return None, problems
     if not isinstance(doc.data, dict):
         return None, [Problem(file, 1, TOP_LEVEL, "expected a mapping with 'factory' and 'apis' at the top level")]
+    # before the model: a literal secret is refused even in a spec with other errors, and never shown in them
+    secret_problems, hidden = credential_problems(doc, file)
+    spec, problems = _validated(doc, file, env)
+    problems = redact(sorted(set(problems + secret_problems)), hidden)
+    return (spec, []) if spec is not None and not problems else (None, problems)
+
+
+def _validated(doc: YamlDocument, file: str, env: str | None) -> tuple[LoadedSpec | None, list[Problem]]:
+    """The spec for `env`, validated with every environment's overrides; or the problems."""
+    problems: list[Problem] = []
     environments = {}
     factory_raw = doc.data.get("factory")
     if isinstance(factory_raw, dict) and isinstance(factory_raw.get("environments"), dict):

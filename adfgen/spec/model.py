@@ -419,9 +419,20 @@ class Api(Strict):
         return self.rate_limit.requests_per_minute, self.lanes
 
 
+class NotSecret(Strict):
+    """A value reviewed and found not to be a credential, though it looks like one: its field and fingerprint."""
+
+    field: str = Field(description="the field path the build names, e.g. apis[0].headers.X-Request-Id")
+    fingerprint: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")] = Field(
+        description="the fingerprint the build shows; a changed value has another and is checked again")
+    reason: Annotated[str, StringConstraints(min_length=3)] = Field(description="why it is not a secret")
+
+
 class SpecFile(Strict):
     """A spec file: the factory it builds into and the APIs it lands."""
 
     version: Literal[1] = 1
     factory: FactoryConfig
     apis: list[Api] = Field(min_length=1)
+    not_secrets: list[NotSecret] = Field(default_factory=list, description="reviewed exceptions to the check that "
+                                         "refuses credential-looking values")

@@ -155,3 +155,79 @@ def specs_with_naming(draw) -> str:
     if draw(st.booleans()):
         data["factory"]["integration_runtime"] = draw(_nasty_text)
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def _random_secret(seed: int, kind: int) -> str:
+    """A credential of one of the usual shapes, made from a seeded generator (random-looking whatever the seed)."""
+    import base64
+    import random
+
+    rng = random.Random(seed)
+    raw = bytes(rng.getrandbits(8) for _ in range(32))
+    b64 = base64.b64encode(raw).decode()
+    url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    shapes = [
+        b64, url, raw.hex(),
+        "eyJhbGciOiJIUzI1NiJ9." + url[:20] + "." + url[20:],
+        f"https://svc:{url[:16]}@api.example.com/v1",
+        "AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
+        "ghp_" + url[:36],
+        "Bearer " + url,
+        f"https://api.example.com/v1/items?api_key={raw.hex()[:24]}",
+    ]
+    return shapes[kind % len(shapes)]
+
+
+secret_values = st.builds(_random_secret, st.integers(0, 2**32), st.integers(0, 8))
+CREDENTIAL_KEYS = ["X-Api-Key", "Authorization", "api_key", "apikey", "password", "client_secret", "access_token",
+                   "X-Auth-Token", "Private-Key", "session", "x-functions-key", "token"]
+
+
+def string_paths(data: Any) -> list[tuple]:
+    """Paths of the string values in `data`."""
+    return [p for p in _paths(data) if isinstance(_get(data, p), str)]
+
+
+def _get(data: Any, path: tuple) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+@st.composite
+def specs_with_a_secret(draw) -> tuple[str, str]:
+    """(spec text, planted secret): a random-looking credential in any string field, or any value under a
+    credential-named header, query parameter or token parameter."""
+    data = yaml.safe_load(XERO_TEXT)
+    if draw(st.booleans()):
+        secret = draw(secret_values)
+        _set(data, draw(st.sampled_from(string_paths(data))), secret)
+    else:
+        secret = draw(st.text(st.characters(codec="utf-8", exclude_characters="{}"), min_size=6, max_size=24)
+                      .filter(lambda s: s.strip() == s and s))
+        where = draw(st.sampled_from([("apis", 0, "headers"), ("apis", 0, "endpoints", 0, "query"),
+                                      ("apis", 0, "endpoints", 1, "headers"), ("apis", 0, "auth", "token_params")]))
+        target = data
+        for part in where:
+            target = target.setdefault(part, {}) if isinstance(target, dict) else target[part]
+        target[draw(st.sampled_from(CREDENTIAL_KEYS))] = secret
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False), secret
+
+
+@st.composite
+def specs_with_ids(draw) -> str:
+    """The shipped spec with GUIDs and ids where specs hold them: subscription, tenant and path segments."""
+    import uuid
+
+    data = yaml.safe_load(XERO_TEXT)
+    guid = str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1))))
+    data["factory"]["azure"]["subscription_id"] = guid
+    hex_id = "%024x" % draw(st.integers(0, 16**24 - 1))
+    number = draw(st.integers(0, 10**12))
+    segment = draw(st.sampled_from([guid, hex_id, str(number), guid.upper(), f"org-{hex_id[:12]}"]))
+    data["apis"][0]["endpoints"][0]["path"] = f"Invoices/{segment}/History"
+    data["apis"][0]["endpoints"][1]["base_url"] = f"https://api.xero.com/tenants/{segment}/api.xro/2.0"
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

@@ -1,0 +1,69 @@
+"""Refuse credential-looking values in a spec (with a reviewed escape hatch) and keep secrets out of every problem."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from adfgen.errors import Problem
+from adfgen.spec.secret_values import fingerprint, scan, secret_bearing_values
+from adfgen.spec.yaml_source import YamlDocument, dotted_path
+
+
+def _reviewed(data: dict[str, Any]) -> set[tuple[str, str]]:
+    """(field, fingerprint) pairs of the spec's `not_secrets` list (the model validates its shape)."""
+    entries = data.get("not_secrets")
+    if not isinstance(entries, list):
+        return set()
+    return {(str(e.get("field")), str(e.get("fingerprint"))) for e in entries if isinstance(e, dict)}
+
+
+def credential_problems(doc: YamlDocument, file: str) -> tuple[list[Problem], set[str]]:
+    """(one problem per unreviewed credential-looking value, every value that reports must hide)."""
+    reviewed = _reviewed(doc.data)
+    vault = _vault_name(doc.data)
+    problems: list[Problem] = []
+    hidden = set(secret_bearing_values(doc.data))
+    for finding in scan(doc.data):
+        where, print_ = dotted_path(finding.path), fingerprint(finding.value)
+        if (where, print_) in reviewed:
+            continue
+        hidden.add(finding.value)
+        problems.append(Problem(file, doc.line_of(finding.path), where, (
+            f"looks like a credential ({finding.what}; fingerprint {print_}); a spec names Key Vault secrets and never "
+            f"holds their values: store it with `az keyvault secret set --vault-name {vault} --name <name> --file "
+            "<file>` and name it under apis[].secrets (secrets.identity with a header for a header value); if review "
+            f"shows it is not a secret, add {{field: '{where}', fingerprint: '{print_}', reason: ...}} to not_secrets")))
+    return problems, hidden
+
+
+def _vault_name(data: dict[str, Any]) -> str:
+    factory = data.get("factory")
+    url = factory.get("key_vault_url") if isinstance(factory, dict) else None
+    if isinstance(url, str) and "://" in url:
+        return url.split("://", 1)[1].split(".", 1)[0] or "<vault>"
+    return "<vault>"
+
+
+def redact(problems: list[Problem], hidden: set[str]) -> list[Problem]:
+    """`problems` with every hidden value (as written, quoted or escaped) replaced by its fingerprint."""
+    if not hidden:
+        return problems
+    forms: list[tuple[str, str]] = []
+    for value in hidden:
+        label = f"<value {fingerprint(value)}>"
+        for form in {value, repr(value)[1:-1], _json_inner(value), value.encode("unicode_escape").decode("ascii")}:
+            if form:
+                forms.append((form, label))
+    forms.sort(key=lambda pair: -len(pair[0]))  # longer first: a value may contain another
+
+    def clean(text: str) -> str:
+        for form, label in forms:
+            text = text.replace(form, label)
+        return text
+
+    return [Problem(p.file, p.line, clean(p.where), clean(p.message)) for p in problems]
+
+
+def _json_inner(value: str) -> str:
+    return json.dumps(value)[1:-1]
