@@ -38,6 +38,10 @@ def xero_args(arm, out_dir: Path, *extra: str) -> list[str]:
     return [str(XERO), "--out", str(out_dir), "--ca-bundle", arm.ca_path, *extra]
 
 
+# every resource of the committed dev build (the Git layout's JSON files; the arm/ folder is the same resources)
+XERO_RESOURCES = sum(1 for path in (REPO / "out" / "adf-xero-dev").glob("*/*.json") if path.parent.name != "arm")
+
+
 def test_xero_build_plan_deploy_plan(arm, tmp_path, capsys):
     arm.add_factory(XERO_SUB, XERO_RG, XERO_FACTORY)
     arm.add_vault(XERO_SUB, XERO_RG, XERO_VAULT, rbac=True)
@@ -49,16 +53,16 @@ def test_xero_build_plan_deploy_plan(arm, tmp_path, capsys):
     code, out, _ = run(capsys, "deploy", *xero_args(arm, out_dir, "--build", "--output", "json"))
     assert code == 0, out
     (doc,) = json.loads(out)["factories"]
-    assert doc["ok"] and doc["plan"]["counts"] == {"create": 22}
+    assert doc["ok"] and doc["plan"]["counts"] == {"create": XERO_RESOURCES}
     assert [g["status"] for g in doc["grants"]] == ["granted"]
-    assert arm.count("PUT", "/factories/") == 22
+    assert arm.count("PUT", "/factories/") == XERO_RESOURCES
     assert set(arm.names(XERO_FACTORY, "triggers")) == {"tr_xero_keepalive", "tr_xero_schedule"}
     assert {arm.resource(XERO_FACTORY, "triggers", t)["properties"]["runtimeState"]
             for t in ("tr_xero_keepalive", "tr_xero_schedule")} == {"Started"}
 
     arm.clear_log()
     code, out, _ = run(capsys, "plan", *xero_args(arm, out_dir))
-    assert code == 0 and "unchanged 22" in out
+    assert code == 0 and f"unchanged {XERO_RESOURCES}" in out
     assert arm.count("PUT") == 0
 
     code, out, _ = run(capsys, "deploy", *xero_args(arm, out_dir))
@@ -212,7 +216,7 @@ def test_build_dry_run_plans_the_build_in_memory_and_writes_nothing(arm, tmp_pat
 
     code, out, _ = run(capsys, "deploy", *xero_args(arm, out_dir, "--build", "--dry-run"))
 
-    assert code == 3 and "create 22" in out
+    assert code == 3 and f"create {XERO_RESOURCES}" in out
     assert not out_dir.exists() and arm.count("PUT") == 0
 
 
