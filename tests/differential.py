@@ -28,6 +28,8 @@ from typing import Any
 
 from adfgen.expressions import Access, Call, ExpressionError, Index, Literal, Node, Template, parse_value, unparse
 from adfgen.expressions.evaluator import UNSET, EvaluationError, Scope, evaluate
+from adfgen.expressions.nodes import children
+from adfgen.expressions.references import path_step, unchain
 
 # adfgen's own limits: "... is not implemented by adfgen's evaluator", "adfgen's evaluator has no ... data"
 UNSUPPORTED = "adfgen's evaluator"
@@ -135,34 +137,6 @@ def _narrowed(expression: Expression, template: Template) -> Expression:
 Path_ = tuple  # steps: str (property), int (index), Node (dynamic index)
 
 
-def _unchain(node: Node) -> tuple[Node, list[Access | Index]]:
-    chain: list[Access | Index] = []
-    while isinstance(node, (Access, Index)):
-        chain.append(node)
-        node = node.target
-    chain.reverse()
-    return node, chain
-
-
-def _step(accessor: Access | Index) -> Any:
-    if isinstance(accessor, Access):
-        return accessor.name
-    index = accessor.index
-    if isinstance(index, Literal) and isinstance(index.value, (str, int)) and not isinstance(index.value, bool):
-        return index.value
-    return index
-
-
-def _children(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, Call):
-        return node.args
-    if isinstance(node, Access):
-        return (node.target,)
-    if isinstance(node, Index):
-        return (node.target, node.index)
-    return ()
-
-
 _GROUPS = {"parameters": "parameter", "globalparameters": "global_parameter"}
 _NAMED = {"activity": "activity", "variables": "variable"}
 _RESOURCE = {"dataset": "dataset_parameter", "linkedservice": "linked_service_parameter"}
@@ -175,8 +149,8 @@ def _references(template: Template | Node) -> Iterator[tuple[str, str | None, Pa
     stack: list[Node] = list(template.nodes) if isinstance(template, Template) else [template]
     while stack:
         node = stack.pop()
-        base, chain = _unchain(node)
-        path = tuple(_step(a) for a in chain)
+        base, chain = unchain(node)
+        path = tuple(path_step(a) for a in chain)
         if isinstance(base, Call):
             key = base.name.lower()
             literal_arg = (base.args[0].value if len(base.args) == 1 and isinstance(base.args[0], Literal)
@@ -202,7 +176,7 @@ def _references(template: Template | Node) -> Iterator[tuple[str, str | None, Pa
                     yield group, path[1], path[2:]
                 else:
                     yield "parameters_whole", None, path[1:]
-        stack.extend(_children(base))
+        stack.extend(children(base))
         stack.extend(a.index for a in chain if isinstance(a, Index))
 
 

@@ -19,7 +19,7 @@ class Reference(NamedTuple):
     path_after: tuple[PathStep, ...]
 
 
-def _unchain(node: Node) -> tuple[Node, list[Access | Index]]:
+def unchain(node: Node) -> tuple[Node, list[Access | Index]]:
     """Split `base.a[b]?.c` into its base node and its accessors, innermost first."""
     chain: list[Access | Index] = []
     while isinstance(node, (Access, Index)):
@@ -29,7 +29,8 @@ def _unchain(node: Node) -> tuple[Node, list[Access | Index]]:
     return node, chain
 
 
-def _step(accessor: Access | Index) -> PathStep:
+def path_step(accessor: Access | Index) -> PathStep:
+    """One accessor as a path step: a property name, a literal index or key, or the index node itself."""
     if isinstance(accessor, Access):
         return accessor.name
     index = accessor.index
@@ -58,7 +59,7 @@ _PIPELINE_GROUPS = {"parameters": "parameter", "globalparameters": "global_param
 
 def _from_call(call: Call, chain: list[Access | Index]) -> Iterator[Reference]:
     key = call.name.lower()
-    path = tuple(_step(a) for a in chain)
+    path = tuple(path_step(a) for a in chain)
     if key in ("activity", "variables"):
         named = _literal_name(call)
         if named is not None:
@@ -95,7 +96,7 @@ def references(node: Node | Template) -> Iterator[Reference]:
     found: list[Reference] = []
     while stack:
         current = stack.pop()
-        base, chain = _unchain(current)
+        base, chain = unchain(current)
         if isinstance(base, Call):
             found.extend(_from_call(base, chain))
         # Visit what is nested: the base's arguments and every dynamic index, each as a chain of its own.
