@@ -17,7 +17,7 @@ from adfgen.spec.model import FactoryConfig, SpecFile
 from adfgen.spec.secrets_check import credential_problems, redact
 from adfgen.spec.semantics import check_factory_wide, check_semantics
 from adfgen.spec.validation_problems import problems_from_validation
-from adfgen.spec.yaml_source import MAX_DOCUMENT_CHARS, TOP_LEVEL, PathKey, YamlDocument, parse_yaml
+from adfgen.spec.yaml_source import MAX_DOCUMENT_CHARS, TOP_LEVEL, PathKey, YamlDocument, dotted_path, parse_yaml
 
 __all__ = ["LoadedSpec", "load_specs", "load_spec_text", "spec_json_schema"]
 
@@ -104,7 +104,7 @@ def _validated(doc: YamlDocument, file: str, env: str | None) -> tuple[LoadedSpe
             found = problems_from_validation(exc, data, SpecFile, file, line_of)
             if name is not None:  # only the factory part differs per environment; the base reports its own
                 base = {(p.where, p.message) for p in problems}
-                found = [Problem(p.file, p.line, f"{p.where} (environment {name})", p.message) for p in found
+                found = [Problem(p.file, p.line, f"{p.where} (environment {dotted_path((name,))})", p.message) for p in found
                          if p.where.startswith("factory") and (p.where, p.message) not in base]
             problems += found
             continue

@@ -35,6 +35,8 @@ SHAPES = [  # (what, pattern): formats with a recognisable shape
 _USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\s]+)@")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_.~-]{20,}")
+_WORD = re.compile(r"[A-Z]?[a-z]+(?:[A-Z][a-z]+)*|[A-Z]+")  # Projects, BankTransactions, items, API
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{30,}={0,2}")
 _ID = re.compile(r"([A-Za-z]{1,12}[-_])?[0-9a-fA-F_-]+")  # hex or numeric ids, maybe with a short prefix (kv-3f9a...)
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d([T ][\d:.]+Z?)?$")
 
@@ -82,6 +84,11 @@ def _high_entropy(text: str, path_like: bool = False) -> bool:
     stripped = _GUID.sub(" ", text)
     if not path_like or "/" not in stripped:  # a lone value is no path: its hex is not an id between segments
         return any(_random_looking(token.strip("._~-")) for token in _TOKEN.findall(stripped))
+    parts = stripped.rstrip("=").split("/")
+    if _BASE64.fullmatch(stripped) and not any(_WORD.fullmatch(part) for part in parts) \
+            and any(len(part) > 4 and not _ID.fullmatch(part) for part in parts) \
+            and _random_looking(re.sub(r"[+/=]", "", stripped)):
+        return True  # one base64 blob that happens to hold '/', not a path of words and ids
     segments = re.split(r"[/.?#&;:,@\s]+", stripped)
     return any(len(segment) >= 20 and not _ID.fullmatch(segment) and _random_looking(segment)
                for segment in (s.strip("=_~-") for s in segments))

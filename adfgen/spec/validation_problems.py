@@ -20,7 +20,8 @@ def problems_from_validation(exc: ValidationError, data: Any, root: type[BaseMod
     """One problem per pydantic error, located in the YAML by the error's path."""
     problems = []
     for error in exc.errors(include_url=False):
-        path, model = _resolve(data, tuple(error["loc"]), root)
+        loc = tuple(part for part in error["loc"] if part != "[key]")  # pydantic's marker for a bad mapping key
+        path, model = _resolve(data, loc, root)
         if error["type"] == "union_tag_invalid":  # point at the tag itself, e.g. pagination.kind
             path += (error.get("ctx", {}).get("discriminator", "").strip("'"),)
         full = prefix + path

@@ -60,7 +60,13 @@ def mutated_specs(draw) -> str:
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(data)
         path = draw(st.sampled_from(paths))
-        _set(data, path, draw(hostile_values))
+        current = _get(data, path)
+        if draw(st.booleans()) and isinstance(current, (str, int)) and not isinstance(current, bool):
+            # same type, hostile content: reaches planning, rendering and writing more often than a wrong type
+            value = draw(_nasty_text if isinstance(current, str) else st.integers(-(2**64), 2**64))
+        else:
+            value = draw(hostile_values)
+        _set(data, path, value)
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 

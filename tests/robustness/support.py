@@ -11,7 +11,7 @@ from adfgen.cli import main
 
 # `file:line: field.path: message`: the path is a parenthesised label or one word of keys, [index] and ["quoted"]
 _PATH = r'(?:[^\s:"\[\]]|\[\d+\]|\["(?:[^"\\\s]|\\.)*"\])+'
-PROBLEM_LINE = re.compile(rf"^[^\n:]+:[1-9]\d*: (\([a-z ]+\)|{_PATH}(?: \(environment \w+\))?): \S.*$")
+PROBLEM_LINE = re.compile(rf"^[^\n:]+:[1-9]\d*: (\([a-z ]+\)|{_PATH}(?: \(environment {_PATH}\))?): \S.*$")
 
 
 def run_cli(args: list[str]) -> tuple[int, str, str]:

@@ -115,3 +115,12 @@ def test_a_planted_secret_is_refused_and_never_echoed(tmp_path_factory, planted)
 def test_guids_and_ids_in_paths_do_not_trip_it(tmp_path_factory, text):
     code, _, err = build(tmp_path_factory.mktemp("i"), text)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("path", [
+    "Invoices/0e2f5c3a-1111-2222-3333-444455556666/History", "Projects/5f3c9a8b7d6e5f4a3b2c1d0e/Tasks",
+    "repos/o/r/commits/8d4c3f2a1b0e9f8d7c6b5a4f3e2d1c0b9a8f7e6d", "v1/5f3c9a8b7d6e5f4a3b2c1d0e/0E2F5C3A11112222",
+    "v2/123456789012/items", "Invoices/org-5f3c9a8b7d6e/History"])
+def test_ids_in_endpoint_paths_pass(tmp_path, path):
+    code, _, err = build(tmp_path, edit("        path: Invoices\n", f"        path: {path}\n"))
+    assert code == 0, err
