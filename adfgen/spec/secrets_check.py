@@ -47,14 +47,16 @@ def _vault_name(data: dict[str, Any]) -> str:
 
 def redact(problems: list[Problem], hidden: set[str]) -> list[Problem]:
     """`problems` with every hidden value (as written, quoted or escaped) replaced by its fingerprint."""
-    if not hidden:
-        return problems
+    text = "\n".join(p.where + "\n" + p.message for p in problems)
     forms: list[tuple[str, str]] = []
     for value in hidden:
-        label = f"<value {fingerprint(value)}>"
-        for form in {value, repr(value)[1:-1], _json_inner(value), value.encode("unicode_escape").decode("ascii")}:
-            if form:
-                forms.append((form, label))
+        shown = [form for form in {value, repr(value)[1:-1], _json_inner(value),
+                                   value.encode("unicode_escape").decode("ascii")} if form and form in text]
+        if shown:  # fingerprints are slow on purpose: only for values a problem would show
+            label = f"<value {fingerprint(value)}>"
+            forms += [(form, label) for form in shown]
+    if not forms:
+        return problems
     forms.sort(key=lambda pair: -len(pair[0]))  # longer first: a value may contain another
 
     def clean(text: str) -> str:
