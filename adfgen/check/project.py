@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
-from adfgen.check.sources import SKIP_DIRS
+from adfgen.check.sources import SKIP_DIRS, Unreadable, read_bytes
 from adfgen.errors import AdfgenError, UsageError
 
 
@@ -48,9 +48,9 @@ _TOP_KEY = re.compile(r"^(factory|apis)[ \t]*:", re.MULTILINE)
 
 def is_spec_file(path: Path) -> bool:
     """A YAML file with top-level `factory:` and `apis:` keys (read as text: only adfgen.spec parses YAML)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    try:  # bounded, regular files only: a FIFO, device or huge file must not hang or exhaust memory
+        text = read_bytes(path).decode("utf-8", errors="replace")
+    except (OSError, Unreadable):
         return False
     return {m.group(1) for m in _TOP_KEY.finditer(text)} == {"factory", "apis"}
 

@@ -41,7 +41,7 @@ def _finding(file: str, message: str, line: int = 0, code: str = "SC001", severi
     return Finding(file=file, line=line, code=code, severity=severity, message=message)
 
 
-class _Unreadable(Exception):
+class Unreadable(Exception):
     """A file that is not read: not a regular file, or over the size limit."""
 
 
@@ -50,18 +50,18 @@ def read_bytes(path: Path) -> bytes:
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait for a writer
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
-        raise _Unreadable("not a regular file (a directory, FIFO, device or socket); not checked")
+        raise Unreadable("not a regular file (a directory, FIFO, device or socket); not checked")
     with os.fdopen(descriptor, "rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise _Unreadable(f"file larger than {MAX_FILE_BYTES // 1024 // 1024} MB; not checked")
+        raise Unreadable(f"file larger than {MAX_FILE_BYTES // 1024 // 1024} MB; not checked")
     return data
 
 
 def _bounded_int(text: str) -> int:
     """int() for JSON integers, refusing more digits than Python converts (its int-string limit)."""
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise _Unreadable(f"an integer has {len(text.lstrip('-')):,} digits; at most {MAX_INT_DIGITS:,} can be read")
+        raise Unreadable(f"an integer has {len(text.lstrip('-')):,} digits; at most {MAX_INT_DIGITS:,} can be read")
     return int(text)
 
 
@@ -69,7 +69,7 @@ def read_json(path: Path, shown: str) -> tuple[Any, str | None, Finding | None]:
     """(document, text, None) or (None, None, finding) for a file that is not readable JSON."""
     try:
         data = read_bytes(path)
-    except _Unreadable as exc:
+    except Unreadable as exc:
         return None, None, _finding(shown, str(exc))
     except OSError as exc:
         return None, None, _finding(shown, f"cannot read file: {exc.strerror or exc}")
@@ -81,7 +81,7 @@ def read_json(path: Path, shown: str) -> tuple[Any, str | None, Finding | None]:
         return json.loads(text, parse_int=_bounded_int), text, None
     except json.JSONDecodeError as exc:
         return None, None, _finding(shown, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno)
-    except _Unreadable as exc:
+    except Unreadable as exc:
         return None, None, _finding(shown, f"{exc}; not checked")
     except RecursionError:
         return None, None, _finding(shown, "invalid JSON: nested too deeply")
@@ -269,9 +269,9 @@ def discover(path: Path, complete: bool = False) -> list[Factory]:
             file_path = here / file_name
             try:
                 head = read_bytes(file_path)
-            except (_Unreadable, OSError) as exc:  # said, not skipped silently: it may be a template
+            except (Unreadable, OSError) as exc:  # said, not skipped silently: it may be a template
                 shown = display(file_path)
-                reason = str(exc) if isinstance(exc, _Unreadable) else f"cannot read file: {exc.strerror or exc}"
+                reason = str(exc) if isinstance(exc, Unreadable) else f"cannot read file: {exc.strerror or exc}"
                 unread = Factory(name=file_path.stem, root=shown)
                 unread.load_findings.append(_finding(shown, reason, severity=WARNING))
                 found.append(unread)

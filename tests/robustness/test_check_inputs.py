@@ -110,3 +110,11 @@ def test_any_pipeline_file_gives_findings_never_a_crash(tmp_path_factory, file):
         key = (finding["resource"], finding["code"])
         per_rule[key] = per_rule.get(key, 0) + 1
     assert max(per_rule.values(), default=0) <= engine.MAX_REPEATS + 1
+
+
+def test_a_folder_of_yaml_fifos_and_devices_answers(tmp_path):
+    """Looking for spec files must not open a FIFO for reading or read /dev/zero to the end."""
+    os.mkfifo(tmp_path / "a.yaml")
+    os.symlink("/dev/zero", tmp_path / "b.yaml")
+    code, _, err = check(tmp_path)
+    assert code == 2 and "nothing to check" in err
