@@ -89,7 +89,7 @@ def test_files_over_the_size_limit_are_findings_not_skipped(tmp_path, monkeypatc
     """Inside a factory folder and loose in a folder (where it may be an ARM template): both are said."""
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1000)
     big = json.dumps({"name": "pl_big", "properties": {"activities": [], "description": "x" * 2000}})
-    folder = pipeline_folder(tmp_path, {"pl_big": big})
+    pipeline_folder(tmp_path, {"pl_big": big})
     (tmp_path / "loose.json").write_text(big)
     code, out, err = check(tmp_path)
     assert "pipeline/pl_big.json" in out and "loose.json" in out, out + err
