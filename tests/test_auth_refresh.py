@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 import time
 import webbrowser
@@ -209,3 +210,82 @@ def test_status_with_key_vault_forbidden_is_an_error(env, capfd):
     env.kv.forbid.add("GET")
     code, _, err = status(env, capfd, "--env", "test")
     assert code == 1 and "403 Forbidden" in err
+
+
+# -- refresh through the factory, against the ARM peer's pipeline runs ------------------------------------------
+FACTORY_SUB, FACTORY_RG, FACTORY_NAME = "00000000-0000-0000-0000-000000000000", "rg-xero-test", "adf-xero-test"
+
+
+@pytest.fixture()
+def arm(env, monkeypatch):
+    """The ARM peer holding the spec's test factory (empty), the CLI pointed at it with tiny polling intervals."""
+    from tests.auth_world import KV_TOKEN
+    from tests.peers.arm_server import ArmServer
+
+    with ArmServer(lro_polls=None, token=KV_TOKEN) as server:  # the CLI's ADFGEN_ARM_TOKEN must reach ARM too
+        server.add_factory(FACTORY_SUB, FACTORY_RG, FACTORY_NAME)
+        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
+        monkeypatch.setattr("adfgen.oauth.refresh.FACTORY_POLL", 0.01)
+        yield server
+
+
+def refresh_pipeline():
+    """The refresh pipeline's name as adfgen derives it for the spec's test environment."""
+    from adfgen.oauth.target import load_target
+
+    return load_target("xero", "test").refresh_pipeline
+
+
+def deploy_refresh_pipeline(arm):
+    arm.put_resource(FACTORY_NAME, "pipelines", refresh_pipeline(),
+                     {"concurrency": 1, "activities": [{"name": "Wait", "type": "Wait",
+                                                         "typeProperties": {"waitTimeInSeconds": 1}}]})
+
+
+def factory_refresh(env, arm, capfd, *extra):
+    return env.run(capfd, "auth", "refresh", "xero", "--env", "test", "--ca-bundle", arm.ca_path, *extra)
+
+
+def test_refresh_through_the_factory_waits_for_the_run_to_succeed(env, arm, capfd):
+    deploy_refresh_pipeline(arm)
+    arm.script_runs(FACTORY_NAME, refresh_pipeline(), polls=3, status="Succeeded")
+    code, out, err = factory_refresh(env, arm, capfd, "--output", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["how"] == "factory" and report["rotated"] is True  # the shipped Xero spec rotates refresh tokens
+    run = arm.run(report["run_id"])
+    assert run is not None and run["pipelineName"] == refresh_pipeline() and run["status"] == "Succeeded"
+    assert arm.count("POST", r"/createrun$") == 1
+    assert arm.count("GET", rf"/pipelineruns/{report['run_id']}$") == 4  # three InProgress reads, then the outcome
+    assert env.kv_writes() == []  # the factory refreshes; this machine writes nothing
+
+
+def test_refresh_through_the_factory_prints_the_run_and_its_status(env, arm, capfd):
+    deploy_refresh_pipeline(arm)
+    code, out, err = factory_refresh(env, arm, capfd)
+    assert code == 0, err
+    run_id = re.search(r"run (\S+): Succeeded", out).group(1)
+    assert out.startswith(refresh_pipeline()) and arm.run(run_id)["status"] == "Succeeded"
+
+
+def test_refresh_through_the_factory_reports_a_failed_run_and_its_message(env, arm, capfd):
+    deploy_refresh_pipeline(arm)
+    message = "Operation on target Refresh Token failed: invalid_grant: refresh token expired"
+    arm.script_runs(FACTORY_NAME, refresh_pipeline(), polls=1, status="Failed", message=message)
+    code, out, err = factory_refresh(env, arm, capfd)  # env.run also fails on any client secret or token printed
+    assert code == 1 and message in err and "failed" in err
+    run_id = next(iter(arm.state.runs))
+    assert run_id in err and arm.run(run_id)["status"] == "Failed"
+    assert "Traceback" not in err and out == ""
+    from tests.auth_world import KV_TOKEN
+
+    assert KV_TOKEN not in out + err  # the bearer the CLI sent to ARM
+
+
+def test_refresh_through_the_factory_without_the_refresh_pipeline_says_so(env, arm, capfd):
+    """The factory exists but was deployed without (or before) the refresh pipeline: createRun answers 404."""
+    code, out, err = factory_refresh(env, arm, capfd)
+    assert code == 1 and f"cannot start {refresh_pipeline()} in {FACTORY_NAME}" in err
+    assert "404" in err and "adfgen deploy" in err and "--direct" in err
+    assert arm.state.runs == {} and arm.count("GET", r"/pipelineruns/") == 0
+    assert "Traceback" not in err and env.kv_writes() == []

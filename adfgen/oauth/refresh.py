@@ -18,6 +18,7 @@ from adfgen.oauth.target import AuthTarget
 SAVE_ATTEMPTS = 5  # as the pipeline's "Save Refresh Token" (retry 5)
 SAVE_BACKOFF = 1.0  # seconds before the 2nd save attempt, doubling, at most 8 s; all within any grace period
 RESCUE_ENV = "ADFGEN_RESCUE_DIR"
+FACTORY_POLL = 5.0  # seconds between reads of the factory's run; a module constant so tests can shorten it
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def vault_lock(vault: Path, timeout: float) -> Iterator[None]:
 
 
 def via_factory(target: AuthTarget, clients: Any, resource_group: str, *, timeout: float,
-                poll: float = 5.0, sleep: Callable[[float], None] = time.sleep) -> RefreshResult:
+                poll: float | None = None, sleep: Callable[[float], None] = time.sleep) -> RefreshResult:
     """Start the factory's refresh pipeline (concurrency 1: it queues behind a running one) and wait for it."""
     from azure.core.exceptions import HttpResponseError, ServiceRequestError
 
@@ -135,7 +136,7 @@ def via_factory(target: AuthTarget, clients: Any, resource_group: str, *, timeou
         if time.monotonic() > deadline:
             raise AuthError(f"{pipeline} run {run_id} is still {run.status} after {int(timeout)} s; see it in ADF "
                             "Studio's Monitor")
-        sleep(poll)
+        sleep(FACTORY_POLL if poll is None else poll)
     if run.status != "Succeeded":
         # the pipeline's Fail message holds the provider's error code and description only
         raise AuthError(f"{pipeline} run {run_id} {run.status.lower()}: {(run.message or '')[:500]}")

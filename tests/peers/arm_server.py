@@ -1,7 +1,8 @@
 """A local Azure Resource Manager endpoint over HTTPS that the real management SDKs deploy to.
 
 It serves what `adfgen plan/deploy` touches: a data factory (with its managed identity), its linked services,
-datasets, pipelines and triggers (start/stop as long-running operations, paged lists, delete), Key Vault vaults
+datasets, pipelines and triggers (start/stop as long-running operations, paged lists, delete), pipeline runs
+(`createRun`, then `pipelineruns/{runId}` InProgress for a scripted number of polls, then the scripted outcome), Key Vault vaults
 (get, `accessPolicies/add|replace|remove`) and role assignments (409 RoleAssignmentExists on a duplicate).
 PUT bodies are validated against the official ADF schema and references must exist, answering 400 like ARM.
 Latency and scripted faults (429 + Retry-After, 500, dropped connections, 400 PrincipalNotFound) are injectable; every request is logged.
@@ -48,6 +49,8 @@ ROUTES = [
     ("collection", re.compile(_FACTORY + r"/(?P<seg>linkedservices|datasets|pipelines|triggers)$")),
     ("item", re.compile(_FACTORY + r"/(?P<seg>linkedservices|datasets|pipelines|triggers)/(?P<name>[^/]+)$")),
     ("trigger_action", re.compile(_FACTORY + r"/triggers/(?P<name>[^/]+)/(?P<action>start|stop)$")),
+    ("create_run", re.compile(_FACTORY + r"/pipelines/(?P<name>[^/]+)/createrun$")),
+    ("pipeline_run", re.compile(_FACTORY + r"/pipelineruns/(?P<run>[^/]+)$")),
     ("vault", re.compile(_RG + r"/providers/microsoft\.keyvault/vaults/(?P<vault>[^/]+)$")),
     ("access_policy", re.compile(_RG + r"/providers/microsoft\.keyvault/vaults/(?P<vault>[^/]+)"
                                  r"/accesspolicies/(?P<op>add|replace|remove)$")),
@@ -71,6 +74,15 @@ class Fault:
 
 
 @dataclass
+class RunScript:
+    """How the next runs of one pipeline end: `polls` reads answer InProgress, then `status` with `message`."""
+
+    polls: int = 1
+    status: str = "Succeeded"  # "Succeeded", "Failed" or "Cancelled"
+    message: str = ""
+
+
+@dataclass
 class Logged:
     """One request as the server saw it."""
 
@@ -89,6 +101,9 @@ class State:
     vaults: dict[str, dict] = field(default_factory=dict)  # vault name (lower) -> vault document
     role_assignments: dict[str, dict] = field(default_factory=dict)  # assignment name (lower) -> document
     operations: dict[str, int] = field(default_factory=dict)  # async operation id -> polls left
+    run_scripts: dict[tuple[str, str], RunScript] = field(default_factory=dict)  # (factory, pipeline lower) -> script
+    runs: dict[str, dict] = field(default_factory=dict)  # run id -> {"doc": PipelineRun document, "left": polls left,
+    #                                                       "script": RunScript, "factory": factory lower}
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -174,6 +189,18 @@ class ArmServer:
         with self.state.lock:
             return sorted(doc["name"] for (f, s, _), doc in self.state.resources.items()
                           if f == factory.lower() and s == segment)
+
+    def script_runs(self, factory: str, pipeline: str, *, polls: int = 1, status: str = "Succeeded",
+                    message: str = "") -> None:
+        """Make runs of `pipeline` started from now read InProgress `polls` times, then `status` with `message`."""
+        with self.state.lock:
+            self.state.run_scripts[(factory.lower(), pipeline.lower())] = RunScript(polls, status, message)
+
+    def run(self, run_id: str) -> dict | None:
+        """The PipelineRun document of one run as last served (parameters as given to createRun), or None."""
+        with self.state.lock:
+            entry = self.state.runs.get(run_id)
+            return json.loads(json.dumps(entry["doc"])) if entry else None
 
     def inject(self, method: str, path: str, kind: str, *, times: int = 1, retry_after: int = 0) -> None:
         """Script a fault for the next `times` requests matching `method` and the `path` regex."""
@@ -442,6 +469,46 @@ class _Handler(BaseHTTPRequestHandler):
             arm.state.operations[g["op"]] = left - 1
             return 200, {"status": "InProgress"}, {}
         return 200, {"status": "Succeeded"}, {}
+
+    # ---- pipeline runs -----------------------------------------------------------------------------------------
+    # Shapes as documented: createRun answers 200 {"runId"}; pipelineruns/{runId} answers a PipelineRun
+    # (https://learn.microsoft.com/rest/api/datafactory/pipelines/create-run,
+    #  https://learn.microsoft.com/rest/api/datafactory/pipeline-runs/get). The 404 error codes are assumed.
+    def _create_run(self, arm: ArmServer, method: str, g: dict, query: dict, raw: bytes):
+        if method != "POST":
+            raise ArmError(405, "MethodNotAllowed", f"{method} on createRun")
+        self._factory_doc(arm, g)
+        factory, name = g["factory"].lower(), g["name"]
+        pipeline = arm.state.resources.get((factory, "pipelines", name.lower()))
+        if pipeline is None:
+            raise ArmError(404, "NotFound", f"Entity {name} not found")
+        parameters = self._json_body(raw)  # the body is the run's parameters (name -> value), optional
+        script = arm.state.run_scripts.get((factory, name.lower()), RunScript())
+        run_id = str(uuid.uuid4())
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        doc = {"runId": run_id, "runGroupId": run_id, "isLatest": True, "pipelineName": pipeline["name"],
+               "parameters": {k: v if isinstance(v, str) else json.dumps(v) for k, v in parameters.items()},
+               "invokedBy": {"name": "Manual", "id": uuid.uuid4().hex, "invokedByType": "Manual"},
+               "runStart": now, "runEnd": None, "durationInMs": None, "status": "Queued", "message": "",
+               "lastUpdated": now, "annotations": []}
+        arm.state.runs[run_id] = {"doc": doc, "left": script.polls, "script": script, "factory": factory}
+        return 200, {"runId": run_id}, {}
+
+    def _pipeline_run(self, arm: ArmServer, method: str, g: dict, query: dict, raw: bytes):
+        if method != "GET":
+            raise ArmError(405, "MethodNotAllowed", f"{method} on a pipeline run")
+        self._factory_doc(arm, g)
+        entry = arm.state.runs.get(g["run"].lower())
+        if entry is None or entry["factory"] != g["factory"].lower():
+            raise ArmError(404, "PipelineRunNotFound", f"Pipeline run {g['run']} not found")
+        doc, now = entry["doc"], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if entry["left"] > 0:
+            entry["left"] -= 1
+            doc.update(status="InProgress", lastUpdated=now)
+        elif doc["status"] not in ("Succeeded", "Failed", "Cancelled"):
+            script = entry["script"]
+            doc.update(status=script.status, message=script.message, runEnd=now, lastUpdated=now, durationInMs=1000)
+        return 200, doc, {}
 
     # ---- key vault --------------------------------------------------------------------------------------------
     def _vault_doc(self, arm: ArmServer, g: dict) -> dict:
