@@ -289,3 +289,12 @@ def test_refresh_through_the_factory_without_the_refresh_pipeline_says_so(env, a
     assert "404" in err and "adfgen deploy" in err and "--direct" in err
     assert arm.state.runs == {} and arm.count("GET", r"/pipelineruns/") == 0
     assert "Traceback" not in err and env.kv_writes() == []
+
+
+def test_refresh_through_the_factory_gives_up_on_a_run_still_in_progress(env, arm, capfd, monkeypatch):
+    deploy_refresh_pipeline(arm)
+    arm.script_runs(FACTORY_NAME, refresh_pipeline(), polls=10_000)
+    monkeypatch.setattr("adfgen.oauth.refresh.FACTORY_POLL", 0.1)  # about ten reads within the 1 s timeout
+    code, _, err = factory_refresh(env, arm, capfd, "--timeout", "1")
+    assert code == 1 and "is still InProgress after 1 s" in err and "Monitor" in err
+    assert 2 <= arm.count("GET", r"/pipelineruns/") <= 30
