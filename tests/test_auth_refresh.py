@@ -135,8 +135,8 @@ def test_direct_refresh_that_cannot_save_writes_a_private_rescue_file(env, capfd
 
 
 def test_refresh_through_the_factory_names_the_pipeline_when_it_cannot_start(env, capfd, monkeypatch):
-    """The ARM peer has no createRun route (404): the error is clean and points at --direct. A successful factory
-    run is not covered here."""
+    """The factory does not exist on the ARM peer (404): the error is clean and points at --direct. Successful and
+    failed factory runs are covered by the createRun tests below."""
     from tests.peers.arm_server import ArmServer
 
     with ArmServer(lro_polls=None) as arm:
