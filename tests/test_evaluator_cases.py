@@ -88,3 +88,11 @@ def test_error_messages_are_the_engines(oracle, capsys):
         print(f"\nevaluator messages: {both} failing cases, identical {identical}, different {both - identical}")
     # the rest differ in wording only (a syntax error's preamble, a parser's line/position detail)
     assert identical >= 0.97 * both, different
+
+
+def test_deep_nesting_fails_cleanly_instead_of_overflowing_the_stack():
+    """A nesting Python's stack cannot evaluate is an EvaluationError naming the limit, never a RecursionError."""
+    text = "@" + "not(" * 600 + "true" + ")" * 600
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        evaluate(text)
+    assert evaluate("@" + "not(" * 100 + "true" + ")" * 100) is True

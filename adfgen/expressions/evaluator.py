@@ -108,7 +108,11 @@ def _as_spelled(message: str, canonical: str, spelled: str) -> str:
 
 def evaluate_node(node: Node, scope: Scope) -> Any:
     """The value of one parsed expression in scope; raises EvaluationError with the engine's message."""
-    return _Evaluation(node, scope).value(node)
+    try:
+        return _Evaluation(node, scope).value(node)
+    except RecursionError:  # the engine goes deeper (400 nested calls observed); Python's stack ends first
+        raise EvaluationError("The expression is nested too deeply for adfgen's evaluator "
+                              "(Python's recursion limit); split it into variables.", 0) from None
 
 
 class _Evaluation:
