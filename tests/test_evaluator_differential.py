@@ -15,6 +15,7 @@ import pytest
 from adfgen.expressions import parse_value
 from adfgen.expressions.evaluator import EvaluationError, evaluate
 from adfgen.expressions.library import IMPLEMENTATIONS
+from adfgen.local.masking import strings_in
 from tests import differential as d
 from tests.conftest import REPO
 from tests.evaluator_quirks import QUIRKS, quirk_for
@@ -86,24 +87,13 @@ def test_every_quirk_still_explains_a_difference(corpus_result):
 # ------------------------------------------------------------------------------------------- the harness itself
 
 
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def test_collect_finds_every_expression_of_out():
     """An independent walk over out/*/<resource folders> finds no expression that collect() missed."""
     found = set()
     for folder in OUT.iterdir():
         for kind in RESOURCE_FOLDERS:
             for path in (folder / kind).glob("*.json"):
-                for text in _strings(json.loads(path.read_text(encoding="utf-8"))):
+                for text in strings_in(json.loads(path.read_text(encoding="utf-8"))):
                     if "@" in text and parse_value(text) is not None:
                         found.add(text)
     collected = {e.text for e in d.collect(OUT).expressions}

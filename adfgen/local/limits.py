@@ -8,6 +8,7 @@ from typing import Any
 
 from adfgen.local import evidence as ev
 from adfgen.local.clock import parse_timespan
+from adfgen.local.masking import strings_in
 
 
 @dataclass(frozen=True)
@@ -88,15 +89,7 @@ def _walk(activities: list[Any], ancestors: tuple[str, ...]) -> Iterator[tuple[d
 
 
 def _expressions(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        if value.startswith("@") or "@{" in value:
-            yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _expressions(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _expressions(item)
+    return (text for text in strings_in(value) if text.startswith("@") or "@{" in text)
 
 
 def _own_fields(activity: dict[str, Any]) -> dict[str, Any]:

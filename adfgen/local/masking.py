@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 SECURE = "(secure)"
@@ -25,7 +26,7 @@ class Secrets:
 
     def add(self, value: Any) -> None:
         """Register a secret string, or every string inside a JSON value."""
-        for text in _strings(value):
+        for text in strings_in(value):
             if len(text) >= _MIN_SECRET:
                 with self._lock:
                     self._values.add(text)
@@ -60,15 +61,16 @@ class Secrets:
         return value
 
 
-def _strings(value: Any):
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string inside a JSON value (the value itself when it is one), depth first."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _strings(item)
+            yield from strings_in(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item)
+            yield from strings_in(item)
 
 
 def shown(value: Any, secure: bool) -> Any:
