@@ -4,6 +4,8 @@ and a scan of everything printed for secret values."""
 
 from __future__ import annotations
 
+import webbrowser
+
 import os
 import subprocess
 import sys
@@ -115,6 +117,22 @@ class AuthWorld:
                   "ADFGEN_RESCUE_DIR": str(self.tmp / "rescue")}
         values.update(extra)
         return values
+
+    def fresh(self, monkeypatch: Any) -> Browser:
+        """Reset the peers (empty Key Vault, no overrides or extra tenants), rewrite the spec, enter the project, set
+        the environment the CLI reads, and let a test browser answer webbrowser.open; returns that browser."""
+        self.kv.secrets.clear()
+        self.kv.requests.clear()
+        self.kv.forbid.clear()
+        self.oauth.token_overrides.clear()
+        self.api.other_tenants.clear()
+        self.write_spec()
+        monkeypatch.chdir(self.project)
+        for key, value in self.environment().items():
+            monkeypatch.setenv(key, value)
+        player = Browser(self)
+        monkeypatch.setattr(webbrowser, "open", player.open)
+        return player
 
     def run(self, capfd: Any, *argv: str) -> tuple[int, str, str]:
         """`adfgen ...` in-process through the CLI entry point; (exit code, stdout, stderr), scanned for secrets."""

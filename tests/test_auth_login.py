@@ -8,13 +8,12 @@ import json
 import socket
 import stat
 import time
-import webbrowser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.auth_world import (BODY_CLIENT_ID, BODY_CLIENT_SECRET, CLIENT_ID, CLIENT_SECRET, SECRET_NAMES, TENANT,
-                              AuthWorld, Browser, vault_value)
+                              AuthWorld, vault_value)
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +26,7 @@ def world(tmp_path_factory):
 @pytest.fixture()
 def browser(world, monkeypatch):
     """A fresh browser, empty Key Vault, the shipped-like spec, the environment the CLI reads."""
-    world.kv.secrets.clear()
-    world.kv.requests.clear()
-    world.kv.forbid.clear()
-    world.oauth.token_overrides.clear()
-    world.api.other_tenants.clear()
-    world.write_spec()
-    monkeypatch.chdir(world.project)
-    for key, value in world.environment().items():
-        monkeypatch.setenv(key, value)
-    player = Browser(world)
-    monkeypatch.setattr(webbrowser, "open", player.open)
-    return player
+    return world.fresh(monkeypatch)
 
 
 def login(world, capfd, *extra):

@@ -7,12 +7,11 @@ import json
 import re
 import stat
 import time
-import webbrowser
 
 import pytest
 import yaml
 
-from tests.auth_world import AuthWorld, Browser, vault_value
+from tests.auth_world import AuthWorld, vault_value
 
 DAY = 86400
 
@@ -26,15 +25,7 @@ def world(tmp_path_factory):
 
 @pytest.fixture()
 def env(world, monkeypatch):
-    world.kv.secrets.clear()
-    world.kv.requests.clear()
-    world.kv.forbid.clear()
-    world.oauth.token_overrides.clear()
-    world.write_spec()
-    monkeypatch.chdir(world.project)
-    for key, value in world.environment().items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setattr(webbrowser, "open", Browser(world).open)
+    world.fresh(monkeypatch)
     monkeypatch.setattr("adfgen.oauth.refresh.SAVE_BACKOFF", 0.01)
     return world
 
