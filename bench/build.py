@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adfgen.build import build_factories, write_outputs  # noqa: E402
-from adfgen.jsonout import dump_bytes  # noqa: E402
+from adfgen.core.jsonout import dump_bytes  # noqa: E402
 
 PAGINATIONS = [
     "{kind: page_number, param: page, page_size_param: pageSize, page_size: 100}",

@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO))
 from adfgen.azure.clients import Clients, Connection, StaticTokenCredential, Target
 from adfgen.azure.deploy import deploy, references, request_body
 from adfgen.azure.plan import operations
-from adfgen.resources import KINDS, Resource, sort_resources
-from adfgen.writer import dependency_order
+from adfgen.core.resources import KINDS, Resource, sort_resources
+from adfgen.build.writer import dependency_order
 
 SUB, RG, TOKEN = "00000000-0000-0000-0000-00000000be4c", "rg-bench", "bench-token"
 

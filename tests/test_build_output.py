@@ -9,7 +9,7 @@ import pytest
 
 from adfgen.build import build_factories, write_outputs
 from adfgen.cli import main
-from adfgen.writer import read_tree
+from adfgen.build.writer import read_tree
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "specs" / "xero.yaml"
@@ -118,8 +118,8 @@ def test_prod_environment_differs_only_in_environment_values(tmp_path):
 
 
 def test_literal_strings_starting_with_a_bracket_are_escaped_in_arm():
-    from adfgen.writer import arm_template
-    from adfgen.resources import Resource
+    from adfgen.build.writer import arm_template
+    from adfgen.core.resources import Resource
 
     arm = arm_template("f", [Resource("pipeline", "p", {"description": "[draft] x", "activities": []})], [])
     assert arm["resources"][0]["properties"]["description"] == "[[draft] x"
@@ -204,7 +204,7 @@ def test_build_warns_that_chunked_copies_rely_on_expressions_in_pagination_rules
 
 
 def test_linked_templates_split_a_factory_beyond_arm_limits(xero_build):
-    from adfgen.arm_linked import linked_templates
+    from adfgen.build.arm_linked import linked_templates
 
     template = json.loads(xero_build.files["arm/ARMTemplateForFactory.json"])
     files = linked_templates(template, max_resources=5, max_bytes=10**7)

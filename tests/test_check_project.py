@@ -17,7 +17,7 @@ from adfgen.check.engine import run_checks
 from adfgen.check.model import Entry, Factory
 from adfgen.check.schema import load_schema_validator
 from adfgen.cli import main
-from adfgen.resources import Resource
+from adfgen.core.resources import Resource
 from tests.check_support import REPO, SCHEMA_DIR
 
 build = pytest.importorskip("adfgen.build")

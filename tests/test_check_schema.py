@@ -12,7 +12,7 @@ import pytest
 
 from adfgen.check import schema as schema_module
 from adfgen.check.schema import SchemaUnavailable, load_schema_validator
-from adfgen.resources import Resource
+from adfgen.core.resources import Resource
 from tests.check_support import SCHEMA_DIR
 
 

@@ -81,7 +81,7 @@ def test_rule_is_registered_and_documented(code):
 
 def test_pagination_adf_cannot_resume_is_refused_when_one_token_cannot_cover_it(tmp_path):
     """A cursor needs the previous reply: one Copy pages it all, so the build refuses a cap the token cannot cover."""
-    from adfgen.errors import AdfgenError
+    from adfgen.core.errors import AdfgenError
 
     def cursor(spec, max_requests):
         api = spec["apis"][0]

@@ -9,10 +9,10 @@ import pytest
 
 from adfgen.azure.deploy import DONE, FAILED, NOT_APPLIED, UNKNOWN, deploy
 from adfgen.azure.report import print_report
-from adfgen.errors import AdfgenError
+from adfgen.core.errors import AdfgenError
 from adfgen.azure.diff import CREATE, DELETE, ORPHAN, UNCHANGED, UNMANAGED, UPDATE
 from adfgen.azure.plan import make_plan
-from adfgen.resources import KINDS, Resource
+from adfgen.core.resources import KINDS, Resource
 from tests.peers.arm_server import ArmServer
 from tests.peers.fixtures import (
     FACTORY,

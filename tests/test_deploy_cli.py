@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adfgen.writer import stale_files
+from adfgen.build.writer import stale_files
 from adfgen.cli import main
 from tests.peers.arm_server import ArmServer
 from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, managed, sample_resources

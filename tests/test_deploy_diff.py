@@ -16,7 +16,7 @@ from adfgen.azure.diff import (
     compute_plan,
 )
 from adfgen.azure.normalize import normalise
-from adfgen.resources import Resource
+from adfgen.core.resources import Resource
 
 TRIGGER = {"type": "ScheduleTrigger", "annotations": ["adfgen"],
            "typeProperties": {"recurrence": {"frequency": "Day", "interval": 1}}}

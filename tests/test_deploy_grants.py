@@ -14,7 +14,7 @@ from adfgen.azure.grants import (
     grant_key_vault_access,
     role_assignment_name,
 )
-from adfgen.errors import AdfgenError
+from adfgen.core.errors import AdfgenError
 from tests.peers.arm_server import ArmServer
 from tests.peers.fixtures import FACTORY, RG, SUB, VAULT, make_clients, target
 

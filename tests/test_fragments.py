@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adfgen import fragments as fx
+from adfgen.build import fragments as fx
 from adfgen.spec.model import (CursorPagination, LinkHeaderPagination, NextUrlPagination, NoPagination,
                                OffsetLimitPagination, PageNumberPagination)
 

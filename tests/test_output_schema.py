@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from adfgen.build import build_factories
-from adfgen.resources import Resource
+from adfgen.core.resources import Resource
 from adfgen.spec import load_spec_text
 
 SPEC_FILES = {

@@ -108,7 +108,7 @@ def secret_sources(pipeline):
 def secret_reads_left(text, sources, presence_allowed):
     """The secret sources `text` still reads once the allowed reads are removed: attributes (expiry), a reply's
     error and error_description, and in an If's boolean `empty(<token field>)` (fragments.reply_field)."""
-    from adfgen import fragments as fx
+    from adfgen.build import fragments as fx
     from adfgen.expressions import parse_value, references
 
     for source in sources:

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adfgen import fragments as fx
+from adfgen.build import fragments as fx
 from adfgen.build import build_factories
 from adfgen.expressions.evaluator import Scope, evaluate
 

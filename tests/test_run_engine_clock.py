@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adfgen.errors import UsageError
+from adfgen.core.errors import UsageError
 from adfgen.local.clock import Clock, parse_timespan
 from adfgen.local.factory import folder_for_env, load_factory
 from tests.test_run_engine_support import Server, act, json_reply, records, run, write_factory

@@ -297,7 +297,7 @@ def test_factory_wide_rules(case, tmp_path):
 
     import yaml
 
-    from adfgen.errors import AdfgenError
+    from adfgen.core.errors import AdfgenError
     from adfgen.spec import load_specs
 
     edits, expected = FACTORY_WIDE_CASES[case]

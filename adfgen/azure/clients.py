@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from adfgen.errors import AdfgenError
+from adfgen.core.errors import AdfgenError
 
 TOKEN_ENV = "ADFGEN_ARM_TOKEN"  # a static bearer token: for local ARM endpoints and tests, not for production
 ENDPOINT_ENV = "ADFGEN_ARM_ENDPOINT"

@@ -16,9 +16,9 @@ from adfgen.azure.grants import Grant
 from adfgen.azure.interrupts import Interrupted, interrupts_recorded
 from adfgen.azure.normalize import READ_ONLY_KEYS
 from adfgen.azure.plan import make_plan, operations
-from adfgen.errors import AdfgenError
-from adfgen.resources import KINDS, Resource
-from adfgen.writer import references_of as references  # the one reference walker
+from adfgen.core.errors import AdfgenError
+from adfgen.core.resources import KINDS, Resource
+from adfgen.build.writer import references_of as references  # the one reference walker
 
 PENDING, DONE, FAILED, UNKNOWN, NOT_APPLIED = "pending", "done", "failed", "unknown", "not applied"
 UNKNOWN_NOTE = "unknown (the change may have landed; re-run to converge)"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adfgen.azure.normalize import canonical_text, normalise
-from adfgen.resources import KINDS, Resource, carries_managed_annotation
+from adfgen.core.resources import KINDS, Resource, carries_managed_annotation
 
 CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
 ORPHAN = "orphan"  # managed by adfgen, gone from the source, kept because --prune was not given

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adfgen.azure.clients import Clients, Target, azure_error
-from adfgen.errors import AdfgenError
+from adfgen.core.errors import AdfgenError
 
 SECRETS_OFFICER_ROLE = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"  # Key Vault Secrets Officer: read and write secrets
 SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"  # Key Vault Secrets User: read secrets

@@ -7,7 +7,7 @@ from typing import Any
 
 from adfgen.azure.clients import Clients, Target, azure_error
 from adfgen.azure.diff import LiveResource, Plan, compute_plan
-from adfgen.resources import KINDS, Resource
+from adfgen.core.resources import KINDS, Resource
 
 OPERATIONS = {"linkedService": "linked_services", "dataset": "datasets", "pipeline": "pipelines", "trigger": "triggers"}
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from adfgen.errors import AdfgenError
-from adfgen.resources import Resource, load_git_folder
-from adfgen.writer import stale_files
+from adfgen.core.errors import AdfgenError
+from adfgen.core.resources import Resource, load_git_folder
+from adfgen.build.writer import stale_files
 
 _REASONS = {"missing": "missing", "differs": "differs", "extra": "not in the build"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from adfgen.resources import Resource
+from adfgen.core.resources import Resource
 
 ERROR = "error"
 WARNING = "warning"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
 from adfgen.check.sources import SKIP_DIRS, Unreadable, read_bytes
-from adfgen.errors import AdfgenError, UsageError
+from adfgen.core.errors import AdfgenError, UsageError
 
 
 def _spec_finding(problem: object) -> Finding:
@@ -24,7 +24,7 @@ def _stale(build: object, out_root: Path) -> list[Finding]:
     shown = str(folder)
     if not folder.is_dir():
         return [Finding(shown, 0, "SP002", WARNING, "build output is missing; run `adfgen build`")]
-    from adfgen.writer import stale_files
+    from adfgen.build.writer import stale_files
 
     try:
         stale = stale_files(build.files, folder)

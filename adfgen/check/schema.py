@@ -28,8 +28,8 @@ from referencing import Resource as SchemaResource
 from referencing.jsonschema import DRAFT4
 
 from adfgen.check.paths import format_path
-from adfgen.errors import AdfgenError
-from adfgen.resources import KINDS, Resource
+from adfgen.core.errors import AdfgenError
+from adfgen.core.resources import KINDS, Resource
 
 ADF_URI = "https://schema.management.azure.com/schemas/2018-06-01/Microsoft.DataFactory.json"
 COMMON_URI = "https://schema.management.azure.com/schemas/common/definitions.json"

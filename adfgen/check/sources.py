@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
-from adfgen.resources import KIND_BY_ARM_SEGMENT, KINDS, Resource, sort_resources
+from adfgen.core.resources import KIND_BY_ARM_SEGMENT, KINDS, Resource, sort_resources
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_INT_DIGITS = 4300  # Python's default int-string conversion limit (sys.get_int_max_str_digits())

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from adfgen.check.model import ERROR
 from adfgen.check.sources import is_factory_root, load_git_factory
-from adfgen.errors import AdfgenError, UsageError
+from adfgen.core.errors import AdfgenError, UsageError
 
 
 @dataclass

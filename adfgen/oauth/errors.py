@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adfgen.errors import AdfgenError
+from adfgen.core.errors import AdfgenError
 
 
 class AuthError(AdfgenError):

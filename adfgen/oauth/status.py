@@ -50,7 +50,7 @@ def warn_within(lifetime: int, keep_alive_seconds: int | None) -> int:
 
 def keep_alive_seconds(target: AuthTarget) -> int:
     """The keep-alive trigger's period in seconds: the spec's, or the default the build gives it."""
-    from adfgen.plan.triggers import default_keep_alive
+    from adfgen.build.contexts.triggers import default_keep_alive
 
     schedule = target.api.keep_alive or default_keep_alive(target.api)
     unit = {"Minute": 60, "Hour": 3600, "Day": 86400, "Week": 7 * 86400, "Month": 31 * 86400}[schedule.frequency]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from adfgen.errors import UsageError
+from adfgen.core.errors import UsageError
 from adfgen.spec.model import Api, FactoryConfig
 
 

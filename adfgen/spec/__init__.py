@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from adfgen.errors import AdfgenError, Problem
+from adfgen.core.errors import AdfgenError, Problem
 from adfgen.spec.advice import spec_warnings
 from adfgen.spec.model import FactoryConfig, SpecFile
 from adfgen.spec.secrets_check import credential_problems, redact

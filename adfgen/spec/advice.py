@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from adfgen.errors import Problem
+from adfgen.core.errors import Problem
 from adfgen.spec.model import SpecFile
 from adfgen.spec.yaml_source import PathKey, dotted_path
 

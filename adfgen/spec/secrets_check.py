@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adfgen.errors import Problem
+from adfgen.core.errors import Problem
 from adfgen.spec.secret_values import fingerprint, scan, secret_bearing_values
 from adfgen.spec.yaml_source import YamlDocument, dotted_path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from adfgen.errors import Problem
+from adfgen.core.errors import Problem
 from adfgen.spec.model import FileSink, PageNumberPagination, OffsetLimitPagination, SpecFile
 from adfgen.spec.yaml_source import PathKey, dotted_path
 
@@ -133,7 +133,7 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
 
 def _token_ceiling(api, endpoint, pagination) -> str | None:
     """Why a pagination kind a new Copy cannot resume (cursor, next URL, Link header) would outlive its token."""
-    from adfgen.fragments import page_seconds  # late: the fragments module imports the spec model
+    from adfgen.build.fragments import page_seconds  # late: the fragments module imports the spec model
     from adfgen.spec.model import RESUMABLE, NoPagination
 
     if isinstance(pagination, (NoPagination, *RESUMABLE)):

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from adfgen.errors import Problem
+from adfgen.core.errors import Problem
 from adfgen.spec.yaml_source import PathKey, dotted_path, one_line
 
 LineLookup = Callable[[PathKey], int]

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from adfgen.errors import Problem
+from adfgen.core.errors import Problem
 
 PathKey = tuple[Any, ...]
 

@@ -42,7 +42,7 @@ def body_validator() -> Validate:
         )
     except ImportError:
         return _fallback_validator()
-    from adfgen.resources import Resource
+    from adfgen.core.resources import Resource
 
     validator = load_schema_validator(schema_dir())
 

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from adfgen.azure.clients import Clients, Connection, Target
-from adfgen.resources import Resource, sort_resources
+from adfgen.core.resources import Resource, sort_resources
 
 SUB, RG, FACTORY, VAULT = "00000000-0000-0000-0000-000000000001", "rg-data", "adf-test-dev", "kv-test-dev"
 TOKEN = "test-arm-token-not-a-secret"

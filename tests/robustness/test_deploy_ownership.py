@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adfgen.azure.diff import DELETE, ORPHAN, UNMANAGED, LiveResource, compute_plan
-from adfgen.resources import Resource
+from adfgen.core.resources import Resource
 from tests.robustness.strategies import json_values
 
 KINDS = ["linkedService", "dataset", "pipeline", "trigger"]

@@ -9,7 +9,7 @@ from adfgen.check.model import ERROR, WARNING
 from adfgen.check.paths import join_key
 from adfgen.check.rules.base import Context, FactoryView, Hit, Rule
 from adfgen.check.walk import ARM_EXPRESSION, Activity
-from adfgen.naming_rules import FIRST_CHARACTER_TOLERATED, START_WITH_LETTER, name_problems
+from adfgen.core.naming_rules import FIRST_CHARACTER_TOLERATED, START_WITH_LETTER, name_problems
 
 REFERENCE_KINDS = {"LinkedServiceReference": "linkedService", "DatasetReference": "dataset",
                    "PipelineReference": "pipeline"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen.jsonout import dump_bytes
+from adfgen.core.jsonout import dump_bytes
 
 # Azure Resource Manager's limits for one template
 MAX_RESOURCES = 800

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from adfgen.errors import AdfgenError, Problem
-from adfgen.naming_rules import name_problems
-from adfgen.plan import ArmBinding, plan_factory
-from adfgen.render import builtin_dir, render_job
-from adfgen.resources import Resource, sort_resources
+from adfgen.core.errors import AdfgenError, Problem
+from adfgen.core.naming_rules import name_problems
+from adfgen.build.contexts import ArmBinding, plan_factory
+from adfgen.build.render import builtin_dir, render_job
+from adfgen.core.resources import Resource, sort_resources
 from adfgen.spec import load_specs
 from adfgen.spec.model import FactoryConfig
-from adfgen.writer import factory_files, write_tree
+from adfgen.build.writer import factory_files, write_tree
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from adfgen.errors import UsageError
+from adfgen.core.errors import UsageError
 
 RUN_HELP = """Run a pipeline on this machine over real HTTP, with ADF's documented semantics and limits.
 
@@ -119,7 +119,7 @@ def run_command(pipeline: str, folder: Path | None, env: str | None, vault: Path
 
 def _base_folder() -> Path:
     """out/<factory>/ of the project's base config, when it builds exactly one factory."""
-    from adfgen.errors import AdfgenError
+    from adfgen.core.errors import AdfgenError
 
     try:
         from adfgen.build import build_factories, default_spec_paths

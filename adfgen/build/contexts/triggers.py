@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen import fragments as fx
-from adfgen.plan.common import ANNOTATIONS, FREQUENCY_SECONDS, Names, RenderJob
+from adfgen.build import fragments as fx
+from adfgen.build.contexts.common import ANNOTATIONS, FREQUENCY_SECONDS, Names, RenderJob
 from adfgen.spec.model import Api, Schedule
 
 

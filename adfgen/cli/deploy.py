@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from adfgen.errors import AdfgenError, UsageError
-from adfgen.resources import Resource
+from adfgen.core.errors import AdfgenError, UsageError
+from adfgen.core.resources import Resource
 
 EXIT_CHANGES = 3  # `plan` / `deploy --dry-run`: the live factory differs from the build
 EXIT_SIGNAL_BASE = 128  # interrupted deploy: 128 + signal number (130 Ctrl-C, 143 SIGTERM), as shells do

@@ -11,11 +11,11 @@ from typing import Any, Iterable
 
 import orjson
 
-from adfgen.arm_linked import exceeds_limits, linked_templates
-from adfgen.fragments import quote_literal
-from adfgen.jsonout import dump_bytes
-from adfgen.plan import ArmBinding
-from adfgen.resources import KINDS, Resource, sort_resources
+from adfgen.build.arm_linked import exceeds_limits, linked_templates
+from adfgen.build.fragments import quote_literal
+from adfgen.core.jsonout import dump_bytes
+from adfgen.build.contexts import ArmBinding
+from adfgen.core.resources import KINDS, Resource, sort_resources
 
 ARM_DIR = "arm"
 ARM_TEMPLATE = f"{ARM_DIR}/ARMTemplateForFactory.json"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adfgen.plan.common import (
+from adfgen.build.contexts.common import (
     ANNOTATIONS,
     DATASET_FOLDER,
     ArmBinding,
@@ -12,12 +12,12 @@ from adfgen.plan.common import (
     resolve_sink,
     state_sink,
 )
-from adfgen.plan.controller import controller_context, slot_context, uses_slots
-from adfgen.plan.refresh import refresh_context
-from adfgen.plan.sinks import plan_sink, sink_dataset_kind
-from adfgen.plan.triggers import trigger_jobs
-from adfgen.plan.watermark import state_base_url
-from adfgen.plan.worker import fanout_contexts, worker_context
+from adfgen.build.contexts.controller import controller_context, slot_context, uses_slots
+from adfgen.build.contexts.refresh import refresh_context
+from adfgen.build.contexts.sinks import plan_sink, sink_dataset_kind
+from adfgen.build.contexts.triggers import trigger_jobs
+from adfgen.build.contexts.watermark import state_base_url
+from adfgen.build.contexts.worker import fanout_contexts, worker_context
 from adfgen.spec.model import Api, FactoryConfig
 
 __all__ = ["ArmBinding", "FactoryPlan", "Names", "RenderJob", "plan_factory"]

@@ -9,15 +9,16 @@ from typing import Any
 import jinja2
 import orjson
 
-from adfgen.errors import AdfgenError
-from adfgen.plan import RenderJob
-from adfgen.resources import Resource
+from adfgen.core.errors import AdfgenError
+from adfgen.build.contexts import RenderJob
+from adfgen.core.resources import Resource
 
 
 def builtin_dir(name: str) -> Path:
     """A data directory shipped with adfgen: inside the wheel, or at the top of a source checkout."""
-    packaged = Path(__file__).parent / "_data" / name
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / name
+    package = Path(__file__).resolve().parent.parent  # adfgen/
+    packaged = package / "_data" / name
+    return packaged if packaged.is_dir() else package.parent / name
 
 
 def _tojson(value: Any) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen import fragments as fx
-from adfgen.plan.common import DEFAULT_WATERMARK, FactoryPlan, Names, state_sink
-from adfgen.plan.sinks import blob_endpoint, file_lookup
+from adfgen.build import fragments as fx
+from adfgen.build.contexts.common import DEFAULT_WATERMARK, FactoryPlan, Names, state_sink
+from adfgen.build.contexts.sinks import blob_endpoint, file_lookup
 from adfgen.spec.model import Api, Endpoint
 
 READ_ACTIVITY = "Read Watermark"

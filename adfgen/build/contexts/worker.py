@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from adfgen import fragments as fx
-from adfgen.plan.common import (
+from adfgen.build import fragments as fx
+from adfgen.build.contexts.common import (
     ANNOTATIONS,
     BATCH_ID,
     DEFAULT_WATERMARK,
@@ -15,8 +15,8 @@ from adfgen.plan.common import (
     Names,
     resolve_sink,
 )
-from adfgen.plan.sinks import file_lookup, keys_sink, records_translator, sink_context
-from adfgen.plan.watermark import endpoint_watermark
+from adfgen.build.contexts.sinks import file_lookup, keys_sink, records_translator, sink_context
+from adfgen.build.contexts.watermark import endpoint_watermark
 from adfgen.spec.model import RESUMABLE, Api, Endpoint, FileSink
 from adfgen.spec.semantics import PLACEHOLDER
 

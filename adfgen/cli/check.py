@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from adfgen.errors import UsageError
+from adfgen.core.errors import UsageError
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:

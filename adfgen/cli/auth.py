@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from adfgen.errors import UsageError
+from adfgen.core.errors import UsageError
 
 AUTH_HELP = """Seed and keep healthy the tokens the generated pipelines use (Key Vault, or a local vault file).
 

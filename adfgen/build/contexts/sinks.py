@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen import fragments as fx
-from adfgen.plan.common import (
+from adfgen.build import fragments as fx
+from adfgen.build.contexts.common import (
     ANNOTATIONS,
     BATCH_ID,
     DATASET_FOLDER,

@@ -8,7 +8,7 @@ import sys
 import click
 
 from adfgen import __version__
-from adfgen.errors import AdfgenError
+from adfgen.core.errors import AdfgenError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,13 +19,13 @@ def cli() -> None:
 
 def _register_commands() -> None:
     """Attach the commands; each lives beside the library it drives and imports heavy modules lazily."""
-    from adfgen.cli_build import build_command, schema_command
+    from adfgen.cli.build import build_command, schema_command
 
     cli.add_command(build_command)
     cli.add_command(schema_command)
-    for module_name, names in (("adfgen.cli_check", ("check_command",)),
-                               ("adfgen.cli_deploy", ("plan_command", "deploy_command")),
-                               ("adfgen.cli_run", ("run_command",)), ("adfgen.cli_auth", ("auth_group",))):
+    for module_name, names in (("adfgen.cli.check", ("check_command",)),
+                               ("adfgen.cli.deploy", ("plan_command", "deploy_command")),
+                               ("adfgen.cli.run", ("run_command",)), ("adfgen.cli.auth", ("auth_group",))):
         try:
             module = __import__(module_name, fromlist=list(names))
         except ModuleNotFoundError as exc:

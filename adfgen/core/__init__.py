@@ -1,0 +1,1 @@
+"""The bottom layer every stage shares: errors and problems, the resource kinds, JSON output, naming rules."""
