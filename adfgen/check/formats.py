@@ -7,13 +7,23 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import quote
 
-import click
 
 from adfgen import __version__
 from adfgen.check.model import ERROR, Finding
 from adfgen.check.rules import RULE_CLASSES
 
 FORMATS = ("human", "json", "github", "sarif")
+
+
+_ANSI = {"bold": "1", "underline": "4", "red": "31", "yellow": "33", "green": "32", "cyan": "36"}
+
+
+def ansi_style(text: str, fg: str | None = None, bold: bool = False, underline: bool = False) -> str:
+    """Wrap text in ANSI SGR codes (the CLI decides whether colour is on; this layer knows no terminal library)."""
+    codes = [_ANSI[name] for name, on in (("bold", bold), ("underline", underline)) if on]
+    if fg:
+        codes.append(_ANSI[fg])
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes else text
 
 
 def summary(findings: list[Finding], resources: int, factories: int) -> dict[str, int]:
@@ -30,7 +40,7 @@ def _where(finding: Finding) -> str:
 def render_human(findings: list[Finding], counts: dict[str, int], color: bool | None = None) -> str:
     """Findings grouped by file, one per line, and a one-line summary."""
     def style(text: str, **kwargs: Any) -> str:
-        return click.style(text, **kwargs) if color else text
+        return ansi_style(text, **kwargs) if color else text
 
     lines: list[str] = []
     for file, group in groupby(findings, key=lambda f: f.file):

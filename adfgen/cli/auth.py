@@ -107,10 +107,10 @@ def status_command(api: str, env: str | None, vault: Path | None, ca_bundle: str
                 detail += f", expires {_when(item.exp)}"
             click.echo(f"  {item.role:<28} {item.name:<32} {detail}")
         if report.refresh_token_age is not None:
-            from adfgen.oauth.status import _days
+            from adfgen.oauth.status import days_text
 
-            life = f", lifetime {_days(report.refresh_token_lifetime)}" if report.refresh_token_lifetime else ""
-            click.echo(f"  refresh token last rotated {_days(report.refresh_token_age)} ago{life}")
+            life = f", lifetime {days_text(report.refresh_token_lifetime)}" if report.refresh_token_lifetime else ""
+            click.echo(f"  refresh token last rotated {days_text(report.refresh_token_age)} ago{life}")
     for message in report.messages:
         click.echo(f"{'warning' if report.exit_code else 'note'}: {message}", err=True)
     if report.exit_code:
@@ -212,9 +212,9 @@ def _when(epoch: int | None) -> str:
 
 
 def _duration(text: str) -> int:
-    from adfgen.spec.model import _parse_duration
+    from adfgen.spec.model import parse_duration
 
     try:
-        return int(_parse_duration(text))
+        return int(parse_duration(text))
     except ValueError:
         raise UsageError(f"--warn-within {text!r}: expected a duration such as 14d, 36h or 3600") from None

@@ -95,19 +95,19 @@ def status(target: AuthTarget, store: SecretStore, now: float | None = None, war
             threshold = warn if warn is not None else warn_within(lifetime, keep_alive_seconds(target))
             if remaining <= 0:
                 verdict, code = "gone", CONSENT_GONE_EXIT
-                messages.append(f"the refresh token was last rotated {_days(age)} ago, beyond its lifetime of "
-                                f"{_days(lifetime)}: the provider has most likely dropped it; run `adfgen auth login "
+                messages.append(f"the refresh token was last rotated {days_text(age)} ago, beyond its lifetime of "
+                                f"{days_text(lifetime)}: the provider has most likely dropped it; run `adfgen auth login "
                                 f"{target.api.name}` and check that the keep-alive trigger is started")
             elif remaining <= threshold and verdict == "ok":
                 verdict, code = "near_expiry", NEAR_EXPIRY_EXIT
-                messages.append(f"the refresh token was last rotated {_days(age)} ago and expires unused in "
-                                f"{_days(remaining)}: check that the keep-alive trigger runs, or run `adfgen auth "
+                messages.append(f"the refresh token was last rotated {days_text(age)} ago and expires unused in "
+                                f"{days_text(remaining)}: check that the keep-alive trigger runs, or run `adfgen auth "
                                 f"refresh {target.api.name}`")
     return Status(target.api.name, store.description, states, verdict, code, expires_in, age, lifetime, remaining,
                   messages)
 
 
-def _days(seconds: int) -> str:
+def days_text(seconds: int) -> str:
     """A duration for people: days, hours or seconds."""
     if abs(seconds) >= 86400:
         return f"{seconds / 86400:.1f} days"

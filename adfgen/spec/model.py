@@ -15,7 +15,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
 
-def _parse_duration(value: Any) -> Any:
+def parse_duration(value: Any) -> Any:
     """Accept seconds as an int or a string such as `90s`, `30m`, `1h`, `60d`, `2w`."""
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
@@ -58,7 +58,7 @@ def _json_path(value: str) -> str:
     return value
 
 
-Duration = Annotated[int, BeforeValidator(_parse_duration), Field(ge=0), WithJsonSchema(
+Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=0), WithJsonSchema(
     {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+(s|m|h|d|w)?$"}],
      "description": "seconds, or a number with s, m, h, d or w"})]
 HttpsUrl = Annotated[str, AfterValidator(_https_url), Field(json_schema_extra={"format": "uri"})]

@@ -133,7 +133,7 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
 
 def _token_ceiling(api, endpoint, pagination) -> str | None:
     """Why a pagination kind a new Copy cannot resume (cursor, next URL, Link header) would outlive its token."""
-    from adfgen.build.fragments import page_seconds  # late: the fragments module imports the spec model
+    from adfgen.spec.pacing import page_seconds
     from adfgen.spec.model import RESUMABLE, NoPagination
 
     if isinstance(pagination, (NoPagination, *RESUMABLE)):
