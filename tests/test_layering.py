@@ -93,3 +93,11 @@ def test_the_walk_sees_each_kind_of_violation(tmp_path, monkeypatch, snippet, ex
     (fake / "check" / "bad.py").write_text(snippet)
     monkeypatch.setitem(globals(), "PACKAGE", fake)
     assert any(expected in problem for problem in _violations())
+
+
+def test_the_readme_names_every_layer_folder():
+    """The README's architecture table lists each package of LAYERS by folder, so the two cannot drift apart."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Architecture", 1)[1].split("\n## ", 1)[0]
+    for package in LAYER_OF:
+        assert f"`adfgen/{package}/`" in section, f"README's architecture section does not name adfgen/{package}/"
