@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "adfgen"
 LAYERS: list[set[str]] = [
     {"core"},  # errors and problems, resource kinds, JSON output, naming rules
     {"expressions"},  # the ADF expression language: parser, references, evaluator
+    {"review"},  # diagrams and the semantic diff of built output (build writes the diagrams)
     {"spec"},  # YAML → validated model; the variants (auth flows, pagination kinds, sinks) live beside it
     {"build"},  # contexts → fragments → render → write, ARM linked templates
     {"check", "azure"},  # lint any ADF folder; deploy, plan and grants against ARM

@@ -1,0 +1,85 @@
+"""Security facts of a factory that a diff compares: outbound hosts, and secrets that pass through variables."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from adfgen.expressions import ExpressionError, parse_value, references
+from adfgen.review import activities as acts
+
+_HOST = re.compile(r"https?://([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)", re.IGNORECASE)
+# A Web activity that reads a Key Vault secret: Key Vault's REST API is .../secrets/{name}
+# (https://learn.microsoft.com/rest/api/keyvault/secrets/get-secret/get-secret).
+_VAULT_URL = re.compile(r"vault\.azure\.(net|cn|us)|/secrets/|keyvault", re.IGNORECASE)
+VARIABLE_WRITERS = ("SetVariable", "AppendVariable")
+# Fields of Key Vault's SecretBundle other than `value` (same page): metadata, not the secret. Reading them (e.g. the
+# token's expiry in `attributes.exp`) does not move the secret.
+METADATA_FIELDS = {"attributes", "id", "contentType", "tags", "kid", "managed"}
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON value (keys excluded)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def hosts(resources: list[Any]) -> dict[str, tuple[str, str]]:
+    """Every host named in an http(s) URL in the resources → the first (kind, resource) naming it."""
+    found: dict[str, tuple[str, str]] = {}
+    for resource in sorted(resources, key=lambda r: (r.kind, r.name)):
+        for text in strings(resource.properties):
+            for host in _HOST.findall(text):
+                found.setdefault(host.lower(), (resource.kind, resource.name))
+    return found
+
+
+def _secret_sources(activities: list[dict[str, Any]]) -> set[str]:
+    """Activities whose output holds a secret: secure output on, or a Web call to Key Vault."""
+    found = set()
+    for _, activity in acts.walk(activities):
+        url = acts.type_properties(activity).get("url")
+        url_text = url.get("value") if isinstance(url, dict) else url
+        if "secureOutput" in acts.secure_flags(activity) or (
+                activity.get("type") == "WebActivity" and isinstance(url_text, str) and _VAULT_URL.search(url_text)):
+            found.add(acts.activity_name(activity))
+    return found
+
+
+def _activities_read(value: Any) -> set[str]:
+    """Names of the activities whose output an expression value reads."""
+    text = value.get("value") if isinstance(value, dict) else value
+    if not isinstance(text, str):
+        return set()
+    try:
+        template = parse_value(text)
+    except ExpressionError:
+        return set()
+    if template is None:
+        return set()
+    return {ref.name for node in template.nodes for ref in references(node)
+            if ref.kind == "activity" and ref.name and not (
+                len(ref.path_after) > 1 and ref.path_after[0] == "output" and ref.path_after[1] in METADATA_FIELDS)}
+
+
+def secret_flows(resources: list[Any]) -> set[tuple[str, str, str]]:
+    """(pipeline, variable, source activity) for each Set/Append Variable that stores a secret-bearing output."""
+    found = set()
+    for pipeline in (r for r in resources if r.kind == "pipeline"):
+        activities = acts.pipeline_activities(pipeline.properties)
+        sources = _secret_sources(activities)
+        for _, activity in acts.walk(activities):
+            if activity.get("type") not in VARIABLE_WRITERS:
+                continue
+            props = acts.type_properties(activity)
+            variable = props.get("variableName")
+            for source in _activities_read(props.get("value")) & sources:
+                found.add((pipeline.name, str(variable), source))
+    return found
