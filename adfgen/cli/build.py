@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from adfgen.core.errors import UsageError
+
 
 @click.command("build")
 @click.argument("specs", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
@@ -27,7 +29,7 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
     """
     from adfgen.build import build_factories, default_spec_paths, write_outputs
 
-    paths = list(specs) or default_spec_paths()
+    paths = [_spec_path(s) for s in specs] or _local_specs(default_spec_paths)
     builds = build_factories(paths, env, template_dir)
     results = write_outputs(builds, out_dir)
     for warning in sorted({w for b in builds for w in b.warnings}):
@@ -40,6 +42,29 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
     for build, (_, changed) in zip(builds, results):
         state = "written" if changed else "unchanged"
         click.echo(f"{out_dir / build.name}: {len(build.resources)} resources, {len(build.files)} files ({state})")
+
+
+def _local_specs(default_spec_paths) -> list[Path]:
+    """The specs under ./specs; with no such folder, a usage error saying how to start one (never the sample)."""
+    if not Path("specs").is_dir():
+        raise UsageError(
+            f"no spec found: there is no specs/ folder in {Path.cwd()}. Start one from a catalog entry "
+            "(`adfgen init --list` shows them), or build the shipped sample by name: `adfgen build xero`")
+    return default_spec_paths(Path("specs"))
+
+
+def _spec_path(given: Path) -> Path:
+    """A spec file as given; a bare name that is no file (`xero`) is the shipped sample of that name."""
+    if given.exists() or given.suffix or len(given.parts) > 1:
+        return given
+    from adfgen.build.render import builtin_dir
+
+    shipped = builtin_dir("specs") / f"{given.name}.yaml"
+    if not shipped.is_file():
+        names = sorted(p.stem for p in builtin_dir("specs").glob("*.yaml"))
+        raise UsageError(f"no spec file {str(given)!r} and no shipped sample of that name "
+                         f"(samples: {', '.join(names) or 'none'})")
+    return shipped
 
 
 @click.command("schema")
