@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adfgen.local import evidence, limits
+from adfgen.core import adf_limits as limits
+from adfgen.local import evidence
 from tests.test_run_engine_support import act, ok, records, run, write_factory
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adfgen.local import formats, limits
+from adfgen.core import adf_limits as limits
+from adfgen.local import formats
 from adfgen.local.storage import LocalSql, LocalStorage
 from tests.test_run_engine_support import act, make_runtime, records, write_factory
 

@@ -12,7 +12,7 @@ from http.server import ThreadingHTTPServer
 import pytest
 import trustme
 
-from adfgen.local import limits
+from adfgen.core import adf_limits as limits
 from adfgen.local.transport import LOCAL_MSI_TOKEN, Transport, TransportError, parse_redirect
 from tests.test_run_engine_support import Server, act, json_reply, records, run, slow, write_factory
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$")
+from adfgen.core.timespan import parse_timespan  # noqa: F401 (the runtime's handlers import it from here)
 
 
 class Clock:
@@ -44,18 +43,3 @@ class Clock:
     def wait_event(self, event: threading.Event, seconds: float | None) -> bool:
         """Wait for `event` at most `seconds` of virtual time; True when it was set."""
         return event.wait(None if seconds is None else max(seconds, 0) / self.time_scale)
-
-
-def parse_timespan(value: object, what: str = "timespan") -> float:
-    """Seconds in a .NET TimeSpan string `[d.]hh:mm:ss[.fffffff]` (an int or float counts as seconds)."""
-    if isinstance(value, bool):
-        raise ValueError(f"{what}: expected a timespan like 0.00:05:00, found {value!r}")
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip()
-    match = _TIMESPAN.match(text)
-    if not match:
-        raise ValueError(f"{what}: expected a timespan like 0.00:05:00, found {text!r}")
-    days, hours, minutes, seconds, fraction = match.groups()
-    total = int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
-    return total + (float(f"0.{fraction}") if fraction else 0.0)

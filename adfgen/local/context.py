@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from adfgen.expressions.evaluator import UNSET, Scope, evaluate
-from adfgen.local import limits
+from adfgen.core import adf_limits as limits
 from adfgen.local.clock import Clock
 from adfgen.local.masking import strings_in
 from adfgen.local.records import ActivityFailure, ActivityRun, ActivityTimeout, PipelineRun

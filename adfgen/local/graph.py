@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen.local import evidence, limits
+from adfgen.core import adf_limits as limits
+from adfgen.local import evidence
 from adfgen.local.evidence import Relied
 from adfgen.local.records import FAILED, SKIPPED, SUCCEEDED, ActivityRun
 

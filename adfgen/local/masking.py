@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from adfgen.core.json_values import strings_in  # noqa: F401 (re-exported: the runtime's walker of strings)
+
 SECURE = "(secure)"
 _MIN_SECRET = 4  # shorter strings would mask ordinary words
 _TOKEN_KEYS = ("access_token", "refresh_token", "id_token")
@@ -59,18 +61,6 @@ class Secrets:
         if isinstance(value, list):
             return [self.scrub_value(v) for v in value]
         return value
-
-
-def strings_in(value: Any) -> Iterator[str]:
-    """Every string inside a JSON value (the value itself when it is one), depth first."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings_in(item)
 
 
 def shown(value: Any, secure: bool) -> Any:

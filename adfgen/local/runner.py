@@ -10,7 +10,7 @@ from typing import Any
 
 from adfgen.expressions.errors import ExpressionError
 from adfgen.expressions.evaluator import Scope
-from adfgen.local import limits
+from adfgen.core import adf_limits as limits
 from adfgen.local.clock import Clock, parse_timespan
 from adfgen.local.context import HANDLERS, ActivityContext, Frame, evaluate_value, handles
 from adfgen.local.evidence import Relied

@@ -9,7 +9,7 @@ from adfgen.build.contexts.common import ANNOTATIONS, CONTROLLER_FOLDER, DEFAULT
 from adfgen.spec.model import Api, Endpoint
 
 
-SWITCH_CASES = 25  # cases one Switch takes (documented; adfgen/local/limits.py row switch.cases)
+SWITCH_CASES = 25  # cases one Switch takes (documented; adfgen/core/adf_limits.py row switch.cases)
 
 
 def uses_slots(api: Api) -> bool:

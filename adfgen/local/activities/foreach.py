@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from adfgen.expressions.library.values import type_name
-from adfgen.local import limits
+from adfgen.core import adf_limits as limits
 from adfgen.local.activities.if_condition import inner_failure
 from adfgen.local.runner import ActivityContext, ActivityFailure, handles
 

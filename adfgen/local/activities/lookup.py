@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adfgen.local import limits
+from adfgen.core import adf_limits as limits
 from adfgen.local.activities import _datasets
 from adfgen.local.activities.copy import read_source
 from adfgen.local.runner import ActivityContext, ActivityFailure, handles

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from adfgen.expressions.library.values import to_string
-from adfgen.local import limits
+from adfgen.core import adf_limits as limits
 from adfgen.local.clock import parse_timespan
 from adfgen.local.runner import ActivityContext, ActivityFailure, handles
 
