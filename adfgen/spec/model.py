@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-import string
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints,
                       ValidationInfo, WithJsonSchema, field_validator)
 
 from adfgen.core.naming_rules import name_problems
+from adfgen.spec.fields import EndpointTemplate, HttpsUrl, Name, Strict
+from adfgen.spec.fields import placeholders as _placeholders
+from adfgen.spec.variants.sinks import Sink
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -28,30 +30,6 @@ def parse_duration(value: Any) -> Any:
     raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
 
 
-def _https_url(value: str) -> str:
-    if not re.match(r"^https://[^\s/?#]+[^\s]*$", value):
-        raise ValueError("must be an https:// URL")
-    return value
-
-
-def _placeholders(*allowed: str):
-    """A validator: the string may use only these `{placeholders}`."""
-    def check(value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            used = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
-        except ValueError as exc:
-            raise ValueError(f"bad placeholder syntax ({exc}); allowed: "
-                             + ", ".join("{" + a + "}" for a in allowed)) from None
-        unknown = sorted(used - set(allowed))
-        if unknown:
-            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; allowed: "
-                             + ", ".join("{" + a + "}" for a in allowed))
-        return value
-    return AfterValidator(check)
-
-
 def _json_path(value: str) -> str:
     if not value.startswith("$"):
         raise ValueError("must be a JSONPath starting with '$', e.g. $.Invoices or $['@odata.nextLink']")
@@ -61,19 +39,9 @@ def _json_path(value: str) -> str:
 Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=0), WithJsonSchema(
     {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+(s|m|h|d|w)?$"}],
      "description": "seconds, or a number with s, m, h, d or w"})]
-HttpsUrl = Annotated[str, AfterValidator(_https_url), Field(json_schema_extra={"format": "uri"})]
 JsonPath = Annotated[str, AfterValidator(_json_path)]
 SecretName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
-# short enough that "For Each <name>" stays within ADF's 55-character activity names
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,45}$")]
-EndpointTemplate = Annotated[str, _placeholders("api", "endpoint")]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
-
-
-class Strict(BaseModel):
-    """Base: unknown keys are errors, models are immutable once validated."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 # --- factory and environment config -------------------------------------------------------------
@@ -87,30 +55,7 @@ class AzureTarget(Strict):
     key_vault_resource_group: str | None = Field(None, description="defaults to resource_group")
 
 
-class FileSink(Strict):
-    """ADLS Gen2 or Blob storage files, JSON or Parquet, authenticated with the factory's managed identity."""
-
-    type: Literal["adls_gen2", "blob"]
-    account_url: HttpsUrl = Field(description="https://<account>.dfs.core.windows.net/ or .blob.core.windows.net/")
-    container: Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")]
-    format: Literal["json", "parquet"] = "json"
-    folder: EndpointTemplate = Field("{api}/{endpoint}",
-                                     description="folder per endpoint; {api} and {endpoint} are replaced")
-
-
-class SqlSink(Strict):
-    """Azure SQL staging tables, authenticated with the factory's managed identity."""
-
-    type: Literal["azure_sql"]
-    server: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$")] = Field(
-        description="e.g. sql-dev.database.windows.net")
-    database: str
-    schema_name: str = Field("staging", alias="schema")
-    table: EndpointTemplate = Field("{api}_{endpoint}",
-                                    description="table per endpoint; {api} and {endpoint} are replaced")
-
-
-Sink = Annotated[Union[FileSink, SqlSink], Field(discriminator="type")]
+# sink types are units of adfgen.spec.variants.sinks (one module each); `Sink` is their discriminated union
 
 
 class Naming(Strict):

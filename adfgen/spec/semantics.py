@@ -6,7 +6,8 @@ import re
 from typing import Callable
 
 from adfgen.core.errors import Problem
-from adfgen.spec.model import FileSink, PageNumberPagination, OffsetLimitPagination, SpecFile
+from adfgen.spec.model import PageNumberPagination, OffsetLimitPagination, SpecFile
+from adfgen.spec.variants.sinks import SINKS
 from adfgen.spec.yaml_source import PathKey, dotted_path
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -32,7 +33,7 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
         report(("factory", "default_sink"), f"unknown sink '{factory.default_sink}'; expected one of: "
                + ", ".join(sink_names))
     if factory.state_sink:
-        file_sinks = sorted(n for n, s in factory.sinks.items() if isinstance(s, FileSink))
+        file_sinks = sorted(n for n, s in factory.sinks.items() if s.holds_files)
         if factory.state_sink not in file_sinks:
             report(("factory", "state_sink"), f"'{factory.state_sink}' is not a file sink; expected one of: "
                    + (", ".join(file_sinks) or "(no file sink defined)"))
@@ -78,10 +79,8 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
                 where = ep + ("sink",) if endpoint.sink else at + ("sink",)
                 report(where, f"unknown sink '{sink_name}'; expected one of: {', '.join(sink_names)}")
             sink = factory.sinks.get(sink_name) if sink_name else None
-            if endpoint.folder is not None and sink is not None and not isinstance(sink, FileSink):
-                report(ep + ("folder",), "folder applies to file sinks only; this endpoint lands in a SQL sink")
-            if endpoint.table is not None and isinstance(sink, FileSink):
-                report(ep + ("table",), "table applies to SQL sinks only; this endpoint lands in a file sink")
+            if sink is not None:
+                _check_sink_fields(endpoint, sink, ep, report)
             pagination = endpoint.pagination or api.pagination
             ceiling = _token_ceiling(api, endpoint, pagination)
             if ceiling is not None:
@@ -119,7 +118,7 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
             else:
                 parent_sink = factory.sinks.get(parent.sink or api.sink or factory.default_sink or (
                     sink_names[0] if len(sink_names) == 1 else ""))
-                if parent_sink is not None and not isinstance(parent_sink, FileSink):
+                if parent_sink is not None and not parent_sink.holds_files:
                     report(ep + ("parent", "endpoint"), f"parent '{parent.name}' must land in a file sink: the "
                            "child reads the parent's keys back from its file")
                 if parent.records_path is None:
@@ -129,6 +128,17 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
                 report(ep + ("path",), f"path must contain exactly the placeholder {{{wanted}}}"
                        + (f"; found {', '.join('{' + p + '}' for p in sorted(placeholders))}" if placeholders else ""))
     return problems
+
+
+def _check_sink_fields(endpoint, sink, ep: PathKey, report) -> None:
+    """An endpoint's landing fields (folder, table) must be ones its sink type reads."""
+    for key in ("folder", "table"):
+        if getattr(endpoint, key) is not None and key not in sink.endpoint_fields:
+            owners = [unit for _, unit in SINKS if key in unit.endpoint_fields]
+            holding = "file" if all(u.holds_files for u in owners) else "table" if not any(
+                u.holds_files for u in owners) else "some"
+            report(ep + (key,), f"{key} applies to {holding} sinks only ({', '.join(u.type_name() for u in owners)}); "
+                   f"this endpoint's sink is {sink.type}, which holds {'files' if sink.holds_files else 'tables'}")
 
 
 def _token_ceiling(api, endpoint, pagination) -> str | None:

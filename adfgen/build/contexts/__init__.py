@@ -14,7 +14,7 @@ from adfgen.build.contexts.common import (
 )
 from adfgen.build.contexts.controller import controller_context, slot_context, uses_slots
 from adfgen.build.contexts.refresh import refresh_context
-from adfgen.build.contexts.sinks import plan_sink, sink_dataset_kind
+from adfgen.build.contexts.sinks import plan_sink
 from adfgen.build.contexts.triggers import trigger_jobs
 from adfgen.build.contexts.watermark import state_base_url
 from adfgen.build.contexts.worker import fanout_contexts, worker_context
@@ -39,7 +39,7 @@ def plan_factory(config: FactoryConfig, apis: list[Api]) -> FactoryPlan:
     for api in apis:
         for endpoint in api.endpoints:
             sink_name = resolve_sink(config, api, endpoint)
-            used_sinks.setdefault(sink_name, set()).add(sink_dataset_kind(config.sinks[sink_name]))
+            used_sinks.setdefault(sink_name, set()).add(config.sinks[sink_name].dataset_kind)
             if any(e.parent and e.parent.endpoint == endpoint.name for e in api.endpoints):
                 used_sinks[sink_name].add("csv")  # its children read its keys back from small CSV files
     store = state_sink(config)

@@ -90,7 +90,7 @@ def state_sink(config: FactoryConfig) -> str | None:
     """The file sink that keeps pipeline state (watermarks), or None when the factory has no file sink."""
     if config.state_sink:
         return config.state_sink
-    files = [n for n in sorted(config.sinks) if config.sinks[n].type != "azure_sql"]
+    files = [n for n in sorted(config.sinks) if config.sinks[n].holds_files]
     if config.default_sink in files:
         return config.default_sink
     return files[0] if files else None

@@ -6,7 +6,7 @@ from typing import Any
 
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import DEFAULT_WATERMARK, FactoryPlan, Names, state_sink
-from adfgen.build.contexts.sinks import blob_endpoint, file_lookup
+from adfgen.build.contexts.sinks import file_lookup
 from adfgen.spec.model import Api, Endpoint
 
 READ_ACTIVITY = "Read Watermark"
@@ -23,7 +23,7 @@ def state_base_url(plan: FactoryPlan, api: Api) -> str | None:
     if not store:
         return None
     sink = plan.config.sinks[store]
-    return f"{blob_endpoint(sink)}{sink.container}/{api.name}/_state/"
+    return f"{sink.blob_endpoint()}{sink.container}/{api.name}/_state/"
 
 
 def endpoint_watermark(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint) -> dict[str, Any] | None:

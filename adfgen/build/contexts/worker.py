@@ -17,7 +17,7 @@ from adfgen.build.contexts.common import (
 )
 from adfgen.build.contexts.sinks import file_lookup, keys_sink, records_translator, sink_context
 from adfgen.build.contexts.watermark import endpoint_watermark
-from adfgen.spec.model import RESUMABLE, Api, Endpoint, FileSink
+from adfgen.spec.model import RESUMABLE, Api, Endpoint
 from adfgen.spec.semantics import PLACEHOLDER
 
 
@@ -146,8 +146,7 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     watermark_query = (incremental.query_param, watermark) if incremental and incremental.query_param else None
     relative_url = relative_url_for(endpoint, query, child_key, watermark_query)
 
-    folder_template = (endpoint.folder or sink.folder) if isinstance(sink, FileSink) else None
-    sink_ctx = sink_context(names, sink_name, sink, api, endpoint, folder_template, child_key, chunked=True)
+    sink_ctx = sink_context(names, sink_name, sink, api, endpoint, child_key, chunked=True)
     params: dict[str, Any] = {
         "KeyVaultUrl": {"type": "String", "defaultValue": config.key_vault_url},
         "BatchId": {"type": "String", "defaultValue": ""},

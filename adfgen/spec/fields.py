@@ -1,0 +1,46 @@
+"""Field types shared by the spec model and its variant units (sinks, auth flows, pagination kinds)."""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, models are immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def https_url(value: str) -> str:
+    """The value when it is an https:// URL; a ValueError otherwise."""
+    if not re.match(r"^https://[^\s/?#]+[^\s]*$", value):
+        raise ValueError("must be an https:// URL")
+    return value
+
+
+def placeholders(*allowed: str):
+    """A validator: the string may use only these `{placeholders}`."""
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            used = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
+        except ValueError as exc:
+            raise ValueError(f"bad placeholder syntax ({exc}); allowed: "
+                             + ", ".join("{" + a + "}" for a in allowed)) from None
+        unknown = sorted(used - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; allowed: "
+                             + ", ".join("{" + a + "}" for a in allowed))
+        return value
+    return AfterValidator(check)
+
+
+HttpsUrl = Annotated[str, AfterValidator(https_url), Field(json_schema_extra={"format": "uri"})]
+# short enough that "For Each <name>" stays within ADF's 55-character activity names
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,45}$")]
+EndpointTemplate = Annotated[str, placeholders("api", "endpoint")]

@@ -1,0 +1,26 @@
+"""README sections generated from the variant registries, each between `<!-- generated:NAME -->` markers."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from adfgen.spec.variants.sinks import sink_table
+
+# section name → the function writing its body (a Markdown table); add one entry per generated section
+SECTIONS: dict[str, Callable[[], str]] = {"sinks": sink_table}
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- generated:{re.escape(name)} -->\n)(.*?)(<!-- /generated:{re.escape(name)} -->)",
+                      re.DOTALL)
+
+
+def regenerate(text: str) -> str:
+    """`text` with every generated section's body rewritten; a section without its markers is a ValueError."""
+    for name, body in SECTIONS.items():
+        pattern = _pattern(name)
+        if not pattern.search(text):
+            raise ValueError(f"no <!-- generated:{name} --> ... <!-- /generated:{name} --> markers")
+        text = pattern.sub(lambda match: match.group(1) + body() + match.group(3), text, count=1)
+    return text

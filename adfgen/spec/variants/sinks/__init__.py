@@ -1,0 +1,40 @@
+"""Sink types: one module per type, each a spec model registered in SINKS that carries the facts the build needs.
+
+Adding a sink type: one module here with a `@SINKS.register("<type>")` class deriving FileSinkUnit or TableSinkUnit
+(its `type` field a Literal of the same name), its linked service template, and its tests."""
+
+from __future__ import annotations
+
+from typing import Annotated, Union, get_args
+
+from pydantic import Field
+
+from adfgen.spec.variants.registry import Registry
+from adfgen.spec.variants.sinks._base import FILE_FORMATS, FileSinkUnit, SinkUnit, TableSinkUnit
+
+__all__ = ["FILE_FORMATS", "SINKS", "FileSinkUnit", "Sink", "SinkUnit", "TableSinkUnit", "sink_table"]
+
+SINKS: Registry[type[SinkUnit]] = Registry("sink type", __name__)
+
+
+def _union():
+    """The discriminated union of every registered sink type, checking each unit's `type` matches its name."""
+    units = []
+    for name, unit in SINKS:
+        if get_args(unit.model_fields["type"].annotation) != (name,):
+            raise TypeError(f"sink unit {unit.__name__}: its type field must be Literal[{name!r}]")
+        units.append(unit)
+    return Annotated[Union[tuple(units)], Field(discriminator="type")]
+
+
+Sink = _union()
+
+
+def sink_table() -> str:
+    """The README's table of sink types, one row per registered unit."""
+    rows = ["| type | lands | spec fields | ADF linked service | notes |", "| --- | --- | --- | --- | --- |"]
+    for name, unit in SINKS:
+        lands = ("files: " + ", ".join(unit.formats())) if unit.holds_files else "tables"
+        fields = ", ".join(f"`{field.alias or key}`" for key, field in unit.model_fields.items() if key != "type")
+        rows.append(f"| `{name}` | {lands} | {fields} | `{unit.linked_service_type}` | {unit.summary} |")
+    return "\n".join(rows) + "\n"

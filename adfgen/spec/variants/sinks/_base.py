@@ -1,0 +1,123 @@
+"""What every sink type is: a spec model that also carries the facts the build and the docs read."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, get_args
+
+from pydantic import Field
+
+from adfgen.spec.fields import EndpointTemplate, HttpsUrl, Strict
+
+# ADF's Copy sink and Lookup source per landing file format (https://learn.microsoft.com/azure/data-factory/
+# format-json, format-parquet, format-delimited-text); csv is internal: fan-out keys only
+FILE_FORMATS: dict[str, dict[str, Any]] = {
+    "json": {"dataset": "Json", "copy_sink": "JsonSink",
+             "write": {"type": "JsonWriteSettings", "filePattern": "setOfObjects"},
+             "source": "JsonSource", "read": {"type": "JsonReadSettings"}, "keeps_nesting": True},
+    "parquet": {"dataset": "Parquet", "copy_sink": "ParquetSink", "write": {"type": "ParquetWriteSettings"},
+                "source": "ParquetSource", "read": None, "keeps_nesting": False},
+    "csv": {"dataset": "DelimitedText", "copy_sink": "DelimitedTextSink",
+            "write": {"type": "DelimitedTextWriteSettings", "quoteAllText": True, "fileExtension": ".csv"},
+            "source": "DelimitedTextSource", "read": {"type": "DelimitedTextReadSettings"}, "keeps_nesting": False},
+}
+
+
+class SinkUnit(Strict):
+    """One sink type: its spec fields (the model) and, as class facts, what the build and the README need."""
+
+    type: str
+    holds_files: ClassVar[bool]  # files (a folder per endpoint) or tables (a table per endpoint)
+    linked_service_type: ClassVar[str]  # the ADF linked service type
+    summary: ClassVar[str]  # the README row's description
+    # the endpoint fields that name where it lands in this sink (others, e.g. `table` in a file sink, are refused)
+    endpoint_fields: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def type_name(cls) -> str:
+        """The registered type (the `type` field's one value)."""
+        return get_args(cls.model_fields["type"].annotation)[0]
+
+    @property
+    def dataset_kind(self) -> str:
+        """`json`, `parquet` or `table`: the dataset an endpoint writes through."""
+        raise NotImplementedError
+
+    @classmethod
+    def formats(cls) -> tuple[str, ...]:
+        """The landing formats it supports."""
+        return ()
+
+    @property
+    def linked_service_template(self) -> str:
+        """The template (under templates/) of its linked service."""
+        return f"linkedService/{self.type}.json.jinja"
+
+    def linked_service_values(self) -> dict[str, str]:
+        """typeProperties key → value of the linked service that differ per environment (ARM parameters)."""
+        raise NotImplementedError
+
+    def dataset_template(self, kind: str) -> str:
+        """The template (under templates/) of its dataset of `kind`."""
+        raise NotImplementedError
+
+
+class FileSinkUnit(SinkUnit):
+    """A storage account's container holding one folder per endpoint, authenticated with the managed identity."""
+
+    holds_files: ClassVar[bool] = True
+    endpoint_fields: ClassVar[tuple[str, ...]] = ("folder",)
+    url_key: ClassVar[str]  # the linked service's typeProperties key for the account URL
+    location_type: ClassVar[str]  # the datasets' location type
+    container_key: ClassVar[str]  # the location's key for the container
+    write_settings: ClassVar[str]  # storeSettings type of a Copy sink
+    read_settings: ClassVar[str]  # storeSettings type of a Lookup source
+
+    account_url: HttpsUrl
+    container: str = Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+    format: Literal["json", "parquet"] = "json"
+    folder: EndpointTemplate = Field("{api}/{endpoint}",
+                                     description="folder per endpoint; {api} and {endpoint} are replaced")
+
+    @property
+    def dataset_kind(self) -> str:
+        """The landing format: each format has its dataset."""
+        return self.format
+
+    @classmethod
+    def formats(cls) -> tuple[str, ...]:
+        """The landing formats it supports (the `format` field's choices)."""
+        return get_args(cls.model_fields["format"].annotation)
+
+    def linked_service_values(self) -> dict[str, str]:
+        """The account URL."""
+        return {self.url_key: self.account_url}
+
+    def dataset_template(self, kind: str) -> str:
+        """`dataset/<format>_file.json.jinja`."""
+        return f"dataset/{kind}_file.json.jinja"
+
+    def location(self) -> dict[str, str]:
+        """What a file dataset's `location` needs: its type and the container under its key."""
+        return {"type": self.location_type, "container_key": self.container_key, "container": self.container}
+
+    def copy_sink(self, file_format: str | None = None) -> dict[str, Any]:
+        """A Copy activity's sink writing files of `file_format` (default: the sink's format)."""
+        facts = FILE_FORMATS[file_format or self.format]
+        return {"type": facts["copy_sink"], "storeSettings": {"type": self.write_settings},
+                "formatSettings": dict(facts["write"])}
+
+    def blob_endpoint(self) -> str:
+        """The account's Blob endpoint (ADLS Gen2 accounts answer the Blob API too)."""
+        return self.account_url.replace(".dfs.", ".blob.", 1).rstrip("/") + "/"
+
+
+class TableSinkUnit(SinkUnit):
+    """A database holding one table per endpoint."""
+
+    holds_files: ClassVar[bool] = False
+    endpoint_fields: ClassVar[tuple[str, ...]] = ("table",)
+
+    @property
+    def dataset_kind(self) -> str:
+        """Every endpoint writes through the one table dataset."""
+        return "table"

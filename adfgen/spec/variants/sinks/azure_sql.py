@@ -1,0 +1,46 @@
+"""Azure SQL Database staging tables."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from adfgen.spec.fields import EndpointTemplate
+from adfgen.spec.variants.sinks import SINKS, TableSinkUnit
+
+
+@SINKS.register("azure_sql")
+class AzureSqlSink(TableSinkUnit):
+    """Azure SQL staging tables, authenticated with the factory's managed identity."""
+
+    # https://learn.microsoft.com/azure/data-factory/connector-azure-sql-database (documented)
+    linked_service_type: ClassVar[str] = "AzureSqlDatabase"
+    summary: ClassVar[str] = ("a table per endpoint (`tableOption: autoCreate`, inserts); managed identity, no "
+                              "password; cannot hold fan-out keys or watermarks (they need a file sink)")
+
+    type: Literal["azure_sql"]
+    server: str = Field(pattern=r"^[A-Za-z0-9.-]+$", description="e.g. sql-dev.database.windows.net")
+    database: str
+    schema_name: str = Field("staging", alias="schema")
+    table: EndpointTemplate = Field("{api}_{endpoint}",
+                                    description="table per endpoint; {api} and {endpoint} are replaced")
+
+    @property
+    def connection_string(self) -> str:
+        """No credentials: the factory's managed identity signs in."""
+        return (f"Data Source=tcp:{self.server},1433;Initial Catalog={self.database};Encrypt=True;"
+                "Connection Timeout=30")
+
+    def linked_service_values(self) -> dict[str, str]:
+        """The connection string."""
+        return {"connectionString": self.connection_string}
+
+    def dataset_template(self, kind: str) -> str:
+        """One parameterized table dataset."""
+        return "dataset/sql_table.json.jinja"
+
+    def copy_sink(self) -> dict[str, Any]:
+        """A Copy sink inserting rows, creating a missing table."""
+        return {"type": "AzureSqlSink", "writeBehavior": "insert", "sqlWriterUseTableLock": False,
+                "tableOption": "autoCreate"}
