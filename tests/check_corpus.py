@@ -11,9 +11,11 @@ def corpus_findings():
     """(factories, findings) for every factory folder and ARM template under the corpus."""
     from adfgen.check.engine import run_checks
     from adfgen.check.schema import load_schema_validator
+    from adfgen.check.project import settle_completeness
     from adfgen.check.sources import discover
 
     factories = discover(CORPUS)
+    settle_completeness(factories)  # as `adfgen check` does: Git-integration roots are whole factories
     return factories, run_checks(factories, load_schema_validator(SCHEMA_DIR))
 
 

@@ -126,7 +126,7 @@ def test_missing_schema_is_a_notice_and_other_rules_still_run(tmp_path, capsys, 
     out, err = capsys.readouterr()
     schema._load.cache_clear()
     assert code == 1
-    assert "notice: no ADF schema" in err and len(err.strip().splitlines()) == 1
+    assert "error: no ADF schema" in err and len(err.strip().splitlines()) == 1
     assert "EX001" in out and "SC002" not in out
 
 

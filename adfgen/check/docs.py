@@ -27,18 +27,22 @@ cannot pass green.
 | `--ignore CODE[,CODE]` | skip rules (repeatable) |
 | `--list-rules` | print every rule |
 | `--schema-dir DIR` | a local copy of `Microsoft.DataFactory.json` and `definitions.json` (also `$ADFGEN_SCHEMA_DIR`) |
-| `--no-schema` | skip SC002/SC003 |
-| `--complete` | treat Git folders as whole factories: references to missing resources are errors |
+| `--no-schema` | skip SC002/SC003 (without it, a schema that cannot be found fails the check) |
+| `--partial` | the folder is deliberately a subset: references to missing resources are warnings |
+| `--complete` | treat every Git folder as a whole factory, even one without `factory/` |
 | `--env NAME` | with specs: check only this environment's build |
 
-Exit status: 0 when there is no error (warnings allowed), 1 when there are errors, 2 on usage errors.
+Exit status: 0 when there is no error (warnings allowed), 1 when there are errors or the schema could not
+be found (unless `--no-schema`), 2 on usage errors.
 
 **Schema.** Without `--schema-dir`, `check` reads `~/.cache/adfgen/schemas/2018-06-01/` (under
 `$XDG_CACHE_HOME` when set), which it fills once from the official URLs, verifying each file's `id`
 and recording a sha256 manifest; files and manifest are written atomically. A schema from any source
 must hold the definitions validation looks up (`Pipeline`, `Dataset`, `LinkedService`, `Trigger`,
 `Activity`, the common `expression`) and every `$ref` must resolve; otherwise, as with neither network
-nor cache, `check` prints one notice and runs every other rule.
+nor cache, `check` runs every other rule and fails (exit 1) with a notice in every format: an `error:`
+line on stderr, `notices` in JSON, an `::error` annotation for GitHub, a tool execution notification
+(`executionSuccessful: false`) in SARIF. `--no-schema` accepts checking without it.
 
 **One factory, one report.** adfgen writes each factory twice: the Git layout and `arm/`
 `ARMTemplateForFactory.json`. An `arm/` folder inside a Git-integration folder is therefore skipped;
@@ -58,10 +62,12 @@ the file, so GitHub annotations carry no `col=` and SARIF no `startColumn`; SARI
 
 **Suppression.** Add `"adfgen:ignore=CODE[,CODE]"` to a resource's `annotations` to silence rules for it.
 
-**References in partial folders.** An adfgen build and an ARM export of a whole factory are complete:
-a reference to a resource that is not there is an error. A Git folder may be a partial checkout, so
-there it is a warning unless `--complete` is given. Gallery templates (ARM templates without linked
-services) are partial too.
+**References in partial folders.** An adfgen build, an ARM export of a whole factory and a
+Git-integration root (the folder where ADF Studio writes `factory/<name>.json` beside `pipeline/`, ...)
+are whole factories: a reference to a resource that is not there is an error, as ADF Studio refuses to
+publish it. `--partial` makes them subsets (warnings) for a folder that deliberately holds part of a
+factory. Other Git folders may be partial checkouts, so there it is a warning unless `--complete` is
+given. Gallery templates (ARM templates without linked services) are partial too.
 
 **Severity.** Each rule has one default severity; a few report some findings with the other one, as the
 Severity column says (e.g. RL002 is an error for a `refresh_token` grant and a warning for other token

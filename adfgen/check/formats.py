@@ -73,9 +73,9 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(findings: list[Finding]) -> str:
-    """GitHub Actions workflow commands (`::error file=...,line=...,title=CODE::message`)."""
-    lines = []
+def render_github(findings: list[Finding], notices: list[str] = ()) -> str:
+    """GitHub Actions workflow commands (`::error file=...,line=...,title=CODE::message`); notices as errors."""
+    lines = [f"::error title=adfgen check::{_escape_data(notice)}" for notice in notices]
     for finding in findings:
         command = "error" if finding.severity == ERROR else "warning"
         props = [f"file={_escape_property(finding.file)}"]
@@ -89,8 +89,8 @@ def render_github(findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-def render_sarif(findings: list[Finding]) -> str:
-    """A SARIF 2.1.0 log with every rule in tool.driver.rules."""
+def render_sarif(findings: list[Finding], notices: list[str] = ()) -> str:
+    """A SARIF 2.1.0 log with every rule in tool.driver.rules; notices as tool execution notifications."""
     rules, index = [], {}
     for i, cls in enumerate(RULE_CLASSES):
         index[cls.code] = i
@@ -125,6 +125,9 @@ def render_sarif(findings: list[Finding]) -> str:
         "runs": [{"tool": {"driver": {"name": "adfgen check", "version": __version__, "rules": rules}},
                   "results": results}],
     }
+    if notices:  # SARIF 2.1.0 invocation.toolExecutionNotifications: problems of the run, not of the files
+        log["runs"][0]["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": notice}} for notice in notices]}]
     return json.dumps(log, indent=2, ensure_ascii=False)
 
 

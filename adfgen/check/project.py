@@ -149,3 +149,29 @@ def load_project(out_root: Path = Path("out"), spec_paths: list[Path] | None = N
     elif problems:
         factories.append(Factory(name="specs", root="specs", load_findings=problems))
     return factories
+
+
+def is_whole_factory(root: Path) -> bool:
+    """A Git-integration root: ADF Studio writes `factory/<name>.json` beside the resource folders.
+
+    Documented: https://learn.microsoft.com/azure/data-factory/source-control#repository-structure
+    (assumed from the layout ADF Studio commits; the corpus's Git roots all carry it).
+    """
+    return (root / "factory").is_dir()
+
+
+def settle_completeness(factories: list[Factory], partial: bool = False, complete: bool = False) -> None:
+    """Decide per factory whether a missing reference is an error (a whole factory) or a warning (a subset).
+
+    Whole by default: adfgen builds, ARM exports of a factory (decided when loaded) and Git-integration roots
+    (`factory/` folder), since ADF Studio refuses to publish a dangling reference. `partial` makes every
+    folder a subset (the opt-out); `complete` makes every Git folder whole (the former opt-in).
+    """
+    for factory in factories:
+        if any(entry.origin == "build" for entry in factory.entries):
+            continue  # an adfgen build is always whole
+        root = Path(factory.root)
+        if partial:
+            factory.complete = False
+        elif root.is_dir() and (complete or is_whole_factory(root)):
+            factory.complete = True

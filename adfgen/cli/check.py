@@ -21,17 +21,18 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return codes
 
 
-def _load(path: Path | None, complete: bool, env: str | None) -> list:
+def _load(path: Path | None, partial: bool, complete: bool, env: str | None) -> list:
     """The factories to check: the specs' builds, or what `path` holds (a usage error when it holds nothing)."""
-    from adfgen.check.project import SPEC_SUFFIXES, load_project, spec_files_in
+    from adfgen.check.project import SPEC_SUFFIXES, load_project, settle_completeness, spec_files_in
     from adfgen.check.sources import discover
 
     if path is None or (path.suffix in SPEC_SUFFIXES and path.is_file()):
         return load_project(spec_paths=[path] if path else None, env=env)
-    factories = discover(path, complete=complete)
+    factories = discover(path)
     if factories:
         if env is not None:
             raise UsageError(f"--env {env}: environments apply to specs; {path} holds ADF JSON")
+        settle_completeness(factories, partial=partial, complete=complete)
         return factories
     specs = spec_files_in(path) if path.is_dir() else []
     if specs:
@@ -50,13 +51,16 @@ def _load(path: Path | None, complete: bool, env: str | None) -> list:
               help="Directory holding Microsoft.DataFactory.json and definitions.json (else $ADFGEN_SCHEMA_DIR, "
                    "else the user cache, filled by one download).")
 @click.option("--no-schema", is_flag=True, help="Skip the schema rules (SC002, SC003).")
+@click.option("--partial", is_flag=True,
+              help="The folder is deliberately a subset: references to missing resources are warnings, not "
+                   "errors (a Git-integration root with factory/, an ARM export and a build are whole by default).")
 @click.option("--complete", is_flag=True,
-              help="Treat Git folders as whole factories: references to missing resources are errors.")
+              help="Treat every Git folder as a whole factory, even without factory/ (whole factories are by default).")
 @click.option("--env", "env", metavar="NAME",
               help="Check only this environment's build (from factory.environments); default: the base config "
                    "and every environment.")
 def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_rules: bool,
-                  schema_dir: Path | None, no_schema: bool, complete: bool, env: str | None) -> int:
+                  schema_dir: Path | None, no_schema: bool, partial: bool, complete: bool, env: str | None) -> int:
     """Lint ADF JSON offline: schema, expressions, references, security and reliability rules.
 
     With no PATH, checks the specs under specs/ and what they build for the base config and every
@@ -70,7 +74,7 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
       adfgen check --env prod
       adfgen check path/to/adf-repo --output sarif > check.sarif
       adfgen check ARMTemplateForFactory.json --ignore SC003,SE005
-    Exit status: 0 clean (warnings allowed), 1 errors, 2 usage errors.
+    Exit status: 0 clean (warnings allowed), 1 errors or no schema (without --no-schema), 2 usage errors.
     Suppress rules for one resource with an annotation: "annotations": ["adfgen:ignore=SE003"].
     """
     from adfgen.check.formats import (
@@ -90,33 +94,35 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
         raise UsageError(f"{path}: no such file or directory")
     if schema_dir is not None and not schema_dir.is_dir():
         raise UsageError(f"--schema-dir {schema_dir}: not a directory")
+    if partial and complete:
+        raise UsageError("--partial and --complete contradict each other; give one")
 
     from adfgen.check.engine import run_checks
     from adfgen.check.schema import SchemaUnavailable, load_schema_validator
 
-    factories = _load(path, complete, env)  # first: a usage error should not wait for a schema download
+    factories = _load(path, partial, complete, env)  # first: a usage error should not wait for a schema download
     notices: list[str] = []
     schema = None
     if not no_schema and not {"SC002", "SC003"} <= set(ignored):
         try:
             schema = load_schema_validator(schema_dir)
-        except SchemaUnavailable as exc:
-            notices.append(str(exc))
+        except SchemaUnavailable as exc:  # a gate must not pass green on rules that did not run
+            notices.append(f"{exc}; the check fails without the schema: pass --no-schema to accept that")
     findings = run_checks(factories, schema, ignored)
     counts = summary(findings, sum(len(f.entries) for f in factories), len(factories))
     for notice in notices:
-        click.echo(f"notice: {notice}", err=True)
+        click.echo(f"error: {notice}", err=True)
     if output == "json":
         text = render_json(findings, counts, notices)
     elif output == "github":
-        text = render_github(findings)
+        text = render_github(findings, notices)
     elif output == "sarif":
-        text = render_sarif(findings)
+        text = render_sarif(findings, notices)
     else:
         text = render_human(findings, counts, color=sys.stdout.isatty())
     if text:
         click.echo(_encodable(text))
-    return 1 if counts["errors"] else 0
+    return 1 if counts["errors"] or notices else 0
 
 
 def _encodable(text: str) -> str:
