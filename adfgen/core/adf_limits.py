@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from adfgen.core import adf_docs as ev
-from adfgen.core.json_values import strings_in
 from adfgen.core.timespan import parse_timespan
 
 
@@ -64,100 +63,158 @@ def cite(key: str) -> str:
     return f"({limit.status}: {limit.source})"
 
 
+Path = tuple[Any, ...]  # keys and indexes from a pipeline's `properties` to a value
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One limit a pipeline breaks: which, where (a path into its properties), and the message with the source."""
+
+    key: str
+    path: Path
+    message: str
+
+
 def inner_lists(activity: dict[str, Any]) -> Iterator[list[Any]]:
     """The lists of inner activities of a container activity (If branches, Switch cases and default, loops)."""
+    for _, inner in _inner_lists_at(activity):
+        yield inner
+
+
+def _inner_lists_at(activity: dict[str, Any]) -> Iterator[tuple[Path, list[Any]]]:
+    """Each list of inner activities with its path from the activity."""
     props = activity.get("typeProperties") if isinstance(activity.get("typeProperties"), dict) else {}
     kind = activity.get("type")
     if kind == "Switch":
-        for case in props.get("cases") or []:
+        for index, case in enumerate(props.get("cases") or []):
             if isinstance(case, dict) and isinstance(case.get("activities"), list):
-                yield case["activities"]
+                yield ("typeProperties", "cases", index, "activities"), case["activities"]
         if isinstance(props.get("defaultActivities"), list):
-            yield props["defaultActivities"]
+            yield ("typeProperties", "defaultActivities"), props["defaultActivities"]
         return
     for field in CONTAINERS.get(kind, ()):
         if isinstance(props.get(field), list):
-            yield props[field]
+            yield ("typeProperties", field), props[field]
 
 
-def _walk(activities: list[Any], ancestors: tuple[str, ...]) -> Iterator[tuple[dict[str, Any], tuple[str, ...]]]:
-    for activity in activities:
+def _walk(activities: list[Any], ancestors: tuple[str, ...],
+          at: Path) -> Iterator[tuple[dict[str, Any], tuple[str, ...], Path]]:
+    for index, activity in enumerate(activities):
         if not isinstance(activity, dict):
             continue
-        yield activity, ancestors
-        for inner in inner_lists(activity):
-            yield from _walk(inner, ancestors + (str(activity.get("type")),))
+        here = at + (index,)
+        yield activity, ancestors, here
+        for inner_at, inner in _inner_lists_at(activity):
+            yield from _walk(inner, ancestors + (str(activity.get("type")),), here + inner_at)
 
 
-def _expressions(value: Any) -> Iterator[str]:
-    return (text for text in strings_in(value) if text.startswith("@") or "@{" in text)
+_INNER_FIELDS = ("activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities", "cases")
 
 
-def _own_fields(activity: dict[str, Any]) -> dict[str, Any]:
-    """An activity without its inner activities (they are checked on their own)."""
-    props = activity.get("typeProperties")
-    if not isinstance(props, dict) or activity.get("type") not in CONTAINERS:
-        return activity
-    own = {k: v for k, v in props.items() if k not in ("activities", "ifTrueActivities", "ifFalseActivities",
-                                                       "defaultActivities", "cases")}
-    return {**activity, "typeProperties": own}
+def _own_expressions(activity: dict[str, Any], at: Path) -> Iterator[tuple[Path, str]]:
+    """The expressions of an activity, not of its inner activities (they are checked on their own)."""
+    def walk(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+        if isinstance(value, str):
+            if value.startswith("@") or "@{" in value:
+                yield path, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from walk(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from walk(item, path + (index,))
+
+    container = activity.get("type") in CONTAINERS
+    for key, item in activity.items():
+        if key == "typeProperties" and container and isinstance(item, dict):
+            for inner_key, inner in item.items():
+                if inner_key not in _INNER_FIELDS:
+                    yield from walk(inner, at + (key, inner_key))
+        else:
+            yield from walk(item, at + (key,))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def breaches(name: str, properties: dict[str, Any]) -> list[Breach]:
+    """Every documented limit a pipeline definition breaks, each with its path and a message citing its source."""
+    found: list[Breach] = []
+    activities = properties.get("activities") if isinstance(properties.get("activities"), list) else []
+    walked = list(_walk(activities, (), ("activities",)))
+    if len(walked) > value("pipeline.activities"):
+        found.append(Breach("pipeline.activities", ("activities",),
+                            f"pipeline {name} has {len(walked)} activities; ADF allows "
+                            f"{value('pipeline.activities')} per pipeline {cite('pipeline.activities')}"))
+    params = properties.get("parameters") if isinstance(properties.get("parameters"), dict) else {}
+    if len(params) > value("pipeline.parameters"):
+        found.append(Breach("pipeline.parameters", ("parameters",),
+                            f"pipeline {name} has {len(params)} parameters; ADF allows "
+                            f"{value('pipeline.parameters')} {cite('pipeline.parameters')}"))
+    for activity, ancestors, at in walked:
+        found += _activity_breaches(activity, ancestors, at)
+    return found
+
+
+def _activity_breaches(activity: dict[str, Any], ancestors: tuple[str, ...], at: Path) -> list[Breach]:
+    """The limits one activity breaks by itself or by where it sits."""
+    found: list[Breach] = []
+    label = f"activity '{activity.get('name')}'"
+    kind = activity.get("type")
+    if kind in _BRANCHES and any(a in _BRANCHES for a in ancestors):
+        found.append(Breach("nesting.if_in_if", at, f"{label}: a {kind} cannot be nested inside an If Condition or "
+                                                    f"Switch {cite('nesting.if_in_if')}"))
+    if kind in _LOOPS and any(a in _LOOPS for a in ancestors):
+        found.append(Breach("nesting.loop_in_loop", at, f"{label}: a {kind} cannot be nested inside a ForEach or "
+                                                        f"Until {cite('nesting.loop_in_loop')}"))
+    if kind == "Validation" and ancestors:
+        found.append(Breach("nesting.validation", at, f"{label}: a Validation activity cannot be nested inside a "
+                                                      f"container {cite('nesting.validation')}"))
+    props = activity.get("typeProperties") if isinstance(activity.get("typeProperties"), dict) else {}
+    batch = props.get("batchCount")
+    if kind == "ForEach" and _is_int(batch) and not 1 <= batch <= value("foreach.batch"):
+        found.append(Breach("foreach.batch", at + ("typeProperties", "batchCount"),
+                            f"{label}: batchCount {batch} is outside 1..{value('foreach.batch')} "
+                            f"{cite('foreach.batch')}"))
+    if kind == "Switch" and len(props.get("cases") or []) > value("switch.cases"):
+        found.append(Breach("switch.cases", at + ("typeProperties", "cases"),
+                            f"{label}: {len(props['cases'])} cases; ADF allows {value('switch.cases')} "
+                            f"{cite('switch.cases')}"))
+    policy = activity.get("policy") if isinstance(activity.get("policy"), dict) else {}
+    interval = policy.get("retryIntervalInSeconds")
+    if _is_int(interval) and not value("retry.interval.min") <= interval <= value("retry.interval.max"):
+        found.append(Breach("retry.interval.min", at + ("policy", "retryIntervalInSeconds"),
+                            f"{label}: retryIntervalInSeconds {interval} is outside "
+                            f"{value('retry.interval.min')}..{value('retry.interval.max')} "
+                            f"{cite('retry.interval.min')}"))
+    found += _timeout_breaches(label, policy.get("timeout"), at + ("policy", "timeout"))
+    for path, text in _own_expressions(activity, at):
+        if len(text) > value("expression.length"):
+            found.append(Breach("expression.length", path,
+                                f"{label}: an expression of {len(text)} characters; ADF allows "
+                                f"{value('expression.length')} {cite('expression.length')}"))
+    return found
+
+
+def _timeout_breaches(label: str, timeout: Any, at: Path) -> list[Breach]:
+    """A literal policy timeout that is not a timespan or is longer than ADF allows."""
+    if not isinstance(timeout, str) or "@" in timeout:
+        return []
+    try:
+        seconds = parse_timespan(timeout)
+    except ValueError:
+        return [Breach("policy.timeout.max", at, f"{label}: policy timeout {timeout!r} is not a timespan like "
+                                                 "0.12:00:00")]
+    if seconds > value("policy.timeout.max"):
+        return [Breach("policy.timeout.max", at, f"{label}: policy timeout {timeout} is longer than 7 days "
+                                                 f"{cite('policy.timeout.max')}")]
+    return []
 
 
 def check_pipeline(name: str, properties: dict[str, Any]) -> list[str]:
     """Every documented limit a pipeline definition breaks, one message each with its source."""
-    problems: list[str] = []
-    activities = properties.get("activities") if isinstance(properties.get("activities"), list) else []
-    walked = list(_walk(activities, ()))
-    if len(walked) > value("pipeline.activities"):
-        problems.append(f"pipeline {name} has {len(walked)} activities; ADF allows "
-                        f"{value('pipeline.activities')} per pipeline {cite('pipeline.activities')}")
-    params = properties.get("parameters") if isinstance(properties.get("parameters"), dict) else {}
-    if len(params) > value("pipeline.parameters"):
-        problems.append(f"pipeline {name} has {len(params)} parameters; ADF allows "
-                        f"{value('pipeline.parameters')} {cite('pipeline.parameters')}")
-    for activity, ancestors in walked:
-        label = f"activity '{activity.get('name')}'"
-        kind = activity.get("type")
-        if kind in _BRANCHES and any(a in _BRANCHES for a in ancestors):
-            problems.append(f"{label}: a {kind} cannot be nested inside an If Condition or Switch "
-                            f"{cite('nesting.if_in_if')}")
-        if kind in _LOOPS and any(a in _LOOPS for a in ancestors):
-            problems.append(f"{label}: a {kind} cannot be nested inside a ForEach or Until "
-                            f"{cite('nesting.loop_in_loop')}")
-        if kind == "Validation" and ancestors:
-            problems.append(f"{label}: a Validation activity cannot be nested inside a container "
-                            f"{cite('nesting.validation')}")
-        props = activity.get("typeProperties") if isinstance(activity.get("typeProperties"), dict) else {}
-        if kind == "ForEach":
-            batch = props.get("batchCount")
-            if isinstance(batch, int) and not isinstance(batch, bool) and not 1 <= batch <= value("foreach.batch"):
-                problems.append(f"{label}: batchCount {batch} is outside 1..{value('foreach.batch')} "
-                                f"{cite('foreach.batch')}")
-        if kind == "Switch" and len(props.get("cases") or []) > value("switch.cases"):
-            problems.append(f"{label}: {len(props['cases'])} cases; ADF allows {value('switch.cases')} "
-                            f"{cite('switch.cases')}")
-        policy = activity.get("policy") if isinstance(activity.get("policy"), dict) else {}
-        interval = policy.get("retryIntervalInSeconds")
-        if isinstance(interval, int) and not isinstance(interval, bool) and not (
-                value("retry.interval.min") <= interval <= value("retry.interval.max")):
-            problems.append(f"{label}: retryIntervalInSeconds {interval} is outside "
-                            f"{value('retry.interval.min')}..{value('retry.interval.max')} "
-                            f"{cite('retry.interval.min')}")
-        timeout = policy.get("timeout")
-        if isinstance(timeout, str) and "@" not in timeout:
-            try:
-                seconds = parse_timespan(timeout)
-            except ValueError:
-                problems.append(f"{label}: policy timeout {timeout!r} is not a timespan like 0.12:00:00")
-            else:
-                if seconds > value("policy.timeout.max"):
-                    problems.append(f"{label}: policy timeout {timeout} is longer than 7 days "
-                                    f"{cite('policy.timeout.max')}")
-        for text in _expressions(_own_fields(activity)):
-            if len(text) > value("expression.length"):
-                problems.append(f"{label}: an expression of {len(text)} characters; ADF allows "
-                                f"{value('expression.length')} {cite('expression.length')}")
-    return problems
+    return [breach.message for breach in breaches(name, properties)]
 
 
 def markdown_table() -> str:

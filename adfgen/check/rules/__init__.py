@@ -11,6 +11,7 @@ from adfgen.check.rules.data_safety_rules import (CopyOutlivesToken, LookupRowsU
                                                   RefreshWithoutStartedKeepAlive, TokenReplySavedUnchecked,
                                                   WatermarkWithoutEveryCopy)
 from adfgen.check.rules.expression_rules import AlwaysFails, ExpressionSyntax, FunctionArity, UnknownFunction
+from adfgen.check.rules.limit_rules import PipelineLimitExceeded
 from adfgen.check.rules.reference_rules import (ActivityNotUpstream, BadDependsOn, DuplicateName, InvalidName,
                                                 ItemOutsideForEach, MissingRequiredParameter, MissingResource,
                                                 UndeclaredParameter, UndeclaredResourceParameter,
@@ -34,6 +35,7 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
     BatchCountAboveLimit,
     RefreshWithoutStartedKeepAlive, TokenReplySavedUnchecked, WatermarkWithoutEveryCopy, LookupRowsUnchecked,
     CopyOutlivesToken,
+    PipelineLimitExceeded,
 )
 RULES: dict[str, type[Rule]] = {cls.code: cls for cls in RULE_CLASSES}
 
