@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from adfgen.core import adf_limits
 from adfgen.core.errors import AdfgenError, Problem
 from adfgen.core.naming_rules import name_problems
 from adfgen.build.contexts import ArmBinding, plan_factory
@@ -59,6 +60,7 @@ def build_factories(spec_paths: list[Path], env: str | None = None,
         plan = plan_factory(config, apis)
         resources = sort_resources([render_job(job, template_dir) for job in plan.jobs])
         _refuse_duplicate_names(resources)
+        refuse_beyond_limits(resources)
         builds.append(FactoryBuild(
             name=name, config=config, resources=resources,
             files=factory_files(name, resources, plan.arm_bindings),
@@ -81,6 +83,16 @@ def _refuse_duplicate_names(resources: list[Resource]) -> None:
             raise AdfgenError(f"two generated {r.kind}s are both named '{r.name}'; rename an API, endpoint or sink, "
                               "or change factory.naming")
         seen.add((r.kind, r.name))
+
+
+def refuse_beyond_limits(resources: list[Resource]) -> None:
+    """Refuse a build with a pipeline ADF would refuse to publish (its documented limits: adfgen.core.adf_limits)."""
+    breaches = [b.message if b.message.startswith("pipeline ") else f"pipeline {r.name}: {b.message}"
+                for r in resources if r.kind == "pipeline" for b in adf_limits.breaches(r.name, r.properties)]
+    if breaches:
+        raise AdfgenError("the build would break ADF's limits, and ADF would refuse to publish it, so nothing was "
+                          "written (adfgen's planner should have avoided this: please report it with the spec):\n  "
+                          + "\n  ".join(breaches))
 
 
 def write_outputs(builds: list[FactoryBuild], out_dir: Path) -> list[tuple[str, bool]]:
