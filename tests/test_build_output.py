@@ -97,8 +97,10 @@ def test_environment_values_are_arm_parameters(xero_build):
         assert literal not in text, literal
     params = json.loads(xero_build.files["arm/ARMTemplateParametersForFactory.json"])["parameters"]
     assert params["keyVaultUrl"] == {"value": "https://kv-xero-dev.vault.azure.net/"}
-    assert params["xero_baseUrl"] == {"value": "https://api.xero.com/api.xro/2.0"}
-    assert params["xero_projects_baseUrl"] == {"value": "https://api.xero.com/projects.xro/2.0"}
+    urls = params["xero_urls"]["value"]  # one object parameter per API (issue 12)
+    assert urls["baseUrl"] == "https://api.xero.com/api.xro/2.0"
+    assert urls["projects_baseUrl"] == "https://api.xero.com/projects.xro/2.0"
+    assert urls["tokenUrl"] == "https://identity.xero.com/connect/token"
     assert params["lake_container"] == {"value": "raw"}
     assert params["ls_lake_properties_typeProperties_url"] == {"value": "https://stxerodev.dfs.core.windows.net/"}
     worker = next(r for r in arm["resources"] if "pl_xero_invoices" in r["name"])
@@ -172,11 +174,11 @@ def test_arm_parameters_stay_distinct_when_names_or_values_coincide(tmp_path):
         copy = next(a for a in loop["typeProperties"]["activities"] if a["type"] == "Copy")
         return copy["inputs"][0]["parameters"]["BaseUrl"]
 
-    # 'xero' + endpoint 'projects' and API 'xero_projects' would both be xero_projects_baseUrl
-    assert params["xero_projects_baseUrl"]["value"] == "https://api.xero.com/projects.xro/2.0"
-    assert base_url_param("pl_xero_projects") == "[parameters('xero_projects_baseUrl')]"
-    assert base_url_param("pl_xero_projects_things") == "[parameters('xero_projects_baseUrl2')]"
-    assert params["xero_projects_baseUrl2"]["value"] == "https://other.example.com/v1"
+    # 'xero' + endpoint 'projects' and API 'xero_projects': each API's URLs are its own object parameter
+    assert params["xero_urls"]["value"]["projects_baseUrl"] == "https://api.xero.com/projects.xro/2.0"
+    assert base_url_param("pl_xero_projects") == "[parameters('xero_urls').projects_baseUrl]"
+    assert base_url_param("pl_xero_projects_things") == "[parameters('xero_projects_urls').baseUrl]"
+    assert params["xero_projects_urls"]["value"]["baseUrl"] == "https://other.example.com/v1"
     # both sinks use container 'raw' today; each dataset is bound to its own sink's parameter
     assert by_name["ds_lake_json"]["properties"]["typeProperties"]["location"]["fileSystem"] == \
         "[parameters('lake_container')]"

@@ -6,9 +6,12 @@ from typing import Any
 
 from adfgen.core.jsonout import dump_bytes
 
-# Azure Resource Manager's limits for one template
+# Azure Resource Manager's limits for one template (documented: https://learn.microsoft.com/azure/
+# azure-resource-manager/templates/best-practices#template-limits)
 MAX_RESOURCES = 800
 MAX_BYTES = 4 * 1024 * 1024
+MAX_PARAMETERS = 256
+MASTER_PARAMETERS = ("containerUri", "containerSasToken")  # what the linked templates' master adds
 FOLDER = "linkedTemplates"
 DEPLOYMENT_API_VERSION = "2018-02-01"
 
@@ -16,6 +19,16 @@ DEPLOYMENT_API_VERSION = "2018-02-01"
 def exceeds_limits(template: dict[str, Any], size: int) -> bool:
     """True when one template cannot hold the factory (too many resources or too many bytes)."""
     return len(template["resources"]) > MAX_RESOURCES or size > MAX_BYTES
+
+
+def parameter_problem(template: dict[str, Any]) -> str | None:
+    """Why the template has too many parameters for ARM (counting the linked master's own two), or None."""
+    count = len(template["parameters"]) + len(MASTER_PARAMETERS)
+    if count <= MAX_PARAMETERS:
+        return None
+    return (f"the ARM template needs {count} parameters (with the linked templates' {len(MASTER_PARAMETERS)}), more "
+            f"than ARM's {MAX_PARAMETERS}: split the APIs over several factories (each API adds one object "
+            "parameter of its URLs, each sink two)")
 
 
 def _chunks(resources: list[dict[str, Any]], max_resources: int, max_bytes: int) -> list[list[dict[str, Any]]]:

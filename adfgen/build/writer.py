@@ -11,8 +11,9 @@ from typing import Any, Iterable
 
 import orjson
 
-from adfgen.build.arm_linked import exceeds_limits, linked_templates
+from adfgen.build.arm_linked import exceeds_limits, linked_templates, parameter_problem
 from adfgen.build.fragments import quote_literal
+from adfgen.core.errors import AdfgenError
 from adfgen.core.jsonout import dump_bytes
 from adfgen.build.contexts import ArmBinding
 from adfgen.core.resources import KINDS, Resource, sort_resources
@@ -72,7 +73,7 @@ def _arm_value(node: Any, bindings: dict[str, list[ArmBinding]], resource: str, 
         for binding in bindings.get(node, ()):
             if key in binding.keys and (
                     binding.resources is None or resource in binding.resources):
-                return f"[parameters('{binding.parameter}')]"
+                return binding.reference
         return "[" + node if node.startswith("[") else node  # ARM reads "[...]" as an expression
     return node
 
@@ -82,7 +83,7 @@ def _replacements(bindings: list[ArmBinding]) -> list[tuple[ArmBinding, bytes, l
     prepared = []
     for binding in bindings:
         value = orjson.dumps(binding.value)
-        reference = orjson.dumps(f"[parameters('{binding.parameter}')]")
+        reference = orjson.dumps(binding.reference)
         pairs = [(orjson.dumps(key) + b":" + value, orjson.dumps(key) + b":" + reference)
                  for key in sorted(binding.keys)]
         prepared.append((binding, value, pairs))
@@ -110,7 +111,11 @@ def arm_template(factory_name: str, resources: list[Resource], bindings: list[Ar
     parameters: dict[str, Any] = {"factoryName": {"type": "string", "metadata": "Data Factory name",
                                                   "defaultValue": factory_name}}
     for binding in bindings:
-        parameters.setdefault(binding.parameter, {"type": "string", "defaultValue": binding.value})
+        if binding.member is None:
+            parameters.setdefault(binding.parameter, {"type": "string", "defaultValue": binding.value})
+        else:  # one object per API: its URLs as properties
+            parameters.setdefault(binding.parameter, {"type": "object", "defaultValue": {}})
+            parameters[binding.parameter]["defaultValue"].setdefault(binding.member, binding.value)
     references = {(r.kind, r.name): references_of(r.properties) for r in resources}
     replacements = _replacements(bindings)
     arm_resources = []
@@ -143,6 +148,9 @@ def factory_files(factory_name: str, resources: list[Resource], bindings: list[A
     """Every file of `out/<factory>/`, path → bytes, sorted by path."""
     files = git_files(resources)
     template = arm_template(factory_name, resources, bindings)
+    problem = parameter_problem(template)
+    if problem:
+        raise AdfgenError(f"factory {factory_name}: {problem}")
     files[ARM_TEMPLATE] = dump_bytes(template)
     files[ARM_PARAMETERS] = dump_bytes(arm_parameters(template))
     if exceeds_limits(template, len(files[ARM_TEMPLATE])):

@@ -57,6 +57,7 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
     refresh = names.pipeline(f"{api.name}_refresh")
     controller = names.pipeline(f"{api.name}_controller")
     limit = api.rate_limit.concurrent_requests
+    first_job = len(plan.jobs)
     secrets = api.secrets
     for role in ("client_id", "client_secret", "refresh_token", "access_token", "username", "password"):
         if getattr(secrets, role):
@@ -73,7 +74,7 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
         worker = names.pipeline(f"{api.name}_{endpoint.name}")
         base_url = endpoint.base_url or api.base_url
         if base_url not in base_urls:
-            base_urls[base_url] = f"{api.name}_baseUrl" if not base_urls else f"{api.name}_{endpoint.name}_baseUrl"
+            base_urls[base_url] = "baseUrl" if not base_urls else f"{endpoint.name}_baseUrl"
         if endpoint.parent:
             # no Until inside a ForEach: list the parent's files, one pipeline per file, one chunk loop per record
             per_file, per_parent = f"{worker}_file", f"{worker}_pages"
@@ -88,12 +89,8 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
             plan.jobs.append(RenderJob("pipeline", worker, "pipeline/worker.json.jinja", ctx))
         plan.concurrency_limits[worker] = limit
         workers.append((endpoint, worker))
-    for url, parameter in base_urls.items():
-        plan.bind(parameter, url, {"BaseUrl"})
 
     stateful = any(e.incremental for e in api.endpoints) and state_base_url(plan, api) is not None
-    if stateful:
-        plan.bind(f"{api.name}_stateUrl", state_base_url(plan, api), {"defaultValue"})
     slot = names.pipeline(f"{api.name}_slot") if uses_slots(api) else None
     if slot:  # lanes that balance: a queue of worker runs, `lanes` at once (issue 9)
         plan.jobs.append(RenderJob("pipeline", slot, "pipeline/slot.json.jinja",
@@ -103,3 +100,15 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
                                controller_context(api, controller, refresh, workers, stateful, slot)))
     plan.concurrency_limits[controller] = limit
     plan.jobs += trigger_jobs(names, api, controller, refresh, stateful=stateful)
+    _bind_urls(plan, api, base_urls, stateful, {job.name for job in plan.jobs[first_job:]})
+
+
+def _bind_urls(plan: FactoryPlan, api: Api, base_urls: dict[str, str], stateful: bool, resources: set[str]) -> None:
+    """The API's URLs (base URLs, token URL, state URL) as properties of its one object ARM parameter."""
+    parameter = f"{api.name}_urls"
+    for url, member in base_urls.items():
+        plan.bind_member(parameter, member, url, {"BaseUrl"}, resources)
+    # the refresh pipeline's token POST, or a native client-credentials linked service's token endpoint
+    plan.bind_member(parameter, "tokenUrl", api.auth.token_url, {"url", "tokenEndpoint"}, resources)
+    if stateful:
+        plan.bind_member(parameter, "stateUrl", state_base_url(plan, api), {"defaultValue"}, resources)

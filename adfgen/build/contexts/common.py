@@ -36,6 +36,12 @@ class ArmBinding:
     value: str
     keys: frozenset[str]  # the JSON keys under which the value is replaced
     resources: frozenset[str] | None = None  # resource names; None: any resource
+    member: str | None = None  # a property of an object parameter (one per API, issue 12); None: a string parameter
+
+    @property
+    def reference(self) -> str:
+        """The ARM expression that reads the value: `[parameters('p')]` or `[parameters('p').member]`."""
+        return f"[parameters('{self.parameter}')" + (f".{self.member}]" if self.member else "]")
 
 
 
@@ -51,13 +57,28 @@ class FactoryPlan:
 
     def bind(self, parameter: str, value: str, keys: set[str], resources: set[str] | None = None) -> None:
         """Make `value` (under `keys`) the ARM parameter `parameter`, suffixing the name if another value has it."""
-        taken = {b.parameter: b.value for b in self.arm_bindings}
+        taken = {b.parameter: b.value if b.member is None else None for b in self.arm_bindings}
         name, counter = parameter, 1
         while name in taken and taken[name] != value:
             counter += 1
             name = f"{parameter}{counter}"
         self.arm_bindings.append(ArmBinding(name, value, frozenset(keys),
                                             frozenset(resources) if resources is not None else None))
+
+    def bind_member(self, parameter: str, member: str, value: str, keys: set[str], resources: set[str]) -> None:
+        """Make `value` (under `keys`, in `resources`) the property `member` of the object parameter `parameter`;
+        one object per API keeps a factory of many APIs within ARM's 256 parameters."""
+        strings = {b.parameter for b in self.arm_bindings if b.member is None}
+        name, counter = parameter, 1
+        while name in strings:
+            counter += 1
+            name = f"{parameter}{counter}"
+        members = {b.member: b.value for b in self.arm_bindings if b.parameter == name and b.member}
+        key, counter = member, 1
+        while key in members and members[key] != value:
+            counter += 1
+            key = f"{member}{counter}"
+        self.arm_bindings.append(ArmBinding(name, value, frozenset(keys), frozenset(resources), key))
     concurrency_limits: dict[str, int] = field(default_factory=dict)
 
 
