@@ -25,7 +25,8 @@ def _register_commands() -> None:
     cli.add_command(schema_command)
     for module_name, names in (("adfgen.cli.check", ("check_command",)),
                                ("adfgen.cli.deploy", ("plan_command", "deploy_command")),
-                               ("adfgen.cli.run", ("run_command",)), ("adfgen.cli.auth", ("auth_group",))):
+                               ("adfgen.cli.run", ("run_command",)), ("adfgen.cli.auth", ("auth_group",)),
+                               ("adfgen.cli.init", ("init_command",))):
         try:
             module = __import__(module_name, fromlist=list(names))
         except ModuleNotFoundError as exc:
