@@ -17,6 +17,7 @@ from adfgen.core.errors import AdfgenError
 from adfgen.core.jsonout import dump_bytes
 from adfgen.build.contexts import ArmBinding
 from adfgen.core.resources import KINDS, Resource, sort_resources
+from adfgen.review import README_NAME, factory_readme
 
 ARM_DIR = "arm"
 ARM_TEMPLATE = f"{ARM_DIR}/ARMTemplateForFactory.json"
@@ -153,6 +154,8 @@ def factory_files(factory_name: str, resources: list[Resource], bindings: list[A
         raise AdfgenError(f"factory {factory_name}: {problem}")
     files[ARM_TEMPLATE] = dump_bytes(template)
     files[ARM_PARAMETERS] = dump_bytes(arm_parameters(template))
+    # diagrams for reviewers, beside the kind folders: ADF, check and deploy read only those folders
+    files[README_NAME] = factory_readme(factory_name, resources).encode("utf-8")
     if exceeds_limits(template, len(files[ARM_TEMPLATE])):
         for rel, doc in linked_templates(template).items():
             files[f"{ARM_DIR}/{rel}"] = dump_bytes(doc)

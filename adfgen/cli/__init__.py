@@ -8,11 +8,13 @@ import sys
 import click
 
 from adfgen import __version__
+from adfgen.cli.common import configure_logging, verbose_option
 from adfgen.core.errors import AdfgenError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="adfgen")
+@verbose_option
 def cli() -> None:
     """YAML specs of OAuth 2.0 REST APIs in, a complete and secure Azure Data Factory out."""
 
@@ -25,6 +27,7 @@ def _register_commands() -> None:
     cli.add_command(schema_command)
     for module_name, names in (("adfgen.cli.check", ("check_command",)),
                                ("adfgen.cli.deploy", ("plan_command", "deploy_command")),
+                               ("adfgen.cli.review", ("diagram_command", "diff_command")),
                                ("adfgen.cli.run", ("run_command",)), ("adfgen.cli.auth", ("auth_group",)),
                                ("adfgen.cli.init", ("init_command",))):
         try:
@@ -42,6 +45,7 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning AdfgenError and I/O errors into a message and an exit code."""
+    configure_logging(False)  # library logs stay silent unless --verbose
     try:
         result = cli.main(args=argv, prog_name="adfgen", standalone_mode=False)
     except click.exceptions.Abort:

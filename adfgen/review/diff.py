@@ -205,15 +205,15 @@ def _diff_activity(pipeline: str, where: str, before: dict, after: dict) -> list
     """Policy, type and typeProperties changes of one matched activity."""
     found = []
     for path, old, new in changed_leaves(_own_part(before), _own_part(after)):
+        at = f"{where}: {path_text(path)}"
         if path[:1] == ("policy",):
-            category, summary = "policy", f"policy {path_text(path[1:])} changed"
+            category, summary, at = "policy", f"policy {path_text(path[1:])} changed", where
             if path[1:] and path[1] in SECURE_FLAGS and old is True and new is not True:
                 category, summary = "security", f"{path[1]} turned off"
         else:
             category = _leaf_category(path)
             summary = f"{_category_noun(category)} changed"
-        found.append(Change("pipeline", pipeline, category, summary, f"{where}: {path_text(path)}",
-                            unwrap(old), unwrap(new)))
+        found.append(Change("pipeline", pipeline, category, summary, at, unwrap(old), unwrap(new)))
     return found
 
 
@@ -224,10 +224,9 @@ def _security_facts(before: list[Any], after: list[Any]) -> list[Change]:
     found = []
     for pipeline, variable, source in sorted(secret_flows(after) - secret_flows(before)):
         found.append(Change("pipeline", pipeline, "security",
-                            f"secret output of '{source}' now passes through variable '{variable}'",
-                            f"variable {variable}"))
+                            f"secret output of '{source}' now passes through variable '{variable}'"))
     old_hosts = hosts(before)
     for host, (kind, name) in sorted(hosts(after).items()):
         if host not in old_hosts:
-            found.append(Change(kind, name, "security", f"new outbound host {host}", "", None, host))
+            found.append(Change(kind, name, "security", f"new outbound host {host}"))
     return found

@@ -4,7 +4,7 @@ Mermaid's rules (https://mermaid.js.org/syntax/flowchart.html, "Special characte
 "Entity codes to escape characters"): text in double quotes may hold most characters, a `"` inside must be
 written as an entity code such as `#quot;`, and `#<decimal>;` stands for any character ("Numbers given are base 10,
 so # can be encoded as #35;"). A label starting with a backtick is a Markdown string, `<...>` is HTML, and the word
-`end` or a leading `o`/`x` breaks node ids. So user text only ever appears inside quotes with every character
+`end` or a leading `o`/`x` breaks node ids; a `:` next to a coded `#...;` can lose its `;` (see _SAFE). So user text only ever appears inside quotes with every character
 outside a small safe set entity-coded, and ids are ours (`n1`, `s1`, ...), never user text.
 """
 
@@ -14,7 +14,9 @@ import re
 
 # Characters that pass through as they are; everything else becomes #<decimal>;. Letters of any script are kept
 # (Mermaid documents Unicode text in quotes), so names stay readable in the Markdown source.
-_SAFE = re.compile(r"[\w .,:/()\-+=@'*?!]", re.UNICODE)
+# ':' is coded too: Mermaid's encodeEntities (src/utils.ts) drops the last ';' of any line matching
+# `style.*:\S*#.*;` or `classDef.*:\S*#.*;` before reading entity codes, which would break "style x:#35;..." in a label.
+_SAFE = re.compile(r"[\w .,/()\-+=@'*?!]", re.UNICODE)
 
 GITHUB, AZURE_DEVOPS = "github", "azure-devops"
 FLAVORS = (GITHUB, AZURE_DEVOPS)

@@ -1,0 +1,71 @@
+"""Pair the factories of two builds (folders or a git ref's folder) and diff each pair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adfgen.core.errors import AdfgenError
+from adfgen.core.resources import KINDS
+from adfgen.review.diff import Change, diff_factories
+from adfgen.review.folders import Factory, from_files, is_factory_root, read_factory
+from adfgen.review.gitref import files_at
+
+
+@dataclass
+class FactoryDiff:
+    """The changes of one factory between two builds, and files that could not be read on either side."""
+
+    factory: str
+    changes: list[Change]
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def security_count(self) -> int:
+        """How many changes are security-relevant."""
+        return sum(c.security for c in self.changes)
+
+
+def factories_in_folder(path: Path) -> dict[str, Factory]:
+    """A factory folder → {its name: it}; a folder of factories (like out/) → one entry per subfolder."""
+    path = Path(path)
+    if not path.is_dir():
+        raise AdfgenError(f"{path}: no such folder")
+    if is_factory_root(path):
+        return {path.resolve().name: read_factory(path)}
+    return {child.name: read_factory(child) for child in sorted(path.iterdir())
+            if child.is_dir() and is_factory_root(child)}
+
+
+def factories_in_files(files: dict[str, bytes], name: str) -> dict[str, Factory]:
+    """The same grouping for a folder read from git: relative path → bytes."""
+    if any(rel.split("/", 1)[0] in KINDS for rel in files):
+        return {name: from_files(name, files)}
+    grouped: dict[str, dict[str, bytes]] = {}
+    for rel, data in files.items():
+        head, _, rest = rel.partition("/")
+        if rest:
+            grouped.setdefault(head, {})[rest] = data
+    return {factory: from_files(factory, inner) for factory, inner in sorted(grouped.items())
+            if any(p.split("/", 1)[0] in KINDS for p in inner)}
+
+
+def diff_folders(before: dict[str, Factory], after: dict[str, Factory]) -> list[FactoryDiff]:
+    """One FactoryDiff per factory on either side; a single factory on each side is compared whatever its name."""
+    if len(before) == 1 and len(after) == 1 and set(before) != set(after):
+        (old_name, old), (new_name, new) = next(iter(before.items())), next(iter(after.items()))
+        return [FactoryDiff(new_name, diff_factories(old.resources, new.resources), old.unreadable + new.unreadable)]
+    empty = Factory("", [])
+    return [FactoryDiff(name, diff_factories(before.get(name, empty).resources, after.get(name, empty).resources),
+                        before.get(name, empty).unreadable + after.get(name, empty).unreadable)
+            for name in sorted(set(before) | set(after))]
+
+
+def diff_ref(ref: str, out_dir: Path) -> tuple[str, list[FactoryDiff]]:
+    """(commit, diffs) of `out_dir` as committed at `ref` against `out_dir` in the working tree."""
+    commit, files = files_at(ref, out_dir)
+    out_dir = Path(out_dir)
+    if not files and not out_dir.is_dir():
+        raise AdfgenError(f"{out_dir}: neither at {ref} nor in the working tree; run `adfgen build` first")
+    after = factories_in_folder(out_dir) if out_dir.is_dir() else {}
+    return commit, diff_folders(factories_in_files(files, out_dir.resolve().name), after)
