@@ -13,6 +13,7 @@ import orjson
 
 from adfgen.build.arm_linked import exceeds_limits, linked_templates, parameter_problem
 from adfgen.build.fragments import quote_literal
+from adfgen.core.termination import sigterm_raises
 from adfgen.core.errors import AdfgenError
 from adfgen.core.jsonout import dump_bytes
 from adfgen.build.contexts import ArmBinding
@@ -168,7 +169,15 @@ def write_tree(target: Path, files: dict[str, bytes]) -> bool:
     if _tree_matches(target, files):
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    _remove_leftovers(target)
+    with sigterm_raises():  # a cancelled CI job (SIGTERM) still removes the staging folder
+        _replace_tree(target, files)
+    return True
+
+
+def _replace_tree(target: Path, files: dict[str, bytes]) -> None:
+    """Write `files` into a staging folder beside `target`, then swap it in (two renames)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{os.getpid()}-", dir=target.parent))
     try:
         for folder in {(staging / rel).parent for rel in files}:
             folder.mkdir(parents=True, exist_ok=True)
@@ -183,6 +192,27 @@ def write_tree(target: Path, files: dict[str, bytes]) -> bool:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Staging and retired folders of builds that were killed outright (SIGKILL, power loss): their process is gone."""
+    for folder in target.parent.glob(f".{target.name}.*-*"):
+        kind, _, rest = folder.name[len(target.name) + 2:].partition("-")
+        pid = rest.split("-", 1)[0]
+        if kind in ("new", "old") and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 checks without sending anything)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
     return True
 
 

@@ -6,6 +6,7 @@ import json
 import textwrap
 
 from adfgen.check.rules import RULE_CLASSES, rule_examples
+from adfgen.check.schema_deviations import deviations_markdown
 
 INTRO = """\
 # `adfgen check`: rules
@@ -103,6 +104,7 @@ def render_markdown() -> str:
             parts.append(prose + "\n")
         for label, example in rule_examples(cls, raw=True):
             parts.append(f"{label.capitalize()}:\n\n{_example(example)}\n")
+    parts.append(deviations_markdown())  # H7: the schema-deviation table (adfgen/check/schema_deviations.py)
     return "\n".join(parts).rstrip() + "\n"
 
 
