@@ -17,21 +17,24 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found a
 PINNED_COUNTS = {'DS004 warning': 33,
  'EX001 error': 3,
  'LM001 warning': 1,
- 'RF007 error': 42,
- 'RF007 warning': 17,
- 'RF008 warning': 584,
+ 'RF007 error': 41,
+ 'RF007 warning': 18,
  'RF009 error': 1,
  'RF011 error': 1,
  'RF011 warning': 102,
- 'RL002 warning': 43,
+ 'RF012 error': 4,
  'SC002 error': 7,
  'SC003 warning': 3,
  'SC004 warning': 3,
- 'SE001 error': 8,
+ 'SE001 error': 14,
+ 'SE001 warning': 4,
  'SE002 error': 3,
- 'SE003 error': 5,
- 'SE004 error': 159,
- 'SE005 warning': 2}
+ 'SE003 error': 21,
+ 'SE003 warning': 4,
+ 'SE004 error': 117,
+ 'SE004 warning': 55,
+ 'SE005 warning': 9,
+ 'SE006 error': 1}
 # END GENERATED COUNTS
 
 

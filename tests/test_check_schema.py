@@ -222,13 +222,18 @@ def test_a_hollow_schema_is_a_notice_and_the_other_rules_run(isolated, tmp_path,
     from adfgen.cli import main
     from tests.check_support import write_factory
 
+    header = {"Authorization": {"value": "@concat('Bearer ', pipeline().parameters.ApiToken)", "type": "Expression"}}
     folder = write_factory(tmp_path / "adf", {"pipeline/pl": {"parameters": {"ApiToken": {"type": "String"}},
-                                                              "activities": [{"name": "W", "type": "Wait"}]}})
+                                                              "activities": [{"name": "W", "type": "WebActivity",
+                                                                              "policy": {"secureInput": True},
+                                                                              "typeProperties": {
+                                                                                  "method": "GET", "url": "https://x",
+                                                                                  "headers": header}}]}})
     code = main(["check", "--schema-dir", str(_hollow_dir(tmp_path / "hollow")), "-o", "json", str(folder)])
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
-    assert code == 0
-    assert "notice: schema directory" in captured.err and "lacks the definitions" in captured.err
+    assert code == 1  # an unusable schema fails the gate (issue 15); the other rules still run
+    assert "error: schema directory" in captured.err and "lacks the definitions" in captured.err
     assert [f["code"] for f in doc["findings"]] == ["SE005"]  # no SC002 "internal error"
 
 
@@ -288,3 +293,59 @@ def test_a_crash_before_the_manifest_leaves_a_cache_that_reads_as_empty(isolated
 
 def test_one_message_per_json_path(validator):
     assert messages(validator, "pipeline", {"activities": [1]}) == ["activities[0]: 1 is not of type 'object'"]
+
+
+# ---------------------------------------------------------------- known schema deviations (schema_deviations.py)
+
+from adfgen.check.schema_deviations import DEVIATIONS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def published_and_relaxed():
+    """Validators over the published schema as downloaded and over the relaxed one."""
+    import copy
+
+    adf = json.loads((SCHEMA_DIR / schema_module.ADF_FILE).read_text(encoding="utf-8"))
+    common = json.loads((SCHEMA_DIR / schema_module.COMMON_FILE).read_text(encoding="utf-8"))
+    raw = copy.deepcopy(adf)
+    original = schema_module.relax_schema
+    try:
+        schema_module.relax_schema = lambda doc: doc  # the published schema, unrelaxed
+        published = schema_module.SchemaValidator(raw, common)
+    finally:
+        schema_module.relax_schema = original
+    return published, schema_module.SchemaValidator(copy.deepcopy(adf), common)
+
+
+@pytest.mark.parametrize("deviation", DEVIATIONS, ids=[d.key for d in DEVIATIONS])
+def test_each_deviation_relaxes_exactly_what_it_says(published_and_relaxed, deviation):
+    published, relaxed = published_and_relaxed
+    assert published.validate_definition(deviation.definition, deviation.accepted), \
+        f"{deviation.key}: the published schema already accepts the example; the deviation is obsolete"
+    assert relaxed.validate_definition(deviation.definition, deviation.accepted) == []
+    assert relaxed.validate_definition(deviation.definition, deviation.rejected), \
+        f"{deviation.key}: the relaxed schema accepts its 'still rejected' example"
+
+
+def test_every_deviation_has_a_source_and_applies():
+    adf = json.loads((SCHEMA_DIR / schema_module.ADF_FILE).read_text(encoding="utf-8"))
+    from adfgen.check.schema_deviations import apply_deviations
+
+    assert apply_deviations(adf) == [d.key for d in DEVIATIONS]
+    for deviation in DEVIATIONS:
+        assert deviation.evidence in ("documented", "observed")
+        if deviation.evidence == "documented":
+            assert deviation.source.startswith("https://learn.microsoft.com/azure/data-factory/")
+
+
+def test_an_inactive_activity_is_not_validated(tmp_path, validator):
+    """Documented: ADF excludes inactive activities from validation (deactivate-activity)."""
+    from tests.check_support import check_example
+
+    broken = {"name": "Old Call", "type": "WebActivity", "state": "Inactive", "onInactiveMarkAs": "Succeeded",
+              "typeProperties": {"method": "GET"}}  # no url: required
+    findings = check_example(tmp_path / "a", {"pipeline/pl": {"activities": [broken]}}, validator)
+    assert [f for f in findings if f.severity == "error"] == []
+    active = dict(broken, state="Active")
+    findings = check_example(tmp_path / "b", {"pipeline/pl": {"activities": [active]}}, validator)
+    assert [f.code for f in findings if f.severity == "error"] == ["SC002"]

@@ -28,6 +28,7 @@ from referencing import Resource as SchemaResource
 from referencing.jsonschema import DRAFT4
 
 from adfgen.check.paths import format_path
+from adfgen.check.schema_deviations import apply_deviations
 from adfgen.core.errors import AdfgenError
 from adfgen.core.resources import KINDS, Resource
 
@@ -250,32 +251,9 @@ def choices_message(value: str, choices: tuple[str, ...] | list[str], limit: int
 def relax_schema(adf: dict) -> dict:
     """Loosen, in memory, the places where the published schema is stricter than the service.
 
-    Each was found in real factories that ADF accepted (the adf-public corpus): a `SecureString` where the
-    schema allows only a Key Vault reference (ADF's own ARM exports write it), retry intervals under 30 s,
-    and tumbling-window triggers saved without a pipeline.
+    The table of known deviations, each with its source and examples, is `adfgen.check.schema_deviations`.
     """
-    definitions = adf.get("definitions", {})
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("$ref") == "#/definitions/AzureKeyVaultSecretReference":
-                node["$ref"] = "#/definitions/SecretBase"
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    for name, definition in definitions.items():
-        if name != "SecretBase":
-            visit(definition)
-    retry = ((definitions.get("ActivityPolicy") or {}).get("properties") or {}).get("retryIntervalInSeconds")
-    for alternative in (retry or {}).get("oneOf", []):
-        alternative.pop("minimum", None)
-    for alternative in (definitions.get("Trigger") or {}).get("oneOf", []):
-        enum = ((alternative.get("properties") or {}).get("type") or {}).get("enum")
-        if enum == ["TumblingWindowTrigger"] and "pipeline" in alternative.get("required", []):
-            alternative["required"] = [r for r in alternative["required"] if r != "pipeline"]
+    apply_deviations(adf)
     return adf
 
 

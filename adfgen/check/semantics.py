@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from adfgen.check.exprs import analyse
 from adfgen.check.walk import Activity, Pipeline, value_text
+from adfgen.spec.secret_values import CREDENTIAL_KEY, NOT_CREDENTIAL_KEY
 
 KEYVAULT_HOST = re.compile(r"\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)", re.I)
 SECRETS_SEGMENT = re.compile(r"(^|[/'])secrets/", re.I)
@@ -58,8 +60,11 @@ def is_keyvault_call(activity: Activity) -> bool:
     url = url_of(activity)
     if KEYVAULT_HOST.search(url):
         return True
-    # A vault-audience token alone is not enough (it is copied around); the URL must look like Key Vault too.
-    return _msi_for_keyvault(activity) and bool(re.search(r"secrets|vault", url, re.I))
+    # A vault-audience token alone is not enough (it is copied around); the URL must look like Key Vault too,
+    # or be built entirely at run time (a global parameter, a variable): then only the audience can tell.
+    if not _msi_for_keyvault(activity):
+        return False
+    return bool(re.search(r"secrets|vault", url, re.I)) or url.lstrip().startswith("@") and "://" not in url
 
 
 def is_keyvault_read(activity: Activity) -> bool:
@@ -112,36 +117,165 @@ def secure_output(activity: Activity) -> bool:
     return is_true(activity.policy.get("secureOutput"))
 
 
-def secret_producers(pipeline: Pipeline) -> dict[str, frozenset[str]]:
-    """Activities whose output holds a secret, by lower-case name, with the output fields that are secret."""
+@dataclass(frozen=True)
+class Producer:
+    """An activity whose output holds a secret: which output fields, what the secret is, and how sure that is."""
+
+    name: str  # the activity name as written
+    fields: frozenset[str]  # lower-case output members that hold the secret
+    what: str  # e.g. "a token endpoint's reply", "Key Vault secret 'db-password'"
+    certain: bool  # True: a token reply or a credential-named value (an error); False: any Key Vault value (a warning)
+    anywhere: bool = False  # True: the fields may sit at any depth (response headers, nested credentials)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read of a secret in an expression: how it is written, where, and whose secret it is."""
+
+    shown: str  # e.g. "activity('Get Key').output.value" or "variables('token')"
+    position: int
+    producer: Producer
+
+
+# A member or secret name that says it holds a credential (shared with the spec's literal-secret scan).
+CREDENTIAL_NAME = re.compile(CREDENTIAL_KEY.pattern + r"|key$|conn(ection)?[-_]?str|^sas|[-_]sas", re.I)
+NOT_CREDENTIAL_NAME = re.compile(NOT_CREDENTIAL_KEY.pattern + r"|(^|[-_])ids?$|[a-z]Ids?$|^expires_in$", re.I)
+
+
+def credential_named(name: str) -> bool:
+    """A field or secret name that says it holds a credential (password, secret, token, key, cookie, ...)."""
+    return bool(name) and bool(CREDENTIAL_NAME.search(name)) and not NOT_CREDENTIAL_NAME.search(name)
+
+
+def keyvault_name_hint(activity: Activity) -> str:
+    """The secret's name from the URL, else the parameter or global parameter the URL is built from ('' if none)."""
+    name = keyvault_secret_name(activity)
+    if name:
+        return name
+    for ref in analyse(url_of(activity)).refs:
+        if ref.kind in ("parameter", "global_parameter", "variable") and ref.name:
+            return ref.name
+    return ""
+
+
+def _used_credential_fields(pipeline: Pipeline) -> dict[str, set[str]]:
+    """Credential-named output members that the pipeline reads from each activity (lower-case names)."""
+    found: dict[str, set[str]] = {}
+    for activity in pipeline.all:
+        for key, value in activity.body.items():
+            if key in ("name", "description", "dependsOn"):
+                continue
+            for text in _strings(value):
+                for ref in analyse(text).refs:
+                    if ref.kind != "activity" or not ref.name or len(ref.members) < 2 or ref.members[0].lower() != "output":
+                        continue
+                    names = {m for m in ref.members[1:] if credential_named(m)}
+                    if names:
+                        found.setdefault(ref.name.lower(), set()).update(m.lower() for m in names)
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "@" in item:
+                out.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return out
+
+
+def secret_producers(pipeline: Pipeline) -> dict[str, Producer]:
+    """Activities whose output holds a secret, by lower-case name.
+
+    Key Vault reads (certain when the secret is named like a credential), token calls (certain), and any Web
+    call whose output the pipeline reads through a credential-named member (`output['secret-access-key']`,
+    `output.ADFWebActivityResponseHeaders['Set-Cookie']`).
+    """
     cached = getattr(pipeline, "_secret_producers", None)
     if cached is not None:
         return cached
-    found: dict[str, frozenset[str]] = {}
+    found: dict[str, Producer] = {}
+    used = _used_credential_fields(pipeline)
     for activity in pipeline.all:
+        key = activity.name.lower()
+        extra = frozenset(used.get(key, ()))
         if is_keyvault_read(activity):
-            found[activity.name.lower()] = KEYVAULT_SECRET_FIELDS
+            hint = keyvault_name_hint(activity)
+            certain = credential_named(hint)
+            what = f"Key Vault secret '{hint}'" if hint else "a Key Vault secret"
+            what += ", named like a credential" if certain else ", a Key Vault value that may not be a credential"
+            found[key] = Producer(activity.name, KEYVAULT_SECRET_FIELDS, what, certain)
         elif is_token_call(activity):
-            found[activity.name.lower()] = TOKEN_SECRET_FIELDS
+            found[key] = Producer(activity.name, TOKEN_SECRET_FIELDS | extra, "a token endpoint's reply", True,
+                                  anywhere=bool(extra))
+        elif is_web(activity) and extra:
+            shown = ", ".join(sorted(extra))
+            found[key] = Producer(activity.name, extra, f"the credential field{'s' if len(extra) > 1 else ''} "
+                                  f"{shown} of a Web call's reply", True, anywhere=True)
     pipeline._secret_producers = found  # type: ignore[attr-defined]
     return found
 
 
-def secret_reads(text: str, producers: dict[str, frozenset[str]]) -> list[tuple[str, int, str]]:
-    """(producer as written, position, field) for each reference in `text` to a secret output field."""
+def _producer_read(ref: Any, producers: dict[str, Producer]) -> Read | None:
+    producer = producers.get(ref.name.lower()) if ref.name else None
+    if producer is None:
+        return None
+    members = ref.members
+    if not members:
+        return Read(f"activity('{ref.name}').output", ref.position, producer)
+    if members[0].lower() != "output":
+        return None  # e.g. activity('X').status
+    shown = f"activity('{ref.name}').output" + "".join(f".{m}" if m.isidentifier() else f"['{m}']" for m in members[1:])
+    if len(members) == 1 or members[1].startswith("["):
+        return Read(shown, ref.position, producer)
+    lowered = [m.lower() for m in members[1:]]
+    if lowered[0] in producer.fields or (producer.anywhere and any(m in producer.fields for m in lowered)):
+        return Read(shown, ref.position, producer)
+    return None
+
+
+def secret_variables(pipeline: Pipeline) -> dict[str, Producer]:
+    """Variables that a Set/Append Variable fills from a secret (directly or from another such variable)."""
+    cached = getattr(pipeline, "_secret_variables", None)
+    if cached is not None:
+        return cached
+    producers = secret_producers(pipeline)
+    found: dict[str, Producer] = {}
+    setters = [a for a in pipeline.all if a.kind in ("setvariable", "appendvariable")
+               and isinstance(a.type_properties.get("variableName"), str)]
+    changed = bool(producers) and bool(setters)
+    while changed:  # a fixed point: a variable set from a secret variable is secret too
+        changed = False
+        for activity in setters:
+            name = activity.type_properties["variableName"].lower()
+            if name in found:
+                continue
+            reads = secret_reads(text_of(activity.type_properties.get("value")), producers, found)
+            if reads:
+                first = reads[0].producer
+                found[name] = Producer(first.name, first.fields, first.what, first.certain, first.anywhere)
+                changed = True
+    pipeline._secret_variables = found  # type: ignore[attr-defined]
+    return found
+
+
+def secret_reads(text: str, producers: dict[str, Producer],
+                 variables: dict[str, Producer] | None = None) -> list[Read]:
+    """Each read in `text` of a secret output field (or of a variable holding a secret)."""
     hits = []
     for ref in analyse(text).refs:
-        if ref.kind != "activity" or not ref.name or ref.name.lower() not in producers:
-            continue
-        members = ref.members
-        if not members or members[0].lower() != "output":
-            if members:
-                continue  # e.g. activity('X').status
-            hits.append((ref.name, ref.position, "output"))
-            continue
-        field = members[1] if len(members) > 1 else ""
-        if not field or field.lower() in producers[ref.name.lower()] or field.startswith("["):
-            hits.append((ref.name, ref.position, field or "output"))
+        if ref.kind == "activity":
+            read = _producer_read(ref, producers)
+            if read is not None:
+                hits.append(read)
+        elif ref.kind == "variable" and variables and ref.name and ref.name.lower() in variables:
+            hits.append(Read(f"variables('{ref.name}')", ref.position, variables[ref.name.lower()]))
     return hits
 
 

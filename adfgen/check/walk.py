@@ -37,6 +37,21 @@ class Activity:
         return self.type.lower()
 
     @property
+    def inactive(self) -> bool:
+        """`"state": "Inactive"` on this activity or a container around it.
+
+        Documented: ADF excludes an inactive activity from validation and never runs it
+        (https://learn.microsoft.com/azure/data-factory/deactivate-activity), so rules skip it.
+        """
+        node: Activity | None = self
+        while node is not None:
+            state = node.body.get("state")
+            if isinstance(state, str) and state.lower() == "inactive":
+                return True
+            node = node.parent
+        return False
+
+    @property
     def type_properties(self) -> dict:
         """`typeProperties`, or {} when missing or not an object."""
         value = self.body.get("typeProperties")
@@ -83,16 +98,24 @@ def _branches(activity_body: dict, kind: str) -> list[tuple[list[Any], str]]:
 
 
 class Pipeline:
-    """The activities of one pipeline as a tree of scopes."""
+    """The activities of one pipeline as a tree of scopes.
+
+    `all` holds the active activities only (what rules check); `everything` adds the inactive ones, for
+    name lookups: an active activity may still name an inactive one in `dependsOn` or `activity()`.
+    """
 
     def __init__(self, properties: dict):
         self.properties = properties
         self.top: list[Activity] = []
+        self.everything: list[Activity] = []
         self.all: list[Activity] = []
         self.malformed: list[str] = []  # paths of activities that are not objects with a string name
         acts = properties.get("activities")
         if isinstance(acts, list):
             self.top = self._build(acts, "activities", None)
+        self.all = [a for a in self.everything if not a.inactive]
+        self.inactive_paths = tuple(a.path for a in self.everything if a.inactive and not
+                                    (a.parent is not None and a.parent.inactive))
         self._upstream: dict[int, set[str]] = {}
 
     def _build(self, items: list[Any], path: str, parent: Activity | None) -> list[Activity]:
@@ -105,7 +128,7 @@ class Pipeline:
             kind = body.get("type") if isinstance(body.get("type"), str) else ""
             node = Activity(body["name"], kind, body, item_path, parent, scope)
             scope.append(node)
-            self.all.append(node)
+            self.everything.append(node)
             for branch, suffix in _branches(body, kind.lower()):
                 node.children.extend(self._build(branch, item_path + suffix, node))
         return scope
@@ -168,7 +191,7 @@ def _walk_value(value: Any, path: str, keys: tuple[str, ...], activity: Activity
 
 
 def pipeline_sites(pipeline: Pipeline, skip_arm: bool = False) -> list[Site]:
-    """Every candidate expression string of a pipeline, attributed to its innermost activity."""
+    """Every candidate expression string of a pipeline's active activities, attributed to its innermost activity."""
     out: list[Site] = []
     for activity in pipeline.all:
         branch_keys = {k[0] for k in CONTAINER_BRANCHES.get(activity.kind, ())} | {"cases"}
@@ -198,6 +221,13 @@ def resource_sites(properties: dict, skip_arm: bool = False) -> list[Site]:
             continue
         _walk_value(value, key, (key,), None, skip_arm, out)
     return out
+
+
+def under_inactive(pipeline: "Pipeline | None", path: str) -> bool:
+    """True when a JSON path lies inside an inactive activity (whose findings ADF would not report)."""
+    if pipeline is None or not pipeline.inactive_paths:
+        return False
+    return any(path == p or path.startswith(p + ".") for p in pipeline.inactive_paths)
 
 
 def iter_dicts(value: Any, path: str = "") -> Iterator[tuple[str, dict]]:

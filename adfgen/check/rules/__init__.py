@@ -12,7 +12,8 @@ from adfgen.check.rules.data_safety_rules import (CopyOutlivesToken, LookupRowsU
                                                   WatermarkWithoutEveryCopy)
 from adfgen.check.rules.expression_rules import AlwaysFails, ExpressionSyntax, FunctionArity, UnknownFunction
 from adfgen.check.rules.limit_rules import PipelineLimitExceeded
-from adfgen.check.rules.reference_rules import (ActivityNotUpstream, BadDependsOn, DuplicateName, InvalidName,
+from adfgen.check.rules.reference_rules import (ActivityNotUpstream, BadDependsOn, DataFlowReference, DuplicateName,
+                                                InvalidName,
                                                 ItemOutsideForEach, MissingRequiredParameter, MissingResource,
                                                 UndeclaredParameter, UndeclaredResourceParameter,
                                                 UndeclaredVariable, UnknownActivity)
@@ -29,6 +30,7 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
     ExpressionSyntax, UnknownFunction, FunctionArity, AlwaysFails,
     UnknownActivity, ActivityNotUpstream, UndeclaredParameter, UndeclaredVariable, UndeclaredResourceParameter,
     ItemOutsideForEach, MissingResource, MissingRequiredParameter, BadDependsOn, DuplicateName, InvalidName,
+    DataFlowReference,
     UnsecuredSecretOutput, UnsecuredCredentialInput, UnsecuredSecretConsumer, SecretThroughLoggedChannel,
     SecretStringParameter, LiteralSecret, KeyVaultWithoutApiVersion,
     EndlessPagination, TokenCallWithoutConcurrencyOne, AccessTokenSavedFirst, RefreshTokenSavedWithoutRetry,

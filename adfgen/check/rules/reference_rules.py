@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from adfgen.check.exprs import analyse
+from adfgen.check.dataflows import data_flow_references, data_flows
+from adfgen.check.exprs import analyse, null_breaking_use, tests_for_null
+from adfgen.check.semantics import text_of
 from adfgen.check.model import ERROR, WARNING
 from adfgen.check.paths import join_key
 from adfgen.check.rules.base import Context, FactoryView, Hit, Rule
-from adfgen.check.walk import ARM_EXPRESSION, Activity
+from adfgen.check.walk import ARM_EXPRESSION, Activity, under_inactive
 from adfgen.core.naming_rules import FIRST_CHARACTER_TOLERATED, START_WITH_LETTER, name_problems
 
 REFERENCE_KINDS = {"LinkedServiceReference": "linkedService", "DatasetReference": "dataset",
@@ -66,7 +68,7 @@ class UnknownActivity(Rule):
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
-        names = {a.name.lower() for a in ctx.pipeline.all}
+        names = {a.name.lower() for a in ctx.pipeline.everything}
         for site, ref in _refs(ctx, "activity"):
             if ref.name and ref.name.lower() not in names:
                 yield _hit(site, ref, f"activity('{ref.name}') names no activity in this pipeline")
@@ -76,7 +78,7 @@ def _referenceable(pipeline: Any, activity: Activity) -> set[str]:
     """Lower-case names `activity` may read: upstream activities and everything nested inside them."""
     upstream = pipeline.upstream(activity)
     allowed = set(upstream)
-    for candidate in pipeline.all:
+    for candidate in pipeline.everything:
         if candidate.name.lower() in upstream and candidate.children:
             allowed |= {d.name.lower() for d in candidate.descendants()}
     if activity.kind == "until":  # the loop condition reads the loop body
@@ -111,7 +113,7 @@ class ActivityNotUpstream(Rule):
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         pipeline = ctx.pipeline
-        names = {a.name.lower() for a in pipeline.all}
+        names = {a.name.lower() for a in pipeline.everything}
         allowed_cache: dict[int, set[str]] = {}
         for site, ref in _refs(ctx, "activity"):
             activity = site.activity
@@ -260,10 +262,13 @@ class ItemOutsideForEach(Rule):
 
 
 def _references(ctx: Context) -> Iterator[tuple[int, dict, str]]:
-    """(tree node, reference object, kind) for every resource reference in a resource."""
+    """(tree node, reference object, kind) for every resource reference in a resource (none in inactive activities)."""
+    pipeline = ctx.pipeline
     for index, obj in ctx.tree.dicts:
         kind = obj.get("type")
         if isinstance(kind, str) and (kind in REFERENCE_KINDS or kind in OTHER_REFERENCES) and "referenceName" in obj:
+            if pipeline is not None and pipeline.inactive_paths and under_inactive(pipeline, ctx.tree.path(index)):
+                continue
             yield index, obj, kind
 
 
@@ -304,9 +309,8 @@ class MissingResource(Rule):
                 target = REFERENCE_KINDS[kind]
                 known = ctx.view.lower_names[target]
             else:
+                # No dataflow/ folder (Git) or dataflows resource (ARM) means the factory has no data flows.
                 folders = [ctx.factory.other_names[k] for k in OTHER_REFERENCES[kind] if k in ctx.factory.other_names]
-                if not folders:
-                    continue
                 target = OTHER_REFERENCES[kind][0]
                 known = {n.lower() for names in folders for n in names}
             if name.lower() not in known:
@@ -338,17 +342,24 @@ class MissingRequiredParameter(Rule):
     """A dataset, linked service or pipeline used without a value for a parameter that has no default.
 
     Covers activity inputs/outputs and other dataset references, dataset → linked service (errors), and
-    Execute Pipeline → pipeline and trigger → pipeline (warnings: ADF starts such runs, and the missing
-    parameter is null; real factories rely on it).
+    Execute Pipeline → pipeline and trigger → pipeline. ADF starts such pipeline runs with the missing
+    parameter null, and real factories rely on it, so a pipeline call is reported (as a warning) only when
+    an active activity of the called pipeline uses the parameter where null fails: selecting a member of it
+    or passing it to a function other than `coalesce`, `empty`, `equals`, `concat` and `string` (observed
+    with Microsoft's expression engine), and only when that expression does not test it for null itself.
 
     Bad:
-        {"pipeline/pl_child": {"parameters": {"Day": {"type": "String"}}, "activities": []},
+        {"pipeline/pl_child": {"parameters": {"Day": {"type": "String"}}, "variables": {"v": {"type": "String"}}, "activities": [
+            {"name": "Keep Day", "type": "SetVariable", "typeProperties": {"variableName": "v",
+              "value": {"value": "@formatDateTime(pipeline().parameters.Day, 'yyyy-MM-dd')", "type": "Expression"}}}]},
          "pipeline/pl_parent": {"activities": [
             {"name": "Run Child", "type": "ExecutePipeline", "typeProperties": {
               "pipeline": {"referenceName": "pl_child", "type": "PipelineReference"}, "waitOnCompletion": true}}]}}
 
     Good:
-        {"pipeline/pl_child": {"parameters": {"Day": {"type": "String"}}, "activities": []},
+        {"pipeline/pl_child": {"parameters": {"Day": {"type": "String"}}, "variables": {"v": {"type": "String"}}, "activities": [
+            {"name": "Keep Day", "type": "SetVariable", "typeProperties": {"variableName": "v",
+              "value": {"value": "@formatDateTime(pipeline().parameters.Day, 'yyyy-MM-dd')", "type": "Expression"}}}]},
          "pipeline/pl_parent": {"activities": [
             {"name": "Run Child", "type": "ExecutePipeline", "typeProperties": {
               "pipeline": {"referenceName": "pl_child", "type": "PipelineReference"},
@@ -393,9 +404,35 @@ class MissingRequiredParameter(Rule):
         if target is None:
             return
         missing = _missing(_required(target.properties), supplied)
-        if missing:
-            yield Hit(f"{path}.parameters", _needs(target.label, missing) + "; ADF passes null",
+        broken = [(n, use) for n in missing for use in [_null_breaking_use(view, target, n)] if use]
+        if broken:
+            shown = "; ".join(f"'{n}': {use}" for n, use in broken)
+            yield Hit(f"{path}.parameters", _needs(target.label, [n for n, _ in broken]) +
+                      f"; ADF passes null, which fails where the pipeline uses it ({shown})",
                       severity=WARNING, activity=activity)
+
+
+def _guarded(activity: Activity | None, parameter: str) -> bool:
+    """True when an If Condition or Switch around the activity tests the parameter for null (empty, coalesce, equals)."""
+    for container in activity.ancestors() if activity is not None else ():
+        props = container.type_properties
+        test = props.get("expression") if container.kind in ("ifcondition", "switch") else None
+        if test is not None and parameter.lower() in text_of(test).lower() and tests_for_null(text_of(test), parameter):
+            return True
+    return False
+
+
+def _null_breaking_use(view: FactoryView, target: Any, parameter: str) -> str | None:
+    """How an active activity of pipeline `target` uses `parameter` in a way that fails on null (None: it copes)."""
+    context = view.context(target)
+    for site in context.sites:  # active activities only: an inactive one never runs
+        if parameter.lower() not in site.text.lower():
+            continue
+        found = null_breaking_use(site.text, parameter)
+        if found is not None and not _guarded(site.activity, parameter):
+            where = f"'{site.activity.name}'" if site.activity else site.path
+            return f"{where} {found[0]}"
+    return None
 
 
 class BadDependsOn(Rule):
@@ -422,7 +459,7 @@ class BadDependsOn(Rule):
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         pipeline = ctx.pipeline
-        everywhere = {a.name.lower() for a in pipeline.all}
+        everywhere = {a.name.lower() for a in pipeline.everything}
         scopes: dict[int, list[Activity]] = {}
         for activity in pipeline.all:
             scopes.setdefault(id(activity.scope), activity.scope)
@@ -502,7 +539,7 @@ class DuplicateName(Rule):
             if entry.kind != "pipeline":
                 continue
             names: dict[str, Activity] = {}
-            for activity in view.context(entry).pipeline.all:
+            for activity in view.context(entry).pipeline.everything:
                 if activity.name.lower() in names:
                     yield Hit(f"{activity.path}.name", f"activity name '{activity.name}' is used twice in this pipeline",
                               activity=activity.name, entry=entry)
@@ -536,3 +573,44 @@ class InvalidName(Rule):
                           "a digit or '_' first)", severity=WARNING)
             else:
                 yield Hit("name", f"name {ctx.entry.name!r}: {problem}")
+
+
+class DataFlowReference(Rule):
+    """A data flow source, sink or transformation naming a dataset, linked service or flowlet the factory lacks.
+
+    Data flows live in `dataflow/` (Git) or as `dataflows` resources (ARM); each source and sink names the
+    dataset (or, inline, the linked service) it reads or writes. Severity follows RF007: an error in a
+    complete factory, a warning in a folder that may be a partial checkout.
+
+    Bad:
+        {"dataflow/df_flatten": {"type": "MappingDataFlow", "typeProperties": {
+            "sources": [{"name": "In", "dataset": {"referenceName": "ds_missing", "type": "DatasetReference"}}],
+            "sinks": [], "transformations": [], "scriptLines": ["source() ~> In"]}}}
+
+    Good:
+        {"linkedService/ls_blob": {"type": "AzureBlobStorage", "typeProperties": {"serviceEndpoint": "https://acct.blob.core.windows.net/"}},
+         "dataset/ds_in": {"type": "Json", "linkedServiceName": {"referenceName": "ls_blob", "type": "LinkedServiceReference"},
+            "typeProperties": {"location": {"type": "AzureBlobStorageLocation", "container": "in"}}},
+         "dataflow/df_flatten": {"type": "MappingDataFlow", "typeProperties": {
+            "sources": [{"name": "In", "dataset": {"referenceName": "ds_in", "type": "DatasetReference"}}],
+            "sinks": [], "transformations": [], "scriptLines": ["source() ~> In"]}}}
+    """
+
+    code = "RF012"
+    name = "data-flow-reference"
+    message = "data flow names a resource that is not in the factory"
+    severity_note = "warning in a Git folder checked without --complete"
+    factory_wide = True
+
+    def check_factory(self, view: FactoryView) -> Iterator[Hit]:
+        flows = data_flows(view.factory)
+        if not flows:
+            return
+        severity = ERROR if view.factory.complete else WARNING
+        flow_names = {e.name.lower() for e in flows}
+        for entry in flows:
+            for path, kind, name in data_flow_references(entry.properties):
+                known = flow_names if kind == "dataflow" else view.lower_names[kind]
+                if name.lower() not in known:
+                    yield Hit(path, f"{kind} '{name}' (used by data flow '{entry.name}') is not in this factory",
+                              severity=severity, entry=entry)

@@ -9,7 +9,7 @@ from adfgen.check.exprs import analyse
 from adfgen.check.model import WARNING
 from adfgen.check.paths import join_key
 from adfgen.check.rules.base import Context, Hit, Rule
-from adfgen.check.semantics import (body_text, is_keyvault_write, is_refresh_grant, is_token_call,
+from adfgen.check.semantics import (body_text, text_of, is_keyvault_write, is_refresh_grant, is_token_call,
                                     keyvault_secret_name)
 from adfgen.check.walk import Activity
 
@@ -71,43 +71,75 @@ def _concurrency(properties: dict) -> Any:
 
 
 class TokenCallWithoutConcurrencyOne(Rule):
-    """A pipeline that calls a token endpoint without `concurrency: 1`.
+    """A pipeline that redeems a refresh token and saves the rotated one back, without `concurrency: 1`.
 
-    Two runs redeeming the same rotating refresh token at once lock each other out (`invalid_grant`):
-    an error for a `refresh_token` grant, a warning for other token calls.
+    Two runs redeeming the same rotating refresh token at once lock each other out (`invalid_grant`), and
+    the run that saves last may store a token the provider has already revoked. Password and
+    client-credentials grants, and refresh grants whose token is never saved back, have no rotating
+    token to race on and are not reported.
 
     Bad:
         {"pipeline/pl_refresh": {"activities": [
             {"name": "Refresh", "type": "WebActivity", "policy": {"secureInput": true, "secureOutput": true},
              "typeProperties": {"method": "POST", "url": "https://identity.example.com/connect/token",
-               "body": "grant_type=refresh_token&refresh_token=@{pipeline().parameters.R}"}}],
+               "body": "grant_type=refresh_token&refresh_token=@{pipeline().parameters.R}"}},
+            {"name": "Save Refresh", "type": "WebActivity", "policy": {"retry": 3, "secureInput": true, "secureOutput": true},
+             "dependsOn": [{"activity": "Refresh", "dependencyConditions": ["Succeeded"]}],
+             "typeProperties": {"method": "PUT", "url": "https://kv1.vault.azure.net/secrets/refresh-token?api-version=7.4",
+               "authentication": {"type": "MSI", "resource": "https://vault.azure.net"},
+               "body": {"value": "{\\"value\\": \\"@{activity('Refresh').output.refresh_token}\\"}", "type": "Expression"}}}],
             "parameters": {"R": {"type": "SecureString"}}}}
 
     Good:
         {"pipeline/pl_refresh": {"concurrency": 1, "activities": [
             {"name": "Refresh", "type": "WebActivity", "policy": {"secureInput": true, "secureOutput": true},
              "typeProperties": {"method": "POST", "url": "https://identity.example.com/connect/token",
-               "body": "grant_type=refresh_token&refresh_token=@{pipeline().parameters.R}"}}],
+               "body": "grant_type=refresh_token&refresh_token=@{pipeline().parameters.R}"}},
+            {"name": "Save Refresh", "type": "WebActivity", "policy": {"retry": 3, "secureInput": true, "secureOutput": true},
+             "dependsOn": [{"activity": "Refresh", "dependencyConditions": ["Succeeded"]}],
+             "typeProperties": {"method": "PUT", "url": "https://kv1.vault.azure.net/secrets/refresh-token?api-version=7.4",
+               "authentication": {"type": "MSI", "resource": "https://vault.azure.net"},
+               "body": {"value": "{\\"value\\": \\"@{activity('Refresh').output.refresh_token}\\"}", "type": "Expression"}}}],
             "parameters": {"R": {"type": "SecureString"}}}}
     """
 
     code = "RL002"
     name = "token-call-without-concurrency-1"
-    message = "token endpoint called by a pipeline without concurrency 1"
-    severity_note = "warning when no call is a refresh_token grant"
+    message = "rotating refresh token redeemed by a pipeline without concurrency 1"
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         if _concurrency(ctx.properties) == 1:
             return
-        calls = [a for a in ctx.pipeline.all if is_token_call(a)]
-        if not calls:
+        refreshes, saves = _refresh_saved_back(ctx)
+        if not saves:
             return
-        refresh = [a for a in calls if is_refresh_grant(a)]
-        first = (refresh or calls)[0]
-        what = "redeems a refresh token" if refresh else "calls a token endpoint"
-        yield Hit("concurrency", f"'{first.name}' {what} but the pipeline's concurrency is not 1, so two runs can race",
-                  severity=None if refresh else WARNING, activity=first.name)
+        yield Hit("concurrency", f"'{refreshes[0].name}' redeems a refresh token and '{saves[0].name}' saves the "
+                                 f"rotated one, but the pipeline's concurrency is not 1, so two runs can race",
+                  activity=refreshes[0].name)
+
+
+NOT_A_SAVE = frozenset({"setvariable", "appendvariable", "filter", "ifcondition", "switch", "until", "foreach", "wait",
+                        "fail", "validation"})
+
+
+def _refresh_saved_back(ctx: Context) -> tuple[list[Activity], list[Activity]]:
+    """(refresh-token grants, activities that write the rotated refresh token somewhere that outlives the run)."""
+    refreshes = [a for a in ctx.pipeline.all if is_refresh_grant(a)]
+    if not refreshes:
+        return [], []
+    names = {a.name.lower() for a in refreshes}
+    _, kv_saves, _ = _token_saves(ctx)
+    saves = list(kv_saves)
+    for activity in ctx.pipeline.all:
+        if activity in saves or activity.name.lower() in names or activity.kind in NOT_A_SAVE:
+            continue
+        for text in (text_of(v) for v in activity.type_properties.values()):
+            if any(ref.kind == "activity" and ref.name and ref.name.lower() in names and len(ref.members) > 1
+                   and ref.members[1].lower() == "refresh_token" for ref in analyse(text).refs):
+                saves.append(activity)
+                break
+    return refreshes, saves
 
 
 def _token_saves(ctx: Context) -> tuple[list[Activity], list[Activity], list[Activity]]:

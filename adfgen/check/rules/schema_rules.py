@@ -7,6 +7,7 @@ from typing import Iterator
 from adfgen.check.model import WARNING
 from adfgen.check.rules.base import Context, Hit, Rule
 from adfgen.check.schema import UNKNOWN_TYPE, SchemaFinding
+from adfgen.check.walk import under_inactive
 
 
 def schema_findings(ctx: Context) -> list[SchemaFinding]:
@@ -15,6 +16,8 @@ def schema_findings(ctx: Context) -> list[SchemaFinding]:
     if cached is None:
         schema = ctx.view.schema
         cached = schema.validate(ctx.entry.resource) if schema is not None else []
+        # ADF excludes inactive activities from validation (documented: deactivate-activity)
+        cached = [f for f in cached if not under_inactive(ctx.pipeline, f.json_path)]
         ctx._schema_findings = cached  # type: ignore[attr-defined]
     return cached
 

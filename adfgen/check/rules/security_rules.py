@@ -6,14 +6,17 @@ import base64
 import binascii
 import re
 from typing import Iterator
+from urllib.parse import unquote_plus
 
 from adfgen.check.model import WARNING
 from adfgen.check.paths import join_key
 from adfgen.check.rules.base import Context, Hit, Rule
-from adfgen.check.semantics import (NO_POLICY_TYPES, is_keyvault_call, is_keyvault_read, is_token_call,
-                                    secret_producers, secret_reads, secure_input, secure_output,
-                                    sends_credentials, url_of)
+from adfgen.check.semantics import (NO_POLICY_TYPES, is_keyvault_call, is_token_call, secret_producers,
+                                    secret_reads, secret_variables, secure_input, secure_output, sends_credentials,
+                                    text_of, url_of, credential_named)
+from adfgen.check.exprs import analyse
 from adfgen.check.walk import ARM_EXPRESSION
+from adfgen.spec.secret_values import CREDENTIAL_KEY, NOT_CREDENTIAL_KEY, SHAPES, fingerprint
 
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)")
@@ -26,10 +29,6 @@ SECRET_KEYS = frozenset({"client_secret", "clientsecret", "password", "refresh_t
                          "api_key", "accountkey", "sastoken"})
 PLACEHOLDER_WORDS = re.compile(r"your|placeholder|changeme|change_me|example|dummy|redacted|replace|todo|sample|"
                                r"secret|password|xxx|\*\*\*|<|>|\{\{|\$\{|%[A-Za-z_]+%", re.I)
-SECRET_PARAMETER = re.compile(r"(password|passwd|pwd|secret|token|api_?key|access_?key|account_?key|sas)", re.I)
-NOT_A_SECRET_SUFFIX = re.compile(r"(name|names|url|uri|endpoint|id|path|expiry|expiration|expires|type|version|"
-                                 r"scope|header|vault|kv|length|ttl|time)$", re.I)
-KEYVAULT_PREFIX = re.compile(r"^(kv|akv|keyvault|key_vault)[_-]?", re.I)  # the name of a Key Vault secret
 SECRET_CARRIERS = {"executepipeline": ("typeProperties", "parameters"), "setvariable": ("typeProperties", "value"),
                    "appendvariable": ("typeProperties", "value")}
 
@@ -103,21 +102,18 @@ class UnsecuredSecretOutput(Rule):
     code = "SE001"
     name = "unsecured-secret-output"
     message = "secret-returning Web activity without secureOutput"
+    severity_note = "warning for a Key Vault secret not named like a credential"
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
+        producers = secret_producers(ctx.pipeline)
         for activity in ctx.pipeline.all:
-            if secure_output(activity):
-                continue
-            if is_keyvault_read(activity):
-                what = "reads a Key Vault secret"
-            elif is_token_call(activity):
-                what = "calls a token endpoint"
-            else:
+            producer = producers.get(activity.name.lower())
+            if producer is None or secure_output(activity):
                 continue
             yield Hit(f"{activity.path}.policy.secureOutput",
-                      f"'{activity.name}' {what} but policy.secureOutput is not true, so run logs show the secret",
-                      activity=activity.name)
+                      f"'{activity.name}' returns {producer.what} but policy.secureOutput is not true, so run logs "
+                      f"show it", severity=None if producer.certain else WARNING, activity=activity.name)
 
 
 class UnsecuredCredentialInput(Rule):
@@ -178,25 +174,35 @@ class UnsecuredSecretConsumer(Rule):
     code = "SE003"
     name = "unsecured-secret-consumer"
     message = "secret used by an activity without secureInput"
+    severity_note = "warning for a Key Vault secret not named like a credential"
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         producers = secret_producers(ctx.pipeline)
         if not producers:
             return
+        variables = secret_variables(ctx.pipeline)
         reported: set[int] = set()
         for site in ctx.sites:
             activity = site.activity
             if (activity is None or id(activity) in reported or activity.kind in NO_POLICY_TYPES
                     or activity.kind in SECRET_CARRIERS or secure_input(activity)):
                 continue
-            reads = [r for r in secret_reads(site.text, producers) if r[0].lower() != activity.name.lower()]
+            reads = [r for r in secret_reads(site.text, producers, variables)
+                     if r.producer.name.lower() != activity.name.lower() or r.shown.startswith("variables(")]
             if reads:
                 reported.add(id(activity))
-                producer, position, field = reads[0]
-                yield Hit(site.path, f"'{activity.name}' uses activity('{producer}').{field if field == 'output' else 'output.' + field} "
-                                     f"but policy.secureInput is not true, so run logs show the secret",
-                          position + 1, activity=activity.name)
+                read = reads[0]
+                yield Hit(site.path, f"'{activity.name}' uses {read.shown} ({_why(read)}) but policy.secureInput is "
+                                     f"not true, so run logs show it", read.position + 1,
+                          severity=None if read.producer.certain else WARNING, activity=activity.name)
+
+
+def _why(read) -> str:
+    """Which value a read carries and why it may be secret."""
+    if read.shown.startswith("variables("):
+        return f"set from {read.producer.what} of '{read.producer.name}'"
+    return f"{read.producer.what}"
 
 
 class SecretThroughLoggedChannel(Rule):
@@ -226,42 +232,55 @@ class SecretThroughLoggedChannel(Rule):
     code = "SE004"
     name = "secret-through-logged-channel"
     message = "secret passed through Execute Pipeline parameters or a variable"
+    severity_note = "warning for a Key Vault secret not named like a credential"
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         producers = secret_producers(ctx.pipeline)
         if not producers:
             return
+        variables = secret_variables(ctx.pipeline)
         for site in ctx.sites:
             activity = site.activity
             if activity is None or activity.kind not in SECRET_CARRIERS:
                 continue
             if site.keys[:2] != SECRET_CARRIERS[activity.kind]:
                 continue
-            reads = secret_reads(site.text, producers)
+            reads = secret_reads(site.text, producers, variables)
             if reads:
-                producer, position, _ = reads[0]
+                read = reads[0]
                 channel = "Execute Pipeline parameters" if activity.kind == "executepipeline" else "a pipeline variable"
-                yield Hit(site.path, f"'{activity.name}' passes the secret from activity('{producer}') through "
-                                     f"{channel}, which ADF logs in clear", position + 1, activity=activity.name)
+                yield Hit(site.path, f"'{activity.name}' passes {read.shown} ({_why(read)}) through {channel}, "
+                                     f"which ADF logs in clear", read.position + 1,
+                          severity=None if read.producer.certain else WARNING, activity=activity.name)
 
 
 class SecretStringParameter(Rule):
-    """A pipeline parameter of type String whose name says it carries a secret (password, token, key, ...).
+    """A String pipeline parameter that the pipeline uses as a credential (judged by use, not by its name).
 
-    String parameters are logged with every run; pass the name of a Key Vault secret instead and read it
-    in the pipeline.
+    A credential use is a request header named like a credential (`Authorization`, `x-api-key`), a value
+    written right after a credential key (`client_secret=`, `"password": `, `Bearer `), or the same in a
+    child pipeline it is passed to. A parameter holding the *name* of a Key Vault secret (used in the vault
+    URL) is not a secret. String parameters are logged with every run: pass the secret's name and read it
+    from Key Vault in the pipeline, or make the parameter a SecureString.
 
     Bad:
-        {"pipeline/pl_x": {"parameters": {"ApiToken": {"type": "String"}}, "activities": []}}
+        {"pipeline/pl_x": {"parameters": {"ApiToken": {"type": "String"}}, "activities": [
+            {"name": "Call", "type": "WebActivity", "policy": {"secureInput": true},
+             "typeProperties": {"method": "GET", "url": "https://api.example.com/items",
+               "headers": {"Authorization": {"value": "@concat('Bearer ', pipeline().parameters.ApiToken)", "type": "Expression"}}}}]}}
 
     Good:
-        {"pipeline/pl_x": {"parameters": {"ApiTokenSecretName": {"type": "String"}}, "activities": []}}
+        {"pipeline/pl_x": {"parameters": {"ApiTokenSecret": {"type": "String"}}, "activities": [
+            {"name": "Get Token", "type": "WebActivity", "policy": {"secureOutput": true},
+             "typeProperties": {"method": "GET",
+               "url": {"value": "@concat('https://kv1.vault.azure.net/secrets/', pipeline().parameters.ApiTokenSecret, '?api-version=7.4')", "type": "Expression"},
+               "authentication": {"type": "MSI", "resource": "https://vault.azure.net"}}}]}}
     """
 
     code = "SE005"
     name = "secret-string-parameter"
-    message = "secret-like String pipeline parameter"
+    message = "String pipeline parameter used as a credential"
     severity = WARNING
     kinds = ("pipeline",)
 
@@ -269,20 +288,67 @@ class SecretStringParameter(Rule):
         params = ctx.properties.get("parameters")
         if not isinstance(params, dict):
             return
-        for name, spec in params.items():
-            kind = spec.get("type") if isinstance(spec, dict) else None
-            if not (isinstance(kind, str) and kind.lower() == "string"):
-                continue
-            if SECRET_PARAMETER.search(name) and not NOT_A_SECRET_SUFFIX.search(name) and not KEYVAULT_PREFIX.match(name):
-                yield Hit(f"parameters.{name}", f"String parameter '{name}' looks like a secret; ADF logs parameter "
-                                                f"values in clear (read it from Key Vault inside the pipeline)")
+        strings = {name.lower(): name for name, spec in params.items()
+                   if isinstance(spec, dict) and isinstance(spec.get("type"), str) and spec["type"].lower() == "string"}
+        if not strings:
+            return
+        for lower, use in _credential_uses(ctx, set(strings), 0).items():
+            name = strings[lower]
+            yield Hit(f"parameters.{name}", f"String parameter '{name}' is used as a credential ({use}); ADF logs "
+                                            f"parameter values in clear: make it a SecureString or read it from Key Vault")
+
+
+CREDENTIAL_BEFORE = re.compile(r"(client_secret|password|passwd|pwd|secret|token|api[-_]?key|apikey|bearer|basic)"
+                               r"[\s'\"=:,(]{0,8}(concat\(|@\{|\+)?[\s'\",]{0,4}$", re.I)
+MAX_CHILD_DEPTH = 3
+
+
+def _credential_uses(ctx: Context, names: set[str], depth: int) -> dict[str, str]:
+    """Lower-case parameter names used as credentials, each with the first such use described."""
+    found: dict[str, str] = {}
+    for site in ctx.sites:
+        refs = [r for r in analyse(site.text).refs if r.kind == "parameter" and r.name and r.name.lower() in names
+                and r.name.lower() not in found]
+        if not refs or site.activity is None:
+            continue
+        activity = site.activity
+        if activity.kind == "executepipeline" and site.keys[:2] == ("typeProperties", "parameters") and len(site.keys) > 2:
+            if depth < MAX_CHILD_DEPTH:
+                child = _child(ctx, activity)
+                if child is not None:
+                    inner = _credential_uses(child, {site.keys[2].lower()}, depth + 1)
+                    if inner:
+                        for ref in refs:
+                            found.setdefault(ref.name.lower(), f"passed to '{child.entry.name}', which {next(iter(inner.values()))}")
+            continue
+        credential_key = next((k for k in site.keys[1:] if credential_named(k)), None)
+        for ref in refs:
+            start = site.text.rfind("pipeline()", 0, ref.position)
+            before = site.text[max(0, start - 40):start] if start >= 0 else ""
+            if credential_key and site.keys[:2] == ("typeProperties", "headers"):
+                found.setdefault(ref.name.lower(), f"header '{credential_key}' of '{activity.name}'")
+            elif CREDENTIAL_BEFORE.search(before) and not is_keyvault_call(activity):
+                found.setdefault(ref.name.lower(), f"after '{CREDENTIAL_BEFORE.search(before).group(1)}' in "
+                                                   f"'{activity.name}'")
+    return found
+
+
+def _child(ctx: Context, activity) -> Context | None:
+    reference = activity.type_properties.get("pipeline")
+    name = reference.get("referenceName") if isinstance(reference, dict) else None
+    target = ctx.view.lookup("pipeline", name) if isinstance(name, str) else None
+    return ctx.view.context(target) if target is not None else None
 
 
 class LiteralSecret(Rule):
     """A literal secret in the JSON: a JWT, `Bearer`/`Basic` with a literal value, `client_secret=` with a literal,
-    a connection string with a key or password, a SAS signature, or an inline SecureString value.
+    a connection string with a key or password, a SAS signature, an inline SecureString value, a value with a
+    credential's shape (private key, AWS access key, GitHub/Slack/Google/`sk_live_` keys), a password in a URL,
+    or, in a Web activity's body, headers or URL, a literal after a credential key (`apiKey=...`, `"password": "..."`,
+    `x-api-key: ...`).
 
-    Placeholders (`**********`, `<secret>`, `{{...}}`, expressions) are not reported.
+    Placeholders (`**********`, `<secret>`, `{{...}}`, expressions) are not reported. Messages never show the
+    value: they give its fingerprint (adfgen.spec.secret_values.fingerprint) so it can be found and rotated.
 
     Bad:
         {"linkedService/ls_blob": {"type": "AzureBlobStorage", "typeProperties": {
@@ -303,20 +369,92 @@ class LiteralSecret(Rule):
         for index, obj in tree.dicts:
             if obj.get("type") == "SecureString" and isinstance(obj.get("value"), str) and not is_placeholder(obj["value"]):
                 path = join_key(tree.path(index), "value")
-                yield Hit(path, "inline SecureString value: store it in Key Vault and use an AzureKeyVaultSecret reference",
-                          activity=_activity_of_path(path))
+                yield Hit(path, f"inline SecureString value ({_fingerprint(obj['value'])}): store it in Key Vault and "
+                                f"use an AzureKeyVaultSecret reference", activity=_activity_of_path(path))
         for index, member, key, text in tree.strings:
             key = str(key)
             if key.lower() in SECRET_KEYS and not is_placeholder(text):
                 path = tree.path(index, member)
-                yield Hit(path, f"literal value for '{key}': read it from Key Vault instead", activity=_activity_of_path(path))
-                continue
-            if not QUICK_SECRET.search(text):
-                continue
-            for what, position in literal_secrets(text):
-                path = tree.path(index, member)
-                yield Hit(path, f"{what} in the JSON: read it from Key Vault instead", position + 1,
+                yield Hit(path, f"literal value for '{key}' ({_fingerprint(text)}): read it from Key Vault instead",
                           activity=_activity_of_path(path))
+                continue
+            found = literal_secrets(text) if QUICK_SECRET.search(text) else []
+            if not found and not text.startswith("@"):
+                found = shaped_secrets(text)
+            for what, position in found:
+                path = tree.path(index, member)
+                yield Hit(path, f"{what} in the JSON ({_fingerprint(text)}): read it from Key Vault instead",
+                          position + 1, activity=_activity_of_path(path))
+        if ctx.pipeline is not None:
+            yield from _web_request_literals(ctx)
+
+
+WEB_CALLS = frozenset({"webactivity", "webhook", "azurefunctionactivity"})
+_CREDENTIAL_PAIR = re.compile(r"([A-Za-z][\w.-]*)[\"']?\s*[=:]\s*[\"']?")
+_PAIR_END = re.compile(r"[&\"',;\s}{]")
+
+
+def _fingerprint(value: str) -> str:
+    """How a message names a secret without showing it."""
+    return f"fingerprint {fingerprint(value)}"
+
+
+def shaped_secrets(text: str) -> list[tuple[str, int]]:
+    """(what, position) for values with a credential's shape (adfgen.spec.secret_values), or a password in a URL."""
+    found = []
+    for what, pattern in SHAPES:
+        match = pattern.search(text)
+        if match and what not in ("an Authorization value", "a storage key or SAS", "a JSON Web Token"):  # literal_secrets' own
+            found.append((what, match.start()))
+    userinfo = URL_PASSWORD.search(text)
+    if userinfo and not is_placeholder(userinfo.group(2)):
+        found.append(("a password in a URL", userinfo.start()))
+    return found
+
+
+URL_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\s:]+):([^/?#@\s]+)@")
+
+
+def credential_pairs(text: str) -> list[tuple[str, int, str]]:
+    """(key, position, value) for each literal written right after a credential-named key in `text`.
+
+    The text is URL-decoded first, so `scope=apiKey%3D...` reads as `apiKey=...`.
+    """
+    decoded = unquote_plus(text) if "%" in text or "+" in text else text
+    found = []
+    for match in _CREDENTIAL_PAIR.finditer(decoded):
+        key = match.group(1)
+        if not (CREDENTIAL_KEY.search(key) and not NOT_CREDENTIAL_KEY.search(key)):
+            continue
+        end = _PAIR_END.search(decoded, match.end())
+        value = decoded[match.end():end.start() if end else len(decoded)]
+        if value and value[0] not in "@{$[<" and not is_placeholder(value):
+            found.append((key, match.start(), value))
+    return found
+
+
+def _web_request_literals(ctx: Context) -> Iterator[Hit]:
+    for activity in ctx.pipeline.all:
+        if activity.kind not in WEB_CALLS:
+            continue
+        props = activity.type_properties
+        parts = [("body", text_of(props.get("body"))), ("url", text_of(props.get("url")))]
+        for part, text in parts:
+            if not text or text.lstrip().startswith("@"):
+                continue  # an expression: its literal parts are not told apart here
+            for key, position, value in credential_pairs(text)[:1]:
+                yield Hit(f"{activity.path}.typeProperties.{part}",
+                          f"'{activity.name}' sends a literal value for '{key}' in its {part} ({_fingerprint(value)}): "
+                          f"read it from Key Vault instead", position + 1, activity=activity.name)
+        headers = props.get("headers")
+        for name, value in (headers.items() if isinstance(headers, dict) else ()):
+            text = value if isinstance(value, str) else ""
+            if (text and not text.startswith("@") and CREDENTIAL_KEY.search(str(name))
+                    and not NOT_CREDENTIAL_KEY.search(str(name)) and not is_placeholder(text)
+                    and not literal_secrets(text)):  # Bearer/Basic literals are reported with the strings above
+                yield Hit(join_key(f"{activity.path}.typeProperties.headers", str(name)),
+                          f"'{activity.name}' sends a literal '{name}' header ({_fingerprint(text)}): read it from Key "
+                          f"Vault instead", activity=activity.name)
 
 
 class KeyVaultWithoutApiVersion(Rule):
