@@ -37,3 +37,12 @@ def test_an_expression_too_long_is_refused():
     activity = {"name": "Say", "type": "SetVariable", "typeProperties": {"variableName": "v", "value": long}}
     with pytest.raises(AdfgenError, match="activity 'Say': an expression of"):
         refuse_beyond_limits([Resource("pipeline", "pl_long", {"activities": [activity]})])
+
+
+def test_a_factory_beyond_adfs_entity_limit_is_refused():
+    """More resources than ADF allows in one factory: refused, with the way out (another factory.name)."""
+    most = adf_limits.value("factory.entities")
+    many = [Resource("dataset", f"ds_{i}", {"type": "Json"}) for i in range(most + 1)]
+    with pytest.raises(AdfgenError, match=f"the factory has {most + 1:,} entities; ADF allows {most:,}"):
+        refuse_beyond_limits(many)
+    refuse_beyond_limits(many[:most])

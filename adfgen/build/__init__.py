@@ -89,6 +89,9 @@ def refuse_beyond_limits(resources: list[Resource]) -> None:
     """Refuse a build with a pipeline ADF would refuse to publish (its documented limits: adfgen.core.adf_limits)."""
     breaches = [b.message if b.message.startswith("pipeline ") else f"pipeline {r.name}: {b.message}"
                 for r in resources if r.kind == "pipeline" for b in adf_limits.breaches(r.name, r.properties)]
+    too_many = adf_limits.factory_breach(len(resources))
+    if too_many:  # split the specs into several factories (factory.name)
+        breaches.insert(0, too_many + "; give some specs another factory.name")
     if breaches:
         raise AdfgenError("the build would break ADF's limits, and ADF would refuse to publish it, so nothing was "
                           "written (adfgen's planner should have avoided this: please report it with the spec):\n  "

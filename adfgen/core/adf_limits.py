@@ -23,6 +23,8 @@ class Limit:
 
 
 LIMITS: tuple[Limit, ...] = (
+    Limit("factory.entities", 5000, "entities (pipelines, datasets, linked services, triggers, data flows, ...) in "
+          "one factory", ev.DOCUMENTED, ev.LIMITS),
     Limit("pipeline.activities", 120, "activities per pipeline, inner activities of containers included",
           ev.DOCUMENTED, ev.LIMITS),
     Limit("pipeline.parameters", 50, "parameters per pipeline", ev.DOCUMENTED, ev.LIMITS),
@@ -210,6 +212,14 @@ def _timeout_breaches(label: str, timeout: Any, at: Path) -> list[Breach]:
         return [Breach("policy.timeout.max", at, f"{label}: policy timeout {timeout} is longer than 7 days "
                                                  f"{cite('policy.timeout.max')}")]
     return []
+
+
+def factory_breach(entities: int) -> str | None:
+    """The message when a factory holds more entities than ADF allows, else None."""
+    if entities <= value("factory.entities"):
+        return None
+    return (f"the factory has {entities:,} entities; ADF allows {value('factory.entities'):,} "
+            f"{cite('factory.entities')}")
 
 
 def check_pipeline(name: str, properties: dict[str, Any]) -> list[str]:
