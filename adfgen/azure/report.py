@@ -7,6 +7,7 @@ from typing import Any, TextIO
 from adfgen.azure.deploy import DONE, FAILED, NOT_APPLIED, UNKNOWN, UNKNOWN_NOTE, DeployReport
 from adfgen.azure.diff import Plan
 from adfgen.azure.grants import BROADER
+from adfgen.core.resources import Resource
 
 TAKES_OVER = "(takes over an unmanaged resource)"
 
@@ -18,6 +19,37 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     """The plan for `--output json`."""
     return {"changes": plan.has_changes, "counts": plan.counts(), "listCalls": plan.list_calls,
             "resources": [i.to_json() for i in plan.items]}
+
+
+def plan_markdown(plan: Plan, factory: str) -> str:
+    """The plan as a pull-request or release comment: the changes table, then each update's changes in review terms.
+
+    Same layout as `adfgen diff --output markdown`: security-relevant changes flagged first, values old → new, then the
+    JSON diff folded in a <details> block (GitHub and Azure DevOps both render it).
+    """
+    from adfgen.azure.normalize import normalise
+    from adfgen.review import diff_factories
+    from adfgen.review import markdown as md
+    from adfgen.review.report import markdown_changes
+
+    parts = [f"### plan for factory {md.code(factory)}: {md.text(summary_line(plan))}"]
+    rows = [i for i in plan.items if i.action != "unchanged" or i.trigger_change]
+    if rows:
+        notes = {"unmanaged": "not written by adfgen: untouched", "orphan": "managed, not in source: deleted with --prune"}
+        parts.append("| action | kind | name | note |\n| --- | --- | --- | --- |\n" + "\n".join(
+            f"| {md.text(_label(i))} | {i.kind} | {md.code(i.name)} | {notes.get(i.action, '')} |" for i in rows))
+    if plan.takeovers():
+        parts.append(f"**{len(plan.takeovers())} update(s) take over resources adfgen did not write; "
+                     "deploy needs --adopt**")
+    for item in plan.with_action("update"):
+        live = Resource(item.kind, item.name, normalise(item.live.properties)) if item.live else None
+        source = Resource(item.kind, item.name, normalise(item.source.properties)) if item.source else None
+        changes = diff_factories([live] if live else [], [source] if source else [])
+        block = [f"**{item.kind} {md.code(item.name)}**", ""] + markdown_changes(changes)
+        block += ["", "<details><summary>JSON diff (live → source)</summary>", "", md.fence(item.diff.rstrip("\n"), "diff"),
+                  "", "</details>"]
+        parts.append("\n".join(block))
+    return "\n\n".join(parts) + "\n"
 
 
 def report_json(report: DeployReport) -> dict[str, Any]:

@@ -49,7 +49,8 @@ def _options(command: Callable) -> Callable:
         click.option("--prune", is_flag=True, help="Delete resources adfgen manages that are no longer in the source."),
         click.option("--no-start-triggers", is_flag=True,
                      help="Do not start new or stopped triggers (triggers deploy stops are still restarted)."),
-        click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True),
+        click.option("--output", type=click.Choice(["text", "json", "markdown"]), default="text",
+                     show_default=True),
     ]
     for option in reversed(options):
         command = option(command)
@@ -92,7 +93,7 @@ Example:
 def plan_command(**opts: Any) -> None:
     from adfgen.azure.clients import Clients, credential_from_environment
     from adfgen.azure.plan import make_plan
-    from adfgen.azure.report import plan_json, print_plan
+    from adfgen.azure.report import plan_json, plan_markdown, print_plan
 
     deployments = _deployments(opts, build_first=False)
     credential = credential_from_environment()
@@ -107,6 +108,8 @@ def plan_command(**opts: Any) -> None:
     if opts["output"] == "json":
         click.echo(json.dumps({"factories": [dict(factory=d.target.factory_name, **plan_json(p))
                                              for d, p in results]}, indent=2))
+    if opts["output"] == "markdown":  # a release approval's comment
+        click.echo("\n".join(plan_markdown(p, d.target.factory_name) for d, p in results), nl=False)
     raise click.exceptions.Exit(EXIT_CHANGES if any(p.has_changes for _, p in results) else 0)
 
 
@@ -128,8 +131,10 @@ def deploy_command(**opts: Any) -> None:
     from adfgen.azure.deploy import DeployInterrupted, deploy, refuse_takeovers
     from adfgen.azure.grants import grant_key_vault_access
     from adfgen.azure.plan import make_plan
-    from adfgen.azure.report import plan_json, print_plan, print_report, report_json
+    from adfgen.azure.report import plan_json, plan_markdown, print_plan, print_report, report_json
 
+    if opts["output"] == "markdown" and not opts["dry_run"]:
+        raise UsageError("--output markdown shows a plan: use it with `adfgen plan` or `deploy --dry-run`")
     deployments = _deployments(opts, build_first=opts["build_first"], dry_run=opts["dry_run"])
     credential = credential_from_environment()
     terminal = sys.stdout.isatty() and opts["output"] == "text"
@@ -145,6 +150,8 @@ def deploy_command(**opts: Any) -> None:
     if opts["dry_run"]:
         pending = any(plan.has_changes for _, _, plan in planned)
         documents = [dict(factory=d.target.factory_name, **plan_json(plan)) for d, _, plan in planned]
+        if opts["output"] == "markdown":
+            click.echo("\n".join(plan_markdown(plan, d.target.factory_name) for d, _, plan in planned), nl=False)
     elif not opts["adopt"]:
         for _, _, plan in planned:  # before any factory changes
             refuse_takeovers(plan)

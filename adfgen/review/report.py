@@ -72,6 +72,11 @@ def _markdown_change(change: Change) -> list[str]:
     return [line, "", "  " + md.fence(body, "diff").replace("\n", "\n  "), ""]
 
 
+def markdown_changes(changes: list[Change]) -> list[str]:
+    """Markdown bullets for changes (security-relevant ones flagged), e.g. for one resource of `plan`."""
+    return [line for change in changes for line in _markdown_change(change)]
+
+
 def diff_markdown(diffs: list[FactoryDiff], *, base: str | None = None) -> str:
     """A pull-request comment: a summary line per factory, then security-relevant changes, then per resource."""
     total = sum(len(d.changes) for d in diffs)
