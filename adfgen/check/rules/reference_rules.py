@@ -461,9 +461,12 @@ class BadDependsOn(Rule):
         pipeline = ctx.pipeline
         everywhere = {a.name.lower() for a in pipeline.everything}
         scopes: dict[int, list[Activity]] = {}
+        names_in: dict[int, set[str]] = {}  # per scope, once: per activity it made a long pipeline quadratic
         for activity in pipeline.all:
             scopes.setdefault(id(activity.scope), activity.scope)
-            siblings = {a.name.lower() for a in activity.scope}
+            siblings = names_in.get(id(activity.scope))
+            if siblings is None:
+                siblings = names_in[id(activity.scope)] = {a.name.lower() for a in activity.scope}
             for index, name in enumerate(activity.depends_on()):
                 path = f"{activity.path}.dependsOn[{index}].activity"
                 if name.lower() == activity.name.lower():
