@@ -94,3 +94,51 @@ def _is_scalar(data: object, path: tuple) -> bool:
         except (KeyError, IndexError, TypeError):
             return False
     return not isinstance(value, (dict, list))
+
+
+def fields_table() -> str:
+    """A Markdown table: each API field (endpoint fields as `endpoints[].x`) against the catalog specs that set it,
+    with the value when it is a short word (a flow, a pagination kind) and ✓ otherwise."""
+    import yaml
+
+    found = entries()
+    columns: list[dict[str, str]] = []
+    order: list[str] = []
+    for item in found:
+        api = (yaml.safe_load(item.path.read_text(encoding="utf-8")).get("apis") or [{}])[0]
+        cells: dict[str, str] = {}
+        for key, value in api.items():
+            if key == "endpoints":
+                for endpoint in value:
+                    for field, inner in endpoint.items():
+                        _cell(cells, order, f"endpoints[].{field}", inner, nested=False)
+            elif isinstance(value, dict) and key in ("auth", "pagination", "secrets", "rate_limit"):
+                for field, inner in value.items():
+                    _cell(cells, order, f"{key}.{field}", inner, nested=True)
+            else:
+                _cell(cells, order, key, value, nested=False)
+        columns.append(cells)
+    from adfgen.spec.model import Api
+
+    top = list(Api.model_fields)  # the model's field order, endpoint fields under `endpoints`
+    first = {f: i for i, f in enumerate(order)}
+
+    def position(f: str) -> tuple[int, int]:
+        group = f.split(".")[0].replace("[]", "")
+        return (top.index(group) if group in top else len(top), first[f])
+    order.sort(key=position)
+    lines = ["| field | " + " | ".join(e.name for e in found) + " |",
+             "| --- |" + " --- |" * len(found)]
+    for field in order:
+        lines.append(f"| `{field}` | " + " | ".join(c.get(field, "") for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def _cell(cells: dict[str, str], order: list[str], field: str, value: object, nested: bool) -> None:
+    if field not in order:
+        order.append(field)
+    short = isinstance(value, str) and re.fullmatch(r"[a-z_]{1,32}", value) and field not in ("name",)
+    text = f"`{value}`" if nested and short else "✓"
+    if cells.get(field, text) != text:
+        text = "✓"
+    cells[field] = text

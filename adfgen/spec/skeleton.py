@@ -11,7 +11,7 @@ from typing import Any
 
 TODO = "TODO"
 _EXAMPLE_KEYS = {"sinks": "lake", "environments": "prod", "headers": "Accept", "query": "param",
-                 "token_params": "audience"}
+                 "token_params": "audience", "params": "instance"}
 
 
 def skeleton(schema: dict[str, Any], api_name: str) -> str:

@@ -127,6 +127,10 @@ class CatalogApi(XeroApi):
             if self.latency:
                 self.clock.sleep(self.latency)
             fault = self._take_fault(path)
+            if fault and fault.status == 429:  # an injected throttle answers as the API's own 429 does
+                with self._lock:
+                    self.served.throttled += 1
+                return self.throttled(fault.retry_after or 1, "injected")
             if fault:
                 extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 return fault.status, extra, fault.body or {"error": "injected fault"}
