@@ -12,7 +12,8 @@ from adfgen.build.contexts.common import (
     resolve_sink,
     state_sink,
 )
-from adfgen.build.contexts.controller import controller_context, slot_context, uses_slots
+from adfgen.build.contexts.controller import slot_context, uses_slots
+from adfgen.build.contexts.controller_groups import controller_jobs
 from adfgen.build.contexts.refresh import refresh_context
 from adfgen.build.contexts.sinks import plan_sink
 from adfgen.build.contexts.triggers import trigger_jobs
@@ -96,9 +97,10 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
         plan.jobs.append(RenderJob("pipeline", slot, "pipeline/slot.json.jinja",
                                    slot_context(api, slot, workers, stateful)))
         plan.concurrency_limits[slot] = limit
-    plan.jobs.append(RenderJob("pipeline", controller, "pipeline/controller.json.jinja",
-                               controller_context(api, controller, refresh, workers, stateful, slot)))
-    plan.concurrency_limits[controller] = limit
+    for job in controller_jobs(api, controller, refresh, workers, stateful, slot,
+                               lambda number: names.pipeline(f"{api.name}_controller_{number}")):
+        plan.jobs.append(job)  # the controller, and its groups when one pipeline would break ADF's limits
+        plan.concurrency_limits[job.name] = limit
     plan.jobs += trigger_jobs(names, api, controller, refresh, stateful=stateful)
     _bind_urls(plan, api, base_urls, stateful, {job.name for job in plan.jobs[first_job:]})
 

@@ -62,7 +62,7 @@ def slot_context(api: Api, name: str, workers: list[tuple[Endpoint, str]], state
     }
 
 
-def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[Endpoint, str]],
+def controller_context(api: Api, name: str, refresh: str | None, workers: list[tuple[Endpoint, str]],
                        stateful: bool = False, slot: str | None = None) -> dict[str, Any]:
     """Workers in `lanes` at once: never more copies at once than the API allows.
 
@@ -73,19 +73,22 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
     passes its Watermark parameter on (empty: each worker's stored value; a value: a backfill for all).
     """
     by_name = {e.name: (e, w) for e, w in workers}
+    # no refresh pipeline when the linked service fetches the token itself (client_credentials_native)
+    first = [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}] if refresh else []
     lanes = api.lanes
     runs = []
     if slot:
         for endpoint, _ in workers:
             # Completed, not Succeeded: a failed worker must not stop the rest; a child reads what its parent landed
             depends = ([{"activity": f"Run {endpoint.parent.endpoint}", "dependencyConditions": ["Completed"]}]
-                       if endpoint.parent else [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}])
+                       if endpoint.parent else first)
             parameters = {"Endpoint": endpoint.name, **_worker_parameters(endpoint, "pipeline().parameters.Watermark")}
             runs.append({"activity": f"Run {endpoint.name}", "pipeline": slot, "depends": depends,
                          "parameters": parameters})
     lane_units: list[list[Endpoint]] = [[] for _ in range(lanes)]
     # largest units first, each to the shortest lane; a parent and its children share a lane, in that order
-    for unit in sorted(worker_units(api), key=len, reverse=True) if not slot else []:
+    units = [unit for unit in worker_units(api) if unit[0].name in by_name]  # a group runs only its own workers
+    for unit in sorted(units, key=len, reverse=True) if not slot else []:
         min(lane_units, key=len).extend(unit)
     for lane in lane_units:
         previous = None
@@ -93,7 +96,7 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
             activity = f"Run {endpoint.name}"
             # Completed, not Succeeded: a failed worker must not stop the rest of its lane
             depends = ([{"activity": previous, "dependencyConditions": ["Completed"]}] if previous else
-                       [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}])
+                       first)
             parameters = _worker_parameters(endpoint, "pipeline().parameters.Watermark")
             if endpoint.parent is None:
                 # evaluated as this Execute Pipeline starts, after the lane's previous worker completed: no request of
@@ -114,7 +117,8 @@ def controller_context(api: Api, name: str, refresh: str, workers: list[tuple[En
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
     return {
         "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,
-        "description": f"Refreshes the {api.name} token, then runs its {len(workers)} workers in {lanes} "
+        "description": (f"Refreshes the {api.name} token, then runs" if refresh else f"Runs the {api.name}")
+                       + f" its {len(workers)} workers in {lanes} "
                        + ("slot(s), each taking the next worker as it frees up" if slot else "lane(s)")
                        + f" (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
                        "fails if any worker failed.",
