@@ -36,7 +36,8 @@ BAD_SPECS = {
     "unknown key": (
         lambda: xero_with("    description: Xero", "    descripton: typo\n    description: Xero"),
         ["{f}:{L:descripton}: apis[0].descripton: unknown key 'descripton' (did you mean 'description'?); "
-         "expected one of: auth, base_url, description, endpoints, headers, keep_alive, name, pagination, "
+         "expected one of: auth, base_url, description, endpoints, environments, headers, keep_alive, name, "
+         "pagination, "
          "rate_limit, request_timeout, retry, schedule, secrets, sink"]),
     "wrong type": (
         lambda: xero_with("requests_per_minute: 60", "requests_per_minute: lots"),

@@ -36,8 +36,9 @@ cannot pass green.
 Exit status: 0 when there is no error (warnings allowed), 1 when there are errors or the schema could not
 be found (unless `--no-schema`), 2 on usage errors.
 
-**Schema.** Without `--schema-dir`, `check` reads `~/.cache/adfgen/schemas/2018-06-01/` (under
-`$XDG_CACHE_HOME` when set), which it fills once from the official URLs, verifying each file's `id`
+**Schema.** Without `--schema-dir`, `check` reads `adfgen/schemas/2018-06-01/` in the platform's user cache
+(platformdirs: `~/.cache` or `$XDG_CACHE_HOME` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%\\adfgen\\Cache`
+on Windows), which it fills once from the official URLs, verifying each file's `id`
 and recording a sha256 manifest; files and manifest are written atomically. A schema from any source
 must hold the definitions validation looks up (`Pipeline`, `Dataset`, `LinkedService`, `Trigger`,
 `Activity`, the common `expression`) and every `$ref` must resolve; otherwise, as with neither network

@@ -22,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft4Validator, _keywords
+import platformdirs
+from jsonschema import Draft4Validator
 from referencing import Registry
 from referencing import Resource as SchemaResource
 from referencing.jsonschema import DRAFT4
@@ -61,9 +62,8 @@ class SchemaFinding:
 
 
 def default_cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/adfgen/schemas/2018-06-01` (default `~/.cache/...`)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "adfgen" / "schemas" / "2018-06-01"
+    """The platform's user cache (platformdirs: `$XDG_CACHE_HOME/adfgen`, `~/Library/Caches/adfgen`, ...)."""
+    return Path(platformdirs.user_cache_dir("adfgen", appauthor=False)) / "schemas" / "2018-06-01"
 
 
 # What validate() and the engine look up: a schema without them would make every resource a rule crash.
@@ -314,7 +314,7 @@ class _Engine:
         }
         for name in ("minimum", "maximum", "minLength", "maxLength", "pattern", "minItems", "maxItems",
                      "uniqueItems", "multipleOf", "not"):
-            self.keywords[name] = self._leaf(name, getattr(_keywords, name, None) or getattr(_keywords, name + "_", None))
+            self.keywords[name] = self._leaf(name, Draft4Validator.VALIDATORS.get(name))  # jsonschema's public table
 
     def classify(self, subschema: Any) -> Any:
         """_TRIVIAL (accepts anything), a JSON type name (only checks that), or False."""

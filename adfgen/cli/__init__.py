@@ -8,11 +8,13 @@ import sys
 import click
 
 from adfgen import __version__
+from adfgen.cli.common import configure_logging, verbose_option
 from adfgen.core.errors import AdfgenError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="adfgen")
+@verbose_option
 def cli() -> None:
     """YAML specs of OAuth 2.0 REST APIs in, a complete and secure Azure Data Factory out."""
 
@@ -43,6 +45,7 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning AdfgenError and I/O errors into a message and an exit code."""
+    configure_logging(False)  # library logs stay silent unless --verbose
     try:
         result = cli.main(args=argv, prog_name="adfgen", standalone_mode=False)
     except click.exceptions.Abort:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from adfgen.cli.common import output_option, require_project_env, verbose_option
 from adfgen.core.errors import UsageError
 
 AUTH_HELP = """Seed and keep healthy the tokens the generated pipelines use (Key Vault, or a local vault file).
@@ -39,7 +40,8 @@ def _common(command: Any) -> Any:
                      help="Use this local vault file (as `adfgen run --vault`) instead of Key Vault."),
         click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False),
                      help="CA certificates (PEM) to trust; default REQUESTS_CA_BUNDLE or the system store."),
-        click.option("--output", type=click.Choice(["human", "json"]), default="human", show_default=True),
+        output_option("human", "json"),
+        verbose_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -157,6 +159,7 @@ def _setup(api: str, env: str | None, vault: Path | None, ca_bundle: str | None,
 
     if env is not None and vault is not None:
         raise UsageError("give either --env NAME (Key Vault) or --vault FILE, not both")
+    require_project_env(env)
     if vault is not None and must_exist and not vault.is_file():
         raise UsageError(f"--vault {vault}: no such file; run `adfgen auth login ... --vault {vault}` first")
     target = load_target(api, env)

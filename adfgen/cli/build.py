@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from adfgen.cli.common import output_option, plural, require_env, verbose_option
 from adfgen.core.errors import UsageError
 
 
@@ -17,7 +18,8 @@ from adfgen.core.errors import UsageError
               show_default=True, help="output folder; each factory goes to OUT/<factory>/")
 @click.option("--templates", "template_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="folder of templates that override the built-in ones by file name")
-@click.option("--output", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option("human", "json")
+@verbose_option
 def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, template_dir: Path | None,
                   output: str) -> None:
     """Build ADF JSON (Git layout + ARM template) from specs.
@@ -30,6 +32,7 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
     from adfgen.build import build_factories, default_spec_paths, write_outputs
 
     paths = [_spec_path(s) for s in specs] or _local_specs(default_spec_paths)
+    require_env(env, paths)
     builds = build_factories(paths, env, template_dir)
     results = write_outputs(builds, out_dir)
     for warning in sorted({w for b in builds for w in b.warnings}):
@@ -41,7 +44,8 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
         return
     for build, (_, changed) in zip(builds, results):
         state = "written" if changed else "unchanged"
-        click.echo(f"{out_dir / build.name}: {len(build.resources)} resources, {len(build.files)} files ({state})")
+        click.echo(f"{out_dir / build.name}: {plural(len(build.resources), 'resource')}, "
+                   f"{plural(len(build.files), 'file')} ({state})")
 
 
 def _local_specs(default_spec_paths) -> list[Path]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from adfgen.cli.common import color_enabled, output_option, verbose_option
 from adfgen.core.errors import UsageError
 
 
@@ -43,8 +44,8 @@ def _load(path: Path | None, partial: bool, complete: bool, env: str | None) -> 
 
 @click.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--output", "-o", "output", type=click.Choice(["human", "json", "github", "sarif"]),
-              default="human", show_default=True, help="Output format.")
+@output_option("human", "json", "github", "sarif")
+@verbose_option
 @click.option("--ignore", "ignore", multiple=True, metavar="CODE[,CODE]", help="Skip rules (repeatable).")
 @click.option("--list-rules", is_flag=True, help="Print every rule and exit.")
 @click.option("--schema-dir", type=click.Path(path_type=Path, file_okay=False),
@@ -119,7 +120,7 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
     elif output == "sarif":
         text = render_sarif(findings, notices)
     else:
-        text = render_human(findings, counts, color=sys.stdout.isatty())
+        text = render_human(findings, counts, color=color_enabled(sys.stdout))
     if text:
         click.echo(_encodable(text))
     return 1 if counts["errors"] or notices else 0

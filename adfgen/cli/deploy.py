@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from adfgen.cli.common import color_enabled, on_terminal, output_option, require_env, verbose_option
 from adfgen.core.errors import AdfgenError, UsageError
 from adfgen.core.resources import Resource
 
@@ -49,8 +50,8 @@ def _options(command: Callable) -> Callable:
         click.option("--prune", is_flag=True, help="Delete resources adfgen manages that are no longer in the source."),
         click.option("--no-start-triggers", is_flag=True,
                      help="Do not start new or stopped triggers (triggers deploy stops are still restarted)."),
-        click.option("--output", type=click.Choice(["text", "json", "markdown"]), default="text",
-                     show_default=True),
+        output_option("human", "json", "markdown"),
+        verbose_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -103,8 +104,8 @@ def plan_command(**opts: Any) -> None:
         plan = make_plan(clients, d.target, d.resources, prune=opts["prune"],
                          start_triggers=not opts["no_start_triggers"])
         results.append((d, plan))
-        if opts["output"] == "text":
-            print_plan(plan, d.target.factory_name, sys.stdout, terminal=sys.stdout.isatty())
+        if opts["output"] == "human":
+            print_plan(plan, d.target.factory_name, sys.stdout, terminal=color_enabled(sys.stdout))
     if opts["output"] == "json":
         click.echo(json.dumps({"factories": [dict(factory=d.target.factory_name, **plan_json(p))
                                              for d, p in results]}, indent=2))
@@ -137,14 +138,15 @@ def deploy_command(**opts: Any) -> None:
         raise UsageError("--output markdown shows a plan: use it with `adfgen plan` or `deploy --dry-run`")
     deployments = _deployments(opts, build_first=opts["build_first"], dry_run=opts["dry_run"])
     credential = credential_from_environment()
-    terminal = sys.stdout.isatty() and opts["output"] == "text"
+    terminal = color_enabled(sys.stdout) and opts["output"] == "human"
+    progress_bar = on_terminal(sys.stdout) and opts["output"] == "human"
     documents, pending, failed = [], False, False
     planned = []
     for d in deployments:
         clients = Clients(credential, d.target.subscription_id, _connection(opts, opts["parallelism"]))
         plan = make_plan(clients, d.target, d.resources, prune=opts["prune"],
                          start_triggers=not opts["no_start_triggers"])
-        if opts["output"] == "text":
+        if opts["output"] == "human":
             print_plan(plan, d.target.factory_name, sys.stdout, terminal=terminal, diffs=opts["dry_run"])
         planned.append((d, clients, plan))
     if opts["dry_run"]:
@@ -163,7 +165,7 @@ def deploy_command(**opts: Any) -> None:
                                               written_secret_names=d.written_secret_names,
                                               least_privilege=opts["least_privilege"])
         try:
-            with _progress(terminal, plan, grants=grant is not None) as progress:
+            with _progress(progress_bar, plan, grants=grant is not None) as progress:
                 report = deploy(clients, d.target, d.resources, prune=opts["prune"],
                                 start_triggers=not opts["no_start_triggers"], parallelism=opts["parallelism"],
                                 plan=plan, progress=progress, adopt=opts["adopt"], grant=grant)
@@ -173,7 +175,7 @@ def deploy_command(**opts: Any) -> None:
                 documents.append(report_json(interrupted.report))
                 click.echo(json.dumps({"factories": documents}, indent=2))
             raise click.exceptions.Exit(EXIT_SIGNAL_BASE + interrupted.signum) from None
-        if opts["output"] == "text":
+        if opts["output"] == "human":
             print_report(report, sys.stdout)
         elif report.restart_failures or any(g.remove_command for g in report.grants or []):
             print_report(report, sys.stderr)  # loud even when stdout is for machines
@@ -234,7 +236,9 @@ def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> lis
         from adfgen.build import build_factories, default_spec_paths, write_outputs
     except ImportError:
         raise AdfgenError("the spec build is not available in this installation; pass --source DIR") from None
-    builds = build_factories(list(opts["specs"]) or default_spec_paths(), opts["env"])
+    paths = list(opts["specs"]) or default_spec_paths()
+    require_env(opts["env"], paths)
+    builds = build_factories(paths, opts["env"])
     if len(builds) > 1 and opts["factory"]:  # with several factories, --factory picks one
         builds = [b for b in builds if b.name == opts["factory"]]
         if not builds:

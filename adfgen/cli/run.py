@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from adfgen.cli.common import output_option, require_project_env, verbose_option
 from adfgen.core.errors import UsageError
 
 RUN_HELP = """Run a pipeline on this machine over real HTTP, with ADF's documented semantics and limits.
@@ -45,7 +46,8 @@ Examples:
 @click.option("--param", "params", multiple=True, metavar="K=V", help="A pipeline parameter (repeatable).")
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
               help="Run waits (retry intervals, requestInterval, Wait, Until timeouts) this many times faster.")
-@click.option("--output", type=click.Choice(["human", "json"]), default="human", show_default=True)
+@output_option("human", "json")
+@verbose_option
 def run_command(pipeline: str, folder: Path | None, env: str | None, vault: Path | None, sink_dir: Path | None,
                 redirects: tuple[str, ...], ca_bundle: str | None, params: tuple[str, ...], time_scale: float,
                 output: str) -> int:
@@ -58,6 +60,7 @@ def run_command(pipeline: str, folder: Path | None, env: str | None, vault: Path
 
     if folder is not None and env is not None:
         raise UsageError("give either --folder DIR or --env NAME, not both")
+    require_project_env(env)
     if not time_scale > 0:
         raise UsageError("--time-scale must be a positive number")
     parameters: dict[str, str] = {}

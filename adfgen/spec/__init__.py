@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import stat
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 
 from adfgen.core.errors import AdfgenError, Problem
 from adfgen.spec.advice import spec_warnings
+from adfgen.spec.environments import api_environment_problems, apply_environment, line_lookup
 from adfgen.spec.model import FactoryConfig, SpecFile
 from adfgen.spec.secrets_check import credential_problems, redact
 from adfgen.spec.semantics import check_factory_wide, check_semantics
@@ -36,29 +36,6 @@ class LoadedSpec:
     def factory(self) -> FactoryConfig:
         """The factory config for this environment."""
         return self.spec.factory
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """`override` over `base`, mappings merged key by key, everything else replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _env_line_lookup(doc: YamlDocument, env: str | None):
-    """Lines for a merged factory: the environment's override when it set the value, else the base."""
-    def line_of(path: PathKey) -> int:
-        if env and len(path) >= 1 and path[0] == "factory":
-            override = ("factory", "environments", env) + tuple(path[1:])
-            for end in range(len(override), 3, -1):
-                if override[:end] in doc.lines:
-                    return doc.lines[override[:end]]
-        return doc.line_of(path)
-    return line_of
 
 
 def load_spec_text(text: str, file: str, env: str | None = None) -> tuple[LoadedSpec | None, list[Problem]]:
@@ -87,37 +64,38 @@ def _validated(doc: YamlDocument, file: str, env: str | None) -> tuple[LoadedSpe
         return None, [Problem(file, doc.line_of(("factory", "environments")), "factory.environments",
                               f"unknown environment '{env}'; expected one of: {choices}")]
 
-    chosen: SpecFile | None = None
+    problems += [Problem(file, doc.line_of(path), dotted_path(path), message)
+                 for path, message in api_environment_problems(doc.data)]
+    chosen: tuple[SpecFile, Callable[[PathKey], int]] | None = None
+    base: set[tuple[str, str]] = set()
     for name in [None] + sorted(str(n) for n in environments):
-        data = doc.data
+        data, line_of = doc.data, doc.line_of
         if name is not None:
-            override = environments.get(name)
-            if not isinstance(override, dict):
+            if not isinstance(environments.get(name), dict):
                 continue  # reported by the base validation (environments values must be mappings)
-            data = copy.copy(doc.data)
-            data["factory"] = deep_merge({k: v for k, v in factory_raw.items() if k != "environments"}, override)
-            data["factory"]["environments"] = {}
-        line_of = _env_line_lookup(doc, name)
+            merged = apply_environment(doc.data, name)
+            problems += [Problem(file, doc.line_of(path), dotted_path(path), message)
+                         for path, message in merged.problems]
+            data, line_of = merged.data, line_lookup(doc.lines, doc.line_of, merged.origins)
         try:
             spec = SpecFile.model_validate(data)
+            found = check_semantics(spec, file, line_of)
         except ValidationError as exc:
-            found = problems_from_validation(exc, data, SpecFile, file, line_of)
-            if name is not None:  # only the factory part differs per environment; the base reports its own
-                base = {(p.where, p.message) for p in problems}
-                found = [Problem(p.file, p.line, f"{p.where} (environment {dotted_path((name,))})", p.message) for p in found
-                         if p.where.startswith("factory") and (p.where, p.message) not in base]
-            problems += found
-            continue
+            spec, found = None, problems_from_validation(exc, data, SpecFile, file, line_of)
         if name is None:
-            problems += check_semantics(spec, file, line_of)
-        if name == env:
-            chosen = spec
+            base = {(p.where, p.message) for p in found}
+        else:  # what the overrides break; the base reports its own problems once
+            found = [Problem(p.file, p.line, f"{p.where} (environment {dotted_path((name,))})", p.message)
+                     for p in found if (p.where, p.message) not in base]
+        problems += found
+        if name == env and spec is not None:
+            chosen = (spec, line_of)
     problems = sorted(set(problems))
     if problems or chosen is None:
         return None, problems
-    line_of = _env_line_lookup(doc, env)
-    return LoadedSpec(file=file, spec=chosen, env=env, line_of=line_of,
-                      warnings=tuple(spec_warnings(chosen, file, line_of))), []
+    spec, line_of = chosen
+    return LoadedSpec(file=file, spec=spec, env=env, line_of=line_of,
+                      warnings=tuple(spec_warnings(spec, file, line_of))), []
 
 
 def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:

@@ -348,6 +348,9 @@ class Api(Strict):
     keep_alive: Schedule | None = Field(
         None, description="refresh-only trigger; defaults to weekly (or a quarter of the refresh token lifetime)")
     endpoints: list[Endpoint] = Field(min_length=1)
+    environments: dict[Name, dict[str, Any]] = Field(
+        default_factory=dict, description="per-environment overrides of this API's fields, deep-merged over it by "
+        "--env; lists of named things (endpoints by name, secrets.identity by secret) merge item by item")
 
     @property
     def lanes(self) -> int:
