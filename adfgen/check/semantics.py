@@ -19,6 +19,7 @@ REFRESH_GRANT = re.compile(r"grant_type\W{0,6}refresh_token", re.I)
 CREDENTIAL_IN_BODY = re.compile(r"client_secret|refresh_token|password|client_assertion|[?&'\"]code=|\bcode\b\W{0,4}[:=]", re.I)
 KEYVAULT_SECRET_FIELDS = frozenset({"value"})
 TOKEN_SECRET_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
+NESTED_ACTIVITY_KEYS = frozenset({"activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities", "cases"})
 NO_POLICY_TYPES = frozenset({"foreach", "ifcondition", "until", "switch", "filter", "wait", "fail", "validation"})
 
 
@@ -64,7 +65,16 @@ def is_keyvault_call(activity: Activity) -> bool:
     # or be built entirely at run time (a global parameter, a variable): then only the audience can tell.
     if not _msi_for_keyvault(activity):
         return False
-    return bool(re.search(r"secrets|vault", url, re.I)) or url.lstrip().startswith("@") and "://" not in url
+    if re.search(r"secrets|vault", url, re.I):
+        return True
+    return url.lstrip().startswith("@") and "://" not in url and _built_from_settings(url)
+
+
+def _built_from_settings(url: str) -> bool:
+    """A URL expression made only of (global) parameters and variables: a configured vault URL, not the
+    address an earlier activity returned (which a copied MSI setting may be pointed at)."""
+    refs = analyse(url).refs
+    return bool(refs) and all(r.kind in ("parameter", "global_parameter", "variable") for r in refs)
 
 
 def is_keyvault_read(activity: Activity) -> bool:
@@ -139,7 +149,10 @@ class Read:
 
 # A member or secret name that says it holds a credential (shared with the spec's literal-secret scan).
 CREDENTIAL_NAME = re.compile(CREDENTIAL_KEY.pattern + r"|key$|conn(ection)?[-_]?str|^sas|[-_]sas", re.I)
-NOT_CREDENTIAL_NAME = re.compile(NOT_CREDENTIAL_KEY.pattern + r"|(^|[-_])ids?$|[a-z]Ids?$|^expires_in$", re.I)
+# ...unless it names one: an id, or the name of a Key Vault secret (`kvSecretAccessKey`, `kv-password`).
+NOT_CREDENTIAL_NAME = re.compile(NOT_CREDENTIAL_KEY.pattern + r"|(^|[-_])ids?$|(?-i:[a-z]Ids?)$|^expires_in$|"
+                                 r"(continuation|next|page|paging|cursor|sync|delta|skip)[-_]?token|"
+                                 r"^(kv|akv|keyvault|key_?vault)([-_]|(?-i:[A-Z]))", re.I)
 
 
 def credential_named(name: str) -> bool:
@@ -162,9 +175,13 @@ def _used_credential_fields(pipeline: Pipeline) -> dict[str, set[str]]:
     """Credential-named output members that the pipeline reads from each activity (lower-case names)."""
     found: dict[str, set[str]] = {}
     for activity in pipeline.all:
+        keyvault = is_keyvault_call(activity)
         for key, value in activity.body.items():
             if key in ("name", "description", "dependsOn"):
                 continue
+            if key == "typeProperties" and isinstance(value, dict):
+                # nested activities are walked on their own; a value in a vault URL names a secret, it is none
+                value = {k: v for k, v in value.items() if k not in NESTED_ACTIVITY_KEYS and not (keyvault and k == "url")}
             for text in _strings(value):
                 for ref in analyse(text).refs:
                     if ref.kind != "activity" or not ref.name or len(ref.members) < 2 or ref.members[0].lower() != "output":
@@ -208,16 +225,16 @@ def secret_producers(pipeline: Pipeline) -> dict[str, Producer]:
         if is_keyvault_read(activity):
             hint = keyvault_name_hint(activity)
             certain = credential_named(hint)
-            what = f"Key Vault secret '{hint}'" if hint else "a Key Vault secret"
-            what += ", named like a credential" if certain else ", a Key Vault value that may not be a credential"
+            what = f"Key Vault secret '{hint}'" if hint else "a Key Vault secret whose name is built at run time"
+            what += " (named like a credential)" if certain else " (not named like a credential, but kept in Key Vault)"
             found[key] = Producer(activity.name, KEYVAULT_SECRET_FIELDS, what, certain)
         elif is_token_call(activity):
             found[key] = Producer(activity.name, TOKEN_SECRET_FIELDS | extra, "a token endpoint's reply", True,
                                   anywhere=bool(extra))
         elif is_web(activity) and extra:
             shown = ", ".join(sorted(extra))
-            found[key] = Producer(activity.name, extra, f"the credential field{'s' if len(extra) > 1 else ''} "
-                                  f"{shown} of a Web call's reply", True, anywhere=True)
+            found[key] = Producer(activity.name, extra, f"a Web call's reply (credential-named field"
+                                  f"{'s' if len(extra) > 1 else ''} {shown})", True, anywhere=True)
     pipeline._secret_producers = found  # type: ignore[attr-defined]
     return found
 
