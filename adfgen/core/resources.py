@@ -34,7 +34,6 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-KIND_BY_REFERENCE = {k.reference_type: k for k in KINDS.values()}
 KIND_BY_ARM_SEGMENT = {k.arm_segment.lower(): k for k in KINDS.values()}
 
 MANAGED_ANNOTATION = "adfgen"  # every resource adfgen writes carries it; deploy --prune touches only these
