@@ -106,6 +106,24 @@ class AuthWorld:
             change(spec)
         (self.project / "specs" / "xero.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
 
+    @staticmethod
+    def switch_flow(spec: dict[str, Any], flow: str, **secrets: Any) -> None:
+        """Make the spec's API use `flow`: drop the auth fields, secret roles and keep-alive other flows own (the
+        spec refuses them), then set `secrets`."""
+        from adfgen.spec.model import AUTH_FIELD_FLOWS
+        from adfgen.spec.variants.auth import FLOWS, ROLES
+
+        api, unit = spec["apis"][0], FLOWS.get(flow)
+        api["auth"]["flow"] = flow
+        for key, flows in AUTH_FIELD_FLOWS.items():
+            if flow not in flows:
+                api["auth"].pop(key, None)
+        for role in set(ROLES) - set(unit.required_secrets + unit.optional_secrets):
+            api["secrets"].pop(role, None)
+        if not unit.keep_alive:
+            api.pop("keep_alive", None)
+        api["secrets"].update(secrets)
+
     def api_auth(self, spec: dict[str, Any]) -> dict[str, Any]:
         return spec["apis"][0]["auth"]
 

@@ -233,9 +233,7 @@ def test_network_error_at_the_token_endpoint(world, browser, capfd):
 
 def test_client_credentials_flow_is_verified_and_stored(world, browser, capfd):
     def change(spec):
-        spec["apis"][0]["auth"].update(flow="client_credentials", authorize_url=None)
-        spec["apis"][0]["secrets"].pop("refresh_token")
-        spec["apis"][0]["secrets"]["identity"] = []
+        world.switch_flow(spec, "client_credentials", identity=[])
     world.write_spec(change)
     code, out, err = login(world, capfd)
     assert code == 0, err
@@ -247,8 +245,7 @@ def test_client_credentials_flow_is_verified_and_stored(world, browser, capfd):
 
 def test_client_credentials_with_a_wrong_secret_fail(world, browser, capfd, monkeypatch):
     def change(spec):
-        spec["apis"][0]["auth"].update(flow="client_credentials")
-        spec["apis"][0]["secrets"]["identity"] = []
+        world.switch_flow(spec, "client_credentials", identity=[])
     world.write_spec(change)
     monkeypatch.setenv("ADFGEN_CLIENT_SECRET", "wrong")
     code, _, err = login(world, capfd)
@@ -260,9 +257,7 @@ def test_password_flow_asks_with_hidden_input(world, browser, capfd, monkeypatch
     import click.termui
 
     def change(spec):
-        spec["apis"][0]["auth"].update(flow="password")
-        spec["apis"][0]["secrets"].update(username="xero-username", password="xero-password", identity=[])
-        spec["apis"][0]["secrets"].pop("refresh_token")
+        world.switch_flow(spec, "password", username="xero-username", password="xero-password", identity=[])
     world.write_spec(change)
     asked = []
     monkeypatch.setattr(click.termui, "hidden_prompt_func", lambda label: asked.append(("hidden", label)) or "pa&ss")
@@ -279,8 +274,7 @@ def test_password_flow_asks_with_hidden_input(world, browser, capfd, monkeypatch
 
 def test_password_flow_with_a_wrong_password(world, browser, capfd, monkeypatch):
     def change(spec):
-        spec["apis"][0]["auth"].update(flow="password")
-        spec["apis"][0]["secrets"].update(username="xero-username", password="xero-password", identity=[])
+        world.switch_flow(spec, "password", username="xero-username", password="xero-password", identity=[])
     world.write_spec(change)
     monkeypatch.setenv("ADFGEN_USERNAME", "svc.user")
     monkeypatch.setenv("ADFGEN_PASSWORD", "wrong-password-value")
@@ -339,6 +333,61 @@ def test_an_identity_value_with_no_source_is_an_error(world, browser, capfd):
     code, _, err = login(world, capfd)
     assert code == 1 and "shop-domain" in err
     assert_nothing_written(world)
+
+
+def test_identity_values_from_their_declared_sources(world, browser, capfd):
+    """`from` names the source; `field` the parameter or reply field; no header: a placeholder value only."""
+    world.write_spec(lambda s: s["apis"][0]["secrets"].update(identity=[
+        {"name": "realm", "secret": "qbo-company", "from": "consent_redirect", "field": "realmId"},
+        {"name": "api_domain", "secret": "zoho-host", "from": "token_reply", "header": "x-zoho-host"}]))
+    browser.tamper = lambda q: {**q, "realmId": "4620816365"}
+    world.oauth.answer_next_token(200, {"access_token": "zoho-access-value", "refresh_token": "zoho-refresh-value",
+                                        "token_type": "Bearer", "api_domain": "https://www.zohoapis.eu"})
+    world.codes.update({"zoho-access-value", "zoho-refresh-value"})
+    code, _, err = login(world, capfd)
+    assert code == 0, err
+    assert world.kv_value("qbo-company") == "4620816365"
+    assert world.kv_value("zoho-host") == "https://www.zohoapis.eu"
+
+
+def test_a_declared_source_without_the_value_names_it_and_writes_nothing(world, browser, capfd):
+    world.write_spec(lambda s: s["apis"][0]["secrets"].update(identity=[
+        {"name": "instance_url", "secret": "sf-instance", "from": "token_reply"}]))
+    code, _, err = login(world, capfd)
+    assert code == 1
+    assert "cannot find identity value instance_url (field 'instance_url') in the token reply" in err
+    assert_nothing_written(world)
+
+
+def test_a_connections_call_with_its_own_url_and_fields(world, browser, capfd):
+    """Another provider's post-consent listing: the URL, the id field and the label the spec names."""
+    world.api.other_tenants.append({"id": "c2", "tenantId": "tenant-other-0002", "tenantName": "Other Ltd"})
+    world.write_spec(lambda s: s["apis"][0]["secrets"].update(identity=[
+        {"name": "org", "secret": "xero-org", "header": "xero-tenant-id", "from": "connections_call",
+         "url": f"{world.api.url}/connections", "field": "tenantId", "label": "tenantName"}]))
+    code, _, err = login(world, capfd, "--tenant", "Other Ltd")
+    assert code == 0, err
+    assert world.kv_value("xero-org") == "tenant-other-0002"
+
+
+def test_native_client_credentials_login_checks_the_client_and_stores_no_token(world, browser, capfd, monkeypatch):
+    def change(spec):
+        world.switch_flow(spec, "client_credentials_native", identity=[
+            {"name": "tenant_id", "secret": "xero-tenant-id", "header": "xero-tenant-id", "from": "connections_call"}])
+        spec["apis"][0]["auth"]["client_id"] = BODY_CLIENT_ID
+    world.write_spec(change)
+    monkeypatch.setenv("ADFGEN_CLIENT_SECRET", BODY_CLIENT_SECRET)
+    code, _, err = login(world, capfd)
+    assert code == 0, err
+    assert browser.opened == []
+    post = world.oauth.requests[-1]
+    # as the linked service sends it (assumed): the client credentials in the form body
+    assert post["form"]["grant_type"] == "client_credentials" and post["form"]["client_id"] == BODY_CLIENT_ID
+    assert post["authorization"] is None
+    assert world.kv_value("xero-client-secret") == BODY_CLIENT_SECRET and world.kv_value("xero-tenant-id") == TENANT
+    assert world.kv_value("xero-access-token") is None  # ADF fetches its own tokens
+    code, _, err = world.run(capfd, "auth", "refresh", "xero", "--env", "test", "--direct")
+    assert code == 1 and "nothing to refresh" in err
 
 
 def test_key_vault_unreachable_stops_before_consent(world, browser, capfd):

@@ -210,7 +210,7 @@ SEMANTIC_CASES = {
         "parent's keys back from its file"),
     "password flow without username": (
         [("apis.0.auth", {"flow": "password", "token_url": "https://login.example.com/t"}),
-         ("apis.0.secrets.password", "pw")],
+         ("apis.0.secrets.password", "pw"), ("apis.0.secrets.refresh_token", _DELETE)],
         "apis[0].secrets: missing secret name 'username': the password flow needs it"),
     "one secret in two roles": (
         [("apis.0.secrets.access_token", "rt")],

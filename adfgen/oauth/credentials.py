@@ -48,7 +48,8 @@ def resolve(api: Api, store: SecretStore, ask: Callable[[str, bool], str] | None
         to_store[secret_name] = value
         return value
 
-    client_id = one(ENV_CLIENT_ID, names.client_id, "client id", False)
+    # a flow whose linked service takes the client id as a value (client_credentials_native) has it in the spec
+    client_id = one(ENV_CLIENT_ID, names.client_id, "client id", False) or api.auth.client_id
     client_secret = one(ENV_CLIENT_SECRET, names.client_secret, "client secret", True)
     return Given(Client(client_id or "", client_secret), to_store)
 

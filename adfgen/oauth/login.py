@@ -12,6 +12,7 @@ from adfgen.oauth import consent, credentials, identity, tokens
 from adfgen.oauth.errors import AuthError
 from adfgen.oauth.stores import SecretStore
 from adfgen.oauth.target import AuthTarget
+from adfgen.spec.variants.auth import flow_of
 
 
 @dataclass
@@ -42,11 +43,13 @@ class LoginResult:
 def login(target: AuthTarget, store: SecretStore, how: Interaction) -> LoginResult:
     """Run the spec's flow and seed the store; AuthError (with nothing written) on any failure before writing."""
     api, auth = target.api, target.api.auth
-    store.get(api.secrets.access_token)  # fails early on 403, network or sign-in problems: before the user consents
+    flow = flow_of(auth)
+    # fails early on 403, network or sign-in problems: before the user consents
+    store.get(api.secrets.access_token or api.secrets.client_secret or api.secrets.client_id or "")
     given = credentials.resolve(api, store, how.ask)
     redirect_query: dict[str, str] = {}
     to_write: list[tuple[str, str, int | None]] = []
-    if auth.flow == "authorization_code":
+    if flow.consent:
         if not auth.authorize_url:
             raise AuthError(f"the spec of {api.name} has no auth.authorize_url; add the provider's authorize URL")
         grant = _consent(target, given.client, how)
@@ -57,17 +60,18 @@ def login(target: AuthTarget, store: SecretStore, how: Interaction) -> LoginResu
             raise AuthError(f"the provider issued no refresh token; add the scope that asks for one (often "
                             f"offline_access) to {api.name}'s auth.scopes; nothing was written")
         to_write.append((api.secrets.refresh_token, reply.refresh_token, None))
-    elif auth.flow == "client_credentials":
+    elif flow.grant == "client_credentials":
         reply = tokens.client_credentials(auth, given.client, verify=how.verify)
-    elif auth.flow == "password":
+    elif flow.grant == "password":
         username, password = credentials.resource_owner(api, how.ask)
         reply = tokens.password(auth, given.client, username, password, verify=how.verify)
         to_write += [(api.secrets.username, username, None), (api.secrets.password, password, None)]
-    else:  # the spec refuses implicit already; this guards any flow added without a login
-        raise AuthError(f"adfgen auth cannot log in with flow {auth.flow!r}")
+    else:  # a flow unit whose grant login does not know yet
+        raise AuthError(f"adfgen auth cannot log in with flow {auth.flow!r} (grant {flow.grant!r})")
     identities = identity.collect(api, reply.access_token, reply.fields, redirect_query, tenant=how.tenant,
                                   choose=how.choose, verify=how.verify)
-    to_write.append((api.secrets.access_token, reply.access_token, reply.expires_at))
+    if flow.stores_token:  # otherwise the linked service fetches its own: the token only proved the credentials
+        to_write.append((api.secrets.access_token, reply.access_token, reply.expires_at))
     to_write += [(name, value, None) for name, value in identities.items()]
     to_write += [(name, value, None) for name, value in given.to_store.items()]
     to_write = [(n, v, e) for n, v, e in to_write if n]

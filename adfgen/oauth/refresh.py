@@ -14,6 +14,7 @@ from adfgen.oauth import tokens
 from adfgen.oauth.errors import AuthError
 from adfgen.oauth.stores import SecretStore
 from adfgen.oauth.target import AuthTarget
+from adfgen.spec.variants.auth import flow_of
 
 SAVE_ATTEMPTS = 5  # as the pipeline's "Save Refresh Token" (retry 5)
 SAVE_BACKOFF = 1.0  # seconds before the 2nd save attempt, doubling, at most 8 s; all within any grace period
@@ -38,18 +39,24 @@ def direct(target: AuthTarget, store: SecretStore, *, verify: Any = True,
     access token with its expiry counted from before the POST. A refresh token the provider rotated but that could
     not be saved is written to a file only the user can read, and the error says how to put it back."""
     api, auth = target.api, target.api.auth
+    flow = flow_of(auth)
+    if not flow.stores_token:
+        raise AuthError(f"{api.name} uses the {auth.flow} flow: ADF's linked service fetches each token itself, so "
+                        "there is nothing to refresh; `adfgen auth login` checks the client credentials")
     names = api.secrets
     client_id = _required(store, names.client_id)
     client_secret = _required(store, names.client_secret) if names.client_secret else None
     client = tokens.Client(client_id, client_secret)
-    if auth.flow == "authorization_code":
+    if flow.grant == "refresh_token":
         reply = tokens.refresh(auth, client, _required(store, names.refresh_token), verify=verify)
-    elif auth.flow == "client_credentials":
+    elif flow.grant == "client_credentials":
         reply = tokens.client_credentials(auth, client, verify=verify)
-    else:
+    elif flow.grant == "password":
         reply = tokens.password(auth, client, _required(store, names.username), _required(store, names.password),
                                 verify=verify)
-    rotating = auth.flow == "authorization_code" and auth.rotating_refresh_tokens
+    else:
+        raise AuthError(f"adfgen auth cannot refresh with flow {auth.flow!r} (grant {flow.grant!r})")
+    rotating = flow.rotating(auth)
     if rotating:
         _save_refresh_token(target, store, reply.refresh_token or "", sleep or time.sleep)
     store.set(names.access_token, reply.access_token, reply.expires_at)
@@ -118,6 +125,9 @@ def via_factory(target: AuthTarget, clients: Any, resource_group: str, *, timeou
 
     from adfgen.azure.clients import describe_error
 
+    if not flow_of(target.api.auth).stores_token:
+        raise AuthError(f"{target.api.name} has no refresh pipeline: the {target.api.auth.flow} flow's linked "
+                        "service fetches each token itself")
     factory, pipeline = target.config.name, target.refresh_pipeline
     adf = clients.datafactory
     try:
@@ -140,5 +150,5 @@ def via_factory(target: AuthTarget, clients: Any, resource_group: str, *, timeou
     if run.status != "Succeeded":
         # the pipeline's Fail message holds the provider's error code and description only
         raise AuthError(f"{pipeline} run {run_id} {run.status.lower()}: {(run.message or '')[:500]}")
-    rotating = target.api.auth.flow == "authorization_code" and target.api.auth.rotating_refresh_tokens
+    rotating = flow_of(target.api.auth).rotating(target.api.auth)
     return RefreshResult(rotating, None, "factory", run_id, run.status)

@@ -9,6 +9,7 @@ from typing import Any
 from adfgen.oauth.errors import CONSENT_GONE_EXIT, NEAR_EXPIRY_EXIT
 from adfgen.oauth.stores import SecretStore
 from adfgen.oauth.target import AuthTarget
+from adfgen.spec.variants.auth import flow_of
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def status(target: AuthTarget, store: SecretStore, now: float | None = None, war
     roles = [("client_id", names.client_id), ("client_secret", names.client_secret),
              ("refresh_token", names.refresh_token), ("access_token", names.access_token),
              ("username", names.username), ("password", names.password)]
-    roles += [(f"identity ({item.header})", item.secret) for item in names.identity]
+    roles += [(f"identity ({item.placeholder})", item.secret) for item in names.identity]
     states = []
     found: dict[str, Any] = {}
     for role, name in roles:
@@ -87,7 +88,7 @@ def status(target: AuthTarget, store: SecretStore, now: float | None = None, war
         messages.append("the access token has expired (the next run refreshes it)")
     age = lifetime = remaining = None
     refresh = found.get("refresh_token")
-    if auth.flow == "authorization_code" and refresh is not None and refresh.updated is not None:
+    if flow_of(auth).keep_alive and refresh is not None and refresh.updated is not None:
         age = now - refresh.updated
         lifetime = auth.refresh_token_lifetime
         if lifetime:

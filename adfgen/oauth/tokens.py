@@ -13,6 +13,7 @@ from typing import Any
 
 from adfgen.oauth.errors import AuthError
 from adfgen.spec.model import Auth
+from adfgen.spec.variants.auth import flow_of
 
 TIMEOUT = 30  # seconds per token request; a hung provider must not hang the CLI
 
@@ -40,7 +41,8 @@ def session(auth: Auth, client: Client, *, redirect_uri: str | None = None, veri
     """An OAuth2Session with the client authentication the spec names (Basic or form body) and PKCE when asked."""
     from authlib.integrations.requests_client import OAuth2Session
 
-    method = "client_secret_basic" if auth.client_auth == "basic" and client.client_secret else "client_secret_post"
+    method = ("client_secret_basic" if flow_of(auth).client_authentication(auth) == "basic" and client.client_secret
+              else "client_secret_post")
     if not client.client_secret:
         method = "none"  # a public client: client_id in the form, no secret
     oauth = OAuth2Session(client.client_id, client.client_secret, scope=" ".join(auth.scopes) or None,

@@ -6,11 +6,12 @@ import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints,
-                      ValidationInfo, WithJsonSchema, field_validator)
+                      ValidationInfo, WithJsonSchema, create_model, field_validator)
 
 from adfgen.core.naming_rules import name_problems
 from adfgen.spec.fields import EndpointTemplate, HttpsUrl, Name, Strict
 from adfgen.spec.fields import placeholders as _placeholders
+from adfgen.spec.variants.auth import FLOWS
 from adfgen.spec.variants.sinks import Sink
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
@@ -136,48 +137,87 @@ class TokenHeader(Strict):
     scheme: str = "Bearer"
 
 
-class Auth(Strict):
-    """The OAuth 2.0 flow and the token endpoint's rules."""
+class AuthBase(Strict):
+    """What every OAuth flow has; each flow's own fields come from its unit in adfgen.spec.variants.auth."""
 
-    flow: Literal["authorization_code", "client_credentials", "password"]
-    authorize_url: HttpsUrl | None = None
+    flow: Annotated[str, WithJsonSchema({"type": "string", "enum": FLOWS.names(),
+                                         "description": "the OAuth flow (see the README's auth-flow table)"})]
     token_url: HttpsUrl
     scopes: list[str] = []
-    pkce: bool = False
-    client_auth: Literal["basic", "body"] = Field("basic", description="client credentials at the token endpoint")
-    rotating_refresh_tokens: bool = True
-    refresh_token_reuse_grace: Duration = Field(
-        0, description="how long a rotated refresh token stays usable; > 0 lets the refresh POST retry safely")
-    access_token_lifetime: Duration = 3600
-    refresh_token_lifetime: Duration | None = None
-    refresh_margin: Duration = Field(300, description="refresh when the access token expires within this")
-    token_header: TokenHeader = TokenHeader()
-    token_params: dict[str, str] = Field(default_factory=dict, description="extra form fields for the token POST")
+    access_token_lifetime: Duration = Field(3600, description="fallback when the token reply has no expires_in")
 
     @field_validator("flow", mode="before")
     @classmethod
-    def _refuse_implicit(cls, value: Any) -> Any:
+    def _known_flow(cls, value: Any) -> Any:
         if value == "implicit":
             raise ValueError(
                 "the implicit flow cannot run unattended: it needs a browser for every access token and issues no "
                 "refresh token; use authorization_code (with pkce: true for public clients)")
+        if isinstance(value, str) and value not in FLOWS.names():
+            raise ValueError(f"unknown auth flow {value!r}; expected one of: {', '.join(FLOWS.names())}")
         return value
 
 
-class IdentityValue(Strict):
-    """A per-connection identity value kept in Key Vault and sent as a header (e.g. Xero's tenant id)."""
+def _auth_model() -> tuple[type[AuthBase], dict[str, tuple[str, ...]]]:
+    """`Auth`: AuthBase plus every flow's own fields; and which flows use each of those fields."""
+    fields: dict[str, Any] = {}
+    users: dict[str, list[str]] = {}
+    for name, unit in FLOWS:
+        for key, (annotation, info) in unit.fields().items():
+            fields.setdefault(key, (annotation, info))
+            users.setdefault(key, []).append(name)
+    model = create_model("Auth", __base__=AuthBase, __module__=__name__, **fields)
+    model.__doc__ = "The OAuth 2.0 flow and the token endpoint's rules."
+    for key, flows in users.items():  # the schema and README say which flows read each field
+        info = model.model_fields[key]
+        info.description = f"{info.description} (flows: {', '.join(flows)})" if info.description else \
+            f"(flows: {', '.join(flows)})"
+    model.model_rebuild(force=True)
+    return model, {key: tuple(flows) for key, flows in users.items()}
 
-    secret: SecretName
-    header: HeaderName
+
+Auth, AUTH_FIELD_FLOWS = _auth_model()  # AUTH_FIELD_FLOWS: an auth field -> the flows that use it
+
+
+IDENTITY_SOURCES = ("consent_redirect", "token_reply", "connections_call")
+PlaceholderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+
+
+class IdentityValue(Strict):
+    """A per-connection value found at login (e.g. Xero's tenant id, QuickBooks' realmId, Salesforce's
+    instance_url), kept in Key Vault under `secret`; usable as `{name}` and, with `header`, sent as a header."""
+
+    name: PlaceholderName | None = Field(
+        None, description="the placeholder name, {name} in URLs, paths and queries; defaults to the secret name "
+        "with '_' for '-'")
+    secret: SecretName = Field(description="the Key Vault secret that holds the value")
+    header: HeaderName | None = Field(None, description="send the value as this header on every request")
+    source: Literal["consent_redirect", "token_reply", "connections_call"] | None = Field(
+        None, alias="from", description="where `adfgen auth login` finds the value: consent_redirect (a query "
+        "parameter of the consent redirect), token_reply (a field of the token reply), connections_call (a GET "
+        "after consent, e.g. Xero's /connections); unset: the token reply, the redirect, then the connections call "
+        "for a secret named *tenant-id")
+    field: str | None = Field(None, min_length=1, description="the redirect parameter, token reply field or "
+                              "connections item field to read; defaults to name (tenantId for connections_call)")
+    url: HttpsUrl | None = Field(None, description="connections_call: the URL to GET with the new access token; "
+                                 "defaults to https://<base_url host>/connections")
+    label: str | None = Field(None, min_length=1, description="connections_call: the item field that names each "
+                              "choice for --tenant and the prompt; defaults to tenantName")
+
+    @property
+    def placeholder(self) -> str:
+        """The name other fields use as `{name}`."""
+        return self.name or self.secret.replace("-", "_")
 
 
 class Secrets(Strict):
     """Key Vault secret names (never values) for credentials and tokens."""
 
-    client_id: SecretName
+    client_id: SecretName | None = Field(None, description="required by every flow that reads it (see the flow table)")
     client_secret: SecretName | None = None
     refresh_token: SecretName | None = None
-    access_token: SecretName
+    access_token: SecretName | None = Field(None, description="required by every flow that keeps the token in Key "
+                                            "Vault")
     username: SecretName | None = None
     password: SecretName | None = None
     identity: list[IdentityValue] = []

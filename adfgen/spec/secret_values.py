@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 PathKey = tuple[Any, ...]
 
 FREE_FORM_MAPS = {"headers", "query", "token_params"}  # maps whose keys the user chooses (and may call "password")
+IDENTITY_DESCRIPTORS = {"name", "from", "field", "url", "label", "header"}  # keys of secrets.identity[i]
 NOT_SCANNED = {"not_secrets"}  # the escape hatch itself: field paths and fingerprints
 CREDENTIAL_KEY = re.compile(r"pass(word|wd)?|pwd|secret|token|api[-_]?key|apikey|access[-_]?key|private[-_]?key|"
                             r"auth|credential|signature|^sig$|^code$|session|cookie|(^|[-_])key$", re.I)
@@ -148,6 +149,8 @@ def secret_bearing_values(data: Any, path: PathKey = ()) -> Iterator[str]:
             yield from secret_bearing_values(value, path + (index,))
     elif isinstance(data, str) and len(data) >= 3:
         key = path[-1] if path else None
-        if "secrets" in path or (len(path) >= 2 and path[-2] in FREE_FORM_MAPS and isinstance(key, str)
+        # an identity value's descriptors (its placeholder name, source, field...) are spec words, not secret names
+        described = len(path) >= 3 and path[-3] == "identity" and key in IDENTITY_DESCRIPTORS
+        if ("secrets" in path and not described) or (len(path) >= 2 and path[-2] in FREE_FORM_MAPS and isinstance(key, str)
                                  and CREDENTIAL_KEY.search(key)):
             yield data

@@ -6,19 +6,13 @@ import re
 from typing import Callable
 
 from adfgen.core.errors import Problem
+from adfgen.spec.auth_checks import check_auth
 from adfgen.spec.model import PageNumberPagination, OffsetLimitPagination, SpecFile
+from adfgen.spec.variants.auth import flow_of
 from adfgen.spec.variants.sinks import SINKS
 from adfgen.spec.yaml_source import PathKey, dotted_path
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-# which secret names each flow needs, beyond client_id and access_token
-_FLOW_SECRETS = {
-    "authorization_code": ("refresh_token",),
-    "client_credentials": ("client_secret",),
-    "password": ("username", "password"),
-}
-
 
 def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]) -> list[Problem]:
     """Every cross-field problem in one validated spec file."""
@@ -44,14 +38,14 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
         if api.name in seen_apis:
             report(at + ("name",), f"duplicate API name '{api.name}' (first at apis[{seen_apis[api.name]}])")
         seen_apis.setdefault(api.name, a)
-        _check_auth(api, at, report)
+        check_auth(api, at, report)
         for key in ("schedule", "keep_alive"):
             schedule = getattr(api, key)
             if schedule and schedule.time_zone != "UTC" and schedule.start_time.endswith("Z"):
                 report(at + (key, "start_time"), f"with time_zone {schedule.time_zone} write the local time "
                        "without Z (ADF reads Z as UTC)")
         generated = {api.auth.token_header.name.lower(): "the access token"}
-        generated.update({i.header.lower(): f"secret '{i.secret}'" for i in api.secrets.identity})
+        generated.update({i.header.lower(): f"secret '{i.secret}'" for i in api.secrets.identity if i.header})
         for key in api.headers:
             if key.lower() in generated:
                 report(at + ("headers", key), f"header '{key}' is generated from {generated[key.lower()]}; "
@@ -161,34 +155,6 @@ def _token_ceiling(api, endpoint, pagination) -> str | None:
             "or use page_number/offset_limit pagination if the API offers it")
 
 
-def _check_auth(api, at: PathKey, report) -> None:
-    auth, secrets = api.auth, api.secrets
-    for role in _FLOW_SECRETS[auth.flow]:
-        if getattr(secrets, role) is None:
-            report(at + ("secrets",), f"missing secret name '{role}': the {auth.flow} flow needs it")
-    if auth.flow == "authorization_code":
-        if auth.authorize_url is None:
-            report(at + ("auth",), "missing 'authorize_url': the authorization_code flow needs it for consent")
-        if secrets.client_secret is None and not auth.pkce:
-            report(at + ("secrets",), "missing secret name 'client_secret' (or set auth.pkce: true for a public "
-                   "client)")
-    if auth.client_auth == "basic" and secrets.client_secret is None and auth.flow != "authorization_code":
-        report(at + ("auth", "client_auth"), "basic client authentication needs secrets.client_secret")
-    names: dict[str, str] = {}
-    for role in ("client_id", "client_secret", "refresh_token", "access_token", "username", "password"):
-        value = getattr(secrets, role)
-        if value is None:
-            continue
-        if value in names:
-            report(at + ("secrets", role), f"secret '{value}' is also used as {names[value]}; each role needs "
-                   "its own secret")
-        names.setdefault(value, role)
-    for i, identity in enumerate(secrets.identity):
-        if identity.secret in names:
-            report(at + ("secrets", "identity", i, "secret"), f"secret '{identity.secret}' is also used as "
-                   f"{names[identity.secret]}")
-
-
 def _generated_bases(spec: SpecFile, seen_apis: set[str]) -> list[tuple[str, str, PathKey]]:
     """(kind, base name, where it comes from) for every resource the planner will name.
 
@@ -210,13 +176,16 @@ def _generated_bases(spec: SpecFile, seen_apis: set[str]) -> list[tuple[str, str
         for i, e in enumerate(api.endpoints):
             first.setdefault(e.name, i)
         bases += [("pipeline", f"{api.name}_{name}", at + ("endpoints", i, "name")) for name, i in first.items()]
+        if flow_of(api.auth).linked_service_auth(api, "key_vault") is not None:  # its own REST linked service
+            bases += [(kind, f"{api.name}_rest", at + ("auth", "flow")) for kind in ("linkedService", "dataset")]
     return bases
 
 
 def check_factory_wide(specs: list[tuple[str, SpecFile, Callable[[PathKey], int]]]) -> list[Problem]:
     """Rules across every API of one factory: generated names must not collide, token secrets must not be shared."""
     problems: list[Problem] = []
-    names: dict[tuple[str, str], tuple[str, str]] = {("linkedService", "rest"): ("", "the generic REST linked service")}
+    names: dict[tuple[str, str], tuple[str, str]] = {("linkedService", "rest"): ("", "the generic REST linked service"),
+                                                     ("linkedService", "key_vault"): ("", "the Key Vault linked service")}
     token_owner: dict[str, str] = {}
     seen_apis: set[str] = set()
     for index, (file, spec, line_of) in enumerate(specs):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from adfgen.build.contexts.common import (
-    ANNOTATIONS,
-    DATASET_FOLDER,
     ArmBinding,
     FactoryPlan,
     Names,
@@ -12,9 +10,9 @@ from adfgen.build.contexts.common import (
     resolve_sink,
     state_sink,
 )
+from adfgen.build.contexts.auth import plan_auth, plan_shared_rest
 from adfgen.build.contexts.controller import slot_context, uses_slots
 from adfgen.build.contexts.controller_groups import controller_jobs
-from adfgen.build.contexts.refresh import refresh_context
 from adfgen.build.contexts.sinks import plan_sink
 from adfgen.build.contexts.triggers import trigger_jobs
 from adfgen.build.contexts.watermark import state_base_url
@@ -29,13 +27,7 @@ def plan_factory(config: FactoryConfig, apis: list[Api]) -> FactoryPlan:
     plan = FactoryPlan(config=config)
     names = Names(config)
     plan.bind("keyVaultUrl", config.key_vault_url, {"defaultValue"})
-    ir = config.integration_runtime
-    rest_ls, rest_ds = names.linked_service("rest"), names.dataset("rest")
-    plan.jobs.append(RenderJob("linkedService", rest_ls, "linkedService/rest.json.jinja",
-                               {"name": rest_ls, "integration_runtime": ir, "annotations": ANNOTATIONS}))
-    plan.jobs.append(RenderJob("dataset", rest_ds, "dataset/rest.json.jinja",
-                               {"name": rest_ds, "linked_service": rest_ls, "folder": DATASET_FOLDER,
-                                "annotations": ANNOTATIONS}))
+    plan_shared_rest(plan, names, apis)
     used_sinks: dict[str, set[str]] = {}
     for api in apis:
         for endpoint in api.endpoints:
@@ -54,20 +46,10 @@ def plan_factory(config: FactoryConfig, apis: list[Api]) -> FactoryPlan:
 
 
 def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
-    config = plan.config
-    refresh = names.pipeline(f"{api.name}_refresh")
     controller = names.pipeline(f"{api.name}_controller")
     limit = api.rate_limit.concurrent_requests
     first_job = len(plan.jobs)
-    secrets = api.secrets
-    for role in ("client_id", "client_secret", "refresh_token", "access_token", "username", "password"):
-        if getattr(secrets, role):
-            plan.secret_names.add(getattr(secrets, role))
-    plan.secret_names.update(i.secret for i in secrets.identity)
-    plan.written_secret_names.update(s for s in (secrets.refresh_token, secrets.access_token) if s)
-    plan.jobs.append(RenderJob("pipeline", refresh, "pipeline/refresh.json.jinja",
-                               refresh_context(config, api, refresh)))
-    plan.concurrency_limits[refresh] = 1
+    auth = plan_auth(plan, names, api)  # the refresh pipeline, or the API's own REST linked service
 
     base_urls: dict[str, str] = {}
     workers = []
@@ -82,11 +64,11 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
             fanout, file_ctx = fanout_contexts(plan, names, api, endpoint, worker, per_file, per_parent)
             plan.jobs.append(RenderJob("pipeline", worker, "pipeline/fanout.json.jinja", fanout))
             plan.jobs.append(RenderJob("pipeline", per_file, "pipeline/parent_file.json.jinja", file_ctx))
-            ctx = worker_context(plan, names, api, endpoint, per_parent, refresh, per_parent=True)
+            ctx = worker_context(plan, names, api, endpoint, per_parent, auth, per_parent=True)
             plan.jobs.append(RenderJob("pipeline", per_parent, "pipeline/worker.json.jinja", ctx))
             plan.concurrency_limits.update({per_file: limit, per_parent: limit})
         else:
-            ctx = worker_context(plan, names, api, endpoint, worker, refresh)
+            ctx = worker_context(plan, names, api, endpoint, worker, auth)
             plan.jobs.append(RenderJob("pipeline", worker, "pipeline/worker.json.jinja", ctx))
         plan.concurrency_limits[worker] = limit
         workers.append((endpoint, worker))
@@ -97,11 +79,11 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
         plan.jobs.append(RenderJob("pipeline", slot, "pipeline/slot.json.jinja",
                                    slot_context(api, slot, workers, stateful)))
         plan.concurrency_limits[slot] = limit
-    for job in controller_jobs(api, controller, refresh, workers, stateful, slot,
+    for job in controller_jobs(api, controller, auth.refresh, workers, stateful, slot,
                                lambda number: names.pipeline(f"{api.name}_controller_{number}")):
         plan.jobs.append(job)  # the controller, and its groups when one pipeline would break ADF's limits
         plan.concurrency_limits[job.name] = limit
-    plan.jobs += trigger_jobs(names, api, controller, refresh, stateful=stateful)
+    plan.jobs += trigger_jobs(names, api, controller, auth.refresh, stateful=stateful)
     _bind_urls(plan, api, base_urls, stateful, {job.name for job in plan.jobs[first_job:]})
 
 

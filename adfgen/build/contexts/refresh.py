@@ -7,39 +7,30 @@ from typing import Any
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import ANNOTATIONS, CONTROLLER_FOLDER
 from adfgen.spec.model import Api, FactoryConfig
+from adfgen.spec.variants.auth import flow_of
 
 
 REQUESTED_AT = "RequestedAt"
 CHECK_REPLY = "Check Token Reply"
 
 
-def _read_secret(activity: str, secret: str) -> dict[str, str]:
-    return {"activity": activity, "secret": secret}
-
+def read_activity(role: str) -> str:
+    """The Web activity that reads one secret role from Key Vault, e.g. `Get Client Id`."""
+    return "Get " + role.replace("_", " ").title()
 
 
 def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any]:
     """Context for pipeline/refresh.json.jinja."""
     auth, secrets = api.auth, api.secrets
+    flow = flow_of(auth)
     version = config.key_vault_api_version
-    reads = [_read_secret("Get Client Id", secrets.client_id)]
-    if secrets.client_secret:
-        reads.append(_read_secret("Get Client Secret", secrets.client_secret))
-    if auth.flow == "authorization_code":
-        reads.append(_read_secret("Get Refresh Token", secrets.refresh_token))
-    if auth.flow == "password":
-        reads += [_read_secret("Get Username", secrets.username), _read_secret("Get Password", secrets.password)]
+    reads = [{"activity": read_activity(role), "secret": getattr(secrets, role)} for role in flow.secrets_read(api)]
     client_id, client_secret = fx.secret_value("Get Client Id"), fx.secret_value("Get Client Secret")
 
-    fields: list[tuple[str, str | None]] = []
-    if auth.flow == "authorization_code":
-        fields += [("grant_type=refresh_token", None), ("refresh_token", fx.secret_value("Get Refresh Token"))]
-    elif auth.flow == "client_credentials":
-        fields.append(("grant_type=client_credentials", None))
-    else:
-        fields += [("grant_type=password", None), ("username", fx.secret_value("Get Username")),
-                   ("password", fx.secret_value("Get Password"))]
-    if auth.scopes and auth.flow != "authorization_code":
+    fields: list[tuple[str, str | None]] = [
+        (fx.form_pair(f.name, f.value), None) if f.secret_role is None else (f.name, fx.secret_value(
+            read_activity(f.secret_role))) for f in flow.token_form(auth)]
+    if auth.scopes and flow.sends_scope(auth):
         fields.append((fx.form_pair("scope", " ".join(auth.scopes)), None))
     fields += [(fx.form_pair(k, v), None) for k, v in sorted(auth.token_params.items())]
     headers: dict[str, Any] = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
@@ -51,10 +42,8 @@ def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any
             fields.append(("client_secret", client_secret))
 
     token = "activity('Request Token').output"
-    # A retried POST re-sends the old refresh token: safe only where the API accepts it again for a while
-    retry_request = 1 if (not auth.rotating_refresh_tokens or auth.refresh_token_reuse_grace > 0
-                          or auth.flow != "authorization_code") else 0
-    rotating = auth.flow == "authorization_code" and auth.rotating_refresh_tokens
+    retry_request = 1 if flow.retry_token_request(auth) else 0
+    rotating = flow.rotating(auth)
     save_refresh = None
     if rotating:
         # the reply was checked for a refresh_token before anything is saved: never re-save the old one

@@ -7,6 +7,7 @@ from typing import Any
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import ANNOTATIONS, FREQUENCY_SECONDS, Names, RenderJob
 from adfgen.spec.model import Api, Schedule
+from adfgen.spec.variants.auth import flow_of
 
 
 def default_keep_alive(api: Api) -> Schedule:
@@ -34,8 +35,8 @@ def recurrence(schedule: Schedule) -> dict[str, Any]:
     return recurrence
 
 
-def trigger_jobs(names: Names, api: Api, controller: str, refresh: str, stateful: bool) -> list[RenderJob]:
-    """The API's sync schedule and, for refresh-token flows, the keep-alive refresh."""
+def trigger_jobs(names: Names, api: Api, controller: str, refresh: str | None, stateful: bool) -> list[RenderJob]:
+    """The API's sync schedule and, for flows whose refresh token expires unused, the keep-alive refresh."""
     incremental = [e.incremental for e in api.endpoints if e.incremental]
     parameters = {}
     if incremental and not stateful:  # no file sink to keep state in: each run looks back one schedule period
@@ -48,7 +49,7 @@ def trigger_jobs(names: Names, api: Api, controller: str, refresh: str, stateful
         "recurrence": recurrence(api.schedule), "annotations": ANNOTATIONS,
         "runtime_state": runtime_state(api.schedule.started),
         "description": f"Runs the {api.name} controller on schedule"})]
-    if api.auth.flow == "authorization_code":
+    if flow_of(api.auth).keep_alive:
         keep_alive = names.trigger(f"{api.name}_keepalive")
         chosen = api.keep_alive or default_keep_alive(api)
         jobs.append(RenderJob("trigger", keep_alive, "trigger/schedule.json.jinja", {

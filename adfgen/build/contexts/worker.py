@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from adfgen.build import fragments as fx
+from adfgen.build.contexts.auth import ApiAuth
 from adfgen.build.contexts.common import (
     ANNOTATIONS,
     BATCH_ID,
@@ -56,13 +57,15 @@ CHUNK_VARIABLES = {
 }
 
 
-def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str) -> dict[str, Any]:
+def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str, token_in_vault: bool = True) -> dict[str, Any]:
     """The Until loop's expressions: chunk size from the token's life, advance, cap probe, retries with backoff."""
     resumable = isinstance(pagination, RESUMABLE)
     cap = getattr(pagination, "max_requests", 1)
     seconds = fx.page_seconds(*api.copy_rate(endpoint), api.request_timeout)
     token_left = (f"sub(sub(int(coalesce(activity('Get Access Token').output?.attributes?.exp, 0)), {fx.UNIX_NOW}), "
                   f"{api.auth.refresh_margin})")
+    if not token_in_vault:  # the linked service fetches a token as each Copy starts (assumed): a whole lifetime
+        token_left = str(max(0, api.auth.access_token_lifetime - api.auth.refresh_margin))
     if resumable:
         # pages the token still covers, at most what the cap leaves; at the cap, one page probes whether more exist
         by_token = f"div({token_left}, {seconds})"
@@ -115,7 +118,7 @@ def _refresh_below(api: Api, endpoint: Endpoint, pagination: Any) -> int:
 
 
 def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint, name: str,
-                   refresh: str, per_parent: bool = False) -> dict[str, Any]:
+                   auth: ApiAuth, per_parent: bool = False) -> dict[str, Any]:
     """Context for pipeline/worker.json.jinja: the chunk loop for one endpoint (one parent key with `per_parent`)."""
     config = plan.config
     version = config.key_vault_api_version
@@ -134,13 +137,15 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     for key, value in list(api.headers.items()) + list(endpoint.headers.items()):
         static[key.lower()] = (key, value)
     headers: dict[str, Any] = {key: fx.literal(value) for key, value in sorted(static.values())}
-    headers[api.auth.token_header.name] = fx.token_header(api.auth.token_header.scheme,
-                                                          fx.secret_value("Get Access Token"))
+    if auth.token_in_vault:  # otherwise the linked service authenticates
+        headers[api.auth.token_header.name] = fx.token_header(api.auth.token_header.scheme,
+                                                              fx.secret_value("Get Access Token"))
     identity_reads = []
     for identity in api.secrets.identity:
         activity = f"Get {identity.secret}"  # secret names are safe in activity names; header names may not be
         identity_reads.append({"activity": activity, "url": fx.key_vault_secret_url(identity.secret, version)})
-        headers[identity.header] = fx.expression(fx.secret_value(activity))
+        if identity.header:  # without one the value is only a {placeholder}
+            headers[identity.header] = fx.expression(fx.secret_value(activity))
     if incremental and incremental.header:
         headers[incremental.header] = fx.expression(watermark)
     watermark_query = (incremental.query_param, watermark) if incremental and incremental.query_param else None
@@ -162,7 +167,7 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         params["StateUrl"] = {"type": "String", "defaultValue": state["base_url"]}
     elif incremental:
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
-    chunking = _chunking(api, endpoint, pagination, f"endpoint {api.name}.{endpoint.name}")
+    chunking = _chunking(api, endpoint, pagination, f"endpoint {api.name}.{endpoint.name}", auth.token_in_vault)
     variables = dict(chunking["variables"])
     variables["LastCopyEnd"] = {"type": "String", "defaultValue": ""}  # set after each Copy Chunk (pacing, issue 9)
     if state:
@@ -179,13 +184,13 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
                        + (f" for one {endpoint.parent.endpoint} record" if per_parent else "")
                        + ", in chunks of pages that one access token covers",
         "vault_auth": fx.MSI_VAULT_AUTH,
-        "access_token_url": fx.key_vault_secret_url(api.secrets.access_token, version),
+        "access_token_url": fx.key_vault_secret_url(api.secrets.access_token, version) if auth.token_in_vault else None,
         "near_expiry": fx.expression(
             f"less(int(coalesce(activity('Read Token Expiry').output?.attributes?.exp, 0)), "
             f"add({fx.UNIX_NOW}, {_refresh_below(api, endpoint, pagination)}))"),
-        "refresh_pipeline": refresh,
+        "refresh_pipeline": auth.refresh,
         "identity_reads": identity_reads,
-        "rest_dataset": names.dataset("rest"),
+        "rest_dataset": auth.rest_dataset,
         "base_url": endpoint.base_url or api.base_url,
         "relative_url": relative_url,
         "headers": headers,

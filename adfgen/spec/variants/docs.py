@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from adfgen.spec.variants.auth import auth_table
 from adfgen.spec.variants.sinks import sink_table
 
 # section name → the function writing its body (a Markdown table); add one entry per generated section
-SECTIONS: dict[str, Callable[[], str]] = {"sinks": sink_table}
+SECTIONS: dict[str, Callable[[], str]] = {"sinks": sink_table,
+                                           "auth-flows": auth_table}
 
 
 def _pattern(name: str) -> re.Pattern[str]:

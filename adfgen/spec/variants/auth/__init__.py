@@ -1,0 +1,142 @@
+"""Auth flows: each module here registers one `AuthFlow` in `FLOWS`, owning its spec fields, its validation, the
+facts the build and `adfgen auth` need, and its row of the README's flow table.
+
+Units are data, not ADF JSON: the build turns `token_form` into the refresh pipeline's POST body and
+`linked_service_auth` into a REST linked service. The spec model builds `Auth` from every unit's `fields()`, so a
+unit must not import `adfgen.spec.model` at module level (the model imports this registry while it is defined)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from adfgen.spec.variants.registry import Registry
+
+if TYPE_CHECKING:
+    from adfgen.spec.model import Api, Auth
+
+__all__ = ["FLOWS", "ROLES", "AuthFlow", "FormField", "auth_table", "flow_of", "register", "token_dance_fields"]
+
+# every secret role a spec can name under `secrets:` (identity values are listed apart)
+ROLES = ("client_id", "client_secret", "refresh_token", "access_token", "username", "password")
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of the token POST's form: a constant, or the value of a secret role read from Key Vault."""
+
+    name: str
+    value: str | None = None
+    secret_role: str | None = None
+
+
+class AuthFlow:
+    """One OAuth flow. Subclasses set the class attributes and override what differs."""
+
+    name: str = ""
+    summary: str = ""  # one sentence for the README table
+    required_secrets: tuple[str, ...] = ()
+    optional_secrets: tuple[str, ...] = ()
+    stores_token: bool = True  # the access token lives in Key Vault; a refresh pipeline renews it, workers read it
+    keep_alive: bool = False  # a keep-alive trigger runs the refresh pipeline so that an unused token never expires
+    consent: bool = False  # `adfgen auth login` asks the user's consent in a browser (there is a consent redirect)
+    grant: str = ""  # the grant_type the token POST uses once set up (refresh pipeline, `adfgen auth refresh`)
+
+    def fields(self) -> dict[str, tuple[Any, Any]]:
+        """Auth fields (name -> (annotation, pydantic FieldInfo)) this flow uses beyond flow, token_url, scopes and
+        access_token_lifetime; a field that several flows use is declared by each."""
+        return {}
+
+    def check(self, api: "Api") -> list[tuple[tuple, str]]:
+        """Problems only this flow knows about: (path under the API, message)."""
+        return []
+
+    def client_authentication(self, auth: "Auth") -> str:
+        """How the client authenticates at the token endpoint: basic (Authorization header) or body (form)."""
+        return auth.client_auth
+
+    def rotating(self, auth: "Auth") -> bool:
+        """Whether each refresh issues a new refresh token that must be saved before the access token."""
+        return False
+
+    def retry_token_request(self, auth: "Auth") -> bool:
+        """Whether the token POST may be retried: a retry re-sends the same credentials."""
+        return True
+
+    def token_form(self, auth: "Auth") -> list[FormField]:
+        """The grant's fields of the token POST (client authentication, scope and token_params are added by the
+        build)."""
+        return []
+
+    def sends_scope(self, auth: "Auth") -> bool:
+        """Whether the token POST carries the scopes (a refresh keeps the consented ones)."""
+        return True
+
+    def linked_service_auth(self, api: "Api", key_vault_linked_service: str) -> dict[str, Any] | None:
+        """REST linked service typeProperties that authenticate natively, or None for the shared anonymous one
+        (the pipelines send the token from Key Vault)."""
+        return None
+
+    def secrets_read(self, api: "Api") -> list[str]:
+        """Secret roles the token POST reads from Key Vault, in order."""
+        roles = ["client_id"] + (["client_secret"] if api.secrets.client_secret else [])
+        return roles + [f.secret_role for f in self.token_form(api.auth) if f.secret_role and f.secret_role not in roles]
+
+    def secrets_written(self, api: "Api") -> list[str]:
+        """Secret roles the refresh pipeline writes: the rotated refresh token first, then the access token."""
+        if not self.stores_token:
+            return []
+        return (["refresh_token"] if self.rotating(api.auth) else []) + ["access_token"]
+
+    def doc_row(self) -> dict[str, str]:
+        """This flow's row of the README's auth-flow table."""
+        fields = ", ".join(f"`{n}`" for n in self.fields()) or "—"
+        secrets = ", ".join([f"`{r}`" for r in self.required_secrets]
+                            + [f"`{r}` (optional)" for r in self.optional_secrets])
+        if self.stores_token:
+            pipeline = "refresh pipeline (`grant_type=" + self.grant + "`)" + (", keep-alive trigger" if
+                                                                               self.keep_alive else "")
+        else:
+            pipeline = "none: the REST linked service fetches the token"
+        return {"flow": f"`{self.name}`", "what": self.summary, "fields": fields, "secrets": secrets,
+                "token": pipeline}
+
+
+FLOWS: Registry[AuthFlow] = Registry("auth flow", __name__)
+
+
+def register(unit: type[AuthFlow]) -> type[AuthFlow]:
+    """Class decorator: file one instance of the flow under its `name`."""
+    FLOWS.register(unit.name)(unit())
+    return unit
+
+
+def flow_of(auth: "Auth") -> AuthFlow:
+    """The registered unit of an Auth's flow."""
+    return FLOWS.get(auth.flow)
+
+
+def token_dance_fields() -> dict[str, tuple[Any, Any]]:
+    """The fields of every flow whose pipelines fetch the token themselves and send it as a header."""
+    from pydantic import Field
+
+    from adfgen.spec.model import Duration, TokenHeader  # here: the model imports this package while it loads
+
+    return {
+        "client_auth": (Literal["basic", "body"], Field("basic", description="client credentials at the token "
+                                                      "endpoint: basic (Authorization header) or body (in the form)")),
+        "refresh_margin": (Duration, Field(300, description="refresh when the access token expires within this")),
+        "token_header": (TokenHeader, Field(default_factory=TokenHeader, description="how the access token is sent")),
+        "token_params": (dict[str, str], Field(default_factory=dict,
+                                               description="extra form fields for the token POST")),
+    }
+
+
+def auth_table() -> str:
+    """The README's table of auth flows, one row per registered unit."""
+    rows = ["| flow | what happens | its own `auth` fields | `secrets` it names | token |",
+            "| --- | --- | --- | --- | --- |"]
+    for _, flow in FLOWS:
+        row = flow.doc_row()
+        rows.append(f"| {row['flow']} | {row['what']} | {row['fields']} | {row['secrets']} | {row['token']} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,186 @@
+"""Bad specs for the auth flow units and identity values: each new message, with its file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adfgen.core.errors import AdfgenError
+from adfgen.spec import load_spec_text, load_specs
+from adfgen.spec.variants.auth import FLOWS
+
+REPO = Path(__file__).resolve().parent.parent
+XERO = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
+
+NATIVE = """\
+version: 1
+factory:
+  name: adf-native-test
+  key_vault_url: https://kv-native.vault.azure.net/
+  sinks:
+    lake: {type: adls_gen2, account_url: "https://stnative.dfs.core.windows.net/", container: raw}
+apis:
+  - name: graph
+    base_url: https://graph.microsoft.com/v1.0
+    auth:
+      flow: client_credentials_native
+      token_url: https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token
+      client_id: 0b1c2d3e-aaaa-bbbb-cccc-123456789abc
+      scopes: [https://graph.microsoft.com/.default]
+    secrets:
+      client_secret: graph-client-secret
+    rate_limit: {requests_per_minute: 600, concurrent_requests: 2}
+    pagination: {kind: next_url, next_url_path: "$['@odata.nextLink']", max_requests: 50}
+    request_timeout: 20s
+    endpoints:
+      - {name: users, path: users, records_path: $.value}
+"""
+
+PASSWORD = (NATIVE.replace("flow: client_credentials_native", "flow: password")
+            .replace("      client_id: 0b1c2d3e-aaaa-bbbb-cccc-123456789abc\n", "")
+            .replace("      client_secret: graph-client-secret", "      client_id: sn-id\n      client_secret: sn-secret\n"
+                     "      username: sn-user\n      password: sn-password\n      access_token: sn-access"))
+
+
+def edited(text: str, old: str, new: str) -> str:
+    """`text` with one textual edit (which must apply)."""
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line containing `needle`."""
+    return next(i + 1 for i, line in enumerate(text.splitlines()) if needle in line)
+
+
+FLOW_NAMES = ", ".join(sorted(["authorization_code", "client_credentials", "client_credentials_native", "password"]))
+
+# case -> (spec text, the line's needle, the field, the message)
+CASES = {
+    "unknown flow": (
+        lambda: edited(XERO, "flow: authorization_code", "flow: device_code"), "flow: device_code",
+        "apis[0].auth.flow", f"unknown auth flow 'device_code'; expected one of: {FLOW_NAMES}"),
+    "a field of another flow": (
+        lambda: edited(NATIVE, "      client_id: 0b1c", "      pkce: true\n      client_id: 0b1c"), "pkce: true",
+        "apis[0].auth.pkce", "'pkce' does not apply to the client_credentials_native flow (only to "
+        "authorization_code); remove it"),
+    "password grant with a refresh token": (
+        lambda: PASSWORD.replace("      access_token: sn-access", "      access_token: sn-access\n"
+                                 "      refresh_token: sn-refresh"),
+        "refresh_token: sn-refresh", "apis[0].secrets.refresh_token",
+        "the password flow never uses a refresh token; remove it (this flow uses: client_id, username, password, "
+        "access_token, client_secret)"),
+    "native flow without a client id": (
+        lambda: edited(NATIVE, "      client_id: 0b1c2d3e-aaaa-bbbb-cccc-123456789abc\n", ""), "    auth:",
+        "apis[0].auth", "missing 'client_id': the client_credentials_native flow writes the client id into the "
+        "linked service (ADF's clientId takes no Key Vault reference)"),
+    "native flow with an access token secret": (
+        lambda: edited(NATIVE, "      client_secret: graph-client-secret",
+                       "      client_secret: graph-client-secret\n      access_token: graph-access"),
+        "access_token: graph-access", "apis[0].secrets.access_token",
+        "the client_credentials_native flow never uses a access token; remove it (this flow uses: client_secret)"),
+    "native flow with a keep-alive": (
+        lambda: edited(NATIVE, "    request_timeout: 20s", "    request_timeout: 20s\n    keep_alive: {interval: 3}"),
+        "keep_alive:", "apis[0].keep_alive",
+        "the client_credentials_native flow has no refresh token to keep alive; remove keep_alive"),
+    "a consent redirect without consent": (
+        lambda: edited(NATIVE, "      client_secret: graph-client-secret",
+                       "      client_secret: graph-client-secret\n      identity:\n"
+                       "        - {name: realmId, secret: graph-realm, from: consent_redirect}"),
+        "from: consent_redirect", "apis[0].secrets.identity[0].from",
+        "the client_credentials_native flow has no consent redirect; choose token_reply or connections_call"),
+    "an unknown identity source": (
+        lambda: edited(XERO, "          header: xero-tenant-id", "          header: xero-tenant-id\n"
+                       "          from: tenant_list"), "from: tenant_list", "apis[0].secrets.identity[0].from",
+        "input should be 'consent_redirect', 'token_reply' or 'connections_call' (got 'tenant_list')"),
+    "two identity values with one name": (
+        lambda: edited(XERO, "          header: xero-tenant-id", "          header: xero-tenant-id\n"
+                       "          name: org\n        - {name: org, secret: xero-org-2, from: token_reply}"),
+        "{name: org, secret: xero-org-2", "apis[0].secrets.identity[1].name",
+        "identity name 'org' is also the name of secrets.identity[0]; each needs its own name"),
+    "a connections URL on a token reply value": (
+        lambda: edited(XERO, "          header: xero-tenant-id", "          header: xero-tenant-id\n"
+                       "          from: token_reply\n          url: https://api.xero.com/connections"),
+        "url: https://api.xero.com/connections", "apis[0].secrets.identity[0].url",
+        "'url' applies to from: connections_call only"),
+    "an identity name that is no placeholder": (
+        lambda: edited(XERO, "          header: xero-tenant-id", "          header: xero-tenant-id\n"
+                       "          name: tenant-id"), "name: tenant-id", "apis[0].secrets.identity[0].name",
+        "must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$ (got 'tenant-id')"),
+    "a sink named like the Key Vault linked service": (
+        lambda: edited(NATIVE, "    lake: {type", "    key_vault: {type"), "    key_vault: {type",
+        "factory.sinks.key_vault", "the generated linkedService name for 'key_vault' is also the one for the Key "
+        "Vault linked service; rename one of them"),
+    "a sink named like the API's own REST linked service": (
+        lambda: edited(NATIVE, "    lake: {type", "    graph_rest: {type"), "flow: client_credentials_native",
+        "apis[0].auth.flow", "the generated linkedService name for 'graph_rest' is also the one for "
+        "factory.sinks.graph_rest; rename one of them"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_auth_problem_names_file_line_field_and_choices(case, tmp_path, monkeypatch):
+    make, needle, where, message = CASES[case]
+    text = make()
+    monkeypatch.chdir(tmp_path)
+    Path("specs").mkdir()
+    Path("specs/s.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(AdfgenError) as raised:
+        load_specs([Path("specs/s.yaml")])
+    assert [(p.file, p.line, p.where, p.message) for p in raised.value.problems] == [
+        ("specs/s.yaml", line_of(text, needle), where, message)]
+
+
+def test_the_native_example_and_the_shipped_spec_are_valid():
+    for text in (NATIVE, XERO, PASSWORD):
+        spec, problems = load_spec_text(text, "s.yaml")
+        assert problems == [], problems
+
+
+def test_every_flow_declares_what_the_build_needs():
+    """Each unit names its secrets, its grant (or a native linked service) and a README row."""
+    assert FLOWS.names() == sorted(FLOW_NAMES.split(", "))
+    for name, flow in FLOWS:
+        assert flow.name == name and flow.summary and flow.grant
+        assert set(flow.required_secrets).isdisjoint(flow.optional_secrets)
+        row = flow.doc_row()
+        assert row["flow"] == f"`{name}`" and all(row.values())
+
+
+def test_identity_values_keep_their_names_sources_and_defaults():
+    text = edited(XERO, "          header: xero-tenant-id", "          header: xero-tenant-id\n"
+                  "          from: connections_call\n          name: tenant_id\n"
+                  "        - {name: org_code, secret: xero-org-code, from: token_reply, field: org}")
+    spec, problems = load_spec_text(text, "s.yaml")
+    assert problems == []
+    first, second = spec.spec.apis[0].secrets.identity
+    assert (first.placeholder, first.source, first.header) == ("tenant_id", "connections_call", "xero-tenant-id")
+    assert (second.placeholder, second.source, second.field, second.header) == ("org_code", "token_reply", "org", None)
+    shipped, _ = load_spec_text(XERO, "s.yaml")
+    assert shipped.spec.apis[0].secrets.identity[0].placeholder == "xero_tenant_id"  # no name: the secret's
+
+
+def test_the_schema_lists_every_flow_and_its_fields():
+    from adfgen.spec import spec_json_schema
+    from adfgen.spec.model import AUTH_FIELD_FLOWS
+
+    schema = spec_json_schema()
+    auth = schema["$defs"]["Auth"]["properties"]
+    assert auth["flow"]["enum"] == FLOWS.names()
+    for field, flows in AUTH_FIELD_FLOWS.items():
+        assert f"(flows: {', '.join(flows)})" in auth[field]["description"], field
+    identity = schema["$defs"]["IdentityValue"]["properties"]
+    assert identity["from"]["anyOf"][0]["enum"] == ["consent_redirect", "token_reply", "connections_call"]
+    assert {"name", "secret", "header", "field", "url", "label"} <= set(identity)
+
+
+def test_the_readme_auth_flow_table_is_the_generated_one():
+    """scripts/regenerate-readme rewrites it from the registry; an edited unit without a regenerated README fails."""
+    from adfgen.spec.variants.auth import auth_table
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- generated:auth-flows -->\n", "<!-- /generated:auth-flows -->"
+    assert text.count(start) == 1 and text.count(end) == 1
+    assert text.split(start, 1)[1].split(end, 1)[0] == auth_table()
+    assert all(f"| `{name}` |" in auth_table() for name in FLOWS.names())
