@@ -75,8 +75,6 @@ def controller_context(api: Api, name: str, refresh: str | None, workers: list[t
     by_name = {e.name: (e, w) for e, w in workers}
     # no refresh pipeline when the linked service fetches the token itself (client_credentials_native)
     first = [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}] if refresh else []
-    # no refresh pipeline when the linked service fetches the token itself (client_credentials_native)
-    first = [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}] if refresh else []
     lanes = api.lanes
     runs = []
     if slot:
