@@ -254,19 +254,20 @@ def test_a_folder_of_specs_is_checked_as_specs(tmp_path, capsys, monkeypatch):
     assert [(f["code"], f["file"]) for f in findings] == [("SP001", str(Path("api-specs") / "xero.yml"))]
 
 
-def test_github_and_sarif_carry_no_expression_column_as_a_file_column(tmp_path, capsys):
+def test_github_and_sarif_carry_the_file_column_not_the_expression_column(tmp_path, capsys):
     folder = write_factory(tmp_path / "adf", BROKEN)
     _, out, _ = run([str(folder), "-o", "json"], capsys)
     ex001 = next(f for f in json.loads(out)["findings"] if f["code"] == "EX001")
-    assert ex001["column"] > 0  # the column inside the expression string
+    assert ex001["column"] > 0 and ex001["expression_column"] > 0  # in the file; inside the expression string
     _, out, _ = run([str(folder), "-o", "github"], capsys)
     line = next(line for line in out.splitlines() if "title=EX001" in line)
-    assert ",col=" not in line and f",line={ex001['line']}," in line
+    assert f",line={ex001['line']},col={ex001['column']}," in line
     _, out, _ = run([str(folder), "-o", "sarif"], capsys)
     results = json.loads(out)["runs"][0]["results"]
-    assert "startColumn" not in out
     ex_result = next(r for r in results if r["ruleId"] == "EX001")
-    assert ex_result["properties"] == {"expressionColumn": ex001["column"]}
+    assert ex_result["locations"][0]["physicalLocation"]["region"] == {"startLine": ex001["line"],
+                                                                       "startColumn": ex001["column"]}
+    assert ex_result["properties"] == {"pointer": ex001["pointer"], "expressionColumn": ex001["expression_column"]}
 
 
 def test_adfgen_output_folder_is_one_factory_not_two(tmp_path, capsys):

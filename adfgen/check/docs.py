@@ -58,9 +58,22 @@ published factories in the corpus use `activity('SS token')` for an activity nam
 `check` applies that one rule everywhere: `dependsOn`, `activity()`, parameters, variables, resource
 references, duplicate names, and the security rules that trace secrets from activity to activity.
 
-**Columns.** A finding's `column` (JSON and human output) counts inside the expression string, not in
-the file, so GitHub annotations carry no `col=` and SARIF no `startColumn`; SARIF puts it in
-`properties.expressionColumn`.
+**Positions.** Every finding names the value it is about three ways: `path`, readable and relative to
+the resource's `properties` (`activities[2] (WebActivity "Get Token").typeProperties.url`); `pointer`, an
+RFC 6901 JSON pointer into the file (`/properties/activities/2/typeProperties/url` in a Git-integration
+file or an adfgen build's generated file, `/resources/7/properties/...` in an ARM template); and `line`
+and `column`, 1-based, where that value's text starts (the `{` of an object, the opening quote of a
+string). Columns count Unicode code points (SARIF says so: `columnKind: unicodeCodePoints`). When the
+value does not exist (a `policy.secureOutput` never written, a required property left out), `pointer`,
+`line` and `column` are those of its nearest existing parent and `missing` holds the rest: `pointer`
+`/properties/activities/1` with `missing` `/policy/secureOutput` means the rule is about
+`/properties/activities/1/policy/secureOutput`. A repeated key resolves as json.loads does: the last one
+wins. A finding about a resource's name points at its `name`; one about a whole resource (a folded group,
+a rule that failed) at the resource object; a file that is not valid JSON at where parsing stopped, with
+no pointer; spec findings (SP001-SP003) name a spec or `out/` path and have no pointer. A finding inside
+an expression also carries `expression_column`, the column inside the expression string. Output: human
+`line:column`; JSON `line`, `column`, `pointer`, `missing`, `expression_column`; GitHub annotations `line=`
+and `col=`; SARIF `region.startLine`/`startColumn` and `properties.pointer`, `missing`, `expressionColumn`.
 
 **Suppression.** Add `"adfgen:ignore=CODE[,CODE]"` to a resource's `annotations` to silence rules for it.
 

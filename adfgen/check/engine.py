@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Iterable
 
 from adfgen.check.model import ERROR, Entry, Factory, Finding
+from adfgen.check.paths import parse_loose, parse_path
+from adfgen.check.positions import PositionMap, from_pointer, to_pointer
 from adfgen.check.rules import all_rules
 from adfgen.check.rules.base import FactoryView, Hit, Rule
 from adfgen.check.schema import SchemaValidator
@@ -25,40 +25,67 @@ def suppressed_codes(entry: Entry) -> set[str]:
     return codes
 
 
-def _activity_line(entry: Entry, activity: str | None) -> int:
-    """The line of `"name": "<activity>"` after the resource's own line, else the resource's line."""
-    if not activity or not entry.text:
-        return entry.line
-    needle = re.compile(r'"name"\s*:\s*' + re.escape(json.dumps(activity, ensure_ascii=False)))
-    start = 0
-    if entry.line > 1:
-        start = _offset_of_line(entry.text, entry.line)
-    match = needle.search(entry.text, start)
-    if match is None:
-        return entry.line
-    return entry.text.count("\n", 0, match.start()) + 1
+class Locator:
+    """Finds the pointer, line and column of a rule's path in an entry's file (one position map per text)."""
+
+    def __init__(self) -> None:
+        self._maps: dict[int, PositionMap] = {}
+
+    def _map(self, text: str) -> PositionMap:
+        found = self._maps.get(id(text))
+        if found is None or found.text is not text:
+            found = self._maps[id(text)] = PositionMap(text)
+        return found
+
+    def locate(self, entry: Entry, path: str | None) -> tuple[str, str, int, int]:
+        """(pointer, missing, line, column) of `path` inside the entry's properties; None: the resource itself.
+
+        A path naming a value the file lacks resolves to its nearest existing parent; `missing` is the rest.
+        `name` is the resource's own name (rules say `name` for it; `properties` has no such key).
+        """
+        base = from_pointer(entry.pointer)
+        if path is None:
+            elements, rest = [], ""
+        elif path == "name" and "name" not in entry.properties:
+            elements, rest = ["name"], ""
+        else:
+            found, rest = parse_path(entry.properties, path)
+            elements = ["properties", *found]
+        wanted = base + elements
+        missing = parse_loose(rest)
+        if not entry.text:
+            return to_pointer(wanted), to_pointer(missing), entry.line, 0
+        try:
+            positions = self._map(entry.text)
+            offset, depth = positions.find(wanted)
+            line, column = positions.position(offset)
+        except (IndexError, AttributeError, ValueError):  # text that is not the JSON the entry came from
+            return to_pointer(wanted), to_pointer(missing), entry.line, 0
+        if depth < len(wanted):  # the parsed document and its text disagree (should not happen): say the rest
+            missing = wanted[depth:] + missing
+            wanted = wanted[:depth]
+        return to_pointer(wanted), to_pointer(missing), line, column
 
 
-def _offset_of_line(text: str, line: int) -> int:
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.find("\n", offset) + 1
-        if offset == 0:
-            return 0
-    return offset
-
-
-def _to_finding(rule: Rule, entry: Entry, hit: Hit) -> Finding:
+def _to_finding(rule: Rule, entry: Entry, hit: Hit, locator: Locator) -> Finding:
     message = hit.message if len(hit.message) <= MAX_MESSAGE_CHARS else hit.message[:MAX_MESSAGE_CHARS] + "…"
-    return Finding(file=entry.file, line=_activity_line(entry, hit.activity), code=rule.code,
-                   severity=hit.severity or rule.severity, message=message, resource=entry.label,
-                   path=hit.path, column=hit.column)
+    pointer, missing, line, column = locator.locate(entry, hit.path)
+    return Finding(file=entry.file, line=line, code=rule.code, severity=hit.severity or rule.severity,
+                   message=message, resource=entry.label, path=hit.path, column=column, pointer=pointer,
+                   missing=missing, expression_column=hit.column)
 
 
-def _crash(rule: Rule, entry: Entry | None, factory: Factory, exc: Exception) -> Finding:
-    return Finding(file=entry.file if entry else factory.root, line=entry.line if entry else 0, code=rule.code,
-                   severity=ERROR, resource=entry.label if entry else "",
-                   message=f"internal error in rule {rule.code} ({type(exc).__name__}: {exc}); please report it")
+def _about_resource(entry: Entry, locator: Locator, code: str, severity: str, message: str) -> Finding:
+    """A finding about a whole resource (a crash, a folded group), placed at the resource."""
+    pointer, _, line, column = locator.locate(entry, None)
+    return Finding(entry.file, line, code, severity, message, entry.label, column=column, pointer=pointer)
+
+
+def _crash(rule: Rule, entry: Entry | None, factory: Factory, exc: Exception, locator: Locator) -> Finding:
+    message = f"internal error in rule {rule.code} ({type(exc).__name__}: {exc}); please report it"
+    if entry is None:
+        return Finding(file=factory.root, line=0, code=rule.code, severity=ERROR, message=message)
+    return _about_resource(entry, locator, rule.code, ERROR, message)
 
 
 # A resource that repeats one mistake thousands of times must not flood the output (a 152 KB file once gave 200 MB):
@@ -70,8 +97,9 @@ MAX_MESSAGE_CHARS = 1000
 class _Folder:
     """Collects findings, keeping MAX_REPEATS per (resource, rule) and counting the rest."""
 
-    def __init__(self, findings: list[Finding]):
+    def __init__(self, findings: list[Finding], locator: Locator):
         self.findings = findings
+        self.locator = locator
         self.kept: dict[tuple[int, str], int] = {}
         self.folded: dict[tuple[int, str], tuple[Entry, Rule, int, bool]] = {}
 
@@ -79,7 +107,7 @@ class _Folder:
         key = (id(entry), rule.code)
         if self.kept.get(key, 0) < MAX_REPEATS:
             self.kept[key] = self.kept.get(key, 0) + 1
-            self.findings.append(_to_finding(rule, entry, hit))
+            self.findings.append(_to_finding(rule, entry, hit, self.locator))
             return
         _, _, count, error = self.folded.get(key, (entry, rule, 0, False))
         self.folded[key] = (entry, rule, count + 1, error or (hit.severity or rule.severity) == ERROR)
@@ -87,17 +115,18 @@ class _Folder:
     def close(self) -> None:
         """One finding per folded group, an error when any folded finding was one (so the exit code holds)."""
         for entry, rule, count, error in self.folded.values():
-            self.findings.append(Finding(
-                entry.file, entry.line, rule.code, ERROR if error else rule.severity,
+            self.findings.append(_about_resource(
+                entry, self.locator, rule.code, ERROR if error else rule.severity,
                 f"{count} more {rule.code} finding{'s' if count != 1 else ''} in this resource folded "
-                f"(the first {MAX_REPEATS} are shown)", entry.label))
+                f"(the first {MAX_REPEATS} are shown)"))
 
 
 def check_factory(factory: Factory, schema: SchemaValidator | None, rules: list[Rule]) -> list[Finding]:
     """Every finding for one factory (load findings included), before --ignore filtering."""
     view = FactoryView(factory, schema)
     findings = list(factory.load_findings)
-    folder = _Folder(findings)
+    locator = Locator()
+    folder = _Folder(findings, locator)
     suppress = {id(e): suppressed_codes(e) for e in factory.entries}
     for rule in rules:
         if rule.factory_wide:
@@ -106,7 +135,7 @@ def check_factory(factory: Factory, schema: SchemaValidator | None, rules: list[
                     if hit.entry is not None and rule.code not in suppress.get(id(hit.entry), ()):
                         folder.add(rule, hit.entry, hit)
             except Exception as exc:  # noqa: BLE001 (a rule bug must not become a traceback)
-                findings.append(_crash(rule, None, factory, exc))
+                findings.append(_crash(rule, None, factory, exc, locator))
             continue
         for entry in factory.entries:
             if entry.kind not in rule.kinds or rule.code in suppress[id(entry)]:
@@ -115,10 +144,9 @@ def check_factory(factory: Factory, schema: SchemaValidator | None, rules: list[
                 for hit in rule.check(view.context(entry)):
                     folder.add(rule, entry, hit)
             except RecursionError:
-                findings.append(Finding(entry.file, entry.line, rule.code, ERROR, "resource nested too deeply to check",
-                                        entry.label))
+                findings.append(_about_resource(entry, locator, rule.code, ERROR, "resource nested too deeply to check"))
             except Exception as exc:  # noqa: BLE001
-                findings.append(_crash(rule, entry, factory, exc))
+                findings.append(_crash(rule, entry, factory, exc, locator))
     folder.close()
     return findings
 
@@ -131,4 +159,4 @@ def run_checks(factories: Iterable[Factory], schema: SchemaValidator | None,
     findings: list[Finding] = []
     for factory in factories:
         findings += [f for f in check_factory(factory, schema, rules) if f.code not in ignored]
-    return sorted(set(findings))
+    return sorted(set(findings), key=lambda f: (f.file, f.line, f.column, f))

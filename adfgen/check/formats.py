@@ -37,6 +37,13 @@ def _where(finding: Finding) -> str:
     return ": ".join(parts)
 
 
+def _position(finding: Finding) -> str:
+    """`line:column`, `line`, or `-` when the line is unknown."""
+    if not finding.line:
+        return "-"
+    return f"{finding.line}:{finding.column}" if finding.column else str(finding.line)
+
+
 def render_human(findings: list[Finding], counts: dict[str, int], color: bool | None = None) -> str:
     """Findings grouped by file, one per line, and a one-line summary."""
     def style(text: str, **kwargs: Any) -> str:
@@ -46,11 +53,11 @@ def render_human(findings: list[Finding], counts: dict[str, int], color: bool | 
     for file, group in groupby(findings, key=lambda f: f.file):
         lines.append(style(file, bold=True, underline=True))
         for finding in group:
-            position = f"{finding.line}" if finding.line else "-"
+            position = _position(finding)
             severity = style(f"{finding.severity:<7}", fg="red" if finding.severity == ERROR else "yellow")
             where = _where(finding)
             text = f"{where}: {finding.message}" if where else finding.message
-            lines.append(f"  {position:>5}  {severity} {style(finding.code, fg='cyan')}  {text}")
+            lines.append(f"  {position:>9}  {severity} {style(finding.code, fg='cyan')}  {text}")
         lines.append("")
     files = len({f.file for f in findings})
     tail = (f"{counts['errors']} error(s), {counts['warnings']} warning(s) in {files} file(s); "
@@ -74,19 +81,32 @@ def _escape_property(text: str) -> str:
 
 
 def render_github(findings: list[Finding], notices: list[str] = ()) -> str:
-    """GitHub Actions workflow commands (`::error file=...,line=...,title=CODE::message`); notices as errors."""
+    """GitHub Actions workflow commands (`::error file=...,line=...,col=...,title=CODE::message`); notices as errors."""
     lines = [f"::error title=adfgen check::{_escape_data(notice)}" for notice in notices]
     for finding in findings:
         command = "error" if finding.severity == ERROR else "warning"
         props = [f"file={_escape_property(finding.file)}"]
         if finding.line:
             props.append(f"line={finding.line}")
-        # no col=: Finding.column counts inside the expression string, not in the file
+            if finding.column:
+                props.append(f"col={finding.column}")
         props.append(f"title={_escape_property(finding.code)}")
         where = _where(finding)
         message = f"{where}: {finding.message}" if where else finding.message
         lines.append(f"::{command} {','.join(props)}::{_escape_data(message)}")
     return "\n".join(lines)
+
+
+def _sarif_properties(finding: Finding) -> dict[str, Any]:
+    """The JSON pointer (and its missing continuation) and the column inside an expression, when known."""
+    found: dict[str, Any] = {}
+    if finding.pointer is not None:
+        found["pointer"] = finding.pointer
+        if finding.missing:
+            found["missing"] = finding.missing
+    if finding.expression_column:
+        found["expressionColumn"] = finding.expression_column
+    return found
 
 
 def render_sarif(findings: list[Finding], notices: list[str] = ()) -> str:
@@ -105,25 +125,30 @@ def render_sarif(findings: list[Finding], notices: list[str] = ()) -> str:
     results = []
     for finding in findings:
         where = _where(finding)
+        region: dict[str, int] = {"startLine": max(finding.line, 1)}
+        if finding.line and finding.column:
+            region["startColumn"] = finding.column
         result: dict[str, Any] = {
             "ruleId": finding.code,
             "level": "error" if finding.severity == ERROR else "warning",
             "message": {"text": f"{where}: {finding.message}" if where else finding.message},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": quote(finding.file.replace("\\", "/"))},
-                "region": {"startLine": max(finding.line, 1)},  # no startColumn: see render_github
+                "region": region,
             }}],
         }
-        if finding.column:
-            result["properties"] = {"expressionColumn": finding.column}
+        properties = _sarif_properties(finding)
+        if properties:
+            result["properties"] = properties
         if finding.code in index:
             result["ruleIndex"] = index[finding.code]
         results.append(result)
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
+        # columns count code points (Python string indexes), not SARIF's default UTF-16 code units
         "runs": [{"tool": {"driver": {"name": "adfgen check", "version": __version__, "rules": rules}},
-                  "results": results}],
+                  "columnKind": "unicodeCodePoints", "results": results}],
     }
     if notices:  # SARIF 2.1.0 invocation.toolExecutionNotifications: problems of the run, not of the files
         log["runs"][0]["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": [

@@ -13,13 +13,14 @@ WARNING = "warning"
 
 @dataclass(frozen=True)
 class Entry:
-    """One resource and where it came from (file and 1-based line; 0 when unknown)."""
+    """One resource and where it came from (file, 1-based line of the resource, 0 when unknown)."""
 
     resource: Resource
     file: str
     line: int = 0
-    text: str | None = field(default=None, repr=False, compare=False)  # the source text, for locating lines
+    text: str | None = field(default=None, repr=False, compare=False)  # the source text, for locating values
     origin: str = "git"  # "git" | "arm" | "build"; ARM strings `[...]` are ARM expressions, not ADF ones
+    pointer: str = ""  # RFC 6901 pointer of the resource object in `text`: "" for a file, "/resources/3" in ARM
 
     @property
     def kind(self) -> str:
@@ -66,18 +67,24 @@ class Factory:
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One problem found by a rule."""
+    """One problem found by a rule, and where: the value it is about, by pointer and by line and column."""
 
     file: str
-    line: int
+    line: int  # 1-based line where the value's text starts; 0 when unknown
     code: str
     severity: str
     message: str
     resource: str = ""  # e.g. "pipeline pl_x"
-    path: str = ""  # JSON path inside the resource's properties
-    column: int = 0  # 1-based column inside an expression string, when known
+    path: str = ""  # readable JSON path inside the resource's properties
+    column: int = 0  # 1-based column (code points) where the value's text starts; 0 when unknown
+    # RFC 6901 pointer of the value in the file; None when the finding is not about a JSON value (e.g. invalid JSON).
+    # Not compared: it follows from file and path, and None must not be ordered against a string.
+    pointer: str | None = field(default=None, compare=False)
+    missing: str = field(default="", compare=False)  # the pointer's continuation absent from the file
+    expression_column: int = 0  # 1-based column inside an expression string, when known
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict for JSON output."""
-        return {"file": self.file, "line": self.line, "code": self.code, "severity": self.severity,
-                "resource": self.resource, "path": self.path, "column": self.column, "message": self.message}
+        return {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer,
+                "missing": self.missing, "code": self.code, "severity": self.severity, "resource": self.resource,
+                "path": self.path, "expression_column": self.expression_column, "message": self.message}

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
+from adfgen.check.positions import PositionMap, to_pointer
 from adfgen.core.resources import KIND_BY_ARM_SEGMENT, KINDS, Resource, sort_resources
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -37,8 +38,21 @@ def display(path: Path) -> str:
         return str(path)
 
 
-def _finding(file: str, message: str, line: int = 0, code: str = "SC001", severity: str = ERROR) -> Finding:
-    return Finding(file=file, line=line, code=code, severity=severity, message=message)
+def _finding(file: str, message: str, line: int = 0, code: str = "SC001", severity: str = ERROR,
+             column: int = 0) -> Finding:
+    return Finding(file=file, line=line, code=code, severity=severity, message=message, column=column)
+
+
+def _finding_at(file: str, text: str | None, elements: list[str | int], message: str, code: str = "SC001",
+                severity: str = ERROR) -> Finding:
+    """A load finding about the value at `elements` in the file (its nearest existing parent when absent)."""
+    if not text:
+        return Finding(file, 0, code, severity, message, pointer=to_pointer(elements))
+    positions = PositionMap(text)
+    offset, depth = positions.find(elements)
+    line, column = positions.position(offset)
+    return Finding(file, line, code, severity, message, column=column, pointer=to_pointer(elements[:depth]),
+                   missing=to_pointer(elements[depth:]))
 
 
 class Unreadable(Exception):
@@ -80,7 +94,8 @@ def read_json(path: Path, shown: str) -> tuple[Any, str | None, Finding | None]:
     try:
         return json.loads(text, parse_int=_bounded_int), text, None
     except json.JSONDecodeError as exc:
-        return None, None, _finding(shown, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno)
+        return None, None, _finding(shown, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                                    exc.lineno, column=exc.colno)
     except Unreadable as exc:
         return None, None, _finding(shown, f"{exc}; not checked")
     except RecursionError:
@@ -116,21 +131,23 @@ def load_git_factory(root: Path, complete: bool = False) -> Factory:
                 factory.load_findings.append(problem)
                 continue
             if not isinstance(doc, dict):
-                factory.load_findings.append(_finding(shown, f"expected a JSON object with name and properties, found {type(doc).__name__}"))
+                factory.load_findings.append(_finding_at(
+                    shown, text, [], f"expected a JSON object with name and properties, found {type(doc).__name__}"))
                 continue
             name = doc.get("name", path.stem)
             if not isinstance(name, str) or not name:
-                factory.load_findings.append(_finding(shown, "'name' must be a non-empty string", line_of(text, '"name"')))
+                factory.load_findings.append(_finding_at(shown, text, ["name"], "'name' must be a non-empty string"))
                 name = path.stem
             properties = doc.get("properties")
             if not isinstance(properties, dict):
                 what = "missing" if properties is None else f"a {type(properties).__name__}, not an object"
-                factory.load_findings.append(_finding(shown, f"'properties' is {what}", line_of(text, '"properties"')))
+                factory.load_findings.append(_finding_at(shown, text, ["properties"], f"'properties' is {what}"))
                 continue
             if name != path.stem:
-                factory.load_findings.append(_finding(
-                    shown, f"file name {path.name!r} does not match the resource name {name!r}; ADF expects <name>.json",
-                    1, code="SC004", severity=WARNING))
+                factory.load_findings.append(_finding_at(
+                    shown, text, ["name"],
+                    f"file name {path.name!r} does not match the resource name {name!r}; ADF expects <name>.json",
+                    code="SC004", severity=WARNING))
             factory.entries.append(Entry(Resource(kind, name, properties), shown, 1, text))
     for other in OTHER_FOLDERS:
         folder = root / other
@@ -194,13 +211,14 @@ def load_arm_factory(path: Path, doc: Any = None, text: str | None = None) -> Fa
             factory.load_findings.append(problem)
             return factory
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
-        factory.load_findings.append(_finding(shown, "not an ARM template: expected an object with a 'resources' array"))
+        factory.load_findings.append(_finding_at(shown, text, ["resources"] if isinstance(doc, dict) else [],
+                                                 "not an ARM template: expected an object with a 'resources' array"))
         return factory
     params = doc.get("parameters") if isinstance(doc.get("parameters"), dict) else {}
     cursor = 0
     for index, raw in enumerate(doc["resources"]):
         if not isinstance(raw, dict):
-            factory.load_findings.append(_finding(shown, f"resources[{index}] is not an object"))
+            factory.load_findings.append(_finding_at(shown, text, ["resources", index], f"resources[{index}] is not an object"))
             continue
         arm_type = raw.get("type")
         if not isinstance(arm_type, str) or not arm_type.lower().startswith(_DF_TYPE):
@@ -224,13 +242,16 @@ def load_arm_factory(path: Path, doc: Any = None, text: str | None = None) -> Fa
                 factory.other_names.setdefault(segments[2].lower(), set()).add(name)
             continue
         if name is None:
-            factory.load_findings.append(_finding(shown, f"resources[{index}]: cannot read a resource name from {raw_name!r}", line))
+            factory.load_findings.append(_finding_at(shown, text, ["resources", index, "name"],
+                                                     f"resources[{index}]: cannot read a resource name from {raw_name!r}"))
             continue
         properties = raw.get("properties")
         if not isinstance(properties, dict):
-            factory.load_findings.append(_finding(shown, f"{kind.name} {name}: 'properties' must be an object", line))
+            factory.load_findings.append(_finding_at(shown, text, ["resources", index, "properties"],
+                                                     f"{kind.name} {name}: 'properties' must be an object"))
             continue
-        factory.entries.append(Entry(Resource(kind.name, name, properties), shown, line, text, origin="arm"))
+        factory.entries.append(Entry(Resource(kind.name, name, properties), shown, line, text, origin="arm",
+                                     pointer=to_pointer(["resources", index])))
     factory.complete = "factoryName" in params and any(e.kind == "linkedService" for e in factory.entries)
     factory.entries = _sorted(factory.entries)
     return factory
@@ -252,7 +273,9 @@ def discover(path: Path, complete: bool = False) -> list[Factory]:
             return [factory]
         if isinstance(doc, dict) and isinstance(doc.get("resources"), list):
             return [load_arm_factory(path, doc, text)]
-        factory.load_findings.append(_finding(shown, "not an ARM template (no 'resources' array); pass the folder that holds pipeline/, dataset/, ... instead"))
+        factory.load_findings.append(_finding_at(
+            shown, text, ["resources"] if isinstance(doc, dict) else [],
+            "not an ARM template (no 'resources' array); pass the folder that holds pipeline/, dataset/, ... instead"))
         return [factory]
     found: list[Factory] = []
     for directory, subdirs, files in os.walk(path):
