@@ -139,8 +139,12 @@ def test_adfgen_run_fetches_the_token_as_adf_does_and_lands_every_page(world, ca
                  "--sink-dir", str(world.landing), "--time-scale", str(SCALE), "--ca-bundle", str(world.ca_path),
                  "--redirect", f"https://api.xero.com={world.api.url}",
                  "--redirect", f"{TOKEN_URL}={world.oauth.token_url}", "--output", "json"])
-    printed = "".join(capfd.readouterr())
+    out_text, err_text = capfd.readouterr()
+    printed = out_text + err_text
     assert code == 0, printed[-3000:]
+    relied = {item["key"]: item["status"] for item in json.loads(out_text)["reliedOn"]}
+    assert relied["rest.oauth2_client_credential"] == "documented"  # how ADF sends them is our assumption:
+    assert relied["rest.oauth2_client_in_body"] == relied["rest.oauth2_token_per_copy"] == "assumed"
     issued = [t.access_token for t in world.oauth.tokens]
     assert issued and not any(value in printed for value in [CLIENT_SECRET, TENANT, *issued])
     # the token POST as ADF's linked service sends it: the client-credentials grant, the secret from the vault

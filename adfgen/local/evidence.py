@@ -123,6 +123,11 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
               DOCUMENTED, REST),
     Behaviour("rest.oauth2_client_credential", "OAuth2ClientCredential fetches a token with the client "
               "credentials grant and sends it as a Bearer token", DOCUMENTED, REST),
+    Behaviour("rest.oauth2_client_in_body", "OAuth2ClientCredential sends client_id and client_secret in the token "
+              "POST's form body, with scope and resource when set", ASSUMED,
+              REST + " (the page names the linked service's fields, not how the request carries them)"),
+    Behaviour("rest.oauth2_token_per_copy", "OAuth2ClientCredential fetches one token as a Copy starts and sends it "
+              "with every page of that Copy", ASSUMED, NONE),
     Behaviour("copy.max_rows_per_file", "A DelimitedText or Parquet sink with maxRowsPerFile writes files of at most "
               "that many rows named <fileNamePrefix>_00000.<ext> in the dataset's folder", DOCUMENTED,
               LEARN + "format-delimited-text#delimited-text-as-sink"),

@@ -198,6 +198,8 @@ def auth_headers(ctx: ActivityContext, dataset: Dataset) -> tuple[dict[str, str]
         return headers, None
     if kind == "OAuth2ClientCredential":
         ctx.rely("rest.oauth2_client_credential")
+        ctx.rely("rest.oauth2_client_in_body")
+        ctx.rely("rest.oauth2_token_per_copy")  # read_pages authenticates once, before its first page
         form = {"grant_type": "client_credentials", "client_id": str(props.get("clientId", "")),
                 "client_secret": secret(ctx, props.get("clientSecret")) or ""}
         for optional in ("scope", "resource"):
