@@ -113,3 +113,20 @@ def test_pretty_expressions_parse_back_to_the_same_expression(text):
         return [p if isinstance(p, str) else unparse(p) for p in parse_value(value).parts]
 
     assert canonical(pretty) == canonical(text)
+
+
+def test_inline_credentials_are_reported_changed_without_their_values():
+    def linked(password: str, key: str) -> Resource:
+        return Resource("linkedService", "ls_sql", {"type": "AzureSqlDatabase", "typeProperties": {
+            "connectionString": f"Server=s;Password={password}", "password": {"type": "SecureString", "value": password},
+            "servicePrincipalKey": key}, "parameters": {"ApiKey": {"type": "String", "defaultValue": key}}})
+
+    changes = diff_factories([linked("old-pw-1", "old-key-2")], [linked("new-pw-3", "new-key-4")])
+    assert sorted(c.where for c in changes) == ["parameters.ApiKey.defaultValue", "typeProperties.connectionString",
+                                                "typeProperties.password.value", "typeProperties.servicePrincipalKey"]
+    text = json.dumps([c.to_json() for c in changes])
+    assert not any(v in text for v in ("old-pw-1", "old-key-2", "new-pw-3", "new-key-4"))
+    assert all((c.old, c.new) == ("(secret value hidden)", "(secret value hidden)") for c in changes)
+    plain = diff_factories([Resource("pipeline", "p", {"variables": {"Token": {"type": "String"}}})],
+                           [Resource("pipeline", "p", {"variables": {"Token": {"type": "Array"}}})])
+    assert [(c.old, c.new) for c in plain] == [("String", "Array")]  # a variable named Token is not a secret

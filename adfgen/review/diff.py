@@ -8,6 +8,7 @@ from typing import Any
 from adfgen.core.resources import KINDS
 from adfgen.review import activities as acts
 from adfgen.review.leaves import MISSING, changed_leaves, path_text, unwrap
+from adfgen.review.redact import is_secret, shown
 from adfgen.review.security import hosts, secret_flows
 
 # Report order within a resource; "security" is pulled to the very top of the whole diff.
@@ -78,8 +79,9 @@ def _diff_resource(kind: str, name: str, old: dict[str, Any], new: dict[str, Any
         category = _leaf_category(path)
         if kind == "trigger" and ("recurrence" in path or path[:1] == ("runtimeState",)):
             category = "schedule"
+        secret = is_secret(path, old, new)
         found.append(Change(kind, name, category, f"{_category_noun(category)} changed", path_text(path),
-                            unwrap(before), unwrap(after)))
+                            shown(unwrap(before), secret), shown(unwrap(after), secret)))
     return found
 
 
@@ -161,8 +163,9 @@ def _diff_pipeline(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[
     pipeline_old = {k: v for k, v in old.items() if k != "activities"}
     pipeline_new = {k: v for k, v in new.items() if k != "activities"}
     for path, before, after in changed_leaves(pipeline_old, pipeline_new):
+        secret = is_secret(path, pipeline_old, pipeline_new)
         found.append(Change("pipeline", name, "setting", "pipeline setting changed", path_text(path),
-                            unwrap(before), unwrap(after)))
+                            shown(unwrap(before), secret), shown(unwrap(after), secret)))
     old_flat, new_flat = _flat(old), _flat(new)
     pairs, removed, added, renames = _match(old_flat, new_flat)
     for (path, activity_name), activity in removed:
@@ -204,7 +207,8 @@ def _diff_dependencies(pipeline: str, where: str, path: tuple[str, ...], before:
 def _diff_activity(pipeline: str, where: str, before: dict, after: dict) -> list[Change]:
     """Policy, type and typeProperties changes of one matched activity."""
     found = []
-    for path, old, new in changed_leaves(_own_part(before), _own_part(after)):
+    own_before, own_after = _own_part(before), _own_part(after)
+    for path, old, new in changed_leaves(own_before, own_after):
         at = f"{where}: {path_text(path)}"
         if path[:1] == ("policy",):
             category, summary, at = "policy", f"policy {path_text(path[1:])} changed", where
@@ -213,7 +217,9 @@ def _diff_activity(pipeline: str, where: str, before: dict, after: dict) -> list
         else:
             category = _leaf_category(path)
             summary = f"{_category_noun(category)} changed"
-        found.append(Change("pipeline", pipeline, category, summary, at, unwrap(old), unwrap(new)))
+        secret = is_secret(path, own_before, own_after)
+        found.append(Change("pipeline", pipeline, category, summary, at, shown(unwrap(old), secret),
+                            shown(unwrap(new), secret)))
     return found
 
 
