@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from adfgen.cli.common import color_enabled, on_terminal, output_option, require_env, verbose_option
+from adfgen.cli.common import color_enabled, on_terminal, output_option, plural, require_env, verbose_option
 from adfgen.core.errors import AdfgenError, UsageError
 from adfgen.core.resources import Resource
 
@@ -50,6 +50,14 @@ def _options(command: Callable) -> Callable:
         click.option("--prune", is_flag=True, help="Delete resources adfgen manages that are no longer in the source."),
         click.option("--no-start-triggers", is_flag=True,
                      help="Do not start new or stopped triggers (triggers deploy stops are still restarted)."),
+        click.option("--stage", metavar="NAME|FILE",
+                     help="With --source: apply azure.datafactory.tools' stage config (SOURCE/deployment/"
+                          "config-NAME.csv, or a .csv/.json file): per-environment property overrides."),
+        click.option("--include", multiple=True, metavar="KIND.NAME",
+                     help="Deploy only resources matching this pattern (repeatable), e.g. 'pipeline.pl_xero_*'."),
+        click.option("--exclude", multiple=True, metavar="KIND.NAME",
+                     help="Leave resources matching this pattern alone (repeatable), e.g. 'trigger.*'; "
+                          "they are neither published, stopped nor pruned."),
         output_option("human", "json", "markdown"),
         verbose_option,
     ]
@@ -96,13 +104,15 @@ def plan_command(**opts: Any) -> None:
     from adfgen.azure.plan import make_plan
     from adfgen.azure.report import plan_json, plan_markdown, print_plan
 
+    from adfgen.azure.filters import scope_plan
+
     deployments = _deployments(opts, build_first=False)
     credential = credential_from_environment()
     results = []
     for d in deployments:
         clients = Clients(credential, d.target.subscription_id, _connection(opts, 8))
-        plan = make_plan(clients, d.target, d.resources, prune=opts["prune"],
-                         start_triggers=not opts["no_start_triggers"])
+        plan = scope_plan(make_plan(clients, d.target, d.resources, prune=opts["prune"],
+                                    start_triggers=not opts["no_start_triggers"]), _selection(opts))
         results.append((d, plan))
         if opts["output"] == "human":
             print_plan(plan, d.target.factory_name, sys.stdout, terminal=color_enabled(sys.stdout))
@@ -130,6 +140,7 @@ def plan_command(**opts: Any) -> None:
 def deploy_command(**opts: Any) -> None:
     from adfgen.azure.clients import Clients, credential_from_environment
     from adfgen.azure.deploy import DeployInterrupted, deploy, refuse_takeovers
+    from adfgen.azure.filters import scope_plan
     from adfgen.azure.grants import grant_key_vault_access
     from adfgen.azure.plan import make_plan
     from adfgen.azure.report import plan_json, plan_markdown, print_plan, print_report, report_json
@@ -144,8 +155,8 @@ def deploy_command(**opts: Any) -> None:
     planned = []
     for d in deployments:
         clients = Clients(credential, d.target.subscription_id, _connection(opts, opts["parallelism"]))
-        plan = make_plan(clients, d.target, d.resources, prune=opts["prune"],
-                         start_triggers=not opts["no_start_triggers"])
+        plan = scope_plan(make_plan(clients, d.target, d.resources, prune=opts["prune"],
+                                    start_triggers=not opts["no_start_triggers"]), _selection(opts))
         if opts["output"] == "human":
             print_plan(plan, d.target.factory_name, sys.stdout, terminal=terminal, diffs=opts["dry_run"])
         planned.append((d, clients, plan))
@@ -219,17 +230,41 @@ def _connection(opts: dict, parallelism: int) -> Any:
                       pool_size=max(10, parallelism + 4))
 
 
+def _selection(opts: dict) -> Any:
+    from adfgen.azure.filters import parse_selection
+
+    return parse_selection(opts["include"], opts["exclude"])
+
+
 def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> list[Deployment]:
     """The factories to plan/deploy: from --source, or from the spec build checked against out/.
 
     `--build --dry-run` plans the in-memory build and writes nothing.
     """
+    deployments = _unfiltered_deployments(opts, build_first=build_first, dry_run=dry_run)
+    from adfgen.azure.filters import select
+
+    selection = _selection(opts)
+    return [Deployment(d.target, select(d.resources, selection), d.secret_names, d.written_secret_names)
+            for d in deployments] if selection else deployments
+
+
+def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool) -> list[Deployment]:
     from adfgen.azure.source import check_unique, load_source, require_fresh
 
+    if opts["stage"] and not opts["source"]:
+        raise UsageError("--stage applies to --source folders; a spec build takes its environment from --env")
     if opts["source"]:
         if opts["specs"]:
             raise UsageError("give either SPEC files or --source, not both")
         resources = load_source(opts["source"])
+        if opts["stage"]:
+            from adfgen.azure.stage_config import apply_overrides, read_stage, stage_file
+
+            file = stage_file(opts["source"], opts["stage"])
+            resources, report = apply_overrides(resources, read_stage(file, resources))
+            click.echo(f"stage config {file}: {plural(report.updated, 'property', 'properties')} updated, "
+                       f"{report.added} added, {report.removed} removed", err=True)
         check_unique(resources)
         return [Deployment(_target(opts, None), resources)]
     try:

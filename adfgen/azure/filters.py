@@ -1,0 +1,63 @@
+"""--include / --exclude for deploy and plan: `kind.name` patterns, as azure.datafactory.tools' filters.
+
+A pattern is `<kind>.<name>` with wildcards in either part (`pipeline.pl_xero_*`, `trigger.*`, `*.ls_old`),
+case-insensitive (documented: https://github.com/Azure-Player/azure.datafactory.tools/blob/master/docs/GUIDE/SELECTIVE_DEPLOYMENT.md).
+With includes only the resources they match are deployed; excludes then drop resources. A resource outside
+the selection is out of scope on both sides: not published, and never stopped or pruned in the live factory
+(azure.datafactory.tools' default DoNotDeleteExcludedObjects).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any
+
+from adfgen.core.errors import UsageError
+from adfgen.core.resources import KINDS, Resource
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The include and exclude patterns (lower-case `kind.name`)."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.include or self.exclude)
+
+    def selects(self, kind: str, name: str) -> bool:
+        """True when `kind name` is in scope."""
+        key = f"{kind}.{name}".lower()
+        if self.include and not any(fnmatch.fnmatchcase(key, p) for p in self.include):
+            return False
+        return not any(fnmatch.fnmatchcase(key, p) for p in self.exclude)
+
+
+def parse_selection(include: tuple[str, ...], exclude: tuple[str, ...]) -> Selection:
+    """Validate the patterns (usage errors name the bad one)."""
+    kinds = {k.lower() for k in KINDS}
+    for flag, patterns in (("--include", include), ("--exclude", exclude)):
+        for pattern in patterns:
+            kind, dot, name = pattern.partition(".")
+            if not dot or not kind or not name:
+                raise UsageError(f"{flag} {pattern!r}: expected KIND.NAME, e.g. 'pipeline.pl_xero_*' or 'trigger.*'")
+            if not any(fnmatch.fnmatchcase(k, kind.lower()) for k in kinds):
+                raise UsageError(f"{flag} {pattern!r}: {kind!r} matches no kind; expected one of {', '.join(KINDS)}")
+    return Selection(tuple(p.lower() for p in include), tuple(p.lower() for p in exclude))
+
+
+def select(resources: list[Resource], selection: Selection) -> list[Resource]:
+    """The resources in scope; an include that matches nothing is a usage error (a typo must not deploy nothing)."""
+    for pattern in selection.include:
+        if not any(fnmatch.fnmatchcase(f"{r.kind}.{r.name}".lower(), pattern) for r in resources):
+            raise UsageError(f"--include {pattern!r} matches no resource of the source")
+    return [r for r in resources if selection.selects(r.kind, r.name)]
+
+
+def scope_plan(plan: Any, selection: Selection) -> Any:
+    """Drop live-only items outside the selection: they are neither deleted, stopped nor reported as orphans."""
+    if selection:
+        plan.items = [i for i in plan.items if i.source is not None or selection.selects(i.kind, i.name)]
+    return plan

@@ -1,0 +1,236 @@
+"""`deploy --source` for factories adfgen did not write: azure.datafactory.tools' stage config, include/exclude.
+
+The config lines are written as azure.datafactory.tools documents them (docs/GUIDE/CONFIGURATION.md and its
+test/BigFactorySample2/deployment/config-*.csv); each is checked against the property it changes, read back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adfgen.azure.filters import parse_selection, select
+from adfgen.azure.stage_config import apply_overrides, read_stage, stage_file
+from adfgen.cli import main
+from adfgen.core.errors import AdfgenError, UsageError
+from adfgen.core.resources import Resource
+from tests.peers.arm_server import ArmServer
+from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, sample_resources
+
+WAITS = Resource("pipeline", "Multiple Waits", {"activities": [
+    {"name": "Wait 1", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1}},
+    {"name": "If Condition", "type": "IfCondition", "typeProperties": {
+        "expression": {"value": "@true", "type": "Expression"},
+        "ifTrueActivities": [{"name": "Wait 3", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 3}}]}}],
+    "parameters": {"WaitInSec": {"type": "int", "defaultValue": 5}}})
+RESOURCES = sample_resources() + [WAITS]
+
+CSV = """type,name,path,value
+# Key Vault of the stage
+linkedService,ls_keyvault,typeProperties.baseUrl,"https://kv-$($Env:STAGE).vault.azure.net/"
+linkedService,ls_rest,"-$.properties.typeProperties.enableServerCertificateValidation",
+
+linkedService,ls_*,+typeProperties.description,"set for every ls_"
+pipeline,"Multiple Waits",activities[0].typeProperties.waitTimeInSeconds,10
+pipeline,"Multiple Waits",activities["If Condition"].typeProperties.ifTrueActivities["Wait 3"].typeProperties.waitTimeInSeconds,33
+pipeline,"Multiple Waits",parameters.WaitInSec,"{'type': 'int', 'defaultValue': 22}"
+trigger,tr_daily,$.properties.typeProperties.recurrence.startTime,2026-06-01T06:00:00Z
+"""
+
+# The same overrides in the JSON form (v1.5+): names key the objects, `action` says add/remove.
+JSON_FORM = {
+    "ls_keyvault": [{"name": "$.properties.typeProperties.baseUrl", "value": "https://kv-$($Env:STAGE).vault.azure.net/"}],
+    "ls_rest": [{"name": "$.properties.typeProperties.enableServerCertificateValidation", "value": "", "action": "remove"}],
+    "ls_*": [{"name": "$.properties.typeProperties.description", "value": "set for every ls_", "action": "add"}],
+    "Multiple Waits": [
+        {"name": "$.activities[0].typeProperties.waitTimeInSeconds", "value": "10"},
+        {"name": "$.activities['If Condition'].typeProperties.ifTrueActivities['Wait 3'].typeProperties.waitTimeInSeconds",
+         "value": "33", "action": "update"},
+        {"name": "$.parameters.WaitInSec", "value": "{'type': 'int', 'defaultValue': 22}"}],
+    "tr_daily": [{"name": "$.properties.typeProperties.recurrence.startTime", "value": "2026-06-01T06:00:00Z"}],
+}
+ENV = {"STAGE": "uat"}
+
+
+def _by_name(resources):
+    return {r.name: r.properties for r in resources}
+
+
+def _apply(tmp_path: Path, name: str, text: str, resources=RESOURCES, environ=ENV):
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    return apply_overrides(resources, read_stage(file, resources), environ)
+
+
+def test_the_csv_form_changes_exactly_the_properties_it_names(tmp_path):
+    result, report = _apply(tmp_path, "config-uat.csv", CSV)
+    after, before = _by_name(result), _by_name(RESOURCES)
+    assert after["ls_keyvault"]["typeProperties"]["baseUrl"] == "https://kv-uat.vault.azure.net/"
+    assert "enableServerCertificateValidation" not in after["ls_rest"]["typeProperties"]
+    assert all(after[n]["typeProperties"]["description"] == "set for every ls_" for n in ("ls_keyvault", "ls_rest"))
+    waits = after["Multiple Waits"]
+    assert waits["activities"][0]["typeProperties"]["waitTimeInSeconds"] == 10  # a number stays a number
+    assert waits["activities"][1]["typeProperties"]["ifTrueActivities"][0]["typeProperties"]["waitTimeInSeconds"] == 33
+    assert waits["parameters"]["WaitInSec"] == {"type": "int", "defaultValue": 22}  # single-quoted JSON read
+    assert after["tr_daily"]["typeProperties"]["recurrence"]["startTime"] == "2026-06-01T06:00:00Z"
+    assert (report.updated, report.added, report.removed) == (5, 2, 1)
+    # nothing else moved, and the source objects were not mutated
+    for name in ("ds_rest", "pl_refresh", "pl_worker", "pl_controller"):
+        assert after[name] == before[name]
+    assert "description" not in before["ls_keyvault"]["typeProperties"]
+
+
+def test_the_json_form_means_the_same(tmp_path):
+    from_csv, _ = _apply(tmp_path, "config-uat.csv", CSV)
+    from_json, report = _apply(tmp_path, "config-uat.json", json.dumps(JSON_FORM))
+    assert from_json == from_csv
+    assert (report.updated, report.added, report.removed) == (5, 2, 1)
+
+
+def test_stage_names_resolve_as_azure_datafactory_tools_does(tmp_path):
+    assert stage_file(tmp_path, "UAT") == tmp_path / "deployment" / "config-UAT.csv"
+    assert stage_file(tmp_path, "c:/x/prod.json") == Path("c:/x/prod.json")
+
+
+@pytest.mark.parametrize("line, message", [
+    ("linkedService,ls_missing,typeProperties.baseUrl,x", "matches no linkedService"),
+    ("linkedService,ls_keyvault,typeProperties.nope,x", "has no property typeProperties.nope to update"),
+    ("linkedService,ls_keyvault,-typeProperties.nope,", "has no property typeProperties.nope to remove"),
+    ('pipeline,"Multiple Waits",activities[7].name,x', "has no property activities[7].name"),
+    ('pipeline,"Multiple Waits",activities["Nope"].name,x', 'has no property activities["Nope"].name'),
+    ('pipeline,"Multiple Waits",activities[0].typeProperties.waitTimeInSeconds,ten', "the value is not a number"),
+    ("linkedService,ls_keyvault,typeProperties.baseUrl,$($Env:UNSET_STAGE_VARIABLE)", "UNSET_STAGE_VARIABLE is not set"),
+    ("linkedService,ls_keyvault,typeProperties.baseUrl,$(Get-Date)", "only $($Env:NAME) is expanded"),
+])
+def test_an_override_that_does_not_apply_is_an_error(tmp_path, line, message):
+    with pytest.raises(AdfgenError, match="nothing was deployed") as caught:
+        _apply(tmp_path, "c.csv", f"type,name,path,value\n{line}\n", environ={})
+    assert message in caught.value.render()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("kind,name,path,value\n", "header must be exactly"),
+    ("type,name,path,value\nlinkedService,ls_keyvault,typeProperties.baseUrl,a,b\n", "too many columns"),
+    ("type,name,path,value\nfactory,adf,$.properties.globalParameters.env.value,uat\n", "not supported"),
+    ("type,name,path,value\nwidget,x,a,b\n", "type 'widget' is not one of"),
+    ("type,name,path,value\nlinkedService,,a,b\n", "name column is empty"),
+])
+def test_a_malformed_config_is_refused_with_its_line(tmp_path, text, message):
+    file = tmp_path / "c.csv"
+    file.write_text(text)
+    with pytest.raises(AdfgenError) as caught:
+        read_stage(file, RESOURCES)
+    assert message in caught.value.render() and "c.csv" in caught.value.render()
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = "type,name,path,value\nlinkedService,ls_a,x,1\nlinkedService,ls_b,x,1\n"
+    with pytest.raises(AdfgenError) as caught:
+        _apply(tmp_path, "c.csv", text)
+    assert "ls_a" in str(caught.value) and "ls_b" in str(caught.value)
+
+
+def test_a_value_is_never_echoed_in_an_error(tmp_path):
+    secret = "DefaultEndpointsProtocol=https;AccountKey=c2VjcmV0LXZhbHVl"
+    text = f'type,name,path,value\npipeline,"Multiple Waits",activities[0].typeProperties.waitTimeInSeconds,"{secret}"\n'
+    with pytest.raises(AdfgenError) as caught:
+        _apply(tmp_path, "c.csv", text)
+    assert secret not in caught.value.render()
+
+
+# -- include / exclude ------------------------------------------------------------------------------------------
+
+def test_include_then_exclude_by_kind_and_name_pattern():
+    selection = parse_selection(("pipeline.pl_*", "linkedService.*"), ("*.ls_rest",))
+    assert sorted(f"{r.kind}.{r.name}" for r in select(RESOURCES, selection)) == [
+        "linkedService.ls_keyvault", "pipeline.pl_controller", "pipeline.pl_refresh", "pipeline.pl_worker"]
+    assert [r.name for r in select(RESOURCES, parse_selection((), ("trigger.*",))) if r.kind == "trigger"] == []
+
+
+@pytest.mark.parametrize("include, exclude, message", [
+    (("pl_*",), (), "expected KIND.NAME"), (("widget.*",), (), "matches no kind"), ((), ("trigger",), "expected KIND.NAME")])
+def test_bad_patterns_are_usage_errors(include, exclude, message):
+    with pytest.raises(UsageError, match=message):
+        parse_selection(include, exclude)
+
+
+def test_an_include_that_matches_nothing_is_an_error():
+    with pytest.raises(UsageError, match="matches no resource"):
+        select(RESOURCES, parse_selection(("pipeline.pl_xero_*",), ()))
+
+
+# -- end to end against the local ARM peer ------------------------------------------------------------------------
+
+@pytest.fixture
+def arm(monkeypatch):
+    with ArmServer(lro_polls=None, token=TOKEN) as server:
+        monkeypatch.setenv("ADFGEN_ARM_TOKEN", TOKEN)
+        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
+        server.add_factory(SUB, RG, FACTORY)
+        yield server
+
+
+def _source(tmp_path: Path) -> Path:
+    """A hand-written factory folder (no adfgen annotation) with ADFT's deployment/ folder."""
+    folder = tmp_path / "adf"
+    for r in sample_resources():
+        properties = {k: v for k, v in r.properties.items() if k != "annotations"}
+        path = folder / r.kind / f"{r.name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"name": r.name, "properties": properties}))
+    (folder / "deployment").mkdir()
+    (folder / "deployment" / "config-uat.csv").write_text(
+        'type,name,path,value\nlinkedService,ls_keyvault,typeProperties.baseUrl,"https://kv-$($Env:STAGE).vault.azure.net/"\n')
+    return folder
+
+
+def _run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and TOKEN not in out + err
+    return code, out, err
+
+
+def _args(arm, folder, *extra):
+    return ["--source", str(folder), "--subscription", SUB, "--resource-group", RG, "--factory", FACTORY,
+            "--ca-bundle", arm.ca_path, "--skip-grants", "--adopt", *extra]
+
+
+def test_deploy_source_with_a_stage_publishes_the_overridden_values(arm, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("STAGE", "uat")
+    folder = _source(tmp_path)
+    code, out, err = _run(capsys, "deploy", *_args(arm, folder, "--stage", "uat", "-o", "json"))
+    assert code == 0, out + err
+    assert "stage config" in err and "1 property updated" in err
+    live = arm.resource(FACTORY, "linkedservices", "ls_keyvault")["properties"]
+    assert live["typeProperties"]["baseUrl"] == "https://kv-uat.vault.azure.net/"
+    # the folder on disk is the source of truth: it is not rewritten
+    assert "kv-test-dev" in (folder / "linkedService" / "ls_keyvault.json").read_text()
+
+
+def test_a_stage_that_does_not_apply_deploys_nothing(arm, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("STAGE", raising=False)
+    folder = _source(tmp_path)
+    code, _, err = _run(capsys, "deploy", *_args(arm, folder, "--stage", "uat"))
+    assert code == 1 and "STAGE is not set" in err
+    assert arm.count("PUT") == 0
+
+
+def test_stage_without_source_is_a_usage_error(capsys):
+    assert main(["plan", "--stage", "uat"]) == 2
+    assert "--stage applies to --source" in capsys.readouterr().err
+
+
+def test_excluded_live_resources_are_neither_published_nor_pruned(arm, tmp_path, capsys):
+    folder = _source(tmp_path)
+    arm.put_resource(FACTORY, "triggers", "tr_old", {"type": "ScheduleTrigger", "annotations": ["adfgen"], "pipelines": [],
+                                                     "typeProperties": {"recurrence": {"frequency": "Day", "interval": 1,
+                                                                                       "startTime": "2024-01-01T00:00:00Z"}}})
+    code, out, err = _run(capsys, "deploy", *_args(arm, folder, "--exclude", "trigger.*", "--prune", "-o", "json"))
+    assert code == 0, out + err
+    names = {(r["kind"], r["name"]) for r in json.loads(out)["factories"][0]["plan"]["resources"]}
+    assert not any(kind == "trigger" for kind, _ in names)
+    assert set(arm.names(FACTORY, "triggers")) == {"tr_old"}  # not deleted, and tr_daily not published
+    assert "pl_worker" in arm.names(FACTORY, "pipelines")
