@@ -11,7 +11,10 @@ from adfgen.spec import load_spec_text, load_specs
 from adfgen.spec.variants.auth import FLOWS
 
 REPO = Path(__file__).resolve().parent.parent
-XERO = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
+SHIPPED = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
+# the shipped spec with its identity value written as specs did before `name` and `from` (the cases edit this shape)
+_IDENTITY = SHIPPED[SHIPPED.index("      identity:\n"):SHIPPED.index("    headers:\n")]
+XERO = SHIPPED.replace(_IDENTITY, "      identity:\n        - secret: xero-tenant-id\n          header: xero-tenant-id\n")
 
 NATIVE = """\
 version: 1
@@ -133,7 +136,7 @@ def test_each_auth_problem_names_file_line_field_and_choices(case, tmp_path, mon
 
 
 def test_the_native_example_and_the_shipped_spec_are_valid():
-    for text in (NATIVE, XERO, PASSWORD):
+    for text in (NATIVE, XERO, SHIPPED, PASSWORD):
         spec, problems = load_spec_text(text, "s.yaml")
         assert problems == [], problems
 
@@ -157,8 +160,12 @@ def test_identity_values_keep_their_names_sources_and_defaults():
     first, second = spec.spec.apis[0].secrets.identity
     assert (first.placeholder, first.source, first.header) == ("tenant_id", "connections_call", "xero-tenant-id")
     assert (second.placeholder, second.source, second.field, second.header) == ("org_code", "token_reply", "org", None)
-    shipped, _ = load_spec_text(XERO, "s.yaml")
-    assert shipped.spec.apis[0].secrets.identity[0].placeholder == "xero_tenant_id"  # no name: the secret's
+    legacy, _ = load_spec_text(XERO, "s.yaml")
+    assert legacy.spec.apis[0].secrets.identity[0].placeholder == "xero_tenant_id"  # no name: the secret's
+    assert legacy.spec.apis[0].secrets.identity[0].source is None
+    shipped, _ = load_spec_text(SHIPPED, "s.yaml")
+    (tenant,) = shipped.spec.apis[0].secrets.identity
+    assert (tenant.placeholder, tenant.source, tenant.header) == ("tenant_id", "connections_call", "xero-tenant-id")
 
 
 def test_the_schema_lists_every_flow_and_its_fields():
