@@ -21,6 +21,8 @@ from adfgen.check.rules.reliability_rules import (AccessTokenSavedFirst, BatchCo
                                                   RefreshTokenSavedWithoutRetry, TokenCallWithoutConcurrencyOne)
 from adfgen.check.rules.schema_rules import (BuildWarning, FileNameMismatch, InvalidFile, SchemaViolation,
                                              SpecError, StaleOutput, UnknownType)
+from adfgen.check.rules.request_rules import (EncodedPlaceholder, FilterBlindToWatermark, ParameterGivenTwice,
+                                              RuleChangesNothingSent, UnresolvedPlaceholder, WatermarkNotSent)
 from adfgen.check.rules.security_rules import (KeyVaultWithoutApiVersion, LiteralSecret, SecretStringParameter,
                                                SecretThroughLoggedChannel, UnsecuredCredentialInput,
                                                UnsecuredSecretConsumer, UnsecuredSecretOutput)
@@ -38,6 +40,8 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
     RefreshWithoutStartedKeepAlive, TokenReplySavedUnchecked, WatermarkWithoutEveryCopy, LookupRowsUnchecked,
     CopyOutlivesToken,
     PipelineLimitExceeded,
+    UnresolvedPlaceholder, EncodedPlaceholder, ParameterGivenTwice, RuleChangesNothingSent, WatermarkNotSent,
+    FilterBlindToWatermark,
 )
 RULES: dict[str, type[Rule]] = {cls.code: cls for cls in RULE_CLASSES}
 

@@ -1,0 +1,616 @@
+"""RQ: REST requests that run but silently ask for the wrong thing: a placeholder left in a URL, a parameter given
+twice, a pagination rule that changes nothing sent, a watermark no request sends, a filter that cannot see it."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from adfgen.check.exprs import analyse
+from adfgen.check.model import WARNING
+from adfgen.check.paths import join_key
+from adfgen.check.rules.base import Context, Hit, Rule
+from adfgen.check.walk import Activity, value_text
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_$][\w.$-]*)\}")
+ENCODED = re.compile(r"%7B([A-Za-z_$][\w.$-]*)%7D", re.I)
+# `QueryParameters.{offset}`, `AbsoluteUrl['{id}']`, `Headers.X-Cursor`: target and name
+RULE_KEY = re.compile(r"""^(AbsoluteUrl|QueryParameters|Headers)(?:\.(.+)|\[\s*'(.+)'\s*\])$""")
+RANGE = re.compile(r"^\s*RANGE:", re.I)
+WHOLE_PARAMETER = re.compile(r"^@\{?\s*(dataset|linkedService)\(\)\.([A-Za-z_][\w]*)\s*\}?$")
+WATERMARK = re.compile(r"watermark", re.I)
+# names that say where a watermark is kept, not the value itself (HighWatermarkBlobDirectory)
+LOCATION = re.compile(r"(dir|directory|container|folder|path|file|blob|table|dataset|url|uri|name)$", re.I)
+# query parameters and headers that filter by time (QuickBooks/SOQL WHERE, OData $filter, ServiceNow sysparm_query)
+TIME_FILTER = re.compile(r"^(if-modified-since|[\w.$-]*(since|after|modified|updated|changed|from|start)[\w.$-]*"
+                         r"|\$filter|filter|where|q|query|sysparm_query)$", re.I)
+TIME_LITERAL = re.compile(r"\d{4}-\d\d-\d\d")
+REST_SOURCE = "restsource"
+STORAGE_OR_VAULT = re.compile(r"storage\.azure\.com|vault\.azure|\.blob\.core|\.dfs\.core", re.I)
+
+
+def is_range(value: Any) -> bool:
+    """A RANGE rule value, literal or built by an expression (adfgen's chunked copies compute their bounds)."""
+    text = value_text(value)
+    return bool(RANGE.match(text)) or (text.startswith("@") and "RANGE:" in text.upper())
+
+
+def strip_interpolations(text: str) -> str:
+    """`text` without its `@{...}` interpolations (their braces are expression syntax, not placeholders)."""
+    out, i = [], 0
+    while i < len(text):
+        if text.startswith("@{", i):
+            depth, i = 1, i + 2
+            while i < len(text) and depth:
+                depth += {"{": 1, "}": -1}.get(text[i], 0)
+                i += 1
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def placeholders(text: str) -> list[str]:
+    """The `{name}` placeholders written in a value (inside an expression's string literals too)."""
+    if text.startswith("@@"):
+        text = text[1:]
+    return PLACEHOLDER.findall(strip_interpolations(text))
+
+
+@dataclass
+class Part:
+    """One piece of a request: what it is (for messages) and its text."""
+
+    what: str
+    text: str
+
+
+@dataclass
+class Request:
+    """What one Copy with a REST source (or one Web activity) sends, resolved through its dataset and linked service."""
+
+    activity: Activity
+    urls: list[Part] = field(default_factory=list)
+    headers: dict[str, Part] = field(default_factory=dict)
+    rules: dict[str, Any] = field(default_factory=dict)
+    rules_path: str = ""
+    body: str = ""
+    passed: dict[str, str] = field(default_factory=dict)  # dataset parameter -> the text the Copy passes
+    dataset: Any = None  # the input dataset entry, when found
+
+    def sent_texts(self) -> list[str]:
+        """Every text the request sends (URLs, headers, body)."""
+        return [p.text for p in self.urls] + [p.text for p in self.headers.values()] + [self.body]
+
+    def range_vars(self) -> dict[str, tuple[str, str]]:
+        """`{var}` of each RANGE rule -> (rule key, target)."""
+        found = {}
+        for key, value in self.rules.items():
+            match = RULE_KEY.match(str(key))
+            name = (match.group(2) or match.group(3)) if match else None
+            if name and name.startswith("{") and name.endswith("}") and is_range(value):
+                found[name[1:-1]] = (str(key), match.group(1))
+        return found
+
+    def named_rules(self, target: str) -> dict[str, str]:
+        """Names set by rules without braces (`QueryParameters.cursor`), for one target -> rule key."""
+        found = {}
+        for key in self.rules:
+            match = RULE_KEY.match(str(key))
+            name = (match.group(2) or match.group(3)) if match else None
+            if match and match.group(1) == target and name and not name.startswith("{"):
+                found[name] = str(key)
+        return found
+
+
+def _bind(text: str, values: dict[str, str], defaults: dict[str, str], kind: str) -> str:
+    """A value that is exactly `@dataset().X` (or `@linkedService().X`) replaced by what X is given."""
+    match = WHOLE_PARAMETER.match(text.strip())
+    if match and match.group(1) == kind:
+        name = match.group(2)
+        return values.get(name, defaults.get(name, text))
+    return text
+
+
+_REF_KIND = {"dataset": "dataset_parameter", "linkedService": "linked_service_parameter"}
+
+
+def _parts(what: str, text: str, values: dict[str, str], defaults: dict[str, str], kind: str) -> list[Part]:
+    """A URL text as parts: itself with a whole-parameter value bound, else itself plus each parameter value it
+    builds on (`@concat('v1/', dataset().Realm)`: the Realm the Copy passes is part of the URL)."""
+    bound = _bind(text, values, defaults, kind)
+    if bound != text:
+        return [Part(what, bound)]
+    names = dict.fromkeys(r.name for r in analyse(text).refs if r.kind == _REF_KIND[kind])
+    return [Part(what, text)] + [Part(f"{kind} parameter {n} ({what})", values.get(n, defaults.get(n, "")))
+                                 for n in names if values.get(n, defaults.get(n))]
+
+
+def _defaults(properties: dict) -> dict[str, str]:
+    params = properties.get("parameters")
+    if not isinstance(params, dict):
+        return {}
+    return {k: value_text(v.get("defaultValue")) for k, v in params.items() if isinstance(v, dict)}
+
+
+def _copy_request(ctx: Context, activity: Activity) -> Request | None:
+    """The request of a Copy whose source is a REST source, or None."""
+    source = activity.type_properties.get("source")
+    if not isinstance(source, dict) or str(source.get("type", "")).lower() != REST_SOURCE:
+        return None
+    request = Request(activity)
+    inputs = activity.body.get("inputs")
+    reference = inputs[0] if isinstance(inputs, list) and inputs and isinstance(inputs[0], dict) else {}
+    passed = reference.get("parameters") if isinstance(reference.get("parameters"), dict) else {}
+    request.passed = {k: value_text(v) for k, v in passed.items()}
+    name = reference.get("referenceName")
+    dataset = ctx.view.lookup("dataset", name) if isinstance(name, str) else None
+    request.dataset = dataset
+    dataset_tp: dict = {}
+    if dataset is not None and isinstance(dataset.properties.get("typeProperties"), dict):
+        dataset_tp = dataset.properties["typeProperties"]
+    defaults = _defaults(dataset.properties) if dataset is not None else {}
+    ls_ref = dataset.properties.get("linkedServiceName") if dataset is not None else None
+    if isinstance(ls_ref, dict) and isinstance(ls_ref.get("referenceName"), str):
+        linked = ctx.view.lookup("linkedService", ls_ref["referenceName"])
+        ls_tp = linked.properties.get("typeProperties") if linked is not None else None
+        if isinstance(ls_tp, dict) and value_text(ls_tp.get("url")):
+            ls_values = {k: _bind(value_text(v), request.passed, defaults, "dataset")
+                         for k, v in (ls_ref.get("parameters") or {}).items()} \
+                if isinstance(ls_ref.get("parameters"), dict) else {}
+            request.urls += _parts(f"the base URL (linked service {linked.name})", value_text(ls_tp["url"]),
+                                   ls_values, _defaults(linked.properties), "linkedService")
+    relative = value_text(dataset_tp.get("relativeUrl"))
+    if relative:
+        request.urls += _parts(f"the relative URL (dataset {dataset.name})", relative, request.passed, defaults,
+                               "dataset")
+    headers = source.get("additionalHeaders")
+    if isinstance(headers, dict):
+        request.headers = {str(k): Part(f"header {k}", value_text(v)) for k, v in headers.items()}
+    request.body = value_text(source.get("requestBody"))
+    rules, rules_path = source.get("paginationRules"), join_key(activity.path, "typeProperties.source.paginationRules")
+    if not (isinstance(rules, dict) and rules) and isinstance(dataset_tp.get("paginationRules"), dict):
+        rules, rules_path = dataset_tp["paginationRules"], "the dataset's paginationRules"
+    request.rules = rules if isinstance(rules, dict) else {}
+    request.rules_path = rules_path
+    return request
+
+
+def _web_request(activity: Activity) -> Request | None:
+    """The request of a Web activity to an API (not Key Vault or storage), or None."""
+    if activity.kind != "webactivity":
+        return None
+    tp = activity.type_properties
+    url = value_text(tp.get("url"))
+    auth = tp.get("authentication")
+    if not url or STORAGE_OR_VAULT.search(url) or (isinstance(auth, dict) and STORAGE_OR_VAULT.search(
+            value_text(auth.get("resource")))):
+        return None
+    request = Request(activity, urls=[Part("the URL", url)])
+    headers = tp.get("headers")
+    if isinstance(headers, dict):
+        request.headers = {str(k): Part(f"header {k}", value_text(v)) for k, v in headers.items()}
+    return request
+
+
+_REQUESTS: "weakref.WeakKeyDictionary[Context, list[Request]]" = weakref.WeakKeyDictionary()
+
+
+def requests(ctx: Context) -> list[Request]:
+    """Every REST request of a pipeline (computed once per pipeline for all the RQ rules)."""
+    found = _REQUESTS.get(ctx)
+    if found is None:
+        found = _REQUESTS[ctx] = [r for r in (_copy_request(ctx, a) or _web_request(a) for a in ctx.pipeline.all)
+                                  if r is not None]
+    return found
+
+
+def _hit(request: Request, message: str, suffix: str = "") -> Hit:
+    path = join_key(request.activity.path, suffix) if suffix else request.activity.path
+    return Hit(path, f"'{request.activity.name}': {message}", activity=request.activity.name)
+
+
+class UnresolvedPlaceholder(Rule):
+    """A `{placeholder}` in a REST request's URL or header that no pagination rule fills: it is sent as written.
+
+    The REST source replaces `{var}` only for a `RANGE` rule keyed `AbsoluteUrl.{var}`, `QueryParameters.{var}` or
+    `Headers.{var}` (documented: https://learn.microsoft.com/azure/data-factory/connector-rest#pagination-support).
+    Any other `{tenant}` or `{realmId}` reaches the API verbatim (URL-encoded as `%7Btenant%7D`): a 404, or worse a
+    query the API accepts and answers with nothing. The URL is followed through the Copy's dataset parameters, the
+    dataset's `relativeUrl` and its linked service's `url`.
+
+    Bad:
+        {"pipeline/pl_load": {"activities": [
+            {"name": "Copy Items", "type": "Copy",
+             "inputs": [{"referenceName": "ds_rest", "type": "DatasetReference", "parameters": {"RelativeUrl": "v1/{realmId}/items"}}],
+             "outputs": [{"referenceName": "ds_out", "type": "DatasetReference"}],
+             "typeProperties": {"source": {"type": "RestSource"}, "sink": {"type": "JsonSink"}}}]},
+         "dataset/ds_rest": {"type": "RestResource", "linkedServiceName": {"referenceName": "ls_rest", "type": "LinkedServiceReference"},
+            "parameters": {"RelativeUrl": {"type": "String"}},
+            "typeProperties": {"relativeUrl": {"value": "@dataset().RelativeUrl", "type": "Expression"}}},
+         "dataset/ds_out": {"type": "Json", "linkedServiceName": {"referenceName": "ls_lake", "type": "LinkedServiceReference"},
+            "typeProperties": {"location": {"type": "AzureBlobFSLocation", "fileSystem": "raw"}}},
+         "linkedService/ls_rest": {"type": "RestService", "typeProperties": {"url": "https://api.example.com", "authenticationType": "Anonymous"}},
+         "linkedService/ls_lake": {"type": "AzureBlobFS", "typeProperties": {"url": "https://st.dfs.core.windows.net/"}}}
+
+    Good:
+        {"pipeline/pl_load": {"activities": [
+            {"name": "Copy Items", "type": "Copy",
+             "inputs": [{"referenceName": "ds_rest", "type": "DatasetReference", "parameters": {"RelativeUrl": "v1/1234/items?offset={offset}"}}],
+             "outputs": [{"referenceName": "ds_out", "type": "DatasetReference"}],
+             "typeProperties": {"source": {"type": "RestSource", "paginationRules": {"QueryParameters.{offset}": "RANGE:0::100", "EndCondition:$.items": "Empty", "MaxRequestNumber": "100"}},
+                                "sink": {"type": "JsonSink"}}}]},
+         "dataset/ds_rest": {"type": "RestResource", "linkedServiceName": {"referenceName": "ls_rest", "type": "LinkedServiceReference"},
+            "parameters": {"RelativeUrl": {"type": "String"}},
+            "typeProperties": {"relativeUrl": {"value": "@dataset().RelativeUrl", "type": "Expression"}}},
+         "dataset/ds_out": {"type": "Json", "linkedServiceName": {"referenceName": "ls_lake", "type": "LinkedServiceReference"},
+            "typeProperties": {"location": {"type": "AzureBlobFSLocation", "fileSystem": "raw"}}},
+         "linkedService/ls_rest": {"type": "RestService", "typeProperties": {"url": "https://api.example.com", "authenticationType": "Anonymous"}},
+         "linkedService/ls_lake": {"type": "AzureBlobFS", "typeProperties": {"url": "https://st.dfs.core.windows.net/"}}}
+    """
+
+    code = "RQ001"
+    name = "unresolved-placeholder"
+    message = "a {placeholder} in a REST request that nothing fills is sent as written"
+    kinds = ("pipeline",)
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        for request in requests(ctx):
+            filled = request.range_vars()
+            for part in request.urls + list(request.headers.values()):
+                for name in dict.fromkeys(placeholders(part.text)):
+                    if name not in filled:
+                        yield _hit(request, f"{{{name}}} in {part.what} ({part.text!r}) is filled by no pagination "
+                                            f"RANGE rule, so it is sent as written (URL-encoded: %7B{name}%7D); put the "
+                                            "value in, or build it with an expression")
+
+
+class EncodedPlaceholder(Rule):
+    """An encoded placeholder (`%7Bname%7D`) in a REST request's URL: nothing replaces it, the API receives it.
+
+    Pagination rules replace the literal `{var}` (documented:
+    https://learn.microsoft.com/azure/data-factory/connector-rest#pagination-support); that they do not decode
+    `%7Bvar%7D` first is assumed (adfgen run sends the relative URL as given, `rest.url_as_given`). An encoded
+    placeholder usually comes from a URL copied out of a browser or an encoder applied once too often.
+
+    Bad:
+        {"pipeline/pl_load": {"activities": [
+            {"name": "Copy Items", "type": "WebActivity", "typeProperties": {"method": "GET",
+             "url": "https://api.example.com/v1/items?start=%7Bstart%7D"}}]}}
+
+    Good:
+        {"pipeline/pl_load": {"activities": [
+            {"name": "Copy Items", "type": "WebActivity", "typeProperties": {"method": "GET",
+             "url": "https://api.example.com/v1/items?start=0"}}]}}
+    """
+
+    code = "RQ002"
+    name = "encoded-placeholder"
+    message = "an encoded %7Bplaceholder%7D in a REST URL is sent as written"
+    kinds = ("pipeline",)
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        for request in requests(ctx):
+            for part in request.urls:
+                for name in dict.fromkeys(ENCODED.findall(part.text)):
+                    yield _hit(request, f"{part.what} holds the encoded placeholder %7B{name}%7D, which no rule "
+                                        f"replaces: the API receives it literally; write {{{name}}} for a RANGE rule "
+                                        "or put the value in")
+
+
+def query_keys(text: str) -> list[str]:
+    """Literal query parameter names of a URL text (expression-built ones are skipped)."""
+    text = strip_interpolations(text)
+    if "?" not in text:
+        return []
+    query = text.split("?", 1)[1].split("#", 1)[0]
+    keys = []
+    for pair in re.split(r"&|'", query):
+        key = pair.split("=", 1)[0].strip()
+        if "=" in pair and key and re.fullmatch(r"[\w.$\[\]-]+", key):
+            keys.append(key)
+    return keys
+
+
+class ParameterGivenTwice(Rule):
+    """A query parameter given twice: twice in the URL, or in the URL and by a pagination rule that sets it by name.
+
+    Which one the API reads is the API's choice (often the first, sometimes the last or an error), and whether a
+    `QueryParameters.<name>` rule replaces a parameter already in the URL or adds a second one is not documented
+    (https://learn.microsoft.com/azure/data-factory/connector-rest#pagination-support). Either way one of the two
+    values is silently ignored: a `limit=100` next to `limit=10`, a cursor that never moves. A header given twice
+    (two `additionalHeaders` differing in case, or one set again by a `Headers.<name>` RANGE rule) is the same mistake.
+    An API that takes a list as repeated parameters (`fields=a&fields=b`) is a deliberate exception: ignore the rule
+    for that resource.
+
+    Bad:
+        {"pipeline/pl_load": {"activities": [
+            {"name": "Copy Items", "type": "WebActivity", "typeProperties": {"method": "GET",
+             "url": "https://api.example.com/v1/items?limit=10&status=open&limit=100"}}]}}
+
+    Good:
+        {"pipeline/pl_load": {"activities": [
+            {"name": "Copy Items", "type": "WebActivity", "typeProperties": {"method": "GET",
+             "url": "https://api.example.com/v1/items?limit=100&status=open"}}]}}
+    """
+
+    code = "RQ003"
+    name = "parameter-given-twice"
+    message = "a query parameter or header is given twice"
+    severity = WARNING
+    kinds = ("pipeline",)
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        for request in requests(ctx):
+            seen: dict[str, str] = {}
+            for part in request.urls:
+                for key in query_keys(part.text):
+                    if key in seen:
+                        yield _hit(request, f"query parameter '{key}' is given twice ({seen[key]} and {part.what}); "
+                                            "the API reads one of them")
+                    seen.setdefault(key, part.what)
+            for key, rule in request.named_rules("QueryParameters").items():
+                if key in seen:
+                    yield _hit(request, f"query parameter '{key}' is in {seen[key]} and set again by the pagination "
+                                        f"rule '{rule}'; whether the rule replaces it or adds a second one is not "
+                                        "documented: keep one")
+            lower: dict[str, str] = {}
+            for key in request.headers:
+                if key.lower() in lower:
+                    yield _hit(request, f"header '{key}' is given twice ('{lower[key.lower()]}' too; header names "
+                                        "ignore case)")
+                lower.setdefault(key.lower(), key)
+            for key, rule in request.named_rules("Headers").items():
+                if key.lower() in lower and is_range(request.rules.get(rule)):
+                    yield _hit(request, f"header '{key}' is in additionalHeaders and set again by the RANGE rule "
+                                        f"'{rule}'; keep one")
+
+
+class RuleChangesNothingSent(Rule):
+    """A pagination `RANGE` rule whose `{var}` the request never sends: every page requests the first page again.
+
+    `QueryParameters.{offset}: RANGE:0::100` advances `{offset}`, but only where `{offset}` is written in the URL
+    (or, for `Headers.{var}`, in a header value) (documented:
+    https://learn.microsoft.com/azure/data-factory/connector-rest#pagination-support). Without it each request is
+    the same: the first page lands again and again until `MaxRequestNumber` or an end condition, duplicating its
+    records and never reaching the rest.
+
+    Bad:
+        {"pipeline/pl_load": {"activities": [
+            {"name": "Copy Items", "type": "Copy",
+             "inputs": [{"referenceName": "ds_rest", "type": "DatasetReference", "parameters": {"RelativeUrl": "v1/items?offset=0"}}],
+             "outputs": [{"referenceName": "ds_out", "type": "DatasetReference"}],
+             "typeProperties": {"source": {"type": "RestSource", "paginationRules": {"QueryParameters.{offset}": "RANGE:0::100", "EndCondition:$.items": "Empty", "MaxRequestNumber": "100"}},
+                                "sink": {"type": "JsonSink"}}}]},
+         "dataset/ds_rest": {"type": "RestResource", "linkedServiceName": {"referenceName": "ls_rest", "type": "LinkedServiceReference"},
+            "parameters": {"RelativeUrl": {"type": "String"}},
+            "typeProperties": {"relativeUrl": {"value": "@dataset().RelativeUrl", "type": "Expression"}}},
+         "dataset/ds_out": {"type": "Json", "linkedServiceName": {"referenceName": "ls_lake", "type": "LinkedServiceReference"},
+            "typeProperties": {"location": {"type": "AzureBlobFSLocation", "fileSystem": "raw"}}},
+         "linkedService/ls_rest": {"type": "RestService", "typeProperties": {"url": "https://api.example.com", "authenticationType": "Anonymous"}},
+         "linkedService/ls_lake": {"type": "AzureBlobFS", "typeProperties": {"url": "https://st.dfs.core.windows.net/"}}}
+
+    Good:
+        {"pipeline/pl_load": {"activities": [
+            {"name": "Copy Items", "type": "Copy",
+             "inputs": [{"referenceName": "ds_rest", "type": "DatasetReference", "parameters": {"RelativeUrl": "v1/items?offset={offset}"}}],
+             "outputs": [{"referenceName": "ds_out", "type": "DatasetReference"}],
+             "typeProperties": {"source": {"type": "RestSource", "paginationRules": {"QueryParameters.{offset}": "RANGE:0::100", "EndCondition:$.items": "Empty", "MaxRequestNumber": "100"}},
+                                "sink": {"type": "JsonSink"}}}]},
+         "dataset/ds_rest": {"type": "RestResource", "linkedServiceName": {"referenceName": "ls_rest", "type": "LinkedServiceReference"},
+            "parameters": {"RelativeUrl": {"type": "String"}},
+            "typeProperties": {"relativeUrl": {"value": "@dataset().RelativeUrl", "type": "Expression"}}},
+         "dataset/ds_out": {"type": "Json", "linkedServiceName": {"referenceName": "ls_lake", "type": "LinkedServiceReference"},
+            "typeProperties": {"location": {"type": "AzureBlobFSLocation", "fileSystem": "raw"}}},
+         "linkedService/ls_rest": {"type": "RestService", "typeProperties": {"url": "https://api.example.com", "authenticationType": "Anonymous"}},
+         "linkedService/ls_lake": {"type": "AzureBlobFS", "typeProperties": {"url": "https://st.dfs.core.windows.net/"}}}
+    """
+
+    code = "RQ004"
+    name = "rule-changes-nothing-sent"
+    message = "a pagination RANGE rule's {var} is not in the request: every page is the first"
+    kinds = ("pipeline",)
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        for request in requests(ctx):
+            url_vars = {name for part in request.urls for name in placeholders(part.text)}
+            header_vars = {name for part in request.headers.values() for name in placeholders(part.text)}
+            for var, (key, target) in request.range_vars().items():
+                parts = list(request.headers.values()) if target == "Headers" else request.urls
+                sent = header_vars if target == "Headers" else url_vars
+                # a URL we cannot see (no dataset found, a value from a parameter or activity) may hold it
+                unknown = (target != "Headers" and not parts) or any(_opaque(p.text) for p in parts)
+                if var not in sent and not unknown:
+                    where = "a header value" if target == "Headers" else "the URL"
+                    yield _hit(request, f"pagination rule '{key}' advances {{{var}}}, which {where} never contains: "
+                                        "every request asks for the same page (duplicates, and the rest never "
+                                        f"lands); write {{{var}}} where the API reads it")
+
+
+def _opaque(text: str) -> bool:
+    """A value built from something the checker cannot see (a parameter, variable, activity output or item)."""
+    return any(ref.kind in ("parameter", "variable", "activity", "item") for ref in analyse(text).refs) \
+        if text else False
+
+
+def watermark_sources(ctx: Context) -> dict[tuple[str, str], str]:
+    """(reference kind, lower-case name) -> how messages name it: pipeline parameters, variables and activities
+    named like a watermark, and variables set from one of them."""
+    properties = ctx.properties
+    sources: dict[tuple[str, str], str] = {}
+    for key, label in (("parameters", "parameter"), ("variables", "variable")):
+        declared = properties.get(key)
+        for name in declared if isinstance(declared, dict) else ():
+            if WATERMARK.search(str(name)) and not LOCATION.search(str(name)):
+                sources[("parameter" if key == "parameters" else "variable", str(name).lower())] = f"{label} '{name}'"
+    for activity in ctx.pipeline.all:
+        if WATERMARK.search(activity.name) and not LOCATION.search(activity.name) and activity.kind in (
+                "lookup", "webactivity", "getmetadata"):
+            sources[("activity", activity.name.lower())] = f"activity '{activity.name}'"
+    for activity in ctx.pipeline.all:  # one step of flow: a variable set from a watermark is one
+        if activity.kind == "setvariable":
+            name = activity.type_properties.get("variableName")
+            if isinstance(name, str) and _reads(value_text(activity.type_properties.get("value")), sources):
+                sources.setdefault(("variable", name.lower()), f"variable '{name}'")
+    return sources
+
+
+def _reads(text: str, sources: dict[tuple[str, str], str]) -> bool:
+    return any((ref.kind, ref.name.lower()) in sources for ref in analyse(text).refs) if text else False
+
+
+def _passes_on(activity: Activity) -> str:
+    """The parameters an Execute Pipeline passes (a child may send the watermark)."""
+    if activity.kind != "executepipeline":
+        return ""
+    params = activity.type_properties.get("parameters")
+    return " ".join(value_text(v) for v in params.values()) if isinstance(params, dict) else ""
+
+
+class WatermarkNotSent(Rule):
+    """A pipeline with a watermark (a parameter, variable or Lookup named so) whose REST requests never send it.
+
+    The incremental load then reads everything on every run (or, with the watermark still moved forward, a reader
+    downstream believes it got only changes). The watermark must reach a request: a query value, a header such as
+    `If-Modified-Since`, the body, or a pipeline it runs. Requests are REST-source Copies and Web activities that
+    call neither Key Vault nor storage; a pipeline without any is not reported.
+
+    Bad:
+        {"pipeline/pl_load": {"parameters": {"Watermark": {"type": "String", "defaultValue": "2024-01-01T00:00:00Z"}},
+          "activities": [
+            {"name": "Copy Items", "type": "Copy",
+             "inputs": [{"referenceName": "ds_rest", "type": "DatasetReference", "parameters": {"RelativeUrl": "v1/items"}}],
+             "outputs": [{"referenceName": "ds_out", "type": "DatasetReference"}],
+             "typeProperties": {"source": {"type": "RestSource"}, "sink": {"type": "JsonSink"}}}]},
+         "dataset/ds_rest": {"type": "RestResource", "linkedServiceName": {"referenceName": "ls_rest", "type": "LinkedServiceReference"},
+            "parameters": {"RelativeUrl": {"type": "String"}},
+            "typeProperties": {"relativeUrl": {"value": "@dataset().RelativeUrl", "type": "Expression"}}},
+         "dataset/ds_out": {"type": "Json", "linkedServiceName": {"referenceName": "ls_lake", "type": "LinkedServiceReference"},
+            "typeProperties": {"location": {"type": "AzureBlobFSLocation", "fileSystem": "raw"}}},
+         "linkedService/ls_rest": {"type": "RestService", "typeProperties": {"url": "https://api.example.com", "authenticationType": "Anonymous"}},
+         "linkedService/ls_lake": {"type": "AzureBlobFS", "typeProperties": {"url": "https://st.dfs.core.windows.net/"}}}
+
+    Good:
+        {"pipeline/pl_load": {"parameters": {"Watermark": {"type": "String", "defaultValue": "2024-01-01T00:00:00Z"}},
+          "activities": [
+            {"name": "Copy Items", "type": "Copy",
+             "inputs": [{"referenceName": "ds_rest", "type": "DatasetReference", "parameters": {"RelativeUrl": {"value": "@concat('v1/items?updated_since=', pipeline().parameters.Watermark)", "type": "Expression"}}}],
+             "outputs": [{"referenceName": "ds_out", "type": "DatasetReference"}],
+             "typeProperties": {"source": {"type": "RestSource"}, "sink": {"type": "JsonSink"}}}]},
+         "dataset/ds_rest": {"type": "RestResource", "linkedServiceName": {"referenceName": "ls_rest", "type": "LinkedServiceReference"},
+            "parameters": {"RelativeUrl": {"type": "String"}},
+            "typeProperties": {"relativeUrl": {"value": "@dataset().RelativeUrl", "type": "Expression"}}},
+         "dataset/ds_out": {"type": "Json", "linkedServiceName": {"referenceName": "ls_lake", "type": "LinkedServiceReference"},
+            "typeProperties": {"location": {"type": "AzureBlobFSLocation", "fileSystem": "raw"}}},
+         "linkedService/ls_rest": {"type": "RestService", "typeProperties": {"url": "https://api.example.com", "authenticationType": "Anonymous"}},
+         "linkedService/ls_lake": {"type": "AzureBlobFS", "typeProperties": {"url": "https://st.dfs.core.windows.net/"}}}
+    """
+
+    code = "RQ005"
+    name = "watermark-not-sent"
+    message = "the pipeline's watermark reaches no request"
+    severity = WARNING
+    kinds = ("pipeline",)
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        found = requests(ctx)
+        sources = watermark_sources(ctx)
+        if not sources or not any(r.activity.kind == "copy" for r in found):
+            return  # an API load is a Copy from a REST source; Web calls alone may be anything
+        sent = [text for request in found for text in request.sent_texts() + list(request.passed.values())]
+        sent += [_passes_on(a) for a in ctx.pipeline.all]
+        if any(_reads(text, sources) for text in sent):
+            return
+        first = next(iter(sources.values()))
+        yield Hit("activities" if not first.startswith("parameter") else f"parameters.{first.split(chr(39))[1]}",
+                  f"{first} holds a watermark, but no request of this pipeline sends it "
+                  f"({', '.join(r.activity.name for r in found)}): every run reads everything; send it in a filter "
+                  "(query value, If-Modified-Since header, body)")
+
+
+class FilterBlindToWatermark(Rule):
+    """A time filter in a REST request that cannot see the pipeline's watermark: a fixed date, or a dataset
+    parameter the dataset never sends.
+
+    In a pipeline that keeps a watermark, a request whose time filter (`updated_since`, `$filter`, `where`,
+    `sysparm_query`, `If-Modified-Since`, ...) holds a literal date reads from that date on every run; and a Copy
+    that passes the watermark to a dataset parameter that the dataset's URL does not use sends nothing at all.
+
+    Bad:
+        {"pipeline/pl_load": {"parameters": {"Watermark": {"type": "String", "defaultValue": "2024-01-01T00:00:00Z"}},
+          "activities": [
+            {"name": "Get Items", "type": "WebActivity", "typeProperties": {"method": "GET",
+             "url": "https://api.example.com/v1/items?updated_since=2024-01-01",
+             "headers": {"X-Since": {"value": "@pipeline().parameters.Watermark", "type": "Expression"}}}}]}}
+
+    Good:
+        {"pipeline/pl_load": {"parameters": {"Watermark": {"type": "String", "defaultValue": "2024-01-01T00:00:00Z"}},
+          "activities": [
+            {"name": "Get Items", "type": "WebActivity", "typeProperties": {"method": "GET",
+             "url": {"value": "@concat('https://api.example.com/v1/items?updated_since=', pipeline().parameters.Watermark)", "type": "Expression"}}}]}}
+    """
+
+    code = "RQ006"
+    name = "filter-blind-to-watermark"
+    message = "a time filter in a request cannot see the watermark"
+    severity = WARNING
+    kinds = ("pipeline",)
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        sources = watermark_sources(ctx)
+        if not sources:
+            return
+        for request in requests(ctx):
+            for part in request.urls:
+                for key, value in _query_pairs(part.text):
+                    if TIME_FILTER.match(key) and TIME_LITERAL.search(value) and not _reads(part.text, sources):
+                        yield _hit(request, f"the time filter {key}={value!r} in {part.what} is a fixed date, "
+                                            "while this pipeline keeps a watermark: every run reads from that date")
+            for name, header in request.headers.items():
+                if TIME_FILTER.match(name) and TIME_LITERAL.search(header.text) and not _reads(header.text, sources):
+                    yield _hit(request, f"header {name} holds a fixed date ({header.text!r}), while this pipeline "
+                                        "keeps a watermark: every run reads from that date")
+            yield from self._unsent_parameters(request, sources)
+
+    def _unsent_parameters(self, request: Request, sources: dict) -> Iterator[Hit]:
+        """The Copy passes the watermark to a dataset parameter that the dataset's request never reads."""
+        if request.dataset is None:
+            return
+        used = {ref.name.lower() for text in _dataset_request_texts(request.dataset.properties)
+                for ref in analyse(text).refs if ref.kind == "dataset_parameter"}
+        for name, text in request.passed.items():
+            if _reads(text, sources) and name.lower() not in used:
+                yield _hit(request, f"the watermark goes to dataset parameter '{name}' of {request.dataset.name}, "
+                                    "which its relative URL and linked service parameters never use: the API never "
+                                    "sees it", f"inputs[0].parameters.{name}")
+
+
+def _query_pairs(text: str) -> list[tuple[str, str]]:
+    """(name, literal value) of the query parameters written in a URL text."""
+    text = strip_interpolations(text)
+    if "?" not in text:
+        return []
+    pairs = []
+    for pair in re.split(r"&|'", text.split("?", 1)[1]):
+        if "=" in pair:
+            key, value = pair.split("=", 1)
+            pairs.append((key.strip(), value))
+    return pairs
+
+
+def _dataset_request_texts(properties: dict) -> list[str]:
+    """The texts of a REST dataset that shape its request: relativeUrl, rules, the linked service's parameters."""
+    tp = properties.get("typeProperties") if isinstance(properties.get("typeProperties"), dict) else {}
+    texts = [value_text(tp.get("relativeUrl"))]
+    for key in ("paginationRules", "additionalHeaders", "requestBody"):
+        value = tp.get(key)
+        if isinstance(value, dict):
+            texts += [value_text(v) for v in value.values()]
+        else:
+            texts.append(value_text(value))
+    ls = properties.get("linkedServiceName")
+    if isinstance(ls, dict) and isinstance(ls.get("parameters"), dict):
+        texts += [value_text(v) for v in ls["parameters"].values()]
+    return [t for t in texts if t]
