@@ -9,6 +9,9 @@ from adfgen.review import activities as acts
 from adfgen.review.mermaid import Ids, fenced, quoted
 
 SECURE_CLASS = "classDef secure stroke-width:3px,stroke-dasharray:5 3"
+# Mermaid refuses larger diagrams by default (config maxTextSize 50,000 characters and maxEdges 500; observed in
+# mermaid 11.17.2's shipped defaults): a factory beyond them is drawn folder by folder instead.
+MAX_TEXT, MAX_EDGES = 50_000, 500
 
 
 @dataclass
@@ -124,11 +127,56 @@ def _folder(properties: dict[str, Any]) -> str:
     return name if isinstance(name, str) and name else "(no folder)"
 
 
+def _edges(triggers: list[Any], pipelines: list[Any]) -> list[tuple[str, str, str]]:
+    """(source, target, verb) for each trigger start and each Execute Pipeline call, as `kind:name` keys."""
+    edges = [("trigger:" + t.name, "pipeline:" + target, "starts")
+             for t in triggers for target in _trigger_targets(t.properties)]
+    return edges + [("pipeline:" + p.name, "pipeline:" + target, "runs")
+                    for p in pipelines for target in _calls_anywhere(p.properties)]
+
+
 def factory_diagram(resources: list[Any]) -> Diagram:
     """Triggers → the pipelines they start → the pipelines those run (controllers → workers → refresh), left to right.
 
     `resources` are `Resource`s (or anything with kind, name, properties); pipelines are grouped by their ADF folder.
+    A factory too large for Mermaid to draw is drawn with one node per folder, edges counting the calls.
     """
+    detailed = _detailed_factory(resources)
+    if len("\n".join(detailed.lines)) <= MAX_TEXT and sum("-->" in line for line in detailed.lines) <= MAX_EDGES:
+        return detailed
+    return _folder_factory(resources)
+
+
+def _folder_factory(resources: list[Any]) -> Diagram:
+    """One node for the triggers and one per pipeline folder; edges labelled with how many starts/calls they stand for."""
+    ids = Ids()
+    pipelines = sorted((r for r in resources if r.kind == "pipeline"), key=lambda r: r.name)
+    triggers = sorted((r for r in resources if r.kind == "trigger"), key=lambda r: r.name)
+    group = {"pipeline:" + p.name: _folder(p.properties) for p in pipelines}
+    group.update({"trigger:" + t.name: "(triggers)" for t in triggers})
+    sizes: dict[str, int] = {}
+    for name in group.values():
+        sizes[name] = sizes.get(name, 0) + 1
+    node = {name: ids.next("n") for name in sorted(sizes)}
+    lines = ["flowchart LR"]
+    for name in sorted(sizes):
+        noun = "triggers" if name == "(triggers)" else "pipelines"
+        label = f"{sizes[name]} {noun}" if name == "(triggers)" else f"{name}: {sizes[name]} {noun}"
+        lines.append(f"  {node[name]}[{quoted(label)}]")
+    counts: dict[tuple[str, str, str], int] = {}
+    for source, target, verb in _edges(triggers, pipelines):
+        key = (group[source], group.get(target, "(not in this folder)"), verb)
+        counts[key] = counts.get(key, 0) + 1
+    for (source, target, verb), count in sorted(counts.items()):
+        if target not in node:
+            node[target] = ids.next("n")
+            lines.append(f"  {node[target]}[{quoted(target)}]")
+        lines.append(f"  {node[source]} -->|{quoted(f'{verb} {count}')}| {node[target]}")
+    return Diagram(lines, [p.name for p in pipelines])
+
+
+def _detailed_factory(resources: list[Any]) -> Diagram:
+    """Every trigger and pipeline as its own node."""
     ids = Ids()
     pipelines = sorted((r for r in resources if r.kind == "pipeline"), key=lambda r: r.name)
     triggers = sorted((r for r in resources if r.kind == "trigger"), key=lambda r: r.name)
@@ -151,14 +199,7 @@ def factory_diagram(resources: list[Any]) -> Diagram:
             node_of["pipeline:" + pipeline.name] = ids.next("n")
             lines.append(f"    {node_of['pipeline:' + pipeline.name]}[{quoted(pipeline.name)}]")
         lines.append("  end")
-    edges = []
-    for trigger in triggers:
-        for target in _trigger_targets(trigger.properties):
-            edges.append(("trigger:" + trigger.name, "pipeline:" + target, "starts"))
-    for pipeline in pipelines:
-        for target in _calls_anywhere(pipeline.properties):
-            edges.append(("pipeline:" + pipeline.name, "pipeline:" + target, "runs"))
-    for source, target, verb in edges:
+    for source, target, verb in _edges(triggers, pipelines):
         if target not in node_of:  # a pipeline that is not in this folder: drawn once, dashed
             node_of[target] = ids.next("n")
             lines.append(f"  {node_of[target]}[{quoted(target.split(':', 1)[1] + ' (not in this folder)')}]")
