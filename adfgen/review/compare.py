@@ -53,7 +53,7 @@ def factories_in_files(files: dict[str, bytes], name: str) -> dict[str, Factory]
 def diff_folders(before: dict[str, Factory], after: dict[str, Factory]) -> list[FactoryDiff]:
     """One FactoryDiff per factory on either side; a single factory on each side is compared whatever its name."""
     if len(before) == 1 and len(after) == 1 and set(before) != set(after):
-        (old_name, old), (new_name, new) = next(iter(before.items())), next(iter(after.items()))
+        old, (new_name, new) = next(iter(before.values())), next(iter(after.items()))
         return [FactoryDiff(new_name, diff_factories(old.resources, new.resources), old.unreadable + new.unreadable)]
     empty = Factory("", [])
     return [FactoryDiff(name, diff_factories(before.get(name, empty).resources, after.get(name, empty).resources),

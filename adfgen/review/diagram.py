@@ -136,7 +136,7 @@ def _edges(triggers: list[Any], pipelines: list[Any]) -> list[tuple[str, str, st
 
 
 def factory_diagram(resources: list[Any]) -> Diagram:
-    """Triggers → the pipelines they start → the pipelines those run (controllers → workers → refresh), left to right.
+    """Triggers → pipelines they start → pipelines they run (controllers → workers → refresh), left to right.
 
     `resources` are `Resource`s (or anything with kind, name, properties); pipelines are grouped by their ADF folder.
     A factory too large for Mermaid to draw is drawn with one node per folder, edges counting the calls.
@@ -148,7 +148,7 @@ def factory_diagram(resources: list[Any]) -> Diagram:
 
 
 def _folder_factory(resources: list[Any]) -> Diagram:
-    """One node for the triggers and one per pipeline folder; edges labelled with how many starts/calls they stand for."""
+    """One node for the triggers and one per pipeline folder; edges counting the starts/calls they stand for."""
     ids = Ids()
     pipelines = sorted((r for r in resources if r.kind == "pipeline"), key=lambda r: r.name)
     triggers = sorted((r for r in resources if r.kind == "trigger"), key=lambda r: r.name)

@@ -170,7 +170,8 @@ def _diff_pipeline(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[
     pairs, removed, added, renames = _match(old_flat, new_flat)
     for (path, activity_name), activity in removed:
         found.append(Change("pipeline", name, "activity",
-                            f"activity '{activity_name}' ({activity.get('type')}) removed", _where(path, activity_name)))
+                            f"activity '{activity_name}' ({activity.get('type')}) removed",
+                            _where(path, activity_name)))
     for (path, activity_name), activity in added:
         found.append(Change("pipeline", name, "activity",
                             f"activity '{activity_name}' ({activity.get('type')}) added", _where(path, activity_name)))

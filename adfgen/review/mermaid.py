@@ -4,7 +4,8 @@ Mermaid's rules (https://mermaid.js.org/syntax/flowchart.html, "Special characte
 "Entity codes to escape characters"): text in double quotes may hold most characters, a `"` inside must be
 written as an entity code such as `#quot;`, and `#<decimal>;` stands for any character ("Numbers given are base 10,
 so # can be encoded as #35;"). A label starting with a backtick is a Markdown string, `<...>` is HTML, and the word
-`end` or a leading `o`/`x` breaks node ids; a `:` next to a coded `#...;` can lose its `;` (see _SAFE). So user text only ever appears inside quotes with every character
+`end` or a leading `o`/`x` breaks node ids; a `:` next to a coded `#...;` can lose its `;` (see _SAFE).
+So user text only ever appears inside quotes with every character
 outside a small safe set entity-coded, and ids are ours (`n1`, `s1`, ...), never user text.
 """
 

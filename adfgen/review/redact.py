@@ -29,7 +29,7 @@ def _node(document: Any, path: tuple[Any, ...]) -> Any:
 
 
 def is_secret(path: tuple[Any, ...], *documents: Any) -> bool:
-    """True when the leaf at `path` is a credential-named field (or its `value`/`defaultValue`) or a SecureString's value.
+    """True when the leaf at `path` is a credential-named field (or its value/defaultValue) or a SecureString's value.
 
     Only the leaf's own name counts: a variable named Token still has a plain `type`.
     """

@@ -68,7 +68,8 @@ def _markdown_change(change: Change) -> list[str]:
         return [line]
     if _is_short(change):
         return [f"{line}: {md.code(show(change.old))} → {md.code(show(change.new))}"]
-    body = "\n".join([f"- {l}" for l in show(change.old).splitlines()] + [f"+ {l}" for l in show(change.new).splitlines()])
+    body = "\n".join([f"- {line}" for line in show(change.old).splitlines()]
+                     + [f"+ {line}" for line in show(change.new).splitlines()])
     return [line, "", "  " + md.fence(body, "diff").replace("\n", "\n  "), ""]
 
 
