@@ -18,6 +18,7 @@ from adfgen.azure.normalize import READ_ONLY_KEYS
 from adfgen.azure.plan import make_plan, operations
 from adfgen.core.errors import AdfgenError
 from adfgen.core.resources import KINDS, Resource
+from adfgen.core.wording import plural
 from adfgen.build.writer import references_of as references  # the one reference walker
 
 PENDING, DONE, FAILED, UNKNOWN, NOT_APPLIED = "pending", "done", "failed", "unknown", "not applied"
@@ -89,7 +90,7 @@ def refuse_takeovers(plan: Plan) -> None:
     if takeovers:
         names = "\n  ".join(f"{i.kind} {i.name}" for i in takeovers)
         raise AdfgenError(
-            f"deploy would take over {len(takeovers)} live resource(s) that adfgen did not write (no \"adfgen\" "
+            f"deploy would take over {plural(len(takeovers), 'live resource')} that adfgen did not write (no \"adfgen\" "
             f"annotation) and overwrite them:\n  {names}\nReview the diffs with `adfgen plan`, then pass --adopt to "
             "take them over (adfgen manages them from then on: later deploys update them, --prune deletes them "
             "when they leave the source), or rename the resources in the specs.")

@@ -8,6 +8,7 @@ from adfgen.azure.deploy import DONE, FAILED, NOT_APPLIED, UNKNOWN, UNKNOWN_NOTE
 from adfgen.azure.diff import Plan
 from adfgen.azure.grants import BROADER
 from adfgen.core.resources import Resource
+from adfgen.core.wording import plural
 
 TAKES_OVER = "(takes over an unmanaged resource)"
 
@@ -39,8 +40,7 @@ def plan_markdown(plan: Plan, factory: str) -> str:
         parts.append("| action | kind | name | note |\n| --- | --- | --- | --- |\n" + "\n".join(
             f"| {md.text(_label(i))} | {i.kind} | {md.code(i.name)} | {notes.get(i.action, '')} |" for i in rows))
     if plan.takeovers():
-        parts.append(f"**{len(plan.takeovers())} update(s) take over resources adfgen did not write; "
-                     "deploy needs --adopt**")
+        parts.append(f"**{_takeovers(plan)}; deploy needs --adopt**")
     for item in plan.with_action("update"):
         live = Resource(item.kind, item.name, normalise(item.live.properties)) if item.live else None
         source = Resource(item.kind, item.name, normalise(item.source.properties)) if item.source else None
@@ -58,6 +58,11 @@ def report_json(report: DeployReport) -> dict[str, Any]:
             "steps": [s.to_json() for s in report.steps], "interrupted": report.interrupted,
             "restartFailures": report.restart_failures, "restartCommands": report.restart_commands(),
             "grants": [g.to_json() for g in report.grants] if report.grants is not None else None}
+
+
+def _takeovers(plan: Plan) -> str:
+    count = len(plan.takeovers())
+    return f"{plural(count, 'update')} {'takes' if count == 1 else 'take'} over resources adfgen did not write"
 
 
 def _label(item: Any) -> str:
@@ -103,8 +108,7 @@ def print_plan(plan: Plan, factory: str, out: TextIO, *, terminal: bool, diffs: 
             table.add_row(f"[{ACTION_STYLE.get(item.action, '')}]{_label(item)}[/]", item.kind, item.name, note)
         console.print(table)
         if plan.takeovers():
-            console.print(f"[bold yellow]{len(plan.takeovers())} update(s) take over resources adfgen did not write; "
-                          "deploy needs --adopt[/]")
+            console.print(f"[bold yellow]{_takeovers(plan)}; deploy needs --adopt[/]")
         if diffs:
             for item in plan.with_action("update"):
                 console.print(Syntax(item.diff, "diff", theme="ansi_dark", background_color="default"))
@@ -116,7 +120,7 @@ def print_plan(plan: Plan, factory: str, out: TextIO, *, terminal: bool, diffs: 
             "  (managed, not in source: deleted with --prune)" if item.action == "orphan" else ""
         out.write(f"  {_label(item):<24} {item.kind:<14} {item.name}{note}\n")
     if plan.takeovers():
-        out.write(f"{len(plan.takeovers())} update(s) take over resources adfgen did not write; deploy needs --adopt\n")
+        out.write(f"{_takeovers(plan)}; deploy needs --adopt\n")
     if diffs:
         for item in plan.with_action("update"):
             out.write(item.diff if item.diff.endswith("\n") else item.diff + "\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from adfgen.core.errors import AdfgenError
+from adfgen.core.wording import plural
 from adfgen.core.resources import Resource, load_git_folder
 from adfgen.build.writer import stale_files
 
@@ -21,7 +22,7 @@ def require_fresh(build: Any, out_dir: Path, env: str | None) -> None:
         env_flag = f" --env {env}" if env else ""
         shown = stale[:20] + ([f"... and {len(stale) - 20} more"] if len(stale) > 20 else [])
         raise AdfgenError(
-            f"{folder} is stale against the specs ({len(stale)} file(s)); deploy publishes only what was built and "
+            f"{folder} is stale against the specs ({plural(len(stale), 'file')}); deploy publishes only what was built and "
             f"reviewed. Run `adfgen build{env_flag}` and review the change, or pass --build to build first:\n  "
             + "\n  ".join(shown))
 

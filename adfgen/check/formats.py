@@ -11,6 +11,7 @@ from urllib.parse import quote
 from adfgen import __version__
 from adfgen.check.model import ERROR, Finding
 from adfgen.check.rules import RULE_CLASSES
+from adfgen.core.wording import plural
 
 FORMATS = ("human", "json", "github", "sarif")
 
@@ -60,8 +61,8 @@ def render_human(findings: list[Finding], counts: dict[str, int], color: bool | 
             lines.append(f"  {position:>9}  {severity} {style(finding.code, fg='cyan')}  {text}")
         lines.append("")
     files = len({f.file for f in findings})
-    tail = (f"{counts['errors']} error(s), {counts['warnings']} warning(s) in {files} file(s); "
-            f"{counts['resources']} resource(s) in {counts['factories']} factory folder(s) checked")
+    tail = (f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')} in {plural(files, 'file')}; "
+            f"{plural(counts['resources'], 'resource')} in {plural(counts['factories'], 'factory folder')} checked")
     lines.append(style(tail, bold=True, fg="red" if counts["errors"] else ("yellow" if counts["warnings"] else "green")))
     return "\n".join(lines)
 

@@ -18,7 +18,8 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     codes = [c.strip().upper() for value in values for c in value.split(",") if c.strip()]
     unknown = [c for c in codes if c not in RULES]
     if unknown:
-        raise UsageError(f"--ignore: unknown rule code(s) {', '.join(unknown)}; see `adfgen check --list-rules`")
+        raise UsageError(f"--ignore: unknown rule {'code' if len(unknown) == 1 else 'codes'} {', '.join(unknown)}; "
+                         "see `adfgen check --list-rules`")
     return codes
 
 

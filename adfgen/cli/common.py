@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from adfgen.core.errors import AdfgenError, UsageError
+from adfgen.core.wording import plural  # noqa: F401 (re-exported for the commands)
 
 # Libraries whose loggers stay silent unless --verbose: azure-identity alone logs ~60 lines for one
 # DefaultAzureCredential chain (each credential it tries), which buried deploy's own output in CI logs.
@@ -75,11 +76,6 @@ def on_terminal(stream: Any = None) -> bool:
     """True when progress may be drawn: the stream is a terminal (NO_COLOR does not matter for this)."""
     isatty = getattr(stream or sys.stderr, "isatty", None)
     return bool(isatty and isatty())
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """`1 file`, `2 files`, `0 files` (pass `many` for irregular plurals: `factory`/`factories`)."""
-    return f"{count} {noun if count == 1 else (many or noun + 's')}"
 
 
 def require_env(env: str | None, spec_paths: list[Path]) -> None:

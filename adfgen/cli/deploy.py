@@ -309,5 +309,5 @@ def _target(opts: dict, build: Any) -> Any:
     missing = [flag for key, flag in flags.items() if not values[key]]
     if missing:
         where = "the environment config (azure.subscription_id, azure.resource_group)" if build is not None else "--source"
-        raise UsageError(f"missing {', '.join(missing)}: not set by {where}; pass the flag(s)")
+        raise UsageError(f"missing {', '.join(missing)}: not set by {where}; pass {'it' if len(missing) == 1 else 'them'}")
     return Target(**values)
