@@ -314,13 +314,19 @@ def test_identity_from_the_redirect_query(world, browser, capfd):
     assert "/secrets/xero-tenant-id" not in world.kv_writes()
 
 
+def script_token_reply(world, prefix, **fields):
+    """The next token POST answers `<prefix>-access-value`, `<prefix>-refresh-value` and `fields` (a provider's
+    extras such as instance_url); the values join those nothing may print."""
+    tokens = {"access_token": f"{prefix}-access-value", "refresh_token": f"{prefix}-refresh-value"}
+    world.oauth.answer_next_token(200, {**tokens, "token_type": "Bearer", **fields})
+    world.codes.update(tokens.values())
+
+
 def test_identity_from_the_token_reply(world, browser, capfd):
     """Salesforce-style: the data host arrives as `instance_url` in the token reply."""
     world.write_spec(lambda s: s["apis"][0]["secrets"].update(
         identity=[{"secret": "sf-instance-url", "header": "x-instance"}]))
-    world.oauth.answer_next_token(200, {"access_token": "sf-access-value", "refresh_token": "sf-refresh-value",
-                                        "token_type": "Bearer", "instance_url": "https://acme.my.salesforce.com"})
-    world.codes.update({"sf-access-value", "sf-refresh-value"})
+    script_token_reply(world, "sf", instance_url="https://acme.my.salesforce.com")
     code, _, err = login(world, capfd)
     assert code == 0, err
     assert world.kv_value("sf-instance-url") == "https://acme.my.salesforce.com"
@@ -341,9 +347,7 @@ def test_identity_values_from_their_declared_sources(world, browser, capfd):
         {"name": "realm", "secret": "qbo-company", "from": "consent_redirect", "field": "realmId"},
         {"name": "api_domain", "secret": "zoho-host", "from": "token_reply", "header": "x-zoho-host"}]))
     browser.tamper = lambda q: {**q, "realmId": "4620816365"}
-    world.oauth.answer_next_token(200, {"access_token": "zoho-access-value", "refresh_token": "zoho-refresh-value",
-                                        "token_type": "Bearer", "api_domain": "https://www.zohoapis.eu"})
-    world.codes.update({"zoho-access-value", "zoho-refresh-value"})
+    script_token_reply(world, "zoho", api_domain="https://www.zohoapis.eu")
     code, _, err = login(world, capfd)
     assert code == 0, err
     assert world.kv_value("qbo-company") == "4620816365"

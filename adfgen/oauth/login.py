@@ -60,14 +60,10 @@ def login(target: AuthTarget, store: SecretStore, how: Interaction) -> LoginResu
             raise AuthError(f"the provider issued no refresh token; add the scope that asks for one (often "
                             f"offline_access) to {api.name}'s auth.scopes; nothing was written")
         to_write.append((api.secrets.refresh_token, reply.refresh_token, None))
-    elif flow.grant == "client_credentials":
-        reply = tokens.client_credentials(auth, given.client, verify=how.verify)
-    elif flow.grant == "password":
-        username, password = credentials.resource_owner(api, how.ask)
-        reply = tokens.password(auth, given.client, username, password, verify=how.verify)
-        to_write += [(api.secrets.username, username, None), (api.secrets.password, password, None)]
-    else:  # a flow unit whose grant login does not know yet
-        raise AuthError(f"adfgen auth cannot log in with flow {auth.flow!r} (grant {flow.grant!r})")
+    else:
+        values = _form_values(target, how)
+        reply = tokens.by_grant(auth, given.client, values, verify=how.verify)
+        to_write += [(getattr(api.secrets, role), value, None) for role, value in values.items()]
     identities = identity.collect(api, reply.access_token, reply.fields, redirect_query, tenant=how.tenant,
                                   choose=how.choose, verify=how.verify)
     if flow.stores_token:  # otherwise the linked service fetches its own: the token only proved the credentials
@@ -83,6 +79,17 @@ def login(target: AuthTarget, store: SecretStore, how: Interaction) -> LoginResu
             raise AuthError(f"{store.description}: {name} reads back different from what was written; check the "
                             "vault (another writer?) and run `adfgen auth login` again")
     return LoginResult(auth.flow, tuple(n for n, _, _ in to_write), reply.expires_at, tuple(identities))
+
+
+def _form_values(target: AuthTarget, how: Interaction) -> dict[str, str]:
+    """The secret roles the flow's token form reads, from the user: a password grant's username and password."""
+    roles = [f.secret_role for f in flow_of(target.api.auth).token_form(target.api.auth) if f.secret_role]
+    if not roles:
+        return {}
+    if set(roles) != {"username", "password"}:  # the only roles a user types in; others come from consent
+        raise AuthError(f"adfgen auth cannot ask for {', '.join(roles)}; put them into the vault yourself")
+    username, password = credentials.resource_owner(target.api, how.ask)
+    return {"username": username, "password": password}
 
 
 def _consent(target: AuthTarget, client: tokens.Client, how: Interaction) -> consent.Grant:

@@ -47,15 +47,9 @@ def direct(target: AuthTarget, store: SecretStore, *, verify: Any = True,
     client_id = _required(store, names.client_id)
     client_secret = _required(store, names.client_secret) if names.client_secret else None
     client = tokens.Client(client_id, client_secret)
-    if flow.grant == "refresh_token":
-        reply = tokens.refresh(auth, client, _required(store, names.refresh_token), verify=verify)
-    elif flow.grant == "client_credentials":
-        reply = tokens.client_credentials(auth, client, verify=verify)
-    elif flow.grant == "password":
-        reply = tokens.password(auth, client, _required(store, names.username), _required(store, names.password),
-                                verify=verify)
-    else:
-        raise AuthError(f"adfgen auth cannot refresh with flow {auth.flow!r} (grant {flow.grant!r})")
+    values = {f.secret_role: _required(store, getattr(names, f.secret_role))
+              for f in flow.token_form(auth) if f.secret_role}
+    reply = tokens.by_grant(auth, client, values, verify=verify)
     rotating = flow.rotating(auth)
     if rotating:
         _save_refresh_token(target, store, reply.refresh_token or "", sleep or time.sleep)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from adfgen.oauth.errors import AuthError
 from adfgen.spec.model import Auth
@@ -96,6 +96,23 @@ def password(auth: Auth, client: Client, username: str, secret: str, verify: Any
     oauth = session(auth, client, verify=verify)
     return _call(auth, lambda at: oauth.fetch_token(auth.token_url, username=username, password=secret,
                                                      verify=verify, **auth.token_params), want_refresh=False)
+
+
+# the grant a flow's token POST uses (its unit's `grant`) -> the call, given the secret roles its form reads
+GRANTS: dict[str, Callable[[Auth, Client, dict[str, str], Any], TokenReply]] = {
+    "refresh_token": lambda auth, client, values, verify: refresh(auth, client, values["refresh_token"], verify),
+    "client_credentials": lambda auth, client, values, verify: client_credentials(auth, client, verify),
+    "password": lambda auth, client, values, verify: password(auth, client, values["username"], values["password"],
+                                                               verify),
+}
+
+
+def by_grant(auth: Auth, client: Client, values: dict[str, str], verify: Any = True) -> TokenReply:
+    """A token by the grant of the spec's flow; `values` holds the secret roles its token form reads."""
+    call = GRANTS.get(flow_of(auth).grant)
+    if call is None:  # a flow unit whose grant adfgen auth does not know yet
+        raise AuthError(f"adfgen auth cannot obtain a token with flow {auth.flow!r} (grant {flow_of(auth).grant!r})")
+    return call(auth, client, values, verify)
 
 
 def _call(auth: Auth, post: Any, *, want_refresh: bool) -> TokenReply:
