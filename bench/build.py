@@ -61,7 +61,7 @@ def make_synthetic_specs(directory: Path, apis: int = 50, endpoints: int = 20) -
         for e in range(endpoints):
             extra = ""
             if e % 5 == 1:
-                extra += ", incremental: {header: If-Modified-Since}"
+                extra += ", headers: {If-Modified-Since: '{watermark}'}, incremental: {}"
             if e % 7 == 3:
                 extra += ", sink: staging"
             if e % 10 == 9:

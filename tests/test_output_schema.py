@@ -52,7 +52,8 @@ apis:
     pagination: {kind: offset_limit, offset_param: sysparm_offset, limit_param: sysparm_limit, limit: 1000}
     endpoints:
       - {name: incidents, path: table/incident, records_path: $.result,
-         incremental: {query_param: sysparm_query_since, format: "yyyy-MM-dd HH:mm:ss"}}
+         query: {sysparm_query: "sys_updated_on>={watermark}^ORDERBYsys_updated_on"},
+         incremental: {format: "yyyy-MM-dd HH:mm:ss"}}
       - {name: changes, path: table/change_request, pagination: {kind: link_header, max_requests: 30}, records_path: $.result}
 """,
 }

@@ -293,7 +293,8 @@ def test_offset_pagination_with_a_watermark_query_parameter(mixed_framework):
     copy = seen["Copy Chunk"]
     (source_ref,) = copy.all_properties["inputs"]
     assert value(source_ref["parameters"]["RelativeUrl"]) == (
-        "table/incident?sysparm_offset={offset}&sysparm_limit=1000&sysparm_query_since=2024-02-03%2004%3A05%3A06")
+        "table/incident?sysparm_query=sys_updated_on%3E%3D2024-02-03%2004%3A05%3A06%5EORDERBYsys_updated_on"
+        "&sysparm_offset={offset}&sysparm_limit=1000")
     pages = (3600 - 300) // (1 + 100)  # token life less margin, over pacing (0.51 s, rounded up) plus timeout
     rules = {k: value(v) for k, v in copy.type_properties["source"]["paginationRules"].items()}
     assert rules["QueryParameters.{offset}"] == f"RANGE:0:{(pages - 1) * 1000}:1000"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adfgen.cli import main
+from adfgen.spec.variants.pagination import KINDS as PAGINATION_KINDS
 
 REPO = Path(__file__).resolve().parent.parent
 XERO = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
@@ -38,15 +39,15 @@ BAD_SPECS = {
         ["{f}:{L:descripton}: apis[0].descripton: unknown key 'descripton' (did you mean 'description'?); "
          "expected one of: auth, base_url, description, endpoints, environments, headers, keep_alive, name, "
          "pagination, "
-         "rate_limit, request_timeout, retry, schedule, secrets, sink"]),
+         "params, rate_limit, request_timeout, retry, schedule, secrets, sink"]),
     "wrong type": (
         lambda: xero_with("requests_per_minute: 60", "requests_per_minute: lots"),
         ["{f}:{L:requests_per_minute}: apis[0].rate_limit.requests_per_minute: input should be a valid integer, "
          "unable to parse string as an integer"]),
     "unknown pagination kind": (
         lambda: xero_with("      kind: page_number", "      kind: pages"),
-        ["{f}:{L:kind: pages}: apis[0].pagination.kind: unknown pagination kind 'pages'; expected one of: page_number, "
-         "offset_limit, cursor, next_url, link_header, none"]),
+        ["{f}:{L:kind: pages}: apis[0].pagination.kind: unknown pagination kind 'pages'; expected one of: "
+         + ", ".join(PAGINATION_KINDS.names())]),
     "missing secret names": (
         lambda: xero_with("      refresh_token: xero-refresh-token\n", ""),
         ["{f}:{L:secrets:}: apis[0].secrets: missing secret name 'refresh_token': the authorization_code flow "
@@ -185,17 +186,19 @@ SEMANTIC_CASES = {
         "pagination.stop_when"),
     "stop_when with both is and equals": (
         [("apis.0.pagination", {"kind": "offset_limit", "stop_when": {"path": "$.x", "is": "empty", "equals": "1"}})],
-        "apis[0].endpoints[0].pagination.stop_when: set exactly one of 'is' (empty, missing, present) or 'equals'"),
-    "incremental with header and query": (
-        [("apis.0.endpoints.0.incremental", {"header": "If-Modified-Since", "query_param": "since"})],
-        "apis[0].endpoints[0].incremental: set exactly one of 'header' or 'query_param'"),
+        "apis[0].pagination.stop_when: set exactly one of 'is' (empty, missing, present) or 'equals'"),
+    "incremental placement fields are gone": (
+        [("apis.0.endpoints.0.incremental", {"header": "If-Modified-Since"})],
+        "apis[0].endpoints[0].incremental: incremental.header is gone: write the {watermark} placeholder where the "
+        "API reads it, e.g. headers: {If-Modified-Since: '{watermark}'} on the endpoint"),
     "placeholder without a parent": (
         [("apis.0.endpoints.0.path", "things/{id}/items")],
-        "apis[0].endpoints[0].path: placeholder {id} needs a parent endpoint (parent: {endpoint: ..., key: ...})"),
+        "apis[0].endpoints[0].path: unknown placeholder {id}; valid here: (none) (a parent record's key needs "
+        "parent: {endpoint: ..., key: ...})"),
     "placeholder not matching the parent key": (
-        [("apis.0.endpoints.1", {"name": "items", "path": "things/{thing}/items", "records_path": "$.items",
-                                 "parent": {"endpoint": "things", "key": "id"}})],
-        "apis[0].endpoints[1].path: path must contain exactly the placeholder {id}; found {thing}"),
+        [("apis.0.endpoints.1", {"name": "items", "path": "things/{id}/items", "records_path": "$.items",
+                                 "query": {"thing": "{thing}"}, "parent": {"endpoint": "things", "key": "id"}})],
+        "apis[0].endpoints[1].query.thing: unknown placeholder {thing}; valid here: {id}"),
     "grandchild": (
         [("apis.0.endpoints.1", {"name": "items", "path": "things/{id}/items", "records_path": "$.items",
                                  "parent": {"endpoint": "things", "key": "id"}}),
@@ -323,8 +326,8 @@ def test_factory_wide_rules(case, tmp_path):
 @pytest.mark.parametrize("where, headers, expected", [
     ("apis.0.headers", {"authorization": "Bearer x"},
      "apis[0].headers.authorization: header 'authorization' is generated from the access token; remove it here"),
-    ("apis.0.endpoints.0.headers", {"If-Modified-Since": "2020"},
-     "apis[0].endpoints[0].headers.If-Modified-Since: header 'If-Modified-Since' is generated from the watermark; "
+    ("apis.0.endpoints.0.headers", {"Authorization": "Bearer x"},
+     "apis[0].endpoints[0].headers.Authorization: header 'Authorization' is generated from the access token; "
      "remove it here"),
 ])
 def test_headers_that_adfgen_generates_cannot_be_set_by_hand(where, headers, expected):
@@ -335,7 +338,6 @@ def test_headers_that_adfgen_generates_cannot_be_set_by_hand(where, headers, exp
     from adfgen.spec import load_spec_text
 
     data = copy.deepcopy(minimal_spec())
-    data["apis"][0]["endpoints"][0]["incremental"] = {"header": "If-Modified-Since"}
     _set(data, where, headers)
     _, problems = load_spec_text(yaml.safe_dump(data, sort_keys=False), "s.yaml")
     # a literal Authorization value is also refused as a credential (issue 14)

@@ -6,13 +6,10 @@ from typing import Any
 from urllib.parse import quote
 
 from adfgen.spec.pacing import page_seconds, request_interval_millis  # noqa: F401 (re-exported)
-from adfgen.spec.model import (CursorPagination, EndCondition, LinkHeaderPagination, NextUrlPagination,
-                               NoPagination, OffsetLimitPagination, PageNumberPagination)
+from adfgen.spec.model import PaginationUnit
 
 UNIX_NOW = "div(sub(ticks(utcNow()), ticks('1970-01-01T00:00:00Z')), 10000000)"
 MSI_VAULT_AUTH = {"type": "MSI", "resource": "https://vault.azure.net"}
-PAGE_PLACEHOLDER = "{page}"
-OFFSET_PLACEHOLDER = "{offset}"
 
 
 def quote_literal(text: str) -> str:
@@ -105,61 +102,35 @@ def token_header(scheme: str, token_expr: str) -> dict[str, str]:
     return expression(concat(quote_literal(scheme + " "), token_expr) if scheme else token_expr)
 
 
-def end_condition(cond: EndCondition) -> tuple[str, str]:
-    """A `paginationRules` end-condition entry."""
-    if cond.equals is not None:
-        return f"EndCondition:{cond.path}", f"Const:{cond.equals}"
-    return f"EndCondition:{cond.path}", {"empty": "Empty", "missing": "NonExist", "present": "Exist"}[cond.is_]
+def pagination(unit: PaginationUnit, records_path: str | None,
+               target: str = "QueryParameters") -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """Query pairs the kind adds to the request (values may hold its `{var}`) and the Copy source's
+    `paginationRules`; `target` is where the request writes the RANGE placeholder (AbsoluteUrl, QueryParameters or
+    Headers: the connector-rest doc's `X.{var}` keys)."""
+    paging = unit.paging(records_path)
+    rules: dict[str, Any] = {}
+    if paging.range is not None:
+        rules[f"{target}.{{{paging.range.var}}}"] = f"RANGE:{paging.range.start}::{paging.range.step}"
+    rules.update(paging.rules)
+    rules["MaxRequestNumber"] = str(unit.request_cap)
+    return list(paging.query), rules
 
 
-def pagination(spec: Any, records_path: str | None) -> tuple[list[str], dict[str, str]]:
-    """Query pairs to add to the relative URL and the Copy source's `paginationRules`."""
-    if isinstance(spec, NoPagination):
-        # a single request: also stops the connector following RFC 5988 Link headers on its own
-        return [], {"SupportRFC5988": "false", "MaxRequestNumber": "1"}
-    rules: dict[str, str] = {}
-    query: list[str] = []
-    default_end = EndCondition(path=records_path, **{"is": "empty"}) if records_path else None
-    if isinstance(spec, PageNumberPagination):
-        query.append(f"{quote(spec.param, safe='')}={PAGE_PLACEHOLDER}")
-        if spec.page_size_param and spec.page_size:
-            query.append(form_pair(spec.page_size_param, str(spec.page_size)))
-        rules[f"QueryParameters.{PAGE_PLACEHOLDER}"] = f"RANGE:{spec.start}::1"
-        key, value = end_condition(spec.stop_when or default_end)
-        rules[key] = value
-    elif isinstance(spec, OffsetLimitPagination):
-        query.append(f"{quote(spec.offset_param, safe='')}={OFFSET_PLACEHOLDER}")
-        query.append(form_pair(spec.limit_param, str(spec.limit)))
-        rules[f"QueryParameters.{OFFSET_PLACEHOLDER}"] = f"RANGE:{spec.start}::{spec.limit}"
-        key, value = end_condition(spec.stop_when or default_end)
-        rules[key] = value
-    elif isinstance(spec, CursorPagination):
-        rules[f"QueryParameters.{spec.param}"] = spec.cursor_path
-        rules[f"EndCondition:{spec.cursor_path}"] = "NonExist"
-    elif isinstance(spec, NextUrlPagination):
-        rules["AbsoluteUrl"] = spec.next_url_path
-        rules[f"EndCondition:{spec.next_url_path}"] = "NonExist"
-    elif isinstance(spec, LinkHeaderPagination):
-        rules["SupportRFC5988"] = "true"
-    rules["MaxRequestNumber"] = str(spec.max_requests)
-    return query, rules
-
-
-def chunk_pagination(spec: Any, records_path: str | None, first: str, pages: str) -> tuple[list[str], dict[str, Any]]:
-    """Like `pagination`, but a resumable kind pages one chunk: a RANGE from variable `first` (pages already done)
+def chunk_pagination(unit: PaginationUnit, records_path: str | None, first: str, pages: str,
+                     target: str = "QueryParameters") -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """Like `pagination`, but a kind with a RANGE pages one chunk: from variable `first` (pages already done)
     over variable `pages` pages. The RANGE bounds are expressions, which ADF does not document (assumed)."""
-    query, rules = pagination(spec, records_path)
-    if not isinstance(spec, (PageNumberPagination, OffsetLimitPagination)):
+    query, rules = pagination(unit, records_path, target)
+    paging = unit.paging(records_path)
+    if paging.range is None:
         return query, rules
+    start, step = paging.range.start, paging.range.step
     done, count = f"int(variables({quote_literal(first)}))", f"int(variables({quote_literal(pages)}))"
     last = f"sub(add({done}, {count}), 1)"
-    if isinstance(spec, PageNumberPagination):
-        key, low, high, step = f"QueryParameters.{PAGE_PLACEHOLDER}", f"add({spec.start}, {done})", \
-            f"add({spec.start}, {last})", "1"
-    else:
-        key, low, high, step = f"QueryParameters.{OFFSET_PLACEHOLDER}", f"add({spec.start}, mul({done}, {spec.limit}))", \
-            f"add({spec.start}, mul({last}, {spec.limit}))", str(spec.limit)
-    rules[key] = expression(concat("'RANGE:'", f"string({low})", "':'", f"string({high})", quote_literal(":" + step)))
+    low = f"add({start}, mul({done}, {step}))" if step != 1 else f"add({start}, {done})"
+    high = f"add({start}, mul({last}, {step}))" if step != 1 else f"add({start}, {last})"
+    rules[f"{target}.{{{paging.range.var}}}"] = expression(
+        concat("'RANGE:'", f"string({low})", "':'", f"string({high})", quote_literal(f":{step}")))
     rules["MaxRequestNumber"] = expression(f"variables({quote_literal(pages)})")
     return query, rules
 
@@ -199,8 +170,3 @@ def timespan(seconds: int) -> str:
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
-
-
-def query_string(pairs: list[str]) -> str:
-    """`?a=1&b=2`, or empty."""
-    return ("?" + "&".join(pairs)) if pairs else ""

@@ -117,6 +117,11 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour("rest.304", "HTTP 304 from the REST source ends pagination with no records", ASSUMED, NONE),
     Behaviour("rest.no_retry_429", "The REST source does not retry a 429 or 5xx itself: the Copy fails and the "
               "activity policy retries", ASSUMED, NONE),
+    Behaviour("rest.range_in_value", "A RANGE rule's {var} is replaced wherever it stands in the URL, also inside a "
+              "longer, percent-encoded query value (QuickBooks: query=...STARTPOSITION%20{position}%20...)", ASSUMED,
+              PAGINATION + " (its examples show {var} as a whole query value or path segment only)"),
+    Behaviour("rest.url_as_given", "The REST source sends the relative URL as given: its percent-escapes are neither "
+              "decoded nor encoded again", ASSUMED, NONE),
     Behaviour("rest.rule_expressions", "paginationRules values that are expressions are evaluated once at start",
               ASSUMED, NONE),
     Behaviour("rest.request_interval", "requestInterval is waited before each request after the first",

@@ -11,11 +11,9 @@ from adfgen.spec.yaml_source import PathKey, dotted_path
 
 def spec_warnings(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]) -> list[Problem]:
     """Chunked copies rely on paginationRules values being expressions, which ADF does not document."""
-    from adfgen.spec.model import RESUMABLE
-
     warnings: list[Problem] = []
     for a, api in enumerate(spec.apis):
-        chunked = [e.name for e in api.endpoints if isinstance(e.pagination or api.pagination, RESUMABLE)]
+        chunked = [e.name for e in api.endpoints if (e.pagination or api.pagination).resumable]
         if chunked:
             warnings.append(Problem(file, line_of(("apis", a, "pagination")), dotted_path(("apis", a)),
                                     f"{', '.join(chunked)} copy in chunks of pages sized to the access token, with "

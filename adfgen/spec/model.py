@@ -6,12 +6,14 @@ import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints,
-                      ValidationInfo, WithJsonSchema, create_model, field_validator)
+                      ValidationInfo, WithJsonSchema, create_model, field_validator, model_validator)
 
 from adfgen.core.naming_rules import name_problems
 from adfgen.spec.fields import EndpointTemplate, HttpsUrl, Name, Strict
 from adfgen.spec.fields import placeholders as _placeholders
 from adfgen.spec.variants.auth import FLOWS
+from adfgen.spec.placeholders import WatermarkFormat, constants_written
+from adfgen.spec.variants.pagination import KINDS, JsonPath, Pagination, PaginationUnit  # noqa: F401 (re-exported)
 from adfgen.spec.variants.sinks import Sink
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
@@ -31,16 +33,9 @@ def parse_duration(value: Any) -> Any:
     raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
 
 
-def _json_path(value: str) -> str:
-    if not value.startswith("$"):
-        raise ValueError("must be a JSONPath starting with '$', e.g. $.Invoices or $['@odata.nextLink']")
-    return value
-
-
 Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=0), WithJsonSchema(
     {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+(s|m|h|d|w)?$"}],
      "description": "seconds, or a number with s, m, h, d or w"})]
-JsonPath = Annotated[str, AfterValidator(_json_path)]
 SecretName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
 
@@ -241,103 +236,49 @@ class Retry(Strict):
         "failed chunk is retried after the backoff")
 
 
-class EndCondition(Strict):
-    """When paging stops: the node at `path` is empty / missing / present, or equals a constant."""
-
-    path: str = Field(description="JSONPath ($.x) of the response body, or headers.<name>")
-    is_: Literal["empty", "missing", "present"] | None = Field(None, alias="is")
-    equals: str | None = None
-
-
-class _Paged(Strict):
-    max_requests: int = Field(1000, ge=1, le=1_000_000, description="hard cap on requests per copy")
-
-
-class PageNumberPagination(_Paged):
-    """`?page=N` from `start`, one step per request."""
-
-    kind: Literal["page_number"]
-    param: str = "page"
-    start: int = 1
-    page_size_param: str | None = None
-    page_size: int | None = Field(None, gt=0)
-    stop_when: EndCondition | None = Field(None, description="defaults to: records_path is empty")
-
-
-class OffsetLimitPagination(_Paged):
-    """`?offset=N&limit=L`, the offset advancing by the limit."""
-
-    kind: Literal["offset_limit"]
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    limit: int = Field(100, gt=0)
-    start: int = 0
-    stop_when: EndCondition | None = Field(None, description="defaults to: records_path is empty")
-
-
-class CursorPagination(_Paged):
-    """A cursor read from the body and sent as a query parameter; stops when the cursor is absent."""
-
-    kind: Literal["cursor"]
-    param: str
-    cursor_path: JsonPath
-
-
-class NextUrlPagination(_Paged):
-    """The next page's URL read from the body; stops when it is absent."""
-
-    kind: Literal["next_url"]
-    next_url_path: JsonPath
-
-
-class LinkHeaderPagination(_Paged):
-    """RFC 5988 `Link: <...>; rel="next"` headers."""
-
-    kind: Literal["link_header"]
-
-
-class NoPagination(Strict):
-    """A single request."""
-
-    kind: Literal["none"]
-
-
-Pagination = Annotated[
-    Union[PageNumberPagination, OffsetLimitPagination, CursorPagination, NextUrlPagination, LinkHeaderPagination,
-          NoPagination],
-    Field(discriminator="kind")]
-
-PAGINATION_KINDS = ("page_number", "offset_limit", "cursor", "next_url", "link_header", "none")
-# kinds a new Copy can resume at any page (a RANGE over page numbers or offsets); the others need the previous reply
-RESUMABLE = (PageNumberPagination, OffsetLimitPagination)
-
-
 class Incremental(Strict):
-    """Send the controller's watermark as a header (e.g. If-Modified-Since) or a query parameter."""
+    """The sync window: `{watermark}` (its start) and `{watermark_end}`, written where the API filters on them."""
 
-    header: HeaderName | None = None
-    query_param: str | None = None
-    format: str = Field("yyyy-MM-ddTHH:mm:ss", description=".NET date format of the watermark value")
+    format: WatermarkFormat = Field("yyyy-MM-ddTHH:mm:ss", description="how {watermark} and {watermark_end} are "
+                                    "written: a .NET date format (yyyy-MM-ddTHH:mm:ss), or unix / unix_ms")
     lookback: Duration = Field(3600, description="overlap added before the previous scheduled run")
+    delta_link: str | None = Field(None, description="refused: a Copy cannot hand back the last page's delta link "
+                                   "(see the README); filter on a timestamp with {watermark} instead")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _placeholders_replace_placement(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for old, example in (("header", "headers: {If-Modified-Since: '{watermark}'}"),
+                                 ("query_param", "query: {updated_since: '{watermark}'}")):
+                if old in value:
+                    raise ValueError(f"incremental.{old} is gone: write the {{watermark}} placeholder where the API "
+                                     f"reads it, e.g. {example} on the endpoint")
+        return value
 
 
 class ParentRef(Strict):
-    """Fan out over a parent endpoint's records: `{placeholder}` in the path gets each record's `key`."""
+    """Fan out over a parent endpoint's records: `{placeholder}` in the request gets each record's `key`."""
 
     endpoint: Name
     key: str = Field(description="field of each parent record, e.g. projectId")
-    placeholder: str | None = Field(None, description="placeholder in the path; defaults to key")
+    placeholder: str | None = Field(None, description="its {placeholder} in the request; defaults to key")
 
 
 class Endpoint(Strict):
     """One endpoint: one worker pipeline."""
 
     name: Name
-    path: str = Field(description="relative to base_url, e.g. Invoices or Projects/{projectId}/Tasks")
+    path: str = Field(description="relative to base_url, e.g. Invoices or Projects/{projectId}/Tasks; "
+                      "{placeholders} as in query values")
     records_path: JsonPath | None = None
     base_url: HttpsUrl | None = None
-    query: dict[str, Union[str, int, bool]] = {}
-    headers: dict[HeaderName, str] = {}
+    query: dict[str, Union[str, int, bool]] = Field(
+        {}, description="query parameters; values may hold {placeholders} (README: placeholders)")
+    headers: dict[HeaderName, str] = Field({}, description="request headers; values may hold {placeholders}")
+    method: Literal["GET", "POST"] = "GET"
+    body: str | None = Field(None, description="the POST body, sent as written; {placeholders} are inserted as "
+                             "they are (no paging values: ADF's rules cannot write a body)")
     pagination: Pagination | None = None
     incremental: Incremental | None = None
     parent: ParentRef | None = None
@@ -377,12 +318,16 @@ class Api(Strict):
     base_url: HttpsUrl
     auth: Auth
     secrets: Secrets
-    headers: dict[HeaderName, str] = {}
+    headers: dict[HeaderName, str] = Field({}, description="headers of every request; values may hold "
+                                           "{placeholders}")
+    params: dict[PlaceholderName, str] = Field(
+        {}, description="API constants usable as {name} in URLs, paths, queries, headers and token_url "
+        "(e.g. instance: acme); environments may override them")
     rate_limit: RateLimit
     request_timeout: Duration = Field(100, description="httpRequestTimeout of each page request; with the page "
                                       "pacing it sizes the chunks of pages one access token covers")
     retry: Retry = Retry()
-    pagination: Pagination = NoPagination(kind="none")
+    pagination: Pagination = Field(default_factory=lambda: KINDS.get("none")(kind="none"))
     sink: Name | None = None
     schedule: Schedule = Schedule()
     keep_alive: Schedule | None = Field(
@@ -391,6 +336,10 @@ class Api(Strict):
     environments: dict[Name, dict[str, Any]] = Field(
         default_factory=dict, description="per-environment overrides of this API's fields, deep-merged over it by "
         "--env; lists of named things (endpoints by name, secrets.identity by secret) merge item by item")
+
+    @model_validator(mode="after")
+    def _constants_in_urls(self) -> "Api":
+        return constants_written(self)
 
     @property
     def lanes(self) -> int:

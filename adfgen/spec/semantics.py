@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from adfgen.core.errors import Problem
 from adfgen.spec.auth_checks import check_auth
-from adfgen.spec.model import PageNumberPagination, OffsetLimitPagination, SpecFile
+from adfgen.spec.model import SpecFile
+from adfgen.spec.request_checks import check_requests
 from adfgen.spec.variants.auth import flow_of
 from adfgen.spec.variants.sinks import SINKS
 from adfgen.spec.yaml_source import PathKey, dotted_path
 
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]) -> list[Problem]:
     """Every cross-field problem in one validated spec file."""
@@ -39,6 +38,7 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
             report(at + ("name",), f"duplicate API name '{api.name}' (first at apis[{seen_apis[api.name]}])")
         seen_apis.setdefault(api.name, a)
         check_auth(api, at, report)
+        check_requests(api, at, report)
         for key in ("schedule", "keep_alive"):
             schedule = getattr(api, key)
             if schedule and schedule.time_zone != "UTC" and schedule.start_time.endswith("Z"):
@@ -58,10 +58,8 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
                 report(ep + ("name",), f"duplicate endpoint name '{endpoint.name}' "
                        f"(first at endpoints[{seen_endpoints[endpoint.name]}])")
             seen_endpoints.setdefault(endpoint.name, e)
-            incremental_header = endpoint.incremental.header if endpoint.incremental else None
             for key in endpoint.headers:
-                source = generated.get(key.lower()) or (
-                    "the watermark" if incremental_header and key.lower() == incremental_header.lower() else None)
+                source = generated.get(key.lower())
                 if source:
                     report(ep + ("headers", key), f"header '{key}' is generated from {source}; remove it here")
             sink_name = endpoint.sink or api.sink or factory.default_sink or (
@@ -75,31 +73,9 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
             sink = factory.sinks.get(sink_name) if sink_name else None
             if sink is not None:
                 _check_sink_fields(endpoint, sink, ep, report)
-            pagination = endpoint.pagination or api.pagination
-            ceiling = _token_ceiling(api, endpoint, pagination)
-            if ceiling is not None:
-                where = ep + ("pagination",) if endpoint.pagination else at + ("pagination",)
-                report(where, ceiling)
-            if isinstance(pagination, (PageNumberPagination, OffsetLimitPagination)) and not (
-                    pagination.stop_when or endpoint.records_path):
-                report(ep, f"{pagination.kind} pagination needs an end: set records_path (stops on an empty page) "
-                       "or pagination.stop_when")
-            if pagination.kind != "none" and getattr(pagination, "stop_when", None):
-                cond = pagination.stop_when
-                if (cond.is_ is None) == (cond.equals is None):
-                    report(ep + ("pagination", "stop_when"), "set exactly one of 'is' (empty, missing, present) "
-                           "or 'equals'")
-            if endpoint.incremental and (endpoint.incremental.header is None) == (
-                    endpoint.incremental.query_param is None):
-                report(ep + ("incremental",), "set exactly one of 'header' or 'query_param'")
-            placeholders = set(PLACEHOLDER.findall(endpoint.path))
             if endpoint.parent is None:
-                if placeholders:
-                    report(ep + ("path",), f"placeholder {{{sorted(placeholders)[0]}}} needs a parent endpoint "
-                           "(parent: {endpoint: ..., key: ...})")
                 continue
             parent = endpoints.get(endpoint.parent.endpoint)
-            wanted = endpoint.parent.placeholder or endpoint.parent.key
             if parent is None:
                 others = sorted(n for n in endpoints if n != endpoint.name)
                 report(ep + ("parent", "endpoint"), f"unknown parent endpoint '{endpoint.parent.endpoint}'; "
@@ -118,9 +94,6 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
                 if parent.records_path is None:
                     report(ep + ("parent", "endpoint"), f"parent '{parent.name}' needs records_path so that its "
                            "records (and their keys) land one per row")
-            if placeholders != {wanted}:
-                report(ep + ("path",), f"path must contain exactly the placeholder {{{wanted}}}"
-                       + (f"; found {', '.join('{' + p + '}' for p in sorted(placeholders))}" if placeholders else ""))
     return problems
 
 
@@ -133,26 +106,6 @@ def _check_sink_fields(endpoint, sink, ep: PathKey, report) -> None:
                 u.holds_files for u in owners) else "some"
             report(ep + (key,), f"{key} applies to {holding} sinks only ({', '.join(u.type_name() for u in owners)}); "
                    f"this endpoint's sink is {sink.type}, which holds {'files' if sink.holds_files else 'tables'}")
-
-
-def _token_ceiling(api, endpoint, pagination) -> str | None:
-    """Why a pagination kind a new Copy cannot resume (cursor, next URL, Link header) would outlive its token."""
-    from adfgen.spec.pacing import page_seconds
-    from adfgen.spec.model import RESUMABLE, NoPagination
-
-    if isinstance(pagination, (NoPagination, *RESUMABLE)):
-        return None
-    seconds = page_seconds(*api.copy_rate(endpoint), api.request_timeout)
-    usable = api.auth.access_token_lifetime - api.auth.refresh_margin
-    ceiling = max(0, usable // seconds)
-    if pagination.max_requests <= ceiling:
-        return None
-    return (f"endpoint '{endpoint.name}' pages by {pagination.kind}, which ADF cannot resume in a new Copy (each page "
-            f"needs the previous reply), and a Copy's token is fixed when it starts: one access token "
-            f"({api.auth.access_token_lifetime} s, less refresh_margin {api.auth.refresh_margin} s) covers at most "
-            f"{ceiling} pages at {seconds} s each (page pacing plus request_timeout), but max_requests is "
-            f"{pagination.max_requests}; set max_requests to at most {ceiling} (or a shorter request_timeout), "
-            "or use page_number/offset_limit pagination if the API offers it")
 
 
 def _generated_bases(spec: SpecFile, seen_apis: set[str]) -> list[tuple[str, str, PathKey]]:

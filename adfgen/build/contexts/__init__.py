@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adfgen.build.contexts.auth import plan_auth, plan_shared_rest
 from adfgen.build.contexts.common import (
     ArmBinding,
     FactoryPlan,
@@ -10,12 +11,12 @@ from adfgen.build.contexts.common import (
     resolve_sink,
     state_sink,
 )
-from adfgen.build.contexts.auth import plan_auth, plan_shared_rest
 from adfgen.build.contexts.controller import slot_context, uses_slots
 from adfgen.build.contexts.controller_groups import controller_jobs
 from adfgen.build.contexts.sinks import plan_sink
 from adfgen.build.contexts.triggers import trigger_jobs
 from adfgen.build.contexts.watermark import state_base_url
+from adfgen.spec.placeholders import names_in
 from adfgen.build.contexts.worker import fanout_contexts, worker_context
 from adfgen.spec.model import Api, FactoryConfig
 
@@ -56,7 +57,7 @@ def _plan_api(plan: FactoryPlan, names: Names, api: Api) -> None:
     for endpoint in api.endpoints:
         worker = names.pipeline(f"{api.name}_{endpoint.name}")
         base_url = endpoint.base_url or api.base_url
-        if base_url not in base_urls:
+        if base_url not in base_urls and not names_in(base_url):  # one holding an identity value is an expression
             base_urls[base_url] = "baseUrl" if not base_urls else f"{endpoint.name}_baseUrl"
         if endpoint.parent:
             # no Until inside a ForEach: list the parent's files, one pipeline per file, one chunk loop per record

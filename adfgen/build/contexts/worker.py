@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.auth import ApiAuth
@@ -17,34 +16,10 @@ from adfgen.build.contexts.common import (
     resolve_sink,
 )
 from adfgen.build.contexts.sinks import file_lookup, keys_sink, records_translator, sink_context
-from adfgen.build.contexts.watermark import endpoint_watermark
-from adfgen.spec.model import RESUMABLE, Api, Endpoint
-from adfgen.spec.semantics import PLACEHOLDER
-
-
-def relative_url_for(endpoint: Endpoint, query: list[str], child_key_expr: str | None,
-                     watermark: tuple[str, str] | None) -> Any:
-    """The Copy's RelativeUrl: a literal, or an expression when it carries a parent key or a watermark."""
-    pairs = [fx.form_pair(k, str(v).lower() if isinstance(v, bool) else str(v))
-             for k, v in sorted(endpoint.query.items())] + query
-    path = endpoint.path
-    if child_key_expr is None and watermark is None:
-        return fx.literal(path + fx.query_string(pairs))
-    parts: list[str] = []
-    if child_key_expr is not None:
-        before, _, after = PLACEHOLDER.split(path, maxsplit=1)
-        parts += [fx.quote_literal(before), f"uriComponent(string({child_key_expr}))"]
-        tail = after
-    else:
-        tail = path
-    tail += fx.query_string(pairs)
-    if watermark is not None:
-        param, value_expr = watermark
-        tail += ("&" if pairs else "?") + f"{quote(param, safe='')}="
-        parts += [fx.quote_literal(tail), f"uriComponent({value_expr})"]
-    else:
-        parts.append(fx.quote_literal(tail))
-    return fx.expression(fx.concat(*[p for p in parts if p != "''"]))
+from adfgen.build.contexts.watermark import SYNC_START, endpoint_watermark
+from adfgen.build.contexts.request import (as_value, identity_activity, paging_target, relative_url, render,
+                                           used_identities, worker_values)
+from adfgen.spec.model import Api, Endpoint
 
 
 CHUNK_VARIABLES = {
@@ -59,8 +34,8 @@ CHUNK_VARIABLES = {
 
 def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str, token_in_vault: bool = True) -> dict[str, Any]:
     """The Until loop's expressions: chunk size from the token's life, advance, cap probe, retries with backoff."""
-    resumable = isinstance(pagination, RESUMABLE)
-    cap = getattr(pagination, "max_requests", 1)
+    resumable = pagination.resumable
+    cap = pagination.request_cap
     seconds = fx.page_seconds(*api.copy_rate(endpoint), api.request_timeout)
     token_left = (f"sub(sub(int(coalesce(activity('Get Access Token').output?.attributes?.exp, 0)), {fx.UNIX_NOW}), "
                   f"{api.auth.refresh_margin})")
@@ -69,7 +44,7 @@ def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str, token_i
     if resumable:
         # pages the token still covers, at most what the cap leaves; at the cap, one page probes whether more exist
         by_token = f"div({token_left}, {seconds})"
-        size = getattr(pagination, "page_size", None) or getattr(pagination, "limit", None)
+        size = pagination.records_per_page()
         if size and any(e.parent and e.parent.endpoint == endpoint.name for e in api.endpoints):
             # a parent's files are read back whole by one Lookup, which fails the run at 5,000 rows (it may have
             # dropped some): fewer than 5,000 records each
@@ -111,9 +86,9 @@ def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str, token_i
 def _refresh_below(api: Api, endpoint: Endpoint, pagination: Any) -> int:
     """Seconds of token life below which a pass refreshes first: the margin, plus the whole copy when it cannot be
     cut into chunks (the build refused pagination that one token cannot cover)."""
-    if isinstance(pagination, RESUMABLE):
+    if pagination.resumable:
         return api.auth.refresh_margin
-    pages = getattr(pagination, "max_requests", 1)
+    pages = pagination.request_cap
     return api.auth.refresh_margin + pages * fx.page_seconds(*api.copy_rate(endpoint), api.request_timeout)
 
 
@@ -125,31 +100,30 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     sink_name = resolve_sink(config, api, endpoint)
     sink = config.sinks[sink_name]
     pagination = endpoint.pagination or api.pagination
-    query, rules = fx.chunk_pagination(pagination, endpoint.records_path, "ChunkStart", "ChunkPages")
+    query, rules = fx.chunk_pagination(pagination, endpoint.records_path, "ChunkStart", "ChunkPages",
+                                       paging_target(api, endpoint))
     incremental = endpoint.incremental
     state = endpoint_watermark(plan, names, api, endpoint)
     watermark_value = state["effective"] if state else "pipeline().parameters.Watermark"
-    watermark = (f"formatDateTime({watermark_value}, {fx.quote_literal(incremental.format)})"
-                 if incremental else None)
     child_key = "pipeline().parameters.ParentKey" if per_parent else None
+    values = worker_values(api, endpoint, watermark_value if incremental else None,
+                           f"variables('{SYNC_START}')" if incremental else None, child_key)
 
     static: dict[str, tuple[str, str]] = {}  # header names are case-insensitive: the endpoint's override the API's
     for key, value in list(api.headers.items()) + list(endpoint.headers.items()):
         static[key.lower()] = (key, value)
-    headers: dict[str, Any] = {key: fx.literal(value) for key, value in sorted(static.values())}
+    headers: dict[str, Any] = {key: as_value(render(value, "header", values))
+                               for key, value in sorted(static.values())}
     if auth.token_in_vault:  # otherwise the linked service authenticates
         headers[api.auth.token_header.name] = fx.token_header(api.auth.token_header.scheme,
                                                               fx.secret_value("Get Access Token"))
     identity_reads = []
-    for identity in api.secrets.identity:
-        activity = f"Get {identity.secret}"  # secret names are safe in activity names; header names may not be
+    for identity in used_identities(api, endpoint):
+        activity = identity_activity(identity.secret)
         identity_reads.append({"activity": activity, "url": fx.key_vault_secret_url(identity.secret, version)})
         if identity.header:  # without one the value is only a {placeholder}
             headers[identity.header] = fx.expression(fx.secret_value(activity))
-    if incremental and incremental.header:
-        headers[incremental.header] = fx.expression(watermark)
-    watermark_query = (incremental.query_param, watermark) if incremental and incremental.query_param else None
-    relative_url = relative_url_for(endpoint, query, child_key, watermark_query)
+    request_url = relative_url(endpoint, query, values)
 
     sink_ctx = sink_context(names, sink_name, sink, api, endpoint, child_key, chunked=True)
     params: dict[str, Any] = {
@@ -170,13 +144,14 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     chunking = _chunking(api, endpoint, pagination, f"endpoint {api.name}.{endpoint.name}", auth.token_in_vault)
     variables = dict(chunking["variables"])
     variables["LastCopyEnd"] = {"type": "String", "defaultValue": ""}  # set after each Copy Chunk (pacing, issue 9)
-    if state:
-        variables[state["sync_start"]] = {"type": "String"}
+    if incremental:  # the window's end ({watermark_end}) and, with state, the next watermark
+        variables[SYNC_START] = {"type": "String"}
     loop_depends = [{"activity": r["activity"], "dependencyConditions": ["Succeeded"]} for r in identity_reads]
+    if incremental:
+        loop_depends.append({"activity": "Note Sync Start", "dependencyConditions": ["Succeeded"]})
     if state:
         # a missing state file (the first run) fails the Lookup: that means "from the beginning"
-        loop_depends += [{"activity": "Note Sync Start", "dependencyConditions": ["Succeeded"]},
-                         {"activity": "Read Watermark", "dependencyConditions": ["Completed"]}]
+        loop_depends.append({"activity": "Read Watermark", "dependencyConditions": ["Completed"]})
     return {
         "name": name, "api": api.name, "endpoint": endpoint.name, "folder": WORKER_FOLDER,
         "annotations": ANNOTATIONS, "parameters": params, "variables": variables, "loop_depends": loop_depends,
@@ -191,8 +166,10 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         "refresh_pipeline": auth.refresh,
         "identity_reads": identity_reads,
         "rest_dataset": auth.rest_dataset,
-        "base_url": endpoint.base_url or api.base_url,
-        "relative_url": relative_url,
+        "base_url": as_value(render(endpoint.base_url or api.base_url, "base_url", values)),
+        "relative_url": request_url,
+        "method": endpoint.method,
+        "body": as_value(render(endpoint.body, "body", values)) if endpoint.body is not None else None,
         "headers": headers,
         "pagination_rules": rules,
         "request_interval": fx.request_interval(*api.copy_rate(endpoint)),
@@ -203,6 +180,7 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         "translator": records_translator(endpoint, sink),
         "sink": sink_ctx,
         "watermark": state,
+        "sync_start": SYNC_START if incremental else None,
         "chunk": chunking,
     }
 

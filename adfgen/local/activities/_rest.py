@@ -123,6 +123,12 @@ def _substitute(text: str, values: dict[str, int]) -> str:
     return text
 
 
+def _inside_value(url: str, var: str) -> bool:
+    """Whether `{var}` stands inside a longer query value or path segment, not as the whole of one."""
+    return any(not re.fullmatch(r"(?:[^=&/?]*=)?\{" + re.escape(var) + r"\}", part)
+               for part in re.split(r"[&/?]", url) if "{" + var + "}" in part)
+
+
 def _set_query(url: str, updates: dict[str, str]) -> str:
     if not updates:
         return url
@@ -254,6 +260,10 @@ def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -
     raw_rules = source.get("paginationRules") if source.get("paginationRules") is not None else props.get("paginationRules")
     rules = parse_rules(raw_rules)
     counters = {r.var: r.start for r in rules.ranges if not r.named}
+    if "%" in template:
+        ctx.rely("rest.url_as_given")
+    if any(_inside_value(template, var) for var in counters):
+        ctx.rely("rest.range_in_value")
     named = [r for r in rules.ranges if r.named]
     values = {r.var: r.start for r in named}
     if rules.ranges:

@@ -6,10 +6,11 @@ import re
 from typing import Callable
 
 from adfgen.spec.variants.auth import auth_table
+from adfgen.spec.variants.pagination import markdown_table as pagination_table
 from adfgen.spec.variants.sinks import sink_table
 
 # section name → the function writing its body (a Markdown table); add one entry per generated section
-SECTIONS: dict[str, Callable[[], str]] = {"sinks": sink_table,
+SECTIONS: dict[str, Callable[[], str]] = {"sinks": sink_table, "pagination-kinds": pagination_table,
                                            "auth-flows": auth_table}
 
 

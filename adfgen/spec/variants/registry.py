@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Annotated, Any, Callable, Generic, Iterator, TypeVar, Union, get_args
+
+from pydantic import Field
 
 Unit = TypeVar("Unit")
 
@@ -53,3 +55,13 @@ class Registry(Generic[Unit]):
     def __iter__(self) -> Iterator[tuple[str, Unit]]:
         self._load()
         return iter(sorted(self._units.items()))
+
+    def discriminated_union(self, field: str) -> Any:
+        """`Annotated[Union[<every unit>], discriminator field]` for pydantic, checking that each unit's `field` is
+        `Literal[<its registered name>]`."""
+        units = []
+        for name, unit in self:
+            if get_args(unit.model_fields[field].annotation) != (name,):
+                raise TypeError(f"{self.what} {unit.__name__}: its {field} field must be Literal[{name!r}]")
+            units.append(unit)
+        return Annotated[Union[tuple(units)], Field(discriminator=field)]

@@ -1,0 +1,25 @@
+"""Pagination kinds, one module each; `Pagination` is their discriminated union, built from the registry."""
+
+from __future__ import annotations
+
+from adfgen.spec.variants.pagination._base import (EndCondition, JsonPath, PageRange, Paging, PaginationUnit,
+                                                   UnitProblem)
+from adfgen.spec.variants.registry import Registry
+
+__all__ = ["KINDS", "EndCondition", "JsonPath", "PageRange", "Paging", "Pagination", "PaginationUnit", "UnitProblem",
+           "markdown_table"]
+
+KINDS: Registry[type[PaginationUnit]] = Registry("pagination kind", "adfgen.spec.variants.pagination")
+Pagination = KINDS.discriminated_union("kind")
+
+
+def markdown_table() -> str:
+    """The README's table of pagination kinds: name, spec fields, what it does and the ADF rules it becomes."""
+    lines = ["| kind | spec fields | pages | ADF `paginationRules` |", "| --- | --- | --- | --- |"]
+    for name, unit in KINDS:
+        shared = [key for key in unit.model_fields if any(key in base.model_fields for base in unit.__mro__[1:]
+                                                          if isinstance(base, type) and issubclass(base, PaginationUnit))]
+        own = [key for key in unit.model_fields if key not in shared]
+        fields = ", ".join(f"`{unit.model_fields[key].alias or key}`" for key in own + shared if key != "kind")
+        lines.append(f"| `{name}` | {fields} | {unit.summary} | {unit.rules_doc} |")
+    return "\n".join(lines)
