@@ -174,7 +174,6 @@ def _auth_model() -> tuple[type[AuthBase], dict[str, tuple[str, ...]]]:
 Auth, AUTH_FIELD_FLOWS = _auth_model()  # AUTH_FIELD_FLOWS: an auth field -> the flows that use it
 
 
-IDENTITY_SOURCES = ("consent_redirect", "token_reply", "connections_call")
 PlaceholderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 
 
