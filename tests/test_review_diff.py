@@ -85,6 +85,13 @@ def test_identical_builds_have_no_changes_and_resources_added_or_removed_are_nam
     assert [c.summary for c in removed] == ["pipeline 'pl_xero_slot' removed"]
 
 
+def test_the_committed_builds_dev_to_prod_diff_is_the_golden():
+    from tests.review_cases.regen import OUT_GOLDEN, out_golden
+
+    assert OUT_GOLDEN.read_text(encoding="utf-8") == out_golden(), \
+        "tests/review_cases/out_dev_to_prod.md is stale: run python tests/review_cases/regen.py and review the diff"
+
+
 def test_dev_to_prod_differs_only_in_environment_values():
     """An oracle the build gives: the environments share one template, so every change carries an env value."""
     dev = load_git_folder(REPO / "out" / "adf-xero-dev")
