@@ -2,7 +2,8 @@
 
 Each case folder holds before/ and after/ (hand-made edits of real pipelines); the goldens are what
 `adfgen diff before after` prints as human text, Markdown and JSON, and a Markdown diagram of each after/ side.
-The README's review example (one diagram, one diff summary) is generated from the `readme_pr` case here too.
+Also written here: out_dev_to_prod.md (the committed build's dev → prod diff; run it on a clean checkout of out/)
+and the README's review example (one diagram, one diff summary) from the `readme_pr` case.
 Review the `git diff` of the goldens before committing them.
 """
 
