@@ -19,14 +19,11 @@ def read_activity(role: str) -> str:
     return "Get " + role.replace("_", " ").title()
 
 
-def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any]:
-    """Context for pipeline/refresh.json.jinja."""
+def token_post(api: Api) -> tuple[dict[str, Any], dict[str, str]]:
+    """The token POST's headers and form body: the flow's grant fields, scope, token_params, client authentication."""
     auth, secrets = api.auth, api.secrets
     flow = flow_of(auth)
-    version = config.key_vault_api_version
-    reads = [{"activity": read_activity(role), "secret": getattr(secrets, role)} for role in flow.secrets_read(api)]
     client_id, client_secret = fx.secret_value("Get Client Id"), fx.secret_value("Get Client Secret")
-
     fields: list[tuple[str, str | None]] = [
         (fx.form_pair(f.name, f.value), None) if f.secret_role is None else (f.name, fx.secret_value(
             read_activity(f.secret_role))) for f in flow.token_form(auth)]
@@ -40,7 +37,16 @@ def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any
         fields.append(("client_id", client_id))
         if secrets.client_secret:
             fields.append(("client_secret", client_secret))
+    return headers, fx.form_body(fields)
 
+
+def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any]:
+    """Context for pipeline/refresh.json.jinja."""
+    auth, secrets = api.auth, api.secrets
+    flow = flow_of(auth)
+    version = config.key_vault_api_version
+    reads = [{"activity": read_activity(role), "secret": getattr(secrets, role)} for role in flow.secrets_read(api)]
+    headers, body = token_post(api)
     token = "activity('Request Token').output"
     retry_request = 1 if flow.retry_token_request(auth) else 0
     rotating = flow.rotating(auth)
@@ -73,7 +79,7 @@ def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any
                        "reply. concurrency 1: two runs must never rotate the same token at once.",
         "key_vault_url": config.key_vault_url, "vault_auth": fx.MSI_VAULT_AUTH,
         "reads": [dict(r, url=fx.key_vault_secret_url(r["secret"], version)) for r in reads],
-        "token_url": fx.literal(auth.token_url), "token_headers": headers, "token_body": fx.form_body(fields),
+        "token_url": fx.literal(auth.token_url), "token_headers": headers, "token_body": body,
         "retry_request": retry_request, "save_refresh": save_refresh, "save_access": save_access,
         "requested_at": REQUESTED_AT, "check_reply": check_reply,
     }
