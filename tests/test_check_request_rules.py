@@ -11,7 +11,7 @@ import pytest
 
 from adfgen.build import build_factories
 from adfgen.check.engine import run_checks
-from adfgen.check.rules.request_rules import placeholders, query_keys
+from adfgen.check.requests import placeholders, query_keys
 from adfgen.check.sources import load_git_factory
 from tests.check_support import REPO, check_example, write_factory
 
