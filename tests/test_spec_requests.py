@@ -287,3 +287,24 @@ def test_a_unit_whose_kind_is_not_its_registered_name_is_refused_at_import():
 
     with pytest.raises(TypeError, match=r"Misnamed: its kind field must be Literal\['pages'\]"):
         registry.discriminated_union("kind")
+
+
+def test_constants_reach_the_token_url_of_the_refresh_pipeline_and_environments_override_them(tmp_path):
+    from adfgen.build import build_factories
+    from tests.peers.query_language_api import SPEC
+
+    text = SPEC.replace("token_url: https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+                        "token_url: https://{host}/{tenant}/token") \
+        .replace("params: {host: quickbooks.api.intuit.com}",
+                 "params: {host: quickbooks.api.intuit.com, tenant: a b}\n"
+                 "    environments: {prod: {params: {host: prod.intuit.example}}}")
+    text = text.replace("  name: adf-qbo-e2e\n", "  name: adf-qbo-e2e\n  environments: {prod: {name: adf-qbo-prod}}\n")
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    for env, host in ((None, "quickbooks.api.intuit.com"), ("prod", "prod.intuit.example")):
+        (build,) = build_factories([path], env)
+        refresh = next(r for r in build.resources if r.name == "pl_qbo_refresh")
+        token_call = next(a for a in refresh.properties["activities"] if a["name"] == "Request Token")
+        assert token_call["typeProperties"]["url"] == f"https://{host}/a%20b/token"
+        worker = json.dumps(next(r for r in build.resources if r.name == "pl_qbo_customers").properties)
+        assert f'"BaseUrl": "https://{host}/v3"' in worker
