@@ -191,3 +191,73 @@ def test_the_readme_auth_flow_table_is_the_generated_one():
     assert text.count(start) == 1 and text.count(end) == 1
     assert text.split(start, 1)[1].split(end, 1)[0] == auth_table()
     assert all(f"| `{name}` |" in auth_table() for name in FLOWS.names())
+
+
+NEW_FLOW = '''"""A flow a test adds: the client-credentials grant with an extra audience field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adfgen.spec.variants.auth import AuthFlow, FormField, register, token_dance_fields
+
+
+@register
+class AudienceGrant(AuthFlow):
+    """Client credentials plus an audience."""
+
+    name = "audience_grant"
+    summary = "client credentials with an audience"
+    required_secrets = ("client_id", "client_secret", "access_token")
+    grant = "client_credentials"
+
+    def fields(self) -> dict[str, tuple[Any, Any]]:
+        from pydantic import Field
+
+        return {"audience": (str, Field(description="the API the token is for")), **token_dance_fields()}
+
+    def token_form(self, auth) -> list[FormField]:
+        return [FormField("grant_type", "client_credentials"), FormField("audience", auth.audience)]
+'''
+
+PROBE = '''
+import json, sys
+from pathlib import Path
+from adfgen.build import build_factories
+from adfgen.spec import spec_json_schema
+from adfgen.spec.variants.docs import regenerate
+from adfgen.spec.variants.auth import auth_table
+(build,) = build_factories([Path(sys.argv[1])])
+refresh = next(r for r in build.resources if r.name.endswith("_refresh"))
+post = next(a for a in refresh.properties["activities"] if a["name"] == "Request Token")
+print(json.dumps({"body": post["typeProperties"]["body"], "flows": spec_json_schema()["$defs"]["Auth"]["properties"]
+                  ["flow"]["enum"], "row": [line for line in auth_table().splitlines() if "audience_grant" in line]}))
+'''
+
+
+def test_a_new_flow_is_one_module(tmp_path):
+    """In a copy of the package, one new module in variants/auth makes the model, validation, build and README table
+    know a new flow; no other file changes."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(REPO / "adfgen", tmp_path / "adfgen", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    (tmp_path / "adfgen" / "spec" / "variants" / "auth" / "audience_grant.py").write_text(NEW_FLOW, encoding="utf-8")
+    spec = tmp_path / "a.yaml"
+    spec.write_text(edited(NATIVE.replace("flow: client_credentials_native", "flow: audience_grant"),
+                           "      client_id: 0b1c2d3e-aaaa-bbbb-cccc-123456789abc\n",
+                           "      audience: https://api.example.com\n      client_auth: body\n")
+                    .replace("      client_secret: graph-client-secret",
+                             "      client_id: a-id\n      client_secret: a-secret\n      access_token: a-access"),
+                    encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    found = subprocess.run([sys.executable, "-c", PROBE, str(spec)], capture_output=True, text=True, env=env,
+                           cwd=tmp_path, timeout=120)
+    assert found.returncode == 0, found.stderr[-2000:]
+    result = json.loads(found.stdout)
+    assert "audience_grant" in result["flows"] and len(result["row"]) == 1
+    assert "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com" in result["body"]["value"]
