@@ -27,6 +27,7 @@ class Deployment:
     resources: list[Resource]
     secret_names: tuple[str, ...] = ()
     written_secret_names: tuple[str, ...] = ()  # the subset the factory writes (least privilege: Officer there)
+    location: str | None = None  # the spec's factory.azure.location (for --create-factory)
 
 
 def _options(command: Callable) -> Callable:
@@ -137,9 +138,14 @@ def plan_command(**opts: Any) -> None:
 @click.option("--adopt", is_flag=True,
               help="Take over live resources adfgen did not write (no 'adfgen' annotation) that have a source "
                    "resource's name; without it deploy refuses to overwrite them.")
+@click.option("--create-factory", is_flag=True,
+              help="Create the factory, with a system-assigned managed identity, when it does not exist "
+                   "(location from factory.azure.location or --location).")
+@click.option("--location", metavar="REGION", help="Azure region for --create-factory (overrides the spec's).")
 def deploy_command(**opts: Any) -> None:
     from adfgen.azure.clients import Clients, credential_from_environment
     from adfgen.azure.deploy import DeployInterrupted, deploy, refuse_takeovers
+    from adfgen.azure.diff import compute_plan
     from adfgen.azure.filters import scope_plan
     from adfgen.azure.grants import grant_key_vault_access
     from adfgen.azure.plan import make_plan
@@ -153,10 +159,15 @@ def deploy_command(**opts: Any) -> None:
     progress_bar = on_terminal(sys.stdout) and opts["output"] == "human"
     documents, pending, failed = [], False, False
     planned = []
+    if opts["location"] and not opts["create_factory"]:
+        raise UsageError("--location applies only with --create-factory")
     for d in deployments:
         clients = Clients(credential, d.target.subscription_id, _connection(opts, opts["parallelism"]))
-        plan = scope_plan(make_plan(clients, d.target, d.resources, prune=opts["prune"],
-                                    start_triggers=not opts["no_start_triggers"]), _selection(opts))
+        if opts["create_factory"] and _create_factory(clients, d, opts) == "planned":
+            plan = compute_plan(d.resources, [], start_triggers=not opts["no_start_triggers"])
+        else:
+            plan = scope_plan(make_plan(clients, d.target, d.resources, prune=opts["prune"],
+                                        start_triggers=not opts["no_start_triggers"]), _selection(opts))
         if opts["output"] == "human":
             print_plan(plan, d.target.factory_name, sys.stdout, terminal=terminal, diffs=opts["dry_run"])
         planned.append((d, clients, plan))
@@ -197,6 +208,24 @@ def deploy_command(**opts: Any) -> None:
     if failed:
         raise click.exceptions.Exit(1)
     raise click.exceptions.Exit(EXIT_CHANGES if pending else 0)
+
+
+def _create_factory(clients: Any, d: Deployment, opts: dict) -> str:
+    """Create a missing factory (or, with --dry-run, say it would): "exists", "created" or "planned"."""
+    from adfgen.azure.factory import CREATED, MISSING, ensure_factory, factory_state
+
+    location = opts["location"] or d.location
+    name = d.target.factory_name
+    if opts["dry_run"]:
+        if factory_state(clients, d.target) != MISSING:
+            return "exists"
+        click.echo(f"factory {name} does not exist: deploy --create-factory creates it in {location or '(no location)'} "
+                   "with a system-assigned managed identity; every resource is planned as a create", err=True)
+        return "planned"
+    state = ensure_factory(clients, d.target, location)
+    if state == CREATED:
+        click.echo(f"created factory {name} in {location} with a system-assigned managed identity", err=True)
+    return state
 
 
 class _progress:
@@ -245,7 +274,7 @@ def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> lis
     from adfgen.azure.filters import select
 
     selection = _selection(opts)
-    return [Deployment(d.target, select(d.resources, selection), d.secret_names, d.written_secret_names)
+    return [Deployment(d.target, select(d.resources, selection), d.secret_names, d.written_secret_names, d.location)
             for d in deployments] if selection else deployments
 
 
@@ -280,7 +309,7 @@ def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool) -> 
             raise UsageError(f"--factory {opts['factory']}: no such factory in the build")
     if build_first and dry_run:
         return [Deployment(_target(opts, b), list(b.resources), tuple(b.secret_names),
-                           tuple(getattr(b, "written_secret_names", ()))) for b in builds]
+                           tuple(getattr(b, "written_secret_names", ())), _location(b)) for b in builds]
     if build_first:
         write_outputs(builds, opts["out_dir"])
     deployments = []
@@ -288,8 +317,12 @@ def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool) -> 
         require_fresh(build, opts["out_dir"], opts["env"])
         resources = load_source(Path(opts["out_dir"]) / build.name)
         deployments.append(Deployment(_target(opts, build), resources, tuple(getattr(build, "secret_names", ())),
-                                      tuple(getattr(build, "written_secret_names", ()))))
+                                      tuple(getattr(build, "written_secret_names", ())), _location(build)))
     return deployments
+
+
+def _location(build: Any) -> str | None:
+    return getattr(getattr(getattr(build, "config", None), "azure", None), "location", None)
 
 
 def _target(opts: dict, build: Any) -> Any:

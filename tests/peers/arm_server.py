@@ -378,6 +378,13 @@ class _Handler(BaseHTTPRequestHandler):
         return factory
 
     def _factory(self, arm: ArmServer, method: str, g: dict, query: dict, raw: bytes):
+        if method == "PUT":  # Factories - Create Or Update: 200 with the factory, synchronously (documented)
+            body = json.loads(raw or b"{}")
+            if not body.get("location"):
+                raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+            identity = (body.get("identity") or {}).get("type") == "SystemAssigned"
+            doc = arm.add_factory(g["sub"], g["rg"], g["factory"], identity=identity, location=body["location"])
+            return 200, doc, {}
         if method != "GET":
             raise ArmError(405, "MethodNotAllowed", f"{method} on a factory is not served here")
         return 200, self._factory_doc(arm, g), {}
