@@ -18,8 +18,10 @@ from adfgen.spec.placeholders import (CONSTANT, EPOCH_FORMATS, IDENTITY, PAGING,
                                       endpoint_bindings, names_in, pieces)
 
 URL_PARTS = ("base_url", "path", "query")
-# where a RANGE placeholder sits decides the rule's key (connector-rest doc: AbsoluteUrl.{var} for the base or
-# relative URL's path, QueryParameters.{var} for the query, Headers.{var} for a header)
+# where a RANGE placeholder sits decides the rule's key: documented, examples 1-3 of
+# https://learn.microsoft.com/azure/data-factory/connector-rest#pagination-rules-examples ({offset} in the relative
+# URL's query with QueryParameters.{offset} or AbsoluteUrl.{offset}; {id} in the base or relative URL with
+# AbsoluteUrl.{id}; {id} in additionalHeaders with Headers.{id}). A {var} inside a longer value is assumed.
 RULE_TARGET = {"base_url": "AbsoluteUrl", "path": "AbsoluteUrl", "query": "QueryParameters", "header": "Headers"}
 EPOCH_DIVISOR = {"unix": 10000000, "unix_ms": 10000}  # ticks are 100 ns
 
