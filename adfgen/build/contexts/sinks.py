@@ -20,7 +20,7 @@ def plan_sink(plan: FactoryPlan, names: Names, sink_name: str, dataset_kinds: se
     for key, value in sorted(sink.linked_service_values().items()):
         plan.bind(_ls_parameter(ls, key), value, {key}, {ls})
     datasets = {kind: names.dataset(f"{sink_name}_{kind}") for kind in sorted(dataset_kinds)}
-    location = sink.location() if isinstance(sink, FileSinkUnit) else None
+    location = sink.location() if sink.holds_files else None
     if location:
         plan.bind(f"{sink_name}_container", sink.container, {location["container_key"]}, set(datasets.values()))
     for kind, ds in datasets.items():
@@ -49,11 +49,10 @@ def sink_context(names: Names, sink_name: str, sink: SinkUnit, api: Api, endpoin
                  child_key: str | None, chunked: bool = False) -> dict[str, Any]:
     """How one worker writes into its sink: dataset, folder/file or schema/table, Copy sink settings."""
     dataset = names.dataset(f"{sink_name}_{sink.dataset_kind}")
-    if not isinstance(sink, FileSinkUnit):
-        table = (endpoint.table or sink.table).format(api=api.name, endpoint=endpoint.name)
-        return {"kind": sink.dataset_kind, "dataset": dataset,
-                "parameters": {"SchemaName": sink.schema_name, "TableName": table}, "copy_sink": sink.copy_sink()}
-    folder = (endpoint.folder or sink.folder).format(api=api.name, endpoint=endpoint.name)
+    if not sink.holds_files:
+        return {"kind": sink.dataset_kind, "dataset": dataset, "copy_sink": sink.copy_sink(),
+                "parameters": sink.dataset_parameters(api.name, endpoint.name, endpoint.table)}
+    folder = sink.folder_for(api.name, endpoint.name, endpoint.folder)
     extension = sink.format
     # one file per chunk, named by its first page: a retried chunk overwrites its own file, never duplicates it
     chunk = ["'_'", "variables('ChunkStart')"] if chunked else []

@@ -96,6 +96,10 @@ class FileSinkUnit(SinkUnit):
         """`dataset/<format>_file.json.jinja`."""
         return f"dataset/{kind}_file.json.jinja"
 
+    def folder_for(self, api: str, endpoint: str, override: str | None = None) -> str:
+        """The folder an endpoint lands in: its own template or the sink's, with {api} and {endpoint} filled."""
+        return (override or self.folder).format(api=api, endpoint=endpoint)
+
     def location(self) -> dict[str, str]:
         """What a file dataset's `location` needs: its type and the container under its key."""
         return {"type": self.location_type, "container_key": self.container_key, "container": self.container}
@@ -121,3 +125,7 @@ class TableSinkUnit(SinkUnit):
     def dataset_kind(self) -> str:
         """Every endpoint writes through the one table dataset."""
         return "table"
+
+    def dataset_parameters(self, api: str, endpoint: str, override: str | None = None) -> dict[str, str]:
+        """The table dataset's parameters for one endpoint (its own table template or the sink's)."""
+        raise NotImplementedError

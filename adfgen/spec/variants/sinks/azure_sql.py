@@ -36,6 +36,10 @@ class AzureSqlSink(TableSinkUnit):
         """The connection string."""
         return {"connectionString": self.connection_string}
 
+    def dataset_parameters(self, api: str, endpoint: str, override: str | None = None) -> dict[str, str]:
+        """Schema and table: the endpoint's table template or the sink's, with {api} and {endpoint} filled."""
+        return {"SchemaName": self.schema_name, "TableName": (override or self.table).format(api=api, endpoint=endpoint)}
+
     def dataset_template(self, kind: str) -> str:
         """One parameterized table dataset."""
         return "dataset/sql_table.json.jinja"
