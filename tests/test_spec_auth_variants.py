@@ -261,3 +261,19 @@ def test_a_new_flow_is_one_module(tmp_path):
     result = json.loads(found.stdout)
     assert "audience_grant" in result["flows"] and len(result["row"]) == 1
     assert "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com" in result["body"]["value"]
+
+
+def test_the_password_refresh_reads_the_user_and_writes_only_the_access_token(tmp_path):
+    from adfgen.build import build_factories
+
+    spec = tmp_path / "p.yaml"
+    spec.write_text(PASSWORD, encoding="utf-8")
+    (build,) = build_factories([spec])
+    refresh = next(r for r in build.resources if r.name == "pl_graph_refresh")
+    activities = {a["name"]: a for a in refresh.properties["activities"]}
+    reads = sorted(n for n, a in activities.items() if n.startswith("Get "))
+    assert reads == ["Get Client Id", "Get Client Secret", "Get Password", "Get Username"]
+    assert "Save Refresh Token" not in activities and "Save Access Token" in activities
+    assert "grant_type=password" in activities["Request Token"]["typeProperties"]["body"]["value"]
+    assert build.written_secret_names == ("sn-access",)
+    assert not any(r.kind == "trigger" and r.name.endswith("keepalive") for r in build.resources)
