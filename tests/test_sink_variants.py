@@ -155,3 +155,66 @@ def test_a_unit_whose_type_differs_from_its_name_is_refused(monkeypatch):
     monkeypatch.setattr(sinks, "SINKS", registry)
     with pytest.raises(TypeError, match="Literal\\['wrong'\\]"):
         sinks._union()
+
+
+NEW_SINK = '''"""A test-only sink type: Blob storage that takes Parquet only, through the blob linked service template."""
+
+from typing import ClassVar, Literal
+
+from adfgen.spec.variants.sinks import SINKS, FileSinkUnit
+
+
+@SINKS.register("archive_blob")
+class ArchiveBlobSink(FileSinkUnit):
+    """Parquet files in a Blob container."""
+
+    linked_service_type: ClassVar[str] = "AzureBlobStorage"
+    summary: ClassVar[str] = "Parquet only, for an archive"
+    url_key: ClassVar[str] = "serviceEndpoint"
+    location_type: ClassVar[str] = "AzureBlobStorageLocation"
+    container_key: ClassVar[str] = "container"
+    write_settings: ClassVar[str] = "AzureBlobStorageWriteSettings"
+    read_settings: ClassVar[str] = "AzureBlobStorageReadSettings"
+
+    type: Literal["archive_blob"]
+    format: Literal["parquet"] = "parquet"
+
+    @property
+    def linked_service_template(self) -> str:
+        return "linkedService/blob.json.jinja"
+'''
+
+PROBE = '''
+import json, sys
+from adfgen.build import build_factories
+from adfgen.spec import spec_json_schema
+from adfgen.spec.variants.sinks import sink_table
+(factory,) = build_factories(["spec.yaml"])
+resources = {(r.kind, r.name): r.properties for r in factory.resources}
+print(json.dumps({"ls": resources[("linkedService", "ls_store")]["type"],
+                  "datasets": sorted(n for k, n in resources if k == "dataset"),
+                  "schema": sorted(spec_json_schema()["$defs"]),
+                  "table": sink_table()}))
+'''
+
+
+def test_adding_a_sink_type_is_one_new_module(tmp_path):
+    """A copy of adfgen with one module added to adfgen/spec/variants/sinks/ builds a spec using the new type: the
+    model, the schema, the build and the README table all pick it up, with no other file changed."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "adfgen", tmp_path / "adfgen", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "templates").symlink_to(ROOT / "templates")
+    (tmp_path / "adfgen" / "spec" / "variants" / "sinks" / "archive_blob.py").write_text(NEW_SINK)
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec_with(
+        {"type": "archive_blob", "account_url": "https://starchive.blob.core.windows.net/", "container": "old"})))
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout)
+    assert found["ls"] == "AzureBlobStorage"
+    assert "ds_store_parquet" in found["datasets"]
+    assert "ArchiveBlobSink" in found["schema"]
+    assert "| `archive_blob` | files: parquet |" in found["table"]
