@@ -72,8 +72,8 @@ CASES = {
         lambda: PASSWORD.replace("      access_token: sn-access", "      access_token: sn-access\n"
                                  "      refresh_token: sn-refresh"),
         "refresh_token: sn-refresh", "apis[0].secrets.refresh_token",
-        "the password flow never uses a refresh token; remove it (this flow uses: client_id, username, password, "
-        "access_token, client_secret)"),
+        "the password flow never uses secrets.refresh_token; remove it (this flow uses: client_id, username, "
+        "password, access_token, client_secret)"),
     "native flow without a client id": (
         lambda: edited(NATIVE, "      client_id: 0b1c2d3e-aaaa-bbbb-cccc-123456789abc\n", ""), "    auth:",
         "apis[0].auth", "missing 'client_id': the client_credentials_native flow writes the client id into the "
@@ -82,7 +82,8 @@ CASES = {
         lambda: edited(NATIVE, "      client_secret: graph-client-secret",
                        "      client_secret: graph-client-secret\n      access_token: graph-access"),
         "access_token: graph-access", "apis[0].secrets.access_token",
-        "the client_credentials_native flow never uses a access token; remove it (this flow uses: client_secret)"),
+        "the client_credentials_native flow never uses secrets.access_token; remove it (this flow uses: "
+        "client_secret)"),
     "native flow with a keep-alive": (
         lambda: edited(NATIVE, "    request_timeout: 20s", "    request_timeout: 20s\n    keep_alive: {interval: 3}"),
         "keep_alive:", "apis[0].keep_alive",

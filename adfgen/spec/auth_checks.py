@@ -26,8 +26,8 @@ def check_auth(api: Api, at: PathKey, report: Report) -> None:
             report(at + ("secrets",), f"missing secret name '{role}': the {auth.flow} flow needs it")
     for role in ROLES:
         if role not in used and getattr(secrets, role) is not None:
-            report(at + ("secrets", role), f"the {auth.flow} flow never uses a {role.replace('_', ' ')}; remove "
-                   f"it (this flow uses: {', '.join(used)})")
+            report(at + ("secrets", role), f"the {auth.flow} flow never uses secrets.{role}; remove it (this "
+                   f"flow uses: {', '.join(used)})")
     if api.keep_alive is not None and not flow.keep_alive:
         report(at + ("keep_alive",), f"the {auth.flow} flow has no refresh token to keep alive; remove keep_alive")
     for path, message in flow.check(api):
