@@ -21,8 +21,7 @@ EPOCH_FORMATS = ("unix", "unix_ms")
 
 # what a name stands for
 CONSTANT, IDENTITY, WINDOW, PAGING, PARENT = "constant", "identity value", "sync window", "paging value", "parent key"
-# the request parts, and the kinds of value each may hold (and why not the others)
-PARTS = ("base_url", "path", "query", "header", "body", "token_url")
+# the request parts (base_url, path, query, header, body, token_url) that refuse some kinds of value, and why
 _ONLY_CONSTANTS = ("the token request runs in the refresh pipeline, before any identity value, window or page is "
                    "known: only params constants")
 _NOT_IN_BODY = ("ADF's pagination rules write only AbsoluteUrl, QueryParameters and Headers of the next request "
