@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from adfgen.build import build_factories
 from adfgen.build.writer import ARM_PARAMETERS, ARM_TEMPLATE
@@ -161,3 +160,20 @@ def test_an_endpoint_override_without_a_name_says_what_is_missing(override):
 def test_the_shipped_spec_documents_the_rules_in_the_readme():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert "`apis[].environments.<env>`" in readme and "merged by name" in readme
+
+
+def test_an_apis_params_differ_per_environment_and_reach_its_urls(tmp_path):
+    """H2's `params` (placeholders in URLs) merge like any field: prod's instance lands in prod's ARM values."""
+    text = BASE.replace("    base_url: https://sandbox.shop.example.com/v1\n",
+                        "    base_url: https://{instance}.shop.example.com/v1\n    params: {instance: sandbox, region: eu}\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(text.replace("{override}\n", "        params: {instance: www}\n"), encoding="utf-8")
+    (dev,) = build_factories([path])
+    (prod,) = build_factories([path], env="prod")
+    assert prod.config.name == "adf-env-prod"
+    urls = {b.name: json.loads(b.files[ARM_PARAMETERS])["parameters"]["shop_urls"]["value"]["baseUrl"]
+            for b in (dev, prod)}
+    assert urls == {"adf-env-dev": "https://sandbox.shop.example.com/v1",
+                    "adf-env-prod": "https://www.shop.example.com/v1"}
+    spec, _ = load_spec_text(path.read_text(), "s.yaml", "prod")
+    assert spec.spec.apis[0].params == {"instance": "www", "region": "eu"}  # merged key by key
