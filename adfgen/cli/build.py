@@ -18,17 +18,29 @@ from adfgen.core.errors import UsageError
               show_default=True, help="output folder; each factory goes to OUT/<factory>/")
 @click.option("--templates", "template_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="folder of templates that override the built-in ones by file name")
+@click.option("--source", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="an ADF Git folder adfgen did not write: only its ARM template, parameterised as its "
+                   "arm-template-parameters-definition.json says, to OUT/<factory>/")
+@click.option("--factory", "factory_name", metavar="NAME",
+              help="with --source: the factory name (default: the one file in SOURCE/factory/)")
 @output_option("human", "json")
 @verbose_option
 def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, template_dir: Path | None,
-                  output: str) -> None:
-    """Build ADF JSON (Git layout + ARM template) from specs.
+                  source: Path | None, factory_name: str | None, output: str) -> None:
+    """Build ADF JSON (Git layout + ARM template) from specs, or the ARM template of an existing ADF folder.
 
     \b
     Example:
       adfgen build                                   # every spec under specs/ -> out/<factory>/
       adfgen build specs/xero.yaml --env prod --out build/
+      adfgen build --source adf --out publish        # publish/<factory>/ARMTemplateForFactory.json
     """
+    if source is not None:
+        if specs or env or template_dir:
+            raise UsageError("--source builds only the ARM template of an existing folder: give no SPEC, --env "
+                             "or --templates with it")
+        _build_source(source, factory_name, out_dir, output)
+        return
     from adfgen.build import build_factories, default_spec_paths, write_outputs
 
     paths = [_spec_path(s) for s in specs] or _local_specs(default_spec_paths)
@@ -46,6 +58,38 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
         state = "written" if changed else "unchanged"
         click.echo(f"{out_dir / build.name}: {plural(len(build.resources), 'resource')}, "
                    f"{plural(len(build.files), 'file')} ({state})")
+
+
+def _build_source(source: Path, factory_name: str | None, out_dir: Path, output: str) -> None:
+    """ADF's ARM export of `source` into OUT/<factory>/ (a folder holding anything else is refused)."""
+    from adfgen.azure.arm_export import DEFINITION_FILE, export_source
+    from adfgen.azure.source import check_unique, load_source
+    from adfgen.build.writer import write_tree
+    from adfgen.core.jsonout import dump_bytes
+
+    if factory_name is None:
+        named = sorted(p.stem for p in (source / "factory").glob("*.json"))
+        if len(named) != 1:
+            raise UsageError(f"--factory NAME is needed: {source}/factory/ holds "
+                             f"{'no factory file' if not named else 'several: ' + ', '.join(named)}")
+        factory_name = named[0]
+    resources = load_source(source)
+    check_unique(resources)
+    documents = export_source(source, factory_name, resources)
+    target = out_dir / factory_name
+    foreign = sorted(p.name for p in target.iterdir() if p.name not in documents) if target.is_dir() else []
+    if foreign:
+        raise UsageError(f"{target} holds other files ({', '.join(foreign[:5])}); give another --out")
+    changed = write_tree(target, {name: dump_bytes(doc) for name, doc in documents.items()})
+    parameters = len(documents["ARMTemplateForFactory.json"]["parameters"])
+    defined = (source / DEFINITION_FILE).is_file()
+    if output == "json":
+        click.echo(json.dumps({"factory": factory_name, "path": str(target), "changed": changed,
+                               "resources": len(resources), "parameters": parameters, "definition": defined}, indent=2))
+        return
+    click.echo(f"{target}: {plural(len(resources), 'resource')}, {plural(parameters, 'parameter')} "
+               f"({'from ' + DEFINITION_FILE if defined else 'no ' + DEFINITION_FILE + ': the factory name only'}; "
+               f"{'written' if changed else 'unchanged'})")
 
 
 def _local_specs(default_spec_paths) -> list[Path]:
