@@ -135,3 +135,33 @@ def used_identities(api: Api, endpoint: Endpoint) -> list[Any]:
     """The identity values a worker reads: those sent as headers or written as `{name}` in its request."""
     used = {name for _, text in request_texts(api, endpoint) for name in names_in(text)}
     return [i for i in api.secrets.identity if i.header or i.placeholder in used]
+
+
+def request_context(api: Api, endpoint: Endpoint, values: Values, token_in_vault: bool,
+                    vault_api_version: str) -> dict[str, Any]:
+    """The Copy's request: base and relative URL, method, body, headers, pagination rules and the identity reads."""
+    query, rules = fx.chunk_pagination(endpoint.pagination or api.pagination, endpoint.records_path, "ChunkStart",
+                                       "ChunkPages", paging_target(api, endpoint))
+    static: dict[str, tuple[str, str]] = {}  # header names are case-insensitive: the endpoint's override the API's
+    for key, value in list(api.headers.items()) + list(endpoint.headers.items()):
+        static[key.lower()] = (key, value)
+    headers: dict[str, Any] = {key: as_value(render(value, "header", values))
+                               for key, value in sorted(static.values())}
+    if token_in_vault:  # otherwise the linked service authenticates
+        headers[api.auth.token_header.name] = fx.token_header(api.auth.token_header.scheme,
+                                                              fx.secret_value("Get Access Token"))
+    reads = []
+    for identity in used_identities(api, endpoint):
+        activity = identity_activity(identity.secret)
+        reads.append({"activity": activity, "url": fx.key_vault_secret_url(identity.secret, vault_api_version)})
+        if identity.header:  # without one the value is only a {placeholder}
+            headers[identity.header] = fx.expression(fx.secret_value(activity))
+    return {
+        "identity_reads": reads,
+        "base_url": as_value(render(endpoint.base_url or api.base_url, "base_url", values)),
+        "relative_url": relative_url(endpoint, query, values),
+        "method": endpoint.method,
+        "body": as_value(render(endpoint.body, "body", values)) if endpoint.body is not None else None,
+        "headers": headers,
+        "pagination_rules": rules,
+    }

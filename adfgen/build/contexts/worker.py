@@ -17,8 +17,7 @@ from adfgen.build.contexts.common import (
 )
 from adfgen.build.contexts.sinks import file_lookup, keys_sink, records_translator, sink_context
 from adfgen.build.contexts.watermark import SYNC_START, endpoint_watermark
-from adfgen.build.contexts.request import (as_value, identity_activity, paging_target, relative_url, render,
-                                           used_identities, worker_values)
+from adfgen.build.contexts.request import request_context, worker_values
 from adfgen.spec.model import Api, Endpoint
 
 
@@ -92,40 +91,8 @@ def _refresh_below(api: Api, endpoint: Endpoint, pagination: Any) -> int:
     return api.auth.refresh_margin + pages * fx.page_seconds(*api.copy_rate(endpoint), api.request_timeout)
 
 
-def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint, name: str,
-                   auth: ApiAuth, per_parent: bool = False) -> dict[str, Any]:
-    """Context for pipeline/worker.json.jinja: the chunk loop for one endpoint (one parent key with `per_parent`)."""
-    config = plan.config
-    version = config.key_vault_api_version
-    sink_name = resolve_sink(config, api, endpoint)
-    sink = config.sinks[sink_name]
-    pagination = endpoint.pagination or api.pagination
-    query, rules = fx.chunk_pagination(pagination, endpoint.records_path, "ChunkStart", "ChunkPages",
-                                       paging_target(api, endpoint))
-    incremental = endpoint.incremental
-    state = endpoint_watermark(plan, names, api, endpoint)
-    watermark_value = state["effective"] if state else "pipeline().parameters.Watermark"
-    child_key = "pipeline().parameters.ParentKey" if per_parent else None
-    values = worker_values(api, endpoint, watermark_value if incremental else None,
-                           f"variables('{SYNC_START}')" if incremental else None, child_key)
-
-    static: dict[str, tuple[str, str]] = {}  # header names are case-insensitive: the endpoint's override the API's
-    for key, value in list(api.headers.items()) + list(endpoint.headers.items()):
-        static[key.lower()] = (key, value)
-    headers: dict[str, Any] = {key: as_value(render(value, "header", values))
-                               for key, value in sorted(static.values())}
-    if auth.token_in_vault:  # otherwise the linked service authenticates
-        headers[api.auth.token_header.name] = fx.token_header(api.auth.token_header.scheme,
-                                                              fx.secret_value("Get Access Token"))
-    identity_reads = []
-    for identity in used_identities(api, endpoint):
-        activity = identity_activity(identity.secret)
-        identity_reads.append({"activity": activity, "url": fx.key_vault_secret_url(identity.secret, version)})
-        if identity.header:  # without one the value is only a {placeholder}
-            headers[identity.header] = fx.expression(fx.secret_value(activity))
-    request_url = relative_url(endpoint, query, values)
-
-    sink_ctx = sink_context(names, sink_name, sink, api, endpoint, child_key, chunked=True)
+def _parameters(config: Any, state: dict[str, Any] | None, incremental: bool, per_parent: bool) -> dict[str, Any]:
+    """The worker's parameters: vault, batch, parent key, pacing, and the watermark where it has one."""
     params: dict[str, Any] = {
         "KeyVaultUrl": {"type": "String", "defaultValue": config.key_vault_url},
         "BatchId": {"type": "String", "defaultValue": ""},
@@ -141,44 +108,63 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         params["StateUrl"] = {"type": "String", "defaultValue": state["base_url"]}
     elif incremental:
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
-    chunking = _chunking(api, endpoint, pagination, f"endpoint {api.name}.{endpoint.name}", auth.token_in_vault)
+    return params
+
+
+def _loop_start(chunking: dict[str, Any], reads: list[dict[str, Any]], state: dict[str, Any] | None,
+                incremental: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The pipeline's variables and what the chunk loop waits for (identity reads, the window's start)."""
     variables = dict(chunking["variables"])
     variables["LastCopyEnd"] = {"type": "String", "defaultValue": ""}  # set after each Copy Chunk (pacing, issue 9)
     if incremental:  # the window's end ({watermark_end}) and, with state, the next watermark
         variables[SYNC_START] = {"type": "String"}
-    loop_depends = [{"activity": r["activity"], "dependencyConditions": ["Succeeded"]} for r in identity_reads]
+    depends = [{"activity": r["activity"], "dependencyConditions": ["Succeeded"]} for r in reads]
     if incremental:
-        loop_depends.append({"activity": "Note Sync Start", "dependencyConditions": ["Succeeded"]})
+        depends.append({"activity": "Note Sync Start", "dependencyConditions": ["Succeeded"]})
     if state:
         # a missing state file (the first run) fails the Lookup: that means "from the beginning"
-        loop_depends.append({"activity": "Read Watermark", "dependencyConditions": ["Completed"]})
+        depends.append({"activity": "Read Watermark", "dependencyConditions": ["Completed"]})
+    return variables, depends
+
+
+def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint, name: str,
+                   auth: ApiAuth, per_parent: bool = False) -> dict[str, Any]:
+    """Context for pipeline/worker.json.jinja: the chunk loop for one endpoint (one parent key with `per_parent`)."""
+    config = plan.config
+    sink_name = resolve_sink(config, api, endpoint)
+    sink = config.sinks[sink_name]
+    pagination = endpoint.pagination or api.pagination
+    incremental = endpoint.incremental is not None
+    state = endpoint_watermark(plan, names, api, endpoint)
+    child_key = "pipeline().parameters.ParentKey" if per_parent else None
+    values = worker_values(api, endpoint, (state["effective"] if state else "pipeline().parameters.Watermark")
+                           if incremental else None, f"variables('{SYNC_START}')" if incremental else None, child_key)
+    request = request_context(api, endpoint, values, auth.token_in_vault, config.key_vault_api_version)
+    chunking = _chunking(api, endpoint, pagination, f"endpoint {api.name}.{endpoint.name}", auth.token_in_vault)
+    variables, loop_depends = _loop_start(chunking, request["identity_reads"], state, incremental)
     return {
         "name": name, "api": api.name, "endpoint": endpoint.name, "folder": WORKER_FOLDER,
-        "annotations": ANNOTATIONS, "parameters": params, "variables": variables, "loop_depends": loop_depends,
+        "annotations": ANNOTATIONS, "parameters": _parameters(config, state, incremental, per_parent),
+        "variables": variables, "loop_depends": loop_depends,
         "description": f"Copies {api.name} {endpoint.path} into {sink_name}"
                        + (f" for one {endpoint.parent.endpoint} record" if per_parent else "")
                        + ", in chunks of pages that one access token covers",
         "vault_auth": fx.MSI_VAULT_AUTH,
-        "access_token_url": fx.key_vault_secret_url(api.secrets.access_token, version) if auth.token_in_vault else None,
+        "access_token_url": fx.key_vault_secret_url(api.secrets.access_token, config.key_vault_api_version)
+        if auth.token_in_vault else None,
         "near_expiry": fx.expression(
             f"less(int(coalesce(activity('Read Token Expiry').output?.attributes?.exp, 0)), "
             f"add({fx.UNIX_NOW}, {_refresh_below(api, endpoint, pagination)}))"),
         "refresh_pipeline": auth.refresh,
-        "identity_reads": identity_reads,
         "rest_dataset": auth.rest_dataset,
-        "base_url": as_value(render(endpoint.base_url or api.base_url, "base_url", values)),
-        "relative_url": request_url,
-        "method": endpoint.method,
-        "body": as_value(render(endpoint.body, "body", values)) if endpoint.body is not None else None,
-        "headers": headers,
-        "pagination_rules": rules,
+        **request,
         "request_interval": fx.request_interval(*api.copy_rate(endpoint)),
         "pace_copy": fx.expression(fx.copy_start_wait(
             *api.copy_rate(endpoint),
             "if(empty(variables('LastCopyEnd')), pipeline().parameters.PacedFrom, variables('LastCopyEnd'))")),
         "request_timeout": fx.timespan(api.request_timeout),
         "translator": records_translator(endpoint, sink),
-        "sink": sink_ctx,
+        "sink": sink_context(names, sink_name, sink, api, endpoint, child_key, chunked=True),
         "watermark": state,
         "sync_start": SYNC_START if incremental else None,
         "chunk": chunking,
