@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adfgen.check.exprs import analyse
-from adfgen.check.walk import Activity, Pipeline, value_text
+from adfgen.check.walk import Activity, Pipeline, pipeline_sites, value_text
 from adfgen.spec.secret_values import CREDENTIAL_KEY, NOT_CREDENTIAL_KEY
 
 KEYVAULT_HOST = re.compile(r"\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)", re.I)
@@ -19,7 +19,6 @@ REFRESH_GRANT = re.compile(r"grant_type\W{0,6}refresh_token", re.I)
 CREDENTIAL_IN_BODY = re.compile(r"client_secret|refresh_token|password|client_assertion|[?&'\"]code=|\bcode\b\W{0,4}[:=]", re.I)
 KEYVAULT_SECRET_FIELDS = frozenset({"value"})
 TOKEN_SECRET_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
-NESTED_ACTIVITY_KEYS = frozenset({"activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities", "cases"})
 NO_POLICY_TYPES = frozenset({"foreach", "ifcondition", "until", "switch", "filter", "wait", "fail", "validation"})
 
 
@@ -172,39 +171,25 @@ def keyvault_name_hint(activity: Activity) -> str:
 
 
 def _used_credential_fields(pipeline: Pipeline) -> dict[str, set[str]]:
-    """Credential-named output members that the pipeline reads from each activity (lower-case names)."""
+    """Credential-named output members that the pipeline reads from each activity (lower-case names).
+
+    A value used in a Key Vault URL names a secret; it is none, so those reads do not count.
+    """
     found: dict[str, set[str]] = {}
-    for activity in pipeline.all:
-        keyvault = is_keyvault_call(activity)
-        for key, value in activity.body.items():
-            if key in ("name", "description", "dependsOn"):
+    cache = getattr(pipeline, "_sites", None) or {}
+    sites = next(iter(cache.values())) if cache else pipeline_sites(pipeline)
+    for site in sites:
+        if "output" not in site.text.lower():
+            continue
+        if site.keys[:2] == ("typeProperties", "url") and site.activity is not None and is_keyvault_call(site.activity):
+            continue
+        for ref in analyse(site.text).refs:
+            if ref.kind != "activity" or not ref.name or len(ref.members) < 2 or ref.members[0].lower() != "output":
                 continue
-            if key == "typeProperties" and isinstance(value, dict):
-                # nested activities are walked on their own; a value in a vault URL names a secret, it is none
-                value = {k: v for k, v in value.items() if k not in NESTED_ACTIVITY_KEYS and not (keyvault and k == "url")}
-            for text in _strings(value):
-                for ref in analyse(text).refs:
-                    if ref.kind != "activity" or not ref.name or len(ref.members) < 2 or ref.members[0].lower() != "output":
-                        continue
-                    names = {m for m in ref.members[1:] if credential_named(m)}
-                    if names:
-                        found.setdefault(ref.name.lower(), set()).update(m.lower() for m in names)
+            names = {m for m in ref.members[1:] if credential_named(m)}
+            if names:
+                found.setdefault(ref.name.lower(), set()).update(m.lower() for m in names)
     return found
-
-
-def _strings(value: Any) -> list[str]:
-    out: list[str] = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "@" in item:
-                out.append(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return out
 
 
 def secret_producers(pipeline: Pipeline) -> dict[str, Producer]:

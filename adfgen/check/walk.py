@@ -191,7 +191,17 @@ def _walk_value(value: Any, path: str, keys: tuple[str, ...], activity: Activity
 
 
 def pipeline_sites(pipeline: Pipeline, skip_arm: bool = False) -> list[Site]:
-    """Every candidate expression string of a pipeline's active activities, attributed to its innermost activity."""
+    """Every candidate expression string of a pipeline's active activities, attributed to its innermost activity.
+
+    Computed once per pipeline and flag (rules and the secret tracing in semantics share it).
+    """
+    cache = pipeline.__dict__.setdefault("_sites", {})
+    if skip_arm not in cache:
+        cache[skip_arm] = _pipeline_sites(pipeline, skip_arm)
+    return cache[skip_arm]
+
+
+def _pipeline_sites(pipeline: Pipeline, skip_arm: bool) -> list[Site]:
     out: list[Site] = []
     for activity in pipeline.all:
         branch_keys = {k[0] for k in CONTAINER_BRANCHES.get(activity.kind, ())} | {"cases"}
