@@ -126,3 +126,12 @@ def test_blank_skeleton_as_written_fails_only_at_its_todos(project, capsys):
     _, problems = load_spec_text(text, "myapi.yaml")
     todo_lines = {n for n, line in enumerate(text.splitlines(), 1) if "TODO" in line and not line.lstrip().startswith("#")}
     assert problems and {p.line for p in problems} <= todo_lines
+
+
+def test_build_without_specs_points_to_init_and_builds_after_it(project, capsys):
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert "no spec found" in err and "adfgen init --list" in err
+    assert main(["init", "hubspot"]) == 0
+    assert main(["build"]) == 0
+    assert (project / "out" / "adf-hubspot-dev" / "pipeline" / "pl_hubspot_controller.json").is_file()
