@@ -60,6 +60,14 @@ def test_an_unknown_environment_is_a_usage_error_listing_the_known_ones(tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("args", [["run", "pl_xero_controller", "--env", "nope"], ["auth", "status", "xero", "--env", "nope"]])
+def test_run_and_auth_treat_an_unknown_environment_as_a_usage_error(monkeypatch, capsys, args):
+    monkeypatch.chdir(REPO)  # the project's specs/ define test and prod
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--env nope" in err and "prod, test" in err
+
+
 def test_build_counts_read_as_english_and_json_is_the_only_stdout(tmp_path, capsys):
     assert main(["build", str(XERO), "--out", str(tmp_path)]) == 0
     out, err = capsys.readouterr()

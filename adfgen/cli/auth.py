@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from adfgen.cli.common import output_option, require_project_env, verbose_option
+from adfgen.cli.common import output_option, plural, require_project_env, verbose_option
 from adfgen.core.errors import UsageError
 
 AUTH_HELP = """Seed and keep healthy the tokens the generated pipelines use (Key Vault, or a local vault file).
@@ -79,7 +79,7 @@ def login_command(api: str, env: str | None, vault: Path | None, ca_bundle: str 
     if output == "json":
         click.echo(json.dumps(document, indent=2))
     else:
-        click.echo(f"{target.api.name}: logged in ({result.flow}); wrote {len(result.written)} secrets to "
+        click.echo(f"{target.api.name}: logged in ({result.flow}); wrote {plural(len(result.written), 'secret')} to "
                    f"{store.description} and read them back: {', '.join(result.written)}")
         click.echo(f"access token expires at {_when(result.access_expires_at)}")
     return 0
