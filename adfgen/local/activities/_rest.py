@@ -233,16 +233,73 @@ def auth_headers(ctx: ActivityContext, dataset: Dataset) -> tuple[dict[str, str]
     raise ActivityFailure(f"REST authentication type {kind!r} is not supported by adfgen run", "UnsupportedAuthentication")
 
 
+@dataclass
+class Request:
+    """What every request of one Copy source shares: URL template, method, body, headers, timing and rules."""
+
+    template: str
+    method: str
+    body: Any
+    headers: dict[str, str]
+    msi: str | None
+    timeout: float
+    interval: float
+    rules: Rules
+
+
+@dataclass
+class Paging:
+    """What changes from one request to the next: RANGE counters, named values, and values read from a page."""
+
+    counters: dict[str, int]
+    values: dict[str, int]
+    next_url: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    header_overrides: dict[str, str] = field(default_factory=dict)
+
+
 def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -> Iterator[Page]:
     """Send the source's requests page by page as ADF's pagination rules say; raise on a failed request."""
+    request = _request(ctx, dataset, source)
+    rules = request.rules
+    named = [r for r in rules.ranges if r.named]
+    paging = Paging({r.var: r.start for r in rules.ranges if not r.named}, {r.var: r.start for r in named})
+    _rely_on_rules(ctx, request, paging)
+    sent = 0
+    while True:
+        if rules.max_requests is not None and sent >= rules.max_requests:
+            ctx.rely("rest.max_requests")
+            return
+        if sent:
+            ctx.rely("rest.request_interval")
+            ctx.sleep(request.interval)
+        url = paging.next_url or _substitute(request.template, paging.counters)
+        url = _set_query(url, {**paging.query,
+                               **{r.var: str(paging.values[r.var]) for r in named if r.target == "QueryParameters"}})
+        headers = {k: _substitute(v, paging.counters) for k, v in request.headers.items()}
+        headers.update(paging.header_overrides)
+        headers.update({r.var: str(paging.values[r.var]) for r in named if r.target == "Headers"})
+        ctx.progress(f"page {sent + 1}")
+        reply = ctx.http(request.method, url, headers, body_bytes(request.body), timeout=request.timeout,
+                         msi_resource=request.msi)
+        sent += 1
+        document = _read_reply(ctx, reply, url)
+        if document is None:
+            return
+        page = Page(document, reply, url)
+        yield page
+        if not _advance(ctx, rules, paging, page):
+            return
+
+
+def _request(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -> Request:
+    """The request every page shares, from the linked service, the dataset and the Copy source."""
     props = dataset.properties
     base = dataset.linked_service_properties.get("url")
     if not isinstance(base, str) or not base:
         raise ActivityFailure(f"linked service {dataset.linked_service} has no url", "InvalidLinkedService")
     ctx.rely("rest.url_join")
-    template = join_url(base, props.get("relativeUrl"))
     method = str(source.get("requestMethod") or props.get("requestMethod") or "GET").upper()
-    body = source.get("requestBody", props.get("requestBody")) if method != "GET" else None
     ctx.rely("rest.headers_once")
     headers = text_headers(source.get("additionalHeaders") or props.get("additionalHeaders") or {})
     headers = {k: v for k, v in headers.items() if k.lower() != "accept"}
@@ -258,90 +315,81 @@ def read_pages(ctx: ActivityContext, dataset: Dataset, source: dict[str, Any]) -
     except ValueError as exc:
         raise ActivityFailure(str(exc), "InvalidSource") from None
     raw_rules = source.get("paginationRules") if source.get("paginationRules") is not None else props.get("paginationRules")
-    rules = parse_rules(raw_rules)
-    counters = {r.var: r.start for r in rules.ranges if not r.named}
-    if "%" in template:
+    return Request(join_url(base, props.get("relativeUrl")), method,
+                   source.get("requestBody", props.get("requestBody")) if method != "GET" else None,
+                   headers, msi, timeout, interval, parse_rules(raw_rules))
+
+
+def _rely_on_rules(ctx: ActivityContext, request: Request, paging: Paging) -> None:
+    """Record the evidence rows the URL template and the rules lean on."""
+    if "%" in request.template:
         ctx.rely("rest.url_as_given")
-    if any(_inside_value(template, var) for var in counters):
+    if any(_inside_value(request.template, var) for var in paging.counters):
         ctx.rely("rest.range_in_value")
-    named = [r for r in rules.ranges if r.named]
-    values = {r.var: r.start for r in named}
-    if rules.ranges:
+    if request.rules.ranges:
         ctx.rely("rest.range_first")
-    if named:
+    if paging.values:
         ctx.rely("rest.range_named")
-    next_url: str | None = None
-    query: dict[str, str] = {}
-    header_overrides: dict[str, str] = {}
-    sent = 0
-    while True:
-        if rules.max_requests is not None and sent >= rules.max_requests:
-            ctx.rely("rest.max_requests")
-            return
-        if sent:
-            ctx.rely("rest.request_interval")
-            ctx.sleep(interval)
-        url = next_url or _substitute(template, counters)
-        url = _set_query(url, {**query, **{r.var: str(values[r.var]) for r in named if r.target == "QueryParameters"}})
-        request_headers = {k: _substitute(v, counters) for k, v in headers.items()}
-        request_headers.update(header_overrides)
-        request_headers.update({r.var: str(values[r.var]) for r in named if r.target == "Headers"})
-        ctx.progress(f"page {sent + 1}")
-        reply = ctx.http(method, url, request_headers, body_bytes(body), timeout=timeout, msi_resource=msi)
-        sent += 1
-        if reply.status == 204:
-            ctx.rely("rest.204")
-            return
-        if reply.status == 304:
-            ctx.rely("rest.304")
-            return
-        if not 200 <= reply.status < 300:
-            if reply.status == 429 or reply.status >= 500:
-                ctx.rely("rest.no_retry_429")
-            shown = url.split("?")[0]
-            payload = reply.body[:1000].decode("utf-8", "replace")
-            raise ActivityFailure(f"Failure happened on 'Source' side. ErrorCode=RestSourceCallFailed,'The HttpStatusCode "
-                                  f"{reply.status} indicates failure. Request URL: {shown} Response payload:{payload}'",
-                                  "RestSourceCallFailed")
-        try:
-            document = json.loads(reply.body) if reply.body.strip() else None
-        except ValueError:
-            raise ActivityFailure(f"the response of {url.split('?')[0]} is not JSON", "RestSourceInvalidJson") from None
-        if document is None:
-            ctx.rely("rest.empty_body")  # nothing to read and nothing to page from
-            return
-        page = Page(document, reply, url)
-        yield page
-        if rules.ends:
-            ctx.rely("rest.end_condition")
-            if any(end_met(ctx, page, path, condition) for path, condition in rules.ends):
-                return
-        if not rules.defined:
-            link = next_link(reply) if rules.rfc5988 else None
-            if link:
-                ctx.rely("rest.rfc5988")
-                next_url = urljoin(url, link)
-                continue
-            return
-        if rules.rfc5988 and next_link(reply):
+
+
+def _read_reply(ctx: ActivityContext, reply: HttpReply, url: str) -> Any:
+    """The reply's JSON document; None when the source ends here (204, 304, an empty body); raise on failure."""
+    if reply.status == 204:
+        ctx.rely("rest.204")
+        return None
+    if reply.status == 304:
+        ctx.rely("rest.304")
+        return None
+    if not 200 <= reply.status < 300:
+        if reply.status == 429 or reply.status >= 500:
+            ctx.rely("rest.no_retry_429")
+        shown = url.split("?")[0]
+        payload = reply.body[:1000].decode("utf-8", "replace")
+        raise ActivityFailure(f"Failure happened on 'Source' side. ErrorCode=RestSourceCallFailed,'The HttpStatusCode "
+                              f"{reply.status} indicates failure. Request URL: {shown} Response payload:{payload}'",
+                              "RestSourceCallFailed")
+    try:
+        document = json.loads(reply.body) if reply.body.strip() else None
+    except ValueError:
+        raise ActivityFailure(f"the response of {url.split('?')[0]} is not JSON", "RestSourceInvalidJson") from None
+    if document is None:
+        ctx.rely("rest.empty_body")  # nothing to read and nothing to page from
+    return document
+
+
+def _advance(ctx: ActivityContext, rules: Rules, paging: Paging, page: Page) -> bool:
+    """Move the paging state past `page` as the rules say; False when the source has no next page."""
+    reply, url = page.reply, page.url
+    if rules.ends:
+        ctx.rely("rest.end_condition")
+        if any(end_met(ctx, page, path, condition) for path, condition in rules.ends):
+            return False
+    if not rules.defined:
+        link = next_link(reply) if rules.rfc5988 else None
+        if link:
             ctx.rely("rest.rfc5988")
-            next_url = urljoin(url, next_link(reply))
-        for rule in rules.ranges:
-            table = values if rule.named else counters
-            table[rule.var] += rule.step
-            if rule.end is not None and (table[rule.var] > rule.end if rule.step > 0 else table[rule.var] < rule.end):
-                return
-        for target, name, path in rules.nexts:
-            value = _value(page, path)
-            if value is _jsonpath.MISSING or value is None:
-                ctx.rely("rest.null_ends")
-                return
-            text = json.dumps(value) if isinstance(value, bool) else str(value)
-            if target == "AbsoluteUrl":
-                next_url = urljoin(url, text)
-            elif target == "QueryParameters":
-                query[str(name)] = text
-            else:
-                header_overrides[str(name)] = text
-        if not rules.ranges and not rules.nexts and not (rules.rfc5988 and next_link(reply)):
-            return  # nothing would change the next request: one page only
+            paging.next_url = urljoin(url, link)
+            return True
+        return False
+    if rules.rfc5988 and next_link(reply):
+        ctx.rely("rest.rfc5988")
+        paging.next_url = urljoin(url, next_link(reply))
+    for rule in rules.ranges:
+        table = paging.values if rule.named else paging.counters
+        table[rule.var] += rule.step
+        if rule.end is not None and (table[rule.var] > rule.end if rule.step > 0 else table[rule.var] < rule.end):
+            return False
+    for target, name, path in rules.nexts:
+        value = _value(page, path)
+        if value is _jsonpath.MISSING or value is None:
+            ctx.rely("rest.null_ends")
+            return False
+        text = json.dumps(value) if isinstance(value, bool) else str(value)
+        if target == "AbsoluteUrl":
+            paging.next_url = urljoin(url, text)
+        elif target == "QueryParameters":
+            paging.query[str(name)] = text
+        else:
+            paging.header_overrides[str(name)] = text
+    # nothing would change the next request: one page only
+    return bool(rules.ranges or rules.nexts or (rules.rfc5988 and next_link(reply)))
