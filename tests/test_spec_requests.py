@@ -123,9 +123,9 @@ PLACEHOLDER_CASES = {
         "'{watermark}'\"}"),
     "the old format-string trick": (
         spec(endpoint={"incremental": {"format": "'WHERE updated > '''yyyy-MM-dd''''"}}),
-        f"{E0}.incremental.format: must be a date format such as yyyy-MM-ddTHH:mm:ss (or unix, unix_ms) without "
-        "quoted text: write the filter around the placeholder instead, e.g. query: {query: \"SELECT * FROM Invoice "
-        "WHERE Metadata.LastUpdatedTime > '{watermark}'\"}"),
+        f"{E0}.incremental.format: must be a date format such as yyyy-MM-ddTHH:mm:ss (or unix, unix_ms); quoted "
+        "text beyond a short escape such as 'T' is filter text: write the filter around the placeholder instead, "
+        "e.g. query: {query: \"SELECT * FROM Invoice WHERE Metadata.LastUpdatedTime > '{watermark}'\"}"),
     "an identity value in the token URL": (
         spec(api={"auth": {**minimal_spec()["apis"][0]["auth"], "token_url": "https://login.example.com/{tenant}/t"},
                   "secrets": {**minimal_spec()["apis"][0]["secrets"],
@@ -308,3 +308,10 @@ def test_constants_reach_the_token_url_of_the_refresh_pipeline_and_environments_
         assert token_call["typeProperties"]["url"] == f"https://{host}/a%20b/token"
         worker = json.dumps(next(r for r in build.resources if r.name == "pl_qbo_customers").properties)
         assert f'"BaseUrl": "https://{host}/v3"' in worker
+
+
+@pytest.mark.parametrize("date_format", ["yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd\\THH:mm:ss", "yyyy-MM-dd HH:mm:ss",
+                                         "unix", "unix_ms"])
+def test_date_formats_with_short_escaped_literals_are_not_the_old_trick(date_format):
+    data = spec(endpoint={"incremental": {"format": date_format}, "headers": {"If-Modified-Since": "{watermark}"}})
+    assert problems_of(data) == []

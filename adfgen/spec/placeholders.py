@@ -34,14 +34,19 @@ REFUSED: dict[str, dict[str, str]] = {
 }
 
 
+# .NET escapes for a few literal characters ('T', "Z", \T) are date formatting; anything longer is filter text
+_SHORT_LITERAL = re.compile(r"""'[^']{1,3}'|"[^"]{1,3}"|\\.""")
+
+
 def _watermark_format(value: str) -> str:
     """A .NET date format, or unix / unix_ms; literal text (the old way to smuggle a filter in) is refused."""
     if value in EPOCH_FORMATS:
         return value
-    if any(c in value for c in "'\"\\") or not value.strip():
-        raise ValueError("must be a date format such as yyyy-MM-ddTHH:mm:ss (or unix, unix_ms) without quoted "
-                         "text: write the filter around the placeholder instead, e.g. query: {query: \"SELECT * "
-                         "FROM Invoice WHERE Metadata.LastUpdatedTime > '{watermark}'\"}")
+    if any(c in _SHORT_LITERAL.sub("", value) for c in "'\"\\") or not value.strip():
+        raise ValueError("must be a date format such as yyyy-MM-ddTHH:mm:ss (or unix, unix_ms); quoted text "
+                         "beyond a short escape such as 'T' is filter text: write the filter around the placeholder "
+                         "instead, e.g. query: {query: \"SELECT * FROM Invoice WHERE Metadata.LastUpdatedTime > "
+                         "'{watermark}'\"}")
     return value
 
 
