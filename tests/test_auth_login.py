@@ -392,6 +392,12 @@ def test_native_client_credentials_login_checks_the_client_and_stores_no_token(w
     assert world.kv_value("xero-access-token") is None  # ADF fetches its own tokens
     code, _, err = world.run(capfd, "auth", "refresh", "xero", "--env", "test", "--direct")
     assert code == 1 and "nothing to refresh" in err
+    code, out, err = world.run(capfd, "auth", "status", "xero", "--env", "test", "--output", "json")
+    assert code == 0, err
+    status = json.loads(out)
+    assert [(s["role"], s["present"]) for s in status["secrets"]] == [("client_secret", True),
+                                                                       ("identity (tenant_id)", True)]
+    assert status["verdict"] == "ok" and status["refresh_token_age"] is None
 
 
 def test_key_vault_unreachable_stops_before_consent(world, browser, capfd):
