@@ -35,13 +35,30 @@ def text_headers(headers: Any) -> dict[str, str]:
 def web(ctx: ActivityContext) -> Any:
     """Sends the request; a status outside 2xx, a JSON array, or over 4 MB fails the activity."""
     props = ctx.eval({k: v for k, v in ctx.props.items() if k not in ("authentication",)})
-    auth = ctx.eval(ctx.props.get("authentication") or {})
     method = str(props.get("method", "GET")).upper()
     url = props.get("url")
     if method not in METHODS:
         raise ActivityFailure(f"Web '{ctx.name}': unsupported method {method!r}", "InvalidMethod")
     if not isinstance(url, str) or not url:
         raise ActivityFailure(f"Web '{ctx.name}': url must be a non-empty string", "InvalidUrl")
+    timeout = _timeout(ctx, props)
+    headers = text_headers(props.get("headers"))
+    body = props.get("body")
+    if method == "GET" and body is not None:
+        body = None  # the doc: a body is not allowed for GET
+    msi = _authenticate(ctx, ctx.eval(ctx.props.get("authentication") or {}), headers)
+    ctx.set_input({"method": method, "url": url, "headers": headers, "body": body,
+                   **({"authentication": {"type": "MSI", "resource": msi}} if msi else {})})
+    ctx.progress(f"{method} {url.split('?')[0]}")
+    verify = props.get("disableCertValidation") is not True
+    reply = ctx.http(method, url, headers, body_bytes(body), timeout=timeout, msi_resource=msi, verify=verify)
+    if reply.status == 202 and reply.header("Location") and props.get("turnOffAsync") is not True:
+        reply = _poll(ctx, reply, headers, timeout, msi)
+    return _output(ctx, reply, url)
+
+
+def _timeout(ctx: ActivityContext, props: dict[str, Any]) -> float:
+    """The request timeout in seconds, within the bounds ADF documents for a Web activity."""
     try:
         timeout = parse_timespan(props["httpRequestTimeout"], "httpRequestTimeout") \
             if props.get("httpRequestTimeout") else DEFAULT_TIMEOUT
@@ -51,10 +68,11 @@ def web(ctx: ActivityContext) -> Any:
         raise ActivityFailure(f"Web '{ctx.name}': httpRequestTimeout {timeout:g} s is outside "
                               f"{limits.value('web.timeout.min')}..{limits.value('web.timeout.max')} s "
                               f"{limits.cite('web.timeout.min')}", "InvalidTimeout")
-    headers = text_headers(props.get("headers"))
-    body = props.get("body")
-    if method == "GET" and body is not None:
-        body = None  # the doc: a body is not allowed for GET
+    return timeout
+
+
+def _authenticate(ctx: ActivityContext, auth: Any, headers: dict[str, str]) -> str | None:
+    """Apply the activity's authentication to the headers; the MSI resource when it uses the managed identity."""
     msi = None
     kind = str(auth.get("type", "")) if isinstance(auth, dict) else ""
     if kind.upper() == "MSI":
@@ -72,13 +90,11 @@ def web(ctx: ActivityContext) -> Any:
     for name, value in headers.items():
         if name.lower() in ("authorization", "proxy-authorization"):
             ctx.runtime.secrets.add(value)  # credentials are never printed, secure or not
-    ctx.set_input({"method": method, "url": url, "headers": headers, "body": body,
-                   **({"authentication": {"type": "MSI", "resource": msi}} if msi else {})})
-    ctx.progress(f"{method} {url.split('?')[0]}")
-    verify = props.get("disableCertValidation") is not True
-    reply = ctx.http(method, url, headers, body_bytes(body), timeout=timeout, msi_resource=msi, verify=verify)
-    if reply.status == 202 and reply.header("Location") and props.get("turnOffAsync") is not True:
-        reply = _poll(ctx, reply, headers, timeout, msi)
+    return msi
+
+
+def _output(ctx: ActivityContext, reply: Any, url: str) -> dict[str, Any]:
+    """The activity's output: the JSON reply with its headers; a failure for a non-2xx status or over 4 MB."""
     response_headers = dict(reply.headers)
     ctx.rely("web.status")
     if not 200 <= reply.status < 300:
