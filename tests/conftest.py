@@ -92,14 +92,13 @@ def _needs(item: pytest.Item) -> set[str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On a machine without Microsoft's schema or the corpus, skip (with the reason) the tests that need them."""
-    missing = {"corpus": corpus_missing()}
     if os.environ.get("CI"):
         return  # CI has ../shared: the fixtures fail loudly instead
+    missing = {"corpus": corpus_missing(), "schema": find_schema()[1]}
+    if not any(missing.values()):
+        return  # everything is here: no need to look at what each test reads
     for item in items:
-        needed = _needs(item)
-        if "schema" in needed and "schema" not in missing:
-            missing["schema"] = find_schema()[1]  # only looked up (maybe downloaded) when a test needs it
-        reasons = [missing[n] for n in sorted(needed) if missing.get(n)]
+        reasons = [missing[n] for n in sorted(_needs(item)) if missing.get(n)]
         if reasons:
             item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))
 
