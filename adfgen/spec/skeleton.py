@@ -18,7 +18,7 @@ def skeleton(schema: dict[str, Any], api_name: str) -> str:
     """The skeleton text of a spec whose API is `api_name`."""
     writer = _Writer(schema, api_name)
     lines = [f"# A spec for the API '{api_name}': every field of the format, generated from `adfgen schema`.",
-             f"# Fill every {TODO}; uncomment an optional field to change its default. Reference: README (Spec format).",
+             f"# Fill every {TODO}; uncomment an optional field to change its default (README: the spec format).",
              ""]
     lines += writer.object(schema, 0, active=True, path=())
     return "\n".join(lines) + "\n"
@@ -64,50 +64,59 @@ class _Writer:
               required: bool = True) -> list[str]:
         """Lines for one property: its comment, then its value (nested objects and lists below the key)."""
         node = self.resolve(prop)
-        pad = " " * indent
-        mark = "" if active else "# "
-        note = _note(node, path)
         variants = self.variants(node)
         if variants:
             return self.choice(key, variants, node, indent, active, path)
         kind = node.get("type")
         if kind == "object" and "properties" in node:
-            if active and not node.get("required"):  # all optional (secrets: each flow needs others): fill the
-                lines = [f"{pad}{key}:{note}"]           # values your choice needs, delete the rest
-                for child, prop in node["properties"].items():
-                    inner = self.resolve(prop)
-                    if _scalar_like(inner):
-                        lines.append(f"{' ' * (indent + 2)}{child}: {TODO}{_note(inner, path + (child,))}")
-                    else:
-                        lines += self.field(child, prop, indent + 2, False, path + (child,), False)
-                return lines
-            return [f"{pad}{mark}{key}:{note}"] + self.object(node, indent + 2, active, path)
+            return self.model(key, node, indent, active, path)
         if kind == "object" and (node.get("patternProperties") or isinstance(node.get("additionalProperties"), dict)):
-            value = next(iter((node.get("patternProperties") or {}).values()), None) or node["additionalProperties"]
-            example = _EXAMPLE_KEYS.get(key, "name")
-            inner = self.resolve(value)
-            inner_active = active and node.get("minProperties", 0) > 0
-            if inner.get("type") == "object" and not ("properties" in inner or self.variants(inner)):
-                return [f"{pad}# {key}:{note}", f"{pad}#   {example}: {{}}  # fields of the spec to override"]
-            if self.variants(inner) or "properties" in inner:
-                return [f"{pad}{mark if inner_active else '# '}{key}:{note}"] + self.field(
-                    example, inner, indent + 2, inner_active, path + (example,))
-            return [f"{pad}# {key}:{note}", f"{pad}#   {example}: {_scalar(inner, path)}"]
-        if kind == "array" and "items" in node:
-            items = self.resolve(node["items"])
-            if items.get("type") == "object" and "properties" in items:
-                item_active = active and node.get("minItems", 0) > 0
-                body = self.object(items, indent + 4, item_active, path + (0,))
-                if body:  # the first field goes on the dash's line
-                    first = body[0]
-                    prefix = f"{' ' * (indent + 4)}{'' if item_active else '# '}"
-                    body[0] = f"{pad}  {'' if item_active else '# '}- " + first[len(prefix):] \
-                        if first.startswith(prefix) else first
-                return [f"{pad}{mark if item_active else '# '}{key}:{note}"] + body
-            return [f"{pad}{mark}{key}: {_value(node, required)}{note}"]
-        if path == ("apis", 0, "name"):
-            return [f"{pad}{key}: {self.api_name}{note}"]
-        return [f"{pad}{mark}{key}: {_value(node, required)}{note}"]
+            return self.mapping(key, node, indent, active, path)
+        if kind == "array" and self.resolve(node.get("items", {})).get("properties"):
+            return self.records(key, node, indent, active, path)
+        value = self.api_name if path == ("apis", 0, "name") else _value(node, required)
+        return [f"{' ' * indent}{'' if active else '# '}{key}: {value}{_note(node, path)}"]
+
+    def model(self, key: str, node: dict[str, Any], indent: int, active: bool, path: tuple) -> list[str]:
+        """A nested object; one whose fields are all optional (secrets: each flow needs others) lists every plain
+        field as TODO, to fill where the user's choice needs it and delete elsewhere."""
+        head = f"{' ' * indent}{'' if active else '# '}{key}:{_note(node, path)}"
+        if not active or node.get("required"):
+            return [head] + self.object(node, indent + 2, active, path)
+        lines = [head]
+        for child, prop in node["properties"].items():
+            inner = self.resolve(prop)
+            if _scalar_like(inner):
+                lines.append(f"{' ' * (indent + 2)}{child}: {TODO}{_note(inner, path + (child,))}")
+            else:
+                lines += self.field(child, prop, indent + 2, False, path + (child,), False)
+        return lines
+
+    def mapping(self, key: str, node: dict[str, Any], indent: int, active: bool, path: tuple) -> list[str]:
+        """A mapping of names to values (sinks, headers, environments), shown with one example name."""
+        pad, note = " " * indent, _note(node, path)
+        value = next(iter((node.get("patternProperties") or {}).values()), None) or node["additionalProperties"]
+        example = _EXAMPLE_KEYS.get(key, "name")
+        inner = self.resolve(value)
+        inner_active = active and node.get("minProperties", 0) > 0
+        if inner.get("type") == "object" and not ("properties" in inner or self.variants(inner)):
+            return [f"{pad}# {key}:{note}", f"{pad}#   {example}: {{}}  # fields of the spec to override"]
+        if self.variants(inner) or "properties" in inner:
+            return [f"{pad}{'' if inner_active else '# '}{key}:{note}"] + self.field(
+                example, inner, indent + 2, inner_active, path + (example,))
+        shown = _value(inner, False) if "default" in inner else "..."
+        return [f"{pad}# {key}:{note}", f"{pad}#   {example}: {shown}"]
+
+    def records(self, key: str, node: dict[str, Any], indent: int, active: bool, path: tuple) -> list[str]:
+        """A list of objects (apis, endpoints, identity values), shown with one item."""
+        pad = " " * indent
+        item_active = active and node.get("minItems", 0) > 0
+        mark = "" if item_active else "# "
+        body = self.object(self.resolve(node["items"]), indent + 4, item_active, path + (0,))
+        prefix = f"{' ' * (indent + 4)}{mark}"
+        if body and body[0].startswith(prefix):  # the first field goes on the dash's line
+            body[0] = f"{pad}  {mark}- " + body[0][len(prefix):]
+        return [f"{pad}{mark}{key}:{_note(node, path)}"] + body
 
     def choice(self, key: str, variants: list[dict[str, Any]], node: dict[str, Any], indent: int, active: bool,
                path: tuple) -> list[str]:
@@ -171,10 +180,6 @@ def _value(node: dict[str, Any], required: bool) -> str:
     if required:
         return TODO
     return {"array": "[]", "object": "{}"}.get(node.get("type", ""), "")
-
-
-def _scalar(node: dict[str, Any], path: tuple) -> str:
-    return _value(node, False) if "default" in node else "..."
 
 
 def _dump(value: Any) -> str:

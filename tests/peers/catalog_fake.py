@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
 
@@ -110,8 +111,6 @@ class CatalogApi(XeroApi):
 
     def serve(self, method: str, target: str, headers: Any) -> Reply:
         """Token check, then the rate limits, then the API's own routes (query keys keep their case)."""
-        from urllib.parse import parse_qs, unquote, urlsplit
-
         parts = urlsplit(target)
         path = unquote(parts.path).rstrip("/")
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
