@@ -140,6 +140,23 @@ def test_a_value_is_never_echoed_in_an_error(tmp_path):
     assert secret not in caught.value.render()
 
 
+def test_the_example_in_docs_deploy_md_reads_as_documented(tmp_path):
+    from adfgen.azure.stage_config import read_csv
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "deploy.md").read_text(encoding="utf-8")
+    block = text.split("```\ntype,name,path,value\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "c.csv").write_text("type,name,path,value\n" + block)
+    overrides, problems = read_csv(tmp_path / "c.csv")
+    assert problems == []
+    assert [(o.kind, o.pattern, o.action, o.path) for o in overrides] == [
+        ("linkedService", "LS_AzureKeyVault", "update", "typeProperties.baseUrl"),
+        ("linkedService", "LS_Sql*", "update", "typeProperties.server"),
+        ("linkedService", "LS_Blob", "remove", "typeProperties.encryptedCredential"),
+        ("linkedService", "LS_Blob", "add", "typeProperties.description"),
+        ("pipeline", "PL_Copy", "update", 'activities["Copy Data"].typeProperties.source.batchSize'),
+        ("trigger", "TR_Daily", "update", "typeProperties.recurrence.startTime")]
+
+
 # -- include / exclude ------------------------------------------------------------------------------------------
 
 def test_include_then_exclude_by_kind_and_name_pattern():
