@@ -278,3 +278,21 @@ def test_the_password_refresh_reads_the_user_and_writes_only_the_access_token(tm
     assert "grant_type=password" in activities["Request Token"]["typeProperties"]["body"]["value"]
     assert build.written_secret_names == ("sn-access",)
     assert not any(r.kind == "trigger" and r.name.endswith("keepalive") for r in build.resources)
+
+
+def test_editors_see_another_flows_field_as_an_error_through_the_schema():
+    """The schema's per-flow `if/then` forbids the fields a flow does not use, as the build does."""
+    import jsonschema
+    import yaml
+
+    from adfgen.spec import spec_json_schema
+
+    validator = jsonschema.Draft202012Validator(spec_json_schema())
+    assert list(validator.iter_errors(yaml.safe_load(NATIVE))) == []
+    with_pkce = yaml.safe_load(edited(NATIVE, "      client_id: 0b1c", "      pkce: true\n      client_id: 0b1c"))
+    (error,) = validator.iter_errors(with_pkce)
+    assert list(error.absolute_path) == ["apis", 0, "auth"] and list(error.schema_path)[-2:] == ["then", "properties"]
+    assert error.schema is False  # the subschema a field of another flow gets
+    native = next(rule["then"]["properties"] for rule in spec_json_schema()["$defs"]["Auth"]["allOf"]
+                  if rule["if"]["properties"]["flow"]["const"] == "client_credentials_native")
+    assert native["pkce"] is False and "client_id" not in native  # the native flow's own field stays allowed

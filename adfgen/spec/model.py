@@ -167,8 +167,14 @@ def _auth_model() -> tuple[type[AuthBase], dict[str, tuple[str, ...]]]:
         info = model.model_fields[key]
         info.description = f"{info.description} (flows: {', '.join(flows)})" if info.description else \
             f"(flows: {', '.join(flows)})"
+    owners = {key: tuple(flows) for key, flows in users.items()}
+    # editors flag another flow's field too: per flow, `false` for each field it does not use
+    model.model_config = {**model.model_config, "json_schema_extra": {"allOf": [
+        {"if": {"properties": {"flow": {"const": name}}},
+         "then": {"properties": {key: False for key, flows in owners.items() if name not in flows}}}
+        for name in FLOWS.names()]}}
     model.model_rebuild(force=True)
-    return model, {key: tuple(flows) for key, flows in users.items()}
+    return model, owners
 
 
 Auth, AUTH_FIELD_FLOWS = _auth_model()  # AUTH_FIELD_FLOWS: an auth field -> the flows that use it
