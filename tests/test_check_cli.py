@@ -21,7 +21,11 @@ BROKEN = {
         {"name": "Call", "type": "WebActivity", "typeProperties": {"method": "GET"}},
         {"name": "Use", "type": "SetVariable", "typeProperties": {
             "variableName": "v", "value": {"value": "@concat(activity('Call').output", "type": "Expression"}}}]},
-    "pipeline/pl_warn": {"parameters": {"ApiToken": {"type": "String"}}, "activities": [WAIT]},
+    "pipeline/pl_warn": {"parameters": {"ApiToken": {"type": "String"}}, "activities": [
+        {"name": "Call", "type": "WebActivity", "typeProperties": {  # SE005 judges by use: a credential header
+            "method": "GET", "url": "https://api.example.com/items",
+            "headers": {"Authorization": {"value": "@concat('Bearer ', pipeline().parameters.ApiToken)",
+                                          "type": "Expression"}}}}]},
 }
 
 

@@ -9,7 +9,7 @@ from adfgen.check.exprs import analyse
 from adfgen.check.model import WARNING
 from adfgen.check.paths import join_key
 from adfgen.check.rules.base import Context, Hit, Rule
-from adfgen.check.semantics import (body_text, text_of, is_keyvault_write, is_refresh_grant, is_token_call,
+from adfgen.check.semantics import (body_text, is_keyvault_write, is_refresh_grant,
                                     keyvault_secret_name)
 from adfgen.check.walk import Activity
 
@@ -131,14 +131,14 @@ def _refresh_saved_back(ctx: Context) -> tuple[list[Activity], list[Activity]]:
     names = {a.name.lower() for a in refreshes}
     _, kv_saves, _ = _token_saves(ctx)
     saves = list(kv_saves)
-    for activity in ctx.pipeline.all:
-        if activity in saves or activity.name.lower() in names or activity.kind in NOT_A_SAVE:
+    for site in ctx.sites:
+        activity = site.activity
+        if (activity is None or activity in saves or activity.name.lower() in names or activity.kind in NOT_A_SAVE
+                or "refresh_token" not in site.text):
             continue
-        for text in (text_of(v) for v in activity.type_properties.values()):
-            if any(ref.kind == "activity" and ref.name and ref.name.lower() in names and len(ref.members) > 1
-                   and ref.members[1].lower() == "refresh_token" for ref in analyse(text).refs):
-                saves.append(activity)
-                break
+        if any(ref.kind == "activity" and ref.name and ref.name.lower() in names and len(ref.members) > 1
+               and ref.members[1].lower() == "refresh_token" for ref in analyse(site.text).refs):
+            saves.append(activity)
     return refreshes, saves
 
 
