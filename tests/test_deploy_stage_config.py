@@ -173,6 +173,16 @@ def test_bad_patterns_are_usage_errors(include, exclude, message):
         parse_selection(include, exclude)
 
 
+def test_a_filter_file_reads_as_azure_datafactory_tools_reads_it(tmp_path):
+    from adfgen.azure.filters import read_filter_file
+
+    # azure.datafactory.tools' test/BigFactorySample2/deployment/filter.option1.txt, plus a comma-separated line
+    (tmp_path / "filter.txt").write_text("+pipeline.*\n-*.SharedIR*\n-*.LS_SqlServer_DEV19_AW2017\ntrigger.*\n\n"
+                                         "dataset.ds_*,-dataset.ds_old\n")
+    assert read_filter_file(tmp_path / "filter.txt") == (("pipeline.*", "trigger.*", "dataset.ds_*"),
+                                                          ("*.SharedIR*", "*.LS_SqlServer_DEV19_AW2017", "dataset.ds_old"))
+
+
 def test_an_include_that_matches_nothing_is_an_error():
     with pytest.raises(UsageError, match="matches no resource"):
         select(RESOURCES, parse_selection(("pipeline.pl_xero_*",), ()))
@@ -251,3 +261,12 @@ def test_excluded_live_resources_are_neither_published_nor_pruned(arm, tmp_path,
     assert not any(kind == "trigger" for kind, _ in names)
     assert set(arm.names(FACTORY, "triggers")) == {"tr_old"}  # not deleted, and tr_daily not published
     assert "pl_worker" in arm.names(FACTORY, "pipelines")
+
+
+def test_a_filter_file_selects_what_deploys(arm, tmp_path, capsys):
+    folder = _source(tmp_path)
+    (tmp_path / "filter.txt").write_text("+linkedService.*\n+dataset.*\n+pipeline.pl_*\n-pipeline.pl_controller\n")
+    code, out, err = _run(capsys, "deploy", *_args(arm, folder, "--filter", str(tmp_path / "filter.txt")))
+    assert code == 0, out + err
+    assert set(arm.names(FACTORY, "pipelines")) == {"pl_refresh", "pl_worker"}
+    assert arm.names(FACTORY, "triggers") == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from adfgen.core.errors import UsageError
@@ -46,6 +47,21 @@ def parse_selection(include: tuple[str, ...], exclude: tuple[str, ...]) -> Selec
             if not any(fnmatch.fnmatchcase(k, kind.lower()) for k in kinds):
                 raise UsageError(f"{flag} {pattern!r}: {kind!r} matches no kind; expected one of {', '.join(KINDS)}")
     return Selection(tuple(p.lower() for p in include), tuple(p.lower() for p in exclude))
+
+
+def read_filter_file(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(includes, excludes) of azure.datafactory.tools' filter file (New-AdfPublishOption -FilterFilePath).
+
+    One rule per line or comma: `+pattern` or `pattern` includes, `-pattern` excludes; blank rules are skipped.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"--filter {path}: {exc.strerror or exc}") from None
+    rules = [r.strip() for r in text.replace(",", "\n").splitlines() if r.strip()]
+    includes = tuple(r.lstrip("+").strip() for r in rules if not r.startswith("-"))
+    excludes = tuple(r[1:].strip() for r in rules if r.startswith("-"))
+    return includes, excludes
 
 
 def select(resources: list[Resource], selection: Selection) -> list[Resource]:

@@ -56,6 +56,9 @@ def _options(command: Callable) -> Callable:
                           "config-NAME.csv, or a .csv/.json file): per-environment property overrides."),
         click.option("--include", multiple=True, metavar="KIND.NAME",
                      help="Deploy only resources matching this pattern (repeatable), e.g. 'pipeline.pl_xero_*'."),
+        click.option("--filter", "filter_file", type=click.Path(dir_okay=False, exists=True),
+                     help="azure.datafactory.tools' filter file: one rule a line, +KIND.NAME or KIND.NAME includes, "
+                          "-KIND.NAME excludes (added to --include/--exclude)."),
         click.option("--exclude", multiple=True, metavar="KIND.NAME",
                      help="Leave resources matching this pattern alone (repeatable), e.g. 'trigger.*'; "
                           "they are neither published, stopped nor pruned."),
@@ -260,9 +263,10 @@ def _connection(opts: dict, parallelism: int) -> Any:
 
 
 def _selection(opts: dict) -> Any:
-    from adfgen.azure.filters import parse_selection
+    from adfgen.azure.filters import parse_selection, read_filter_file
 
-    return parse_selection(opts["include"], opts["exclude"])
+    include, exclude = read_filter_file(opts["filter_file"]) if opts["filter_file"] else ((), ())
+    return parse_selection(tuple(opts["include"]) + include, tuple(opts["exclude"]) + exclude)
 
 
 def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> list[Deployment]:
