@@ -31,7 +31,7 @@ def token_post(api: Api) -> tuple[dict[str, Any], dict[str, str]]:
         fields.append((fx.form_pair("scope", " ".join(auth.scopes)), None))
     fields += [(fx.form_pair(k, v), None) for k, v in sorted(auth.token_params.items())]
     headers: dict[str, Any] = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
-    if auth.client_auth == "basic" and secrets.client_secret:
+    if flow.client_authentication(auth) == "basic" and secrets.client_secret:
         headers["Authorization"] = fx.basic_auth_header(client_id, client_secret)
     else:
         fields.append(("client_id", client_id))
