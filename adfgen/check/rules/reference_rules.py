@@ -281,8 +281,9 @@ def _activity_of_path(path: str) -> str | None:
 class MissingResource(Rule):
     """A reference to a linked service, dataset, pipeline or data flow that is not in the factory.
 
-    Severity: error for an adfgen build, an ARM export of a whole factory, or a folder checked with
-    `--complete`; a warning for other Git folders, which may be partial checkouts.
+    Severity: error for an adfgen build, an ARM export of a whole factory, a Git-integration root (with
+    `factory/`) or a folder checked with `--complete`; a warning for other Git folders, which may be partial
+    checkouts, and for any folder checked with `--partial`.
 
     Bad:
         {"dataset/ds_rest": {"type": "RestResource",
@@ -297,7 +298,7 @@ class MissingResource(Rule):
     code = "RF007"
     name = "missing-resource"
     message = "referenced resource is not in the factory"
-    severity_note = "warning in a Git folder checked without --complete"
+    severity_note = "warning in a partial Git folder (no factory/, or --partial)"
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         severity = ERROR if ctx.factory.complete else WARNING
@@ -602,7 +603,7 @@ class DataFlowReference(Rule):
     code = "RF012"
     name = "data-flow-reference"
     message = "data flow names a resource that is not in the factory"
-    severity_note = "warning in a Git folder checked without --complete"
+    severity_note = "warning in a partial Git folder (no factory/, or --partial)"
     factory_wide = True
 
     def check_factory(self, view: FactoryView) -> Iterator[Hit]:
