@@ -97,6 +97,12 @@ class UnsecuredSecretOutput(Rule):
              "typeProperties": {"method": "GET", "url": "https://kv1.vault.azure.net/secrets/s1?api-version=7.4",
                "authentication": {"type": "MSI", "resource": "https://vault.azure.net"}}}]}}
 
+
+    Bad:
+        {"pipeline/pl_x": {"activities": [
+            {"name": "Get Licence", "type": "WebActivity",
+             "typeProperties": {"method": "GET", "url": {"value": "@pipeline().globalParameters.LicenceKeyUrl", "type": "Expression"},
+               "authentication": {"type": "MSI", "resource": "https://vault.azure.net"}}}]}}
     Good:
         {"pipeline/pl_x": {"activities": [
             {"name": "Get Secret", "type": "WebActivity", "policy": {"secureOutput": true},
@@ -167,6 +173,16 @@ class UnsecuredSecretConsumer(Rule):
              "typeProperties": {"method": "GET", "url": "https://api.example.com/items",
                "headers": {"x-api-key": {"value": "@activity('Get Key').output.value", "type": "Expression"}}}}]}}
 
+
+    Bad:
+        {"pipeline/pl_x": {"activities": [
+            {"name": "Get Aws", "type": "WebActivity", "policy": {"secureOutput": true},
+             "typeProperties": {"method": "GET", "url": "https://creds.example.com/aws"}},
+            {"name": "Copy S3", "type": "Copy", "dependsOn": [{"activity": "Get Aws", "dependencyConditions": ["Succeeded"]}],
+             "inputs": [{"referenceName": "ds_s3", "type": "DatasetReference", "parameters": {
+               "secretAccessKey": {"value": "@activity('Get Aws').output['secret-access-key']", "type": "Expression"}}}],
+             "outputs": [{"referenceName": "ds_lake", "type": "DatasetReference"}],
+             "typeProperties": {"source": {"type": "BinarySource"}, "sink": {"type": "BinarySink"}}}]}}
     Good:
         {"pipeline/pl_x": {"activities": [
             {"name": "Get Key", "type": "WebActivity", "policy": {"secureOutput": true},
@@ -230,6 +246,16 @@ class SecretThroughLoggedChannel(Rule):
              "dependsOn": [{"activity": "Get Token", "dependencyConditions": ["Succeeded"]}],
              "typeProperties": {"variableName": "token", "value": {"value": "@activity('Get Token').output.value", "type": "Expression"}}}]}}
 
+
+    Bad:
+        {"pipeline/pl_x": {"activities": [
+            {"name": "Token", "type": "WebActivity", "policy": {"secureInput": true, "secureOutput": true},
+             "typeProperties": {"method": "POST", "url": "https://login.example.com/oauth2/token",
+               "body": "grant_type=client_credentials&client_id=app&client_secret=@{pipeline().parameters.S}"}},
+            {"name": "Run Child", "type": "ExecutePipeline", "dependsOn": [{"activity": "Token", "dependencyConditions": ["Succeeded"]}],
+             "typeProperties": {"pipeline": {"referenceName": "pl_child", "type": "PipelineReference"}, "waitOnCompletion": true,
+               "parameters": {"Token": {"value": "@activity('Token').output.access_token", "type": "Expression"}}}}],
+            "parameters": {"S": {"type": "SecureString"}}}}
     Good:
         {"pipeline/pl_x": {"variables": {"expires": {"type": "String"}}, "activities": [
             {"name": "Get Token", "type": "WebActivity", "policy": {"secureOutput": true},
@@ -377,6 +403,12 @@ class LiteralSecret(Rule):
         {"linkedService/ls_blob": {"type": "AzureBlobStorage", "typeProperties": {
             "connectionString": "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=q8ZbGQ7u0bN3k1vYt2Lw9sXcRf4HdJmPa6Ee5TgUy1Ko0iNl3Bv7Cx2Mz9Aq8Ws4Ed6Rf1Tg5Yh3Uj7Ik0Ol2Pp==;EndpointSuffix=core.windows.net"}}}
 
+
+    Bad:
+        {"pipeline/pl_x": {"activities": [
+            {"name": "Login", "type": "WebActivity", "policy": {"secureInput": true, "secureOutput": true},
+             "typeProperties": {"method": "POST", "url": "https://api.example.com/login",
+               "body": "grant_type=password&scope=apiKey%3D4167ad79-29de-4e28-85ed-0f1cd4026dfa"}}]}}
     Good:
         {"linkedService/ls_kv": {"type": "AzureKeyVault", "typeProperties": {"baseUrl": "https://kv1.vault.azure.net/"}},
          "linkedService/ls_blob": {"type": "AzureBlobStorage", "typeProperties": {
