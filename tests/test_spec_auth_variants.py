@@ -296,3 +296,24 @@ def test_editors_see_another_flows_field_as_an_error_through_the_schema():
     native = next(rule["then"]["properties"] for rule in spec_json_schema()["$defs"]["Auth"]["allOf"]
                   if rule["if"]["properties"]["flow"]["const"] == "client_credentials_native")
     assert native["pkce"] is False and "client_id" not in native  # the native flow's own field stays allowed
+
+
+def test_a_broken_unit_module_fails_every_lookup(tmp_path, monkeypatch):
+    """A variant module that cannot be imported is an error each time, never a registry silently missing it."""
+    import sys
+
+    from adfgen.spec.variants.registry import Registry
+
+    package = tmp_path / "broken_variants"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "good.py").write_text("from tests_registry_probe import REGISTRY\nREGISTRY.register('good')(1)\n",
+                                     encoding="utf-8")
+    (package / "bad.py").write_text("raise ImportError('bad unit')\n", encoding="utf-8")
+    probe = type(sys)("tests_registry_probe")
+    probe.REGISTRY = Registry("probe", "broken_variants")
+    monkeypatch.setitem(sys.modules, "tests_registry_probe", probe)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for _ in range(2):
+        with pytest.raises(ImportError, match="bad unit"):
+            probe.REGISTRY.names()

@@ -33,11 +33,15 @@ class Registry(Generic[Unit]):
         """Import every module of the package once, so that each registers its unit."""
         if self._loaded:
             return
-        self._loaded = True
-        package = importlib.import_module(self.package)
-        for module in pkgutil.iter_modules(package.__path__):
-            if not module.name.startswith("_"):
-                importlib.import_module(f"{self.package}.{module.name}")
+        self._loaded = True  # before the imports: a unit that asks the registry while it loads must not recurse
+        try:
+            package = importlib.import_module(self.package)
+            for module in pkgutil.iter_modules(package.__path__):
+                if not module.name.startswith("_"):
+                    importlib.import_module(f"{self.package}.{module.name}")
+        except BaseException:
+            self._loaded = False  # a broken unit fails every lookup, not only the first, with its own error
+            raise
 
     def get(self, name: str) -> Unit:
         """The unit called `name`; a KeyError naming the valid choices otherwise."""
