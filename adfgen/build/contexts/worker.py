@@ -205,17 +205,8 @@ def fanout_contexts(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoin
                              "the rest"))),
         "file_parameters": {**passed, "FileName": fx.expression("item().name")},
     }
-    one_file = file_lookup(names, parent_sink_name, parent_sink, folder,
-                           fx.expression("pipeline().parameters.FileName"))
-    keys_folder = fx.expression(fx.concat(fx.quote_literal(f"{api.name}/_keys/{endpoint.name}/"), BATCH_ID))
-    keys_file = fx.expression("concat(pipeline().parameters.FileName, '.csv')")
-    key = endpoint.parent.key
-    keys = {  # keys only: a Lookup of whole records may pass 4 MB long before 5,000 rows
-        "source": one_file, "sink": keys_sink(parent_sink),
-        "dataset": names.dataset(f"{parent_sink_name}_csv"), "folder_path": keys_folder, "file_name": keys_file,
-        "translator": {"type": "TabularTranslator",
-                       "mappings": [{"source": {"path": f"$[{fx.quote_literal(key)}]"}, "sink": {"name": key}}]},
-    }
+    keys = _keys_copy(names, api, endpoint, parent_sink_name, parent_sink, folder)
+    keys_folder, keys_file = keys["folder_path"], keys["file_name"]
     per_file_ctx = {
         "name": per_file, "folder": WORKER_FOLDER, "annotations": ANNOTATIONS,
         "parameters": {**common, "FileName": {"type": "String"}},
@@ -230,3 +221,19 @@ def fanout_contexts(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoin
                            "ParentKey": fx.expression(f"string(item()[{fx.quote_literal(endpoint.parent.key)}])")},
     }
     return fanout, per_file_ctx
+
+
+def _keys_copy(names: Names, api: Api, endpoint: Endpoint, parent_sink_name: str, parent_sink: Any,
+               folder: Any) -> dict[str, Any]:
+    """The Copy of one parent file's keys into a CSV file (keys only: a Lookup of whole records may pass 4 MB long
+    before 5,000 rows)."""
+    key = endpoint.parent.key
+    return {
+        "source": file_lookup(names, parent_sink_name, parent_sink, folder,
+                              fx.expression("pipeline().parameters.FileName")),
+        "sink": keys_sink(parent_sink), "dataset": names.dataset(f"{parent_sink_name}_csv"),
+        "folder_path": fx.expression(fx.concat(fx.quote_literal(f"{api.name}/_keys/{endpoint.name}/"), BATCH_ID)),
+        "file_name": fx.expression("concat(pipeline().parameters.FileName, '.csv')"),
+        "translator": {"type": "TabularTranslator",
+                       "mappings": [{"source": {"path": f"$[{fx.quote_literal(key)}]"}, "sink": {"name": key}}]},
+    }
