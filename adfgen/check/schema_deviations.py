@@ -127,7 +127,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "secure-string-secrets",
         "An inline `SecureString` is accepted where the schema allows only a Key Vault secret reference "
         "(ADF's own ARM exports write it).",
-        "observed", "ARM exports in the adf-public corpus (e.g. AzureSqlDatabase passwords written as SecureString)",
+        "observed", "ARM exports in the adf-public corpus (yb-og__adf-cicd-arm: AzureBlobFS accountKey, password)",
         _secure_string_for_key_vault, "LinkedService",
         {"type": "AzureSqlDatabase", "typeProperties": {"connectionString": "Server=tcp:x.database.windows.net;Database=d",
                                                         "password": {"type": "SecureString", "value": "**********"}}},
@@ -135,13 +135,13 @@ DEVIATIONS: tuple[Deviation, ...] = (
                                                         "password": {"type": "PlainText", "value": "x"}}}),
     Deviation(
         "short-retry-interval", "`policy.retryIntervalInSeconds` below 30 is accepted (the schema's minimum is 30).",
-        "observed", "published factories in the adf-public corpus with retryIntervalInSeconds 10 and 20",
+        "observed", "published factories in the adf-public corpus with retryIntervalInSeconds 5 and 15",
         _short_retry_interval, "Activity",
         {**_web("GET"), "policy": {"retry": 2, "retryIntervalInSeconds": 10}},
         {**_web("GET"), "policy": {"retry": 2, "retryIntervalInSeconds": 100000}}),
     Deviation(
         "tumbling-window-pipeline", "A tumbling-window trigger may be saved without a pipeline.",
-        "observed", "tumbling-window triggers without a pipeline in the adf-public corpus (saved by ADF Studio)",
+        "observed", "Git-integration triggers in the adf-public corpus (Blacky067__TT-Line2USA/trigger/trigger1.json)",
         _tumbling_window_without_pipeline, "Trigger",
         {"type": "TumblingWindowTrigger", "typeProperties": {"frequency": "Hour", "interval": 1,
                                                              "startTime": "2024-01-01T00:00:00Z", "maxConcurrency": 1}},
