@@ -149,4 +149,15 @@ LABELS: tuple[Label, ...] = (
           "the parameter names a Key Vault secret; it is used only in the vault URL"),
     Label("Tonilifter__dap-core-datafactory/pipeline/MLServing_endpoint_call.json", "RL002", "SS Token", F, "",
           "a client-credentials grant: nothing rotates"),
+    Label("DigitalDataBTS__BTS/linkedService/@item().json", "RF011", "@item()", T, E,
+          "a resource name must start with a letter (https://learn.microsoft.com/azure/data-factory/naming-rules)"),
+    Label("Azure__Azure-DataFactory/templates/Data Masking with Delphix - Legacy/Data Masking with Delphix - Legacy.json",
+          "SE005", "authkey", T, W, "a String parameter sent as the Authorization header is logged with the run"),
+    Label("Azure__Azure-DataFactory/templates/Transform unstructured health text to FHIR R4 format and write to ADLS "
+          "Gen2/Transform unstructured health text to FHIR R4 format and write to ADLS Gen2.json", "SE005", "passed to", T, W,
+          "the key is passed to a child pipeline that sends it as Ocp-Apim-Subscription-Key"),
+    Label("Tonilifter__dap-core-datafactory/pipeline/MLServing_endpoint_call.json", "SE004", "Set client_id", T, W,
+          "a client id from Key Vault goes into a variable: identifies the app, not surely a secret"),
+    Label("Tonilifter__dap-core-datafactory/pipeline/E2eStartSFTPServer.json", "SE003", "StartSFTPServer", T, W,
+          "a subscription id from Key Vault is sent without secureInput: worth a look, not a credential"),
 )
