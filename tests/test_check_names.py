@@ -90,16 +90,17 @@ def test_refresh_saved_first_is_seen_through_other_case(tmp_path, schema):
     assert [c for c in codes(tmp_path, schema, example) if not c.startswith("DS")] == []
 
 
-def test_list_rules_shows_rl002_can_be_a_warning(tmp_path, schema, capsys):
+def test_rl002_leaves_grants_without_a_rotating_token_alone(tmp_path, schema, capsys):
+    """Issue 18: a client-credentials (or password) grant has no refresh token to race on, so RL002 is silent."""
     example = {"pipeline/pl": {"activities": [
         {"name": "Token", "type": "WebActivity", "policy": {"secureInput": True, "secureOutput": True},
          "typeProperties": {"method": "POST", "url": "https://identity.example.com/connect/token",
                             "body": "grant_type=client_credentials"}}]}}
     findings = check_example(tmp_path, example, schema)
-    assert [(f.code, f.severity) for f in findings] == [("RL002", "warning")]
+    assert [(f.code, f.severity) for f in findings] == []
     assert main(["check", "--list-rules"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("RL002"))
-    assert "error" in line and "warning when no call is a refresh_token grant" in line
+    assert "error" in line and "refresh token" in line
 
 
 @pytest.mark.parametrize("cls", RULE_CLASSES, ids=lambda cls: cls.code)
