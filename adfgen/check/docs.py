@@ -85,8 +85,9 @@ factory. Other Git folders may be partial checkouts, so there it is a warning un
 given. Gallery templates (ARM templates without linked services) are partial too.
 
 **Severity.** Each rule has one default severity; a few report some findings with the other one, as the
-Severity column says (e.g. RL002 is an error for a `refresh_token` grant and a warning for other token
-calls). `--list-rules` shows the same.
+Severity column says (e.g. SE001 is an error for a token reply or a Key Vault secret named like a credential,
+and a warning for other Key Vault values). `--list-rules` shows the same. Activities with `"state": "Inactive"`
+are not checked: ADF excludes them from validation and never runs them.
 
 ## Rules
 """
