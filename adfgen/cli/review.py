@@ -74,7 +74,12 @@ def diff_command(sides: tuple[str, ...], out_dir: Path, output: str) -> None:
         commit, diffs = diff_ref(sides[0], out_dir)
         base = f"{sides[0]} ({commit[:12]})"
     elif len(sides) == 2:
-        diffs = diff_folders(factories_in_folder(Path(sides[0])), factories_in_folder(Path(sides[1])))
+        before, after = (factories_in_folder(Path(side)) for side in sides)
+        for side, found in zip(sides, (before, after)):
+            if not found:  # a folder one level too high or low must not read as "no change"
+                raise UsageError(f"{side}: no ADF resources (no pipeline/, dataset/, linkedService/, trigger/ or "
+                                 "dataflow/ folder at or below it)")
+        diffs = diff_folders(before, after)
         base = sides[0]
     else:
         raise UsageError("give a git ref (adfgen diff main) or two folders (adfgen diff A B)")

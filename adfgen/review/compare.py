@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adfgen.core.errors import AdfgenError
-from adfgen.core.resources import KINDS
 from adfgen.review.diff import Change, diff_factories
-from adfgen.review.folders import Factory, from_files, is_factory_root, read_factory
+from adfgen.review.folders import Factory, factories_at, group_factories
 from adfgen.review.gitref import files_at
 
 
@@ -27,27 +26,16 @@ class FactoryDiff:
 
 
 def factories_in_folder(path: Path) -> dict[str, Factory]:
-    """A factory folder → {its name: it}; a folder of factories (like out/) → one entry per subfolder."""
+    """The factories at or below a folder (a factory folder, out/, a repository), keyed by relative path."""
     path = Path(path)
     if not path.is_dir():
         raise AdfgenError(f"{path}: no such folder")
-    if is_factory_root(path):
-        return {path.resolve().name: read_factory(path)}
-    return {child.name: read_factory(child) for child in sorted(path.iterdir())
-            if child.is_dir() and is_factory_root(child)}
+    return factories_at(path)
 
 
 def factories_in_files(files: dict[str, bytes], name: str) -> dict[str, Factory]:
     """The same grouping for a folder read from git: relative path → bytes."""
-    if any(rel.split("/", 1)[0] in KINDS for rel in files):
-        return {name: from_files(name, files)}
-    grouped: dict[str, dict[str, bytes]] = {}
-    for rel, data in files.items():
-        head, _, rest = rel.partition("/")
-        if rest:
-            grouped.setdefault(head, {})[rest] = data
-    return {factory: from_files(factory, inner) for factory, inner in sorted(grouped.items())
-            if any(p.split("/", 1)[0] in KINDS for p in inner)}
+    return group_factories(files, name)
 
 
 def diff_folders(before: dict[str, Factory], after: dict[str, Factory]) -> list[FactoryDiff]:
@@ -67,5 +55,8 @@ def diff_ref(ref: str, out_dir: Path) -> tuple[str, list[FactoryDiff]]:
     out_dir = Path(out_dir)
     if not files and not out_dir.is_dir():
         raise AdfgenError(f"{out_dir}: neither at {ref} nor in the working tree; run `adfgen build` first")
+    before = factories_in_files(files, out_dir.resolve().name)
     after = factories_in_folder(out_dir) if out_dir.is_dir() else {}
-    return commit, diff_folders(factories_in_files(files, out_dir.resolve().name), after)
+    if not before and not after:  # a wrong --out must not read as "no change"
+        raise AdfgenError(f"{out_dir}: no ADF resources at {ref} nor in the working tree (pipeline/, dataset/, ...)")
+    return commit, diff_folders(before, after)

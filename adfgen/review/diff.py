@@ -15,8 +15,11 @@ from adfgen.review.security import hosts, secret_flows
 CATEGORIES = ("security", "resource", "activity", "dependency", "pagination", "header", "url", "policy", "schedule",
               "setting")
 SECURE_FLAGS = ("secureInput", "secureOutput")
-URL_KEYS = {"url", "relativeUrl", "baseUrl"}
-HEADER_KEYS = {"additionalHeaders", "headers"}
+# Header maps: Copy's REST source, Web/WebHook activities, the REST linked service's authHeaders.
+HEADER_KEYS = {"additionalHeaders", "headers", "authHeaders"}
+# A tumbling window trigger keeps its schedule directly in typeProperties (schedule triggers under `recurrence`):
+# (https://learn.microsoft.com/azure/data-factory/how-to-create-tumbling-window-trigger, "type properties").
+WINDOW_KEYS = {"frequency", "interval", "startTime", "endTime", "delay", "maxConcurrency"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ def _diff_resource(kind: str, name: str, old: dict[str, Any], new: dict[str, Any
     found = []
     for path, before, after in changed_leaves(old, new):
         category = _leaf_category(path)
-        if kind == "trigger" and ("recurrence" in path or path[:1] == ("runtimeState",)):
+        if kind == "trigger" and ("recurrence" in path or path[:1] == ("runtimeState",) or (
+                len(path) == 2 and path[0] == "typeProperties" and path[1] in WINDOW_KEYS)):
             category = "schedule"
         secret = is_secret(path, old, new)
         found.append(Change(kind, name, category, f"{_category_noun(category)} changed", path_text(path),
@@ -91,8 +95,8 @@ def _leaf_category(path: tuple[Any, ...]) -> str:
         return "pagination"
     if any(step in HEADER_KEYS for step in path):
         return "header"
-    if path and path[-1] in URL_KEYS:
-        return "url"
+    if path and isinstance(path[-1], str) and path[-1].lower().endswith("url"):
+        return "url"  # url, baseUrl, relativeUrl; and adfgen's dataset parameters BaseUrl, RelativeUrl
     return "setting"
 
 
@@ -164,7 +168,9 @@ def _diff_pipeline(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[
     pipeline_new = {k: v for k, v in new.items() if k != "activities"}
     for path, before, after in changed_leaves(pipeline_old, pipeline_new):
         secret = is_secret(path, pipeline_old, pipeline_new)
-        found.append(Change("pipeline", name, "setting", "pipeline setting changed", path_text(path),
+        category = _leaf_category(path[:-1] if path[-1:] == ("defaultValue",) else path)  # a parameter's default
+        summary = "pipeline setting changed" if category == "setting" else f"{_category_noun(category)} changed"
+        found.append(Change("pipeline", name, category, summary, path_text(path),
                             shown(unwrap(before), secret), shown(unwrap(after), secret)))
     old_flat, new_flat = _flat(old), _flat(new)
     pairs, removed, added, renames = _match(old_flat, new_flat)

@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from adfgen.core.errors import AdfgenError
-from adfgen.core.resources import KINDS, Resource, sort_resources
+from adfgen.core.resources import KINDS, Resource
 
 SKIP_DIRS = {"node_modules", "__pycache__", "arm"}  # arm/ beside the kind folders is the same factory as ARM
+# A pull request can change more than adfgen deploys (KINDS): ADF Studio's Git folders also hold data flows,
+# integration runtimes, credentials, the factory's global parameters and managed private endpoints
+# (https://learn.microsoft.com/azure/data-factory/source-control). A change there must not read as "no change".
+REVIEW_KINDS = (*KINDS, "dataflow", "integrationRuntime", "credential", "factory", "managedVirtualNetwork")
 
 
 @dataclass
@@ -31,41 +35,87 @@ def resource_from_document(kind: str, doc: Any, fallback_name: str) -> Resource 
     return Resource(kind, name, doc["properties"])
 
 
+def _kind_of(parts: list[str]) -> str | None:
+    """The resource kind of a path relative to its factory root, None when it is no resource file."""
+    if not parts[-1].endswith(".json") or parts[0] not in REVIEW_KINDS:
+        return None  # README.md, arm/, publish_config.json, ...: not resources this review reads
+    if len(parts) == 2:
+        return parts[0]
+    # managedVirtualNetwork/<vnet>/managedPrivateEndpoint/<name>.json
+    return parts[-2] if parts[0] == "managedVirtualNetwork" and len(parts) == 4 else None
+
+
 def from_files(name: str, files: dict[str, bytes]) -> Factory:
     """A factory from `<kind>/<name>.json` → bytes (a folder read from disk or from a git ref)."""
     resources, unreadable = [], []
     for rel, data in sorted(files.items()):
         parts = rel.split("/")
-        if len(parts) != 2 or parts[0] not in KINDS or not parts[1].endswith(".json"):
-            continue  # README.md, arm/, factory/, ...: not resources this review reads
+        kind = _kind_of(parts)
+        if kind is None:
+            continue
         try:
             doc = json.loads(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError) as exc:
             unreadable.append(f"{rel}: {exc}")
             continue
-        resource = resource_from_document(parts[0], doc, parts[1][:-5])
+        if isinstance(doc, dict) and "$schema" in doc:
+            continue  # an ARM template or parameters file kept in factory/: the same resources, not one more
+        resource = resource_from_document(kind, doc, parts[-1][:-5])
+        if resource is None and kind not in KINDS and isinstance(doc, dict):
+            # factory/<name>.json and managedVirtualNetwork/default.json may have no `properties`: compare the rest
+            resource = Resource(kind, str(doc.get("name") or parts[-1][:-5]),
+                                {k: v for k, v in doc.items() if k != "name"})
         if resource is None:
             unreadable.append(f"{rel}: not a {{\"name\", \"properties\"}} document")
         else:
             resources.append(resource)
-    return Factory(name, sort_resources(resources), unreadable)
+    # deploy order first (linked services → ... → triggers), the kinds adfgen does not deploy after them
+    order = {kind: index for index, kind in enumerate(REVIEW_KINDS)}
+    return Factory(name, sorted(resources, key=lambda r: (order.get(r.kind, len(order)), r.kind, r.name)),
+                   unreadable)
 
 
-def is_factory_root(directory: Path) -> bool:
-    """True when the folder holds at least one resource kind folder (pipeline/, dataset/, ...)."""
-    return any((directory / kind).is_dir() for kind in KINDS)
+def _root_of(parts: list[str]) -> int | None:
+    """How many leading parts of a path name its factory root, None when the path is in no resource folder."""
+    for index, part in enumerate(parts[:-1]):
+        if part in SKIP_DIRS or part.startswith("."):
+            return None
+        if _kind_of(parts[index:]) is not None:
+            return index
+    return None
 
 
-def read_factory(root: Path) -> Factory:
-    """The resources of one Git-layout factory folder."""
+def group_factories(files: dict[str, bytes], name: str) -> dict[str, Factory]:
+    """Files under a folder (relative POSIX path → bytes) as its factories at any depth, keyed by their folder.
+
+    The folder itself (when it is a factory) is keyed `name`, a factory below it by its relative path.
+    """
+    grouped: dict[str, dict[str, bytes]] = {}
+    for rel, data in files.items():
+        parts = rel.split("/")
+        root = _root_of(parts)
+        if root is not None:
+            grouped.setdefault("/".join(parts[:root]) or name, {})["/".join(parts[root:])] = data
+    factories = {key: from_files(key.rsplit("/", 1)[-1], inner) for key, inner in sorted(grouped.items())}
+    return {key: f for key, f in factories.items() if f.resources or f.unreadable}  # e.g. only ARM in factory/
+
+
+def read_tree(path: Path) -> dict[str, bytes]:
+    """Every JSON file below `path` that sits in a resource folder, by POSIX path relative to `path`."""
     files = {}
-    for kind in KINDS:
-        folder = root / kind
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.json")):
-                if path.is_file():
-                    files[f"{kind}/{path.name}"] = path.read_bytes()
-    return from_files(root.resolve().name, files)
+    for directory, subdirs, names in os.walk(path):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
+        rel = Path(directory).relative_to(path).parts
+        for file_name in sorted(names):
+            parts = [*rel, file_name]
+            if _root_of(parts) is not None and (Path(directory) / file_name).is_file():
+                files["/".join(parts)] = (Path(directory) / file_name).read_bytes()
+    return files
+
+
+def factories_at(path: Path) -> dict[str, Factory]:
+    """The factories at or below a folder, keyed by their path relative to it (the folder's own name for itself)."""
+    return group_factories(read_tree(path), Path(path).resolve().name)
 
 
 def discover(path: Path) -> list[Factory]:
@@ -77,16 +127,10 @@ def discover(path: Path) -> list[Factory]:
         except (UnicodeDecodeError, ValueError) as exc:
             raise AdfgenError(f"{path}: not JSON: {exc}") from None
         resource = resource_from_document("pipeline", doc, path.stem)
-        if resource is None:
-            raise AdfgenError(f"{path}: not a pipeline document (expected {{\"name\", \"properties\"}})")
+        if resource is None or "type" in resource.properties:  # datasets, triggers, ... have a type; pipelines not
+            raise AdfgenError(f"{path}: not a pipeline document (expected {{\"name\", \"properties\"}} with "
+                              "activities)")
         return [Factory(path.stem, [resource])]
     if not path.is_dir():
         raise AdfgenError(f"{path}: no such file or folder")
-    found = []
-    for directory, subdirs, _ in os.walk(path):
-        here = Path(directory)
-        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
-        if is_factory_root(here):
-            found.append(read_factory(here))
-            subdirs[:] = [d for d in subdirs if d not in KINDS]
-    return found
+    return list(factories_at(path).values())

@@ -48,4 +48,7 @@ def show(value: Any) -> str:
         return "(none)"
     if isinstance(value, str):
         return pretty_expression(value)
-    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    flat = json.dumps(value, ensure_ascii=False, sort_keys=False)
+    if isinstance(value, list) and len(flat) > WIDTH and value and all(isinstance(v, str) for v in value):
+        return "\n".join(" ".join(v.splitlines()) for v in value)  # e.g. a data flow's scriptLines, line by line
+    return flat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from adfgen.review import markdown as md
@@ -26,6 +27,16 @@ def _has_values(change: Change) -> bool:
 
 def _is_short(change: Change) -> bool:
     return all("\n" not in show(v) and len(show(v)) <= INLINE_WIDTH for v in (change.old, change.new))
+
+
+def _value_diff(change: Change) -> list[str]:
+    """Old → new of a long value as diff lines ("- ", "+ ", "  "), three lines of context, "…" for lines cut."""
+    old = show(change.old).splitlines() if change.old is not None else []
+    new = show(change.new).splitlines() if change.new is not None else []
+    found = []
+    for line in list(difflib.unified_diff(old, new, lineterm="", n=3))[2:]:
+        found.append("…" if line.startswith("@@") else f"{line[0] if line[0] in '+-' else ' '} {line[1:]}")
+    return found[1:] if found[:1] == ["…"] else found
 
 
 def diff_json(diffs: list[FactoryDiff], *, base: str | None = None) -> dict[str, Any]:
@@ -54,8 +65,7 @@ def diff_text(diffs: list[FactoryDiff]) -> str:
                 if _is_short(change):
                     lines.append(f"        {show(change.old)} → {show(change.new)}")
                 else:
-                    lines += [f"        old: {line}" for line in show(change.old).splitlines()]
-                    lines += [f"        new: {line}" for line in show(change.new).splitlines()]
+                    lines += [f"        {line}" for line in _value_diff(change)]
         lines += [f"  could not read {item}" for item in diff.unreadable]
     return "\n".join(lines) + "\n"
 
@@ -68,8 +78,7 @@ def _markdown_change(change: Change) -> list[str]:
         return [line]
     if _is_short(change):
         return [f"{line}: {md.code(show(change.old))} → {md.code(show(change.new))}"]
-    body = "\n".join([f"- {line}" for line in show(change.old).splitlines()]
-                     + [f"+ {line}" for line in show(change.new).splitlines()])
+    body = "\n".join(_value_diff(change))
     return [line, "", "  " + md.fence(body, "diff").replace("\n", "\n  "), ""]
 
 
@@ -83,7 +92,10 @@ def diff_markdown(diffs: list[FactoryDiff], *, base: str | None = None) -> str:
     total = sum(len(d.changes) for d in diffs)
     against = f" against {md.code(base)}" if base else ""
     parts = [f"## adfgen diff{against}: {total} change{'s' if total != 1 else ''}"]
-    for diff in diffs:
+    quiet = [d for d in diffs if not d.changes and not d.unreadable]
+    if len(quiet) > 1:  # out/ holds every environment: a heading each for "no changes" buries the one that changed
+        parts.append("No changes in " + ", ".join(md.code(d.factory) for d in quiet) + ".")
+    for diff in (d for d in diffs if len(quiet) < 2 or d not in quiet):
         parts.append(f"### {md.text(diff.factory)}: {_counts(diff)}")
         security = [c for c in diff.changes if c.security]
         if security:

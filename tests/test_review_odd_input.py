@@ -1,0 +1,129 @@
+"""`adfgen diff` / `adfgen diagram` on what real repositories hold (issue 17 review): data flows and other Git folders,
+factories below the folder given, folders holding none, adfgen's own URL parameters, tumbling windows, long values."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from adfgen.cli import main
+from adfgen.core.resources import Resource
+from adfgen.review import diff_factories
+from adfgen.review.compare import FactoryDiff
+from adfgen.review.report import diff_markdown, diff_text
+
+REPO = Path(__file__).resolve().parent.parent
+CASE = REPO / "tests" / "review_cases" / "activity_renamed"
+SCRIPT = ["source(output(id as string)) ~> src", "src derive(a = 1) ~> d1", "d1 derive(b = 2) ~> d2",
+          "d2 derive(c = 3) ~> d3"] + [f"d{i} derive(x{i} = {i}) ~> d{i + 1}" for i in range(3, 9)] + [
+          "d9 sink() ~> snk"]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def write(path: Path, doc: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+
+
+def factory(root: Path, script: list[str], global_value: str) -> Path:
+    """A factory folder as ADF Studio commits it: a pipeline, a data flow, the factory's own file (no properties)."""
+    shutil.copytree(CASE / "before", root)
+    write(root / "dataflow" / "df_orders.json", {"name": "df_orders", "properties": {
+        "type": "MappingDataFlow", "typeProperties": {"sources": [], "sinks": [], "scriptLines": script}}})
+    write(root / "factory" / "adf-x.json", {"name": "adf-x", "location": "westeurope",
+                                            "globalParameters": {"Env": {"type": "string", "value": global_value}}})
+    write(root / "factory" / "adf-x_ARMTemplateForFactory.json", {"$schema": "https://schema.management.azure.com/"
+                                                                  "schemas/2015-01-01/deploymentTemplate.json#",
+                                                                  "resources": []})
+    return root
+
+
+def test_a_data_flow_or_global_parameter_change_is_a_change_not_silence(tmp_path, capsys):
+    before = factory(tmp_path / "a" / "adf-x", SCRIPT, "dev")
+    changed = SCRIPT[:3] + ["d2 derive(c = 30) ~> d3"] + SCRIPT[4:]
+    after = factory(tmp_path / "b" / "adf-x", changed, "dev")
+    assert run(capsys, "diff", str(before), str(before))[0] == 0
+    code, out, err = run(capsys, "diff", str(before), str(after))
+    assert code == 3 and "dataflow df_orders" in out and not err
+    # the long value is shown as a diff: the changed line, context around it, not the whole script twice
+    assert "- d2 derive(c = 3) ~> d3" in out and "+ d2 derive(c = 30) ~> d3" in out
+    assert "d5 sink() ~> snk" not in out and out.count("src derive(a = 1)") == 1
+    write(after / "dataflow" / "df_orders.json", json.loads((before / "dataflow" / "df_orders.json").read_text()))
+    write(after / "factory" / "adf-x.json", {"name": "adf-x", "location": "westeurope",
+                                             "globalParameters": {"Env": {"type": "string", "value": "prod"}}})
+    code, out, err = run(capsys, "diff", str(before), str(after), "--output", "json")
+    (change,) = json.loads(out)["factories"][0]["changes"]
+    assert code == 3 and (change["kind"], change["old"], change["new"]) == ("factory", "dev", "prod") and not err
+
+
+def test_folders_holding_no_factory_are_an_error_and_factories_below_are_found(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "diff", str(tmp_path / "empty"), str(tmp_path / "empty"))
+    assert code == 2 and "no ADF resources" in err
+    # a repository whose factory sits in a subfolder (adf/), compared at the repository's root
+    before = factory(tmp_path / "repo1" / "adf", SCRIPT, "dev")
+    after = factory(tmp_path / "repo2" / "adf", SCRIPT, "dev")
+    (after / "pipeline" / "pl_xero_invoices.json").unlink()
+    code, out, _ = run(capsys, "diff", str(before.parent), str(after.parent))
+    assert code == 3 and out.startswith("adf: 1 change") and "pipeline 'pl_xero_invoices' removed" in out
+    code, _, err = run(capsys, "diagram", str(tmp_path / "repo1"))
+    assert code == 0 and not err
+
+
+def test_diff_against_a_ref_with_a_wrong_out_folder_is_an_error(tmp_path, capsys, monkeypatch):
+    import subprocess
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "x.md").write_text("x")
+    for args in (["init", "-q", "-b", "main"], ["add", "docs"], ["commit", "-q", "-m", "x"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=tmp_path,
+                       check=True, capture_output=True)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "diff", "main", "--out", "docs")
+    assert code == 1 and "no ADF resources" in err
+
+
+def test_a_file_that_is_not_a_pipeline_is_refused_by_diagram(capsys):
+    trigger = REPO / "out" / "adf-xero-dev" / "trigger" / "tr_xero_schedule.json"
+    code, out, err = run(capsys, "diagram", str(trigger))
+    assert code == 1 and "not a pipeline document" in err and not out
+
+
+def _pipeline(relative_url: str, key_vault: str) -> Resource:
+    return Resource("pipeline", "p", {
+        "parameters": {"KeyVaultUrl": {"type": "String", "defaultValue": key_vault}},
+        "activities": [{"name": "Copy", "type": "Copy", "typeProperties": {}, "inputs": [
+            {"referenceName": "ds_rest", "type": "DatasetReference", "parameters": {"RelativeUrl": relative_url}}]}]})
+
+
+def test_adfgens_url_parameters_are_url_changes():
+    changes = diff_factories([_pipeline("Invoices?page={page}", "https://kv-a.vault.azure.net/")],
+                             [_pipeline("Invoices?page={page}&x=1", "https://kv-b.vault.azure.net/")])
+    by_where = {c.where: c.category for c in changes if not c.security}
+    assert by_where == {"Copy: inputs[0].parameters.RelativeUrl": "url", "parameters.KeyVaultUrl.defaultValue": "url"}
+
+
+def test_a_tumbling_window_change_is_a_schedule_change():
+    def trigger(interval: int) -> Resource:
+        return Resource("trigger", "tw", {"type": "TumblingWindowTrigger", "typeProperties": {
+            "frequency": "Hour", "interval": interval, "startTime": "2024-01-01T00:00:00Z", "maxConcurrency": 1}})
+
+    (change,) = diff_factories([trigger(1)], [trigger(6)])
+    assert (change.category, change.old, change.new) == ("schedule", 1, 6)
+
+
+def test_a_comment_names_unchanged_factories_once_and_shows_the_changed_ones():
+    change = diff_factories([_pipeline("a", "https://kv.vault.azure.net/")],
+                            [_pipeline("b", "https://kv.vault.azure.net/")])
+    diffs = [FactoryDiff("adf-dev", []), FactoryDiff("adf-prod", change), FactoryDiff("adf-test", [])]
+    text = diff_markdown(diffs)
+    assert "No changes in `adf-dev`, `adf-test`." in text and "### adf-dev" not in text
+    assert "### adf-prod: 1 change" in text
+    assert "adf-dev: no changes" in diff_text(diffs)  # the terminal keeps one line per factory
