@@ -142,9 +142,7 @@ def test_a_new_type_is_one_module_in_the_package(tmp_path, monkeypatch):
 EXTRA: Registry = Registry("sink type", "extra_sinks")
 
 
-def test_a_unit_whose_type_differs_from_its_name_is_refused(monkeypatch):
-    from adfgen.spec.variants import sinks
-
+def test_a_unit_whose_type_differs_from_its_name_is_refused():
     class Wrong(FileSinkUnit):
         linked_service_type: ClassVar[str] = "X"
         type: Literal["other"]
@@ -152,9 +150,8 @@ def test_a_unit_whose_type_differs_from_its_name_is_refused(monkeypatch):
     registry: Registry = Registry("sink type", "adfgen.spec.variants.sinks")
     registry._loaded = True  # only the unit below
     registry.register("wrong")(Wrong)
-    monkeypatch.setattr(sinks, "SINKS", registry)
     with pytest.raises(TypeError, match="Literal\\['wrong'\\]"):
-        sinks._union()
+        registry.discriminated_union("type")
 
 
 NEW_SINK = '''"""A test-only sink type: Blob storage that takes Parquet only, through the blob linked service template."""

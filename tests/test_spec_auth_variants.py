@@ -200,10 +200,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen.spec.variants.auth import AuthFlow, FormField, register, token_dance_fields
+from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField, token_dance_fields
 
 
-@register
+@FLOWS.register("audience_grant")
 class AudienceGrant(AuthFlow):
     """Client credentials plus an audience."""
 
@@ -212,7 +212,8 @@ class AudienceGrant(AuthFlow):
     required_secrets = ("client_id", "client_secret", "access_token")
     grant = "client_credentials"
 
-    def fields(self) -> dict[str, tuple[Any, Any]]:
+    @classmethod
+    def fields(cls) -> dict[str, tuple[Any, Any]]:
         from pydantic import Field
 
         return {"audience": (str, Field(description="the API the token is for")), **token_dance_fields()}

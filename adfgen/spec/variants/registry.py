@@ -14,20 +14,33 @@ Unit = TypeVar("Unit")
 class Registry(Generic[Unit]):
     """Units of one variant kind (e.g. pagination kinds) by name, in registration order."""
 
-    def __init__(self, what: str, package: str) -> None:
+    def __init__(self, what: str, package: str, name_field: str | None = None) -> None:
         self.what = what  # how messages name one unit, e.g. "pagination kind"
         self.package = package  # the package whose modules register the units
+        # the unit's own field naming it (a pydantic `Literal` field, or a plain class attribute): checked on register
+        self.name_field = name_field
         self._units: dict[str, Unit] = {}
         self._loaded = False
 
     def register(self, name: str) -> Callable[[Unit], Unit]:
-        """Class or function decorator: file the unit under `name` (each name once)."""
+        """Class decorator: file the unit under `name` (each name once, and the name its own `name_field` says)."""
         def add(unit: Unit) -> Unit:
             if name in self._units:
                 raise ValueError(f"{self.what} {name!r} is registered twice")
+            if self.name_field is not None:
+                self._check_name(name, unit, self.name_field)
             self._units[name] = unit
             return unit
         return add
+
+    def _check_name(self, name: str, unit: Any, field: str) -> None:
+        """A TypeError unless the unit's own `field` says `name`."""
+        fields = getattr(unit, "model_fields", {})
+        if field in fields:  # a pydantic discriminator: Literal[<name>]
+            if get_args(fields[field].annotation) != (name,):
+                raise TypeError(f"{self.what} {unit.__name__}: its {field} field must be Literal[{name!r}]")
+        elif getattr(unit, field, None) != name:
+            raise TypeError(f"{self.what} {unit.__name__}: its {field} must be {name!r}")
 
     def _load(self) -> None:
         """Import every module of the package once, so that each registers its unit."""
@@ -60,12 +73,12 @@ class Registry(Generic[Unit]):
         self._load()
         return iter(sorted(self._units.items()))
 
-    def discriminated_union(self, field: str) -> Any:
-        """`Annotated[Union[<every unit>], discriminator field]` for pydantic, checking that each unit's `field` is
-        `Literal[<its registered name>]`."""
-        units = []
+    def discriminated_union(self, field: str | None = None) -> Any:
+        """`Annotated[Union[<every unit>], discriminator]` for pydantic, told apart by `field` (default: the
+        registry's `name_field`), which must be each unit's `Literal[<its registered name>]`."""
+        field = field or self.name_field
+        if field is None:
+            raise TypeError(f"the {self.what} registry has no field to discriminate on")
         for name, unit in self:
-            if get_args(unit.model_fields[field].annotation) != (name,):
-                raise TypeError(f"{self.what} {unit.__name__}: its {field} field must be Literal[{name!r}]")
-            units.append(unit)
-        return Annotated[Union[tuple(units)], Field(discriminator=field)]
+            self._check_name(name, unit, field)
+        return Annotated[Union[tuple(unit for _, unit in self)], Field(discriminator=field)]

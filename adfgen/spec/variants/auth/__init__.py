@@ -15,7 +15,7 @@ from adfgen.spec.variants.registry import Registry
 if TYPE_CHECKING:
     from adfgen.spec.model import Api, Auth
 
-__all__ = ["FLOWS", "ROLES", "AuthFlow", "FormField", "auth_table", "flow_of", "register", "token_dance_fields"]
+__all__ = ["FLOWS", "ROLES", "AuthFlow", "FormField", "auth_table", "flow_of", "token_dance_fields"]
 
 # every secret role a spec can name under `secrets:` (identity values are listed apart)
 ROLES = ("client_id", "client_secret", "refresh_token", "access_token", "username", "password")
@@ -33,7 +33,7 @@ class FormField:
 class AuthFlow:
     """One OAuth flow. Subclasses set the class attributes and override what differs."""
 
-    name: str = ""
+    name: str = ""  # the name it is registered under (`@FLOWS.register(name)` checks they agree)
     summary: str = ""  # one sentence for the README table
     required_secrets: tuple[str, ...] = ()
     optional_secrets: tuple[str, ...] = ()
@@ -42,7 +42,8 @@ class AuthFlow:
     consent: bool = False  # `adfgen auth login` asks the user's consent in a browser (there is a consent redirect)
     grant: str = ""  # the grant_type the token POST uses once set up (refresh pipeline, `adfgen auth refresh`)
 
-    def fields(self) -> dict[str, tuple[Any, Any]]:
+    @classmethod
+    def fields(cls) -> dict[str, tuple[Any, Any]]:
         """Auth fields (name -> (annotation, pydantic FieldInfo)) this flow uses beyond flow, token_url, scopes and
         access_token_lifetime; a field that several flows use is declared by each."""
         return {}
@@ -88,32 +89,27 @@ class AuthFlow:
             return []
         return (["refresh_token"] if self.rotating(api.auth) else []) + ["access_token"]
 
-    def doc_row(self) -> dict[str, str]:
+    @classmethod
+    def doc_row(cls) -> dict[str, str]:
         """This flow's row of the README's auth-flow table."""
-        fields = ", ".join(f"`{n}`" for n in self.fields()) or "—"
-        secrets = ", ".join([f"`{r}`" for r in self.required_secrets]
-                            + [f"`{r}` (optional)" for r in self.optional_secrets])
-        if self.stores_token:
-            pipeline = "refresh pipeline (`grant_type=" + self.grant + "`)" + (", keep-alive trigger" if
-                                                                               self.keep_alive else "")
+        fields = ", ".join(f"`{n}`" for n in cls.fields()) or "—"
+        secrets = ", ".join([f"`{r}`" for r in cls.required_secrets]
+                            + [f"`{r}` (optional)" for r in cls.optional_secrets])
+        if cls.stores_token:
+            pipeline = "refresh pipeline (`grant_type=" + cls.grant + "`)" + (", keep-alive trigger" if
+                                                                              cls.keep_alive else "")
         else:
             pipeline = "none: the REST linked service fetches the token"
-        return {"flow": f"`{self.name}`", "what": self.summary, "fields": fields, "secrets": secrets,
+        return {"flow": f"`{cls.name}`", "what": cls.summary, "fields": fields, "secrets": secrets,
                 "token": pipeline}
 
 
-FLOWS: Registry[AuthFlow] = Registry("auth flow", __name__)
-
-
-def register(unit: type[AuthFlow]) -> type[AuthFlow]:
-    """Class decorator: file one instance of the flow under its `name`."""
-    FLOWS.register(unit.name)(unit())
-    return unit
+FLOWS: Registry[type[AuthFlow]] = Registry("auth flow", __name__, name_field="name")
 
 
 def flow_of(auth: "Auth") -> AuthFlow:
-    """The registered unit of an Auth's flow."""
-    return FLOWS.get(auth.flow)
+    """The registered unit of an Auth's flow (units hold no state: a fresh one each time)."""
+    return FLOWS.get(auth.flow)()
 
 
 def token_dance_fields() -> dict[str, tuple[Any, Any]]:

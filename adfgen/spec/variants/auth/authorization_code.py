@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adfgen.spec.variants.auth import AuthFlow, FormField, register, token_dance_fields
+from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField, token_dance_fields
 
 if TYPE_CHECKING:
     from adfgen.spec.model import Api, Auth
 
 
-@register
+@FLOWS.register("authorization_code")
 class AuthorizationCode(AuthFlow):
     """Consent in a browser, then refresh-token grants; rotating refresh tokens are saved before the access token."""
 
@@ -23,7 +23,8 @@ class AuthorizationCode(AuthFlow):
     consent = True
     grant = "refresh_token"
 
-    def fields(self) -> dict[str, tuple[Any, Any]]:
+    @classmethod
+    def fields(cls) -> dict[str, tuple[Any, Any]]:
         from pydantic import Field
 
         from adfgen.spec.model import Duration, HttpsUrl  # here: the model imports this package while it loads

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adfgen.spec.variants.auth import AuthFlow, FormField, register, token_dance_fields
+from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField, token_dance_fields
 
 if TYPE_CHECKING:
     from adfgen.spec.model import Auth
 
 
-@register
+@FLOWS.register("client_credentials")
 class ClientCredentials(AuthFlow):
     """The client-credentials grant through Key Vault: works with any token header or form field the API wants."""
 
@@ -20,7 +20,8 @@ class ClientCredentials(AuthFlow):
     required_secrets = ("client_id", "client_secret", "access_token")
     grant = "client_credentials"
 
-    def fields(self) -> dict[str, tuple[Any, Any]]:
+    @classmethod
+    def fields(cls) -> dict[str, tuple[Any, Any]]:
         return token_dance_fields()
 
     def token_form(self, auth: "Auth") -> list[FormField]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adfgen.spec.variants.auth import AuthFlow, register
+from adfgen.spec.variants.auth import FLOWS, AuthFlow
 
 if TYPE_CHECKING:
     from adfgen.spec.model import Api, Auth
 
 
-@register
+@FLOWS.register("client_credentials_native")
 class ClientCredentialsNative(AuthFlow):
     """No refresh pipeline, no keep-alive, no token in Key Vault: a REST linked service per API authenticates."""
 
@@ -26,7 +26,8 @@ class ClientCredentialsNative(AuthFlow):
     stores_token = False
     grant = "client_credentials"
 
-    def fields(self) -> dict[str, tuple[Any, Any]]:
+    @classmethod
+    def fields(cls) -> dict[str, tuple[Any, Any]]:
         from pydantic import Field
 
         return {

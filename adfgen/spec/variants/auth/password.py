@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adfgen.spec.variants.auth import AuthFlow, FormField, register, token_dance_fields
+from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField, token_dance_fields
 
 if TYPE_CHECKING:
     from adfgen.spec.model import Api, Auth
 
 
-@register
+@FLOWS.register("password")
 class Password(AuthFlow):
     """The resource-owner password grant: each refresh sends the user's credentials again."""
 
@@ -21,7 +21,8 @@ class Password(AuthFlow):
     optional_secrets = ("client_secret",)
     grant = "password"
 
-    def fields(self) -> dict[str, tuple[Any, Any]]:
+    @classmethod
+    def fields(cls) -> dict[str, tuple[Any, Any]]:
         return token_dance_fields()
 
     def check(self, api: "Api") -> list[tuple[tuple, str]]:

@@ -9,8 +9,8 @@ from adfgen.spec.variants.registry import Registry
 __all__ = ["KINDS", "EndCondition", "JsonPath", "PageRange", "Paging", "Pagination", "PaginationUnit", "UnitProblem",
            "markdown_table"]
 
-KINDS: Registry[type[PaginationUnit]] = Registry("pagination kind", "adfgen.spec.variants.pagination")
-Pagination = KINDS.discriminated_union("kind")
+KINDS: Registry[type[PaginationUnit]] = Registry("pagination kind", __name__, name_field="kind")
+Pagination = KINDS.discriminated_union()
 
 
 def markdown_table() -> str:

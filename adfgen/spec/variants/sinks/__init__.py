@@ -5,29 +5,13 @@ Adding a sink type: one module here with a `@SINKS.register("<type>")` class der
 
 from __future__ import annotations
 
-from typing import Annotated, Union, get_args
-
-from pydantic import Field
-
 from adfgen.spec.variants.registry import Registry
 from adfgen.spec.variants.sinks._base import FILE_FORMATS, FileSinkUnit, SinkUnit, TableSinkUnit
 
 __all__ = ["FILE_FORMATS", "SINKS", "FileSinkUnit", "Sink", "SinkUnit", "TableSinkUnit", "sink_table"]
 
-SINKS: Registry[type[SinkUnit]] = Registry("sink type", __name__)
-
-
-def _union():
-    """The discriminated union of every registered sink type, checking each unit's `type` matches its name."""
-    units = []
-    for name, unit in SINKS:
-        if get_args(unit.model_fields["type"].annotation) != (name,):
-            raise TypeError(f"sink unit {unit.__name__}: its type field must be Literal[{name!r}]")
-        units.append(unit)
-    return Annotated[Union[tuple(units)], Field(discriminator="type")]
-
-
-Sink = _union()
+SINKS: Registry[type[SinkUnit]] = Registry("sink type", __name__, name_field="type")
+Sink = SINKS.discriminated_union()
 
 
 def sink_table() -> str:

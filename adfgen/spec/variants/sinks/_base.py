@@ -67,16 +67,31 @@ class FileSinkUnit(SinkUnit):
     holds_files: ClassVar[bool] = True
     endpoint_fields: ClassVar[tuple[str, ...]] = ("folder",)
     url_key: ClassVar[str]  # the linked service's typeProperties key for the account URL
-    location_type: ClassVar[str]  # the datasets' location type
     container_key: ClassVar[str]  # the location's key for the container
-    write_settings: ClassVar[str]  # storeSettings type of a Copy sink
-    read_settings: ClassVar[str]  # storeSettings type of a Lookup source
 
     account_url: HttpsUrl
     container: str = Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
     format: Literal["json", "parquet"] = "json"
     folder: EndpointTemplate = Field("{api}/{endpoint}",
                                      description="folder per endpoint; {api} and {endpoint} are replaced")
+
+    # ADF names a file store's location and store settings after its linked service type: AzureBlobStorageLocation,
+    # AzureBlobStorageReadSettings, AzureBlobFSWriteSettings, ... (documented: connector-azure-blob-storage and
+    # connector-azure-data-lake-storage, "Dataset properties" and "Copy activity properties")
+    @property
+    def location_type(self) -> str:
+        """The datasets' location type."""
+        return self.linked_service_type + "Location"
+
+    @property
+    def write_settings(self) -> str:
+        """The storeSettings type of a Copy sink."""
+        return self.linked_service_type + "WriteSettings"
+
+    @property
+    def read_settings(self) -> str:
+        """The storeSettings type of a Lookup source."""
+        return self.linked_service_type + "ReadSettings"
 
     @property
     def dataset_kind(self) -> str:

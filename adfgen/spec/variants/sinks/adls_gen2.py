@@ -18,10 +18,7 @@ class AdlsGen2Sink(FileSinkUnit):
     linked_service_type: ClassVar[str] = "AzureBlobFS"
     summary: ClassVar[str] = "a folder per endpoint in a file system (`container`); managed identity, no keys"
     url_key: ClassVar[str] = "url"
-    location_type: ClassVar[str] = "AzureBlobFSLocation"
     container_key: ClassVar[str] = "fileSystem"
-    write_settings: ClassVar[str] = "AzureBlobFSWriteSettings"
-    read_settings: ClassVar[str] = "AzureBlobFSReadSettings"
 
     type: Literal["adls_gen2"]
     account_url: HttpsUrl = Field(description="https://<account>.dfs.core.windows.net/")

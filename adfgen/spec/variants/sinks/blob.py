@@ -18,10 +18,7 @@ class BlobSink(FileSinkUnit):
     linked_service_type: ClassVar[str] = "AzureBlobStorage"
     summary: ClassVar[str] = "a folder per endpoint in a blob container; managed identity, no keys or SAS"
     url_key: ClassVar[str] = "serviceEndpoint"
-    location_type: ClassVar[str] = "AzureBlobStorageLocation"
     container_key: ClassVar[str] = "container"
-    write_settings: ClassVar[str] = "AzureBlobStorageWriteSettings"
-    read_settings: ClassVar[str] = "AzureBlobStorageReadSettings"
 
     type: Literal["blob"]
     account_url: HttpsUrl = Field(description="https://<account>.blob.core.windows.net/")
