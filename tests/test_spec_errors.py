@@ -119,9 +119,9 @@ def test_unknown_environment_names_the_defined_ones(tmp_path, capsys, monkeypatc
     monkeypatch.chdir(tmp_path)
     Path("x.yaml").write_text(XERO, encoding="utf-8")
     code, _, stderr = run(["build", "x.yaml", "--env", "staging"], capsys)
-    assert code == 1
-    assert f"x.yaml:{line_of(XERO, 'environments:')}: factory.environments: unknown environment 'staging'; " \
-           "expected one of: prod, test" in stderr
+    assert code == 2  # a usage error, as for any unknown option value (issue 15)
+    assert "--env staging: no spec defines this environment under factory.environments; expected one of: prod, test" \
+        in stderr
 
 
 def test_missing_spec_file_is_a_clean_error(tmp_path, capsys, monkeypatch):

@@ -68,8 +68,9 @@ def environment_names(data: dict[str, Any]) -> list[str]:
 def api_environment_problems(data: dict[str, Any]) -> list[tuple[PathKey, str]]:
     """API overrides for an environment the factory does not define (it would build into no factory of its own)."""
     known = environment_names(data)
-    problems = []
-    for a, api in enumerate(data.get("apis") or []):
+    problems: list[tuple[PathKey, str]] = []
+    apis = data.get("apis")
+    for a, api in enumerate(apis if isinstance(apis, list) else []):  # another shape is the model's error to report
         overrides = api.get("environments") if isinstance(api, dict) else None
         for name in overrides if isinstance(overrides, dict) else ():
             if str(name) not in known:

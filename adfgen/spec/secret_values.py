@@ -133,7 +133,8 @@ def scan(data: Any, path: PathKey = ()) -> Iterator[Finding]:
         return
     key = path[-1] if path else None
     in_free_map = len(path) >= 2 and path[-2] in FREE_FORM_MAPS
-    in_path = isinstance(key, str) and (key == "path" or key.endswith("url"))
+    # ids in a path or URL are judged segment by segment; a URL field holding no URL is judged whole
+    in_path = isinstance(key, str) and (key == "path" or (key.endswith("url") and "://" in data))
     what = describe(data, key, in_free_map, in_path)
     if what:
         yield Finding(path, what, data)

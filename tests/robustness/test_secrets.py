@@ -38,6 +38,7 @@ def edit(old: str, new: str) -> str:
 ACCEPT = "      Accept: application/json"
 TOKEN_URL = "token_url: https://identity.xero.com/connect/token"
 FIRST_PATH = "        path: Invoices\n"
+FIRST_HEADERS = "headers: {If-Modified-Since:"  # the first endpoint's own headers
 ISSUE_CASES = {  # the kinds of literal secrets the issue found building with exit 0
     "X-Api-Key header": (edit(ACCEPT, ACCEPT + "\n      X-Api-Key: k3y-for-prod"), "k3y-for-prod",
                          "apis[0].headers.X-Api-Key"),
@@ -50,7 +51,7 @@ ISSUE_CASES = {  # the kinds of literal secrets the issue found building with ex
                                      "Tr0ub4dor&3", "apis[0].auth.token_params.password"),
     "client secret in token URL": (edit(TOKEN_URL, TOKEN_URL + "?client_secret=9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
                                    "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "apis[0].auth.token_url"),
-    "Bearer JWT in an endpoint header": (edit(FIRST_PATH, FIRST_PATH + f"        headers: {{X-Trace: 'Bearer {JWT}'}}\n"),
+    "Bearer JWT in an endpoint header": (edit(FIRST_HEADERS, f"headers: {{X-Trace: 'Bearer {JWT}', If-Modified-Since:"),
                                          JWT, "apis[0].endpoints[0].headers.X-Trace"),
     "secret value where a secret name goes": (edit("client_secret: xero-client-secret",
                                                    "client_secret: 'q8ZPx2Lk7Vb4Nw9Rt3Ys6Hd1'"),
