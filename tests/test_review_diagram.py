@@ -22,6 +22,7 @@ ENTITY = re.compile(r"#(\d+);")
 # '&' are HTML; brackets, braces and '|' delimit shapes and edge labels outside quotes. ':' because Mermaid's
 # encodeEntities (src/utils.ts) drops the last ';' of a line matching `style.*:\S*#.*;` before reading entity codes.
 BREAKING = set('"#;`<>&[]{}|:\n\r\t')
+NODE_ID = r"n[0-9a-f]{6,12}(?:_\d+)?"  # generated: 'n' and a hash (hex digits never spell `end`)
 
 
 def _decode(label: str) -> str:
@@ -44,8 +45,8 @@ def test_ids_are_generated_and_names_only_appear_quoted(name):
         {"name": name, "type": "Wait", "dependsOn": []},
         {"name": "next", "type": "Wait", "dependsOn": [{"activity": name, "dependencyConditions": ["Succeeded"]}]}]}
     lines = pipeline_diagram(pipeline).lines
-    node = re.compile(r'^\s*(n\d+)\["[^"]*"\]$')
-    edge = re.compile(r'^\s*(n\d+) -->\|"[^"]*"\| (n\d+)$')
+    node = re.compile(rf'^\s*({NODE_ID})\["[^"]*"\]$')
+    edge = re.compile(rf'^\s*({NODE_ID}) -->\|"[^"]*"\| ({NODE_ID})$')
     assert lines[0] == "flowchart TB"
     assert all(node.match(line) or edge.match(line) for line in lines[1:]), lines
     assert _decode(lines[1].split('"')[1]).split("<br/>")[0] == name
@@ -72,7 +73,7 @@ def test_containers_are_subgraphs_and_edges_carry_their_conditions():
     diagram = pipeline_diagram(pipeline)
     text = "\n".join(diagram.lines)
     assert diagram.calls == ["pl_child"]
-    titles = re.findall(r'subgraph (s\d+)\["([^"]*)"\]', text)
+    titles = re.findall(r'subgraph (s[0-9a-f_]+)\["([^"]*)"\]', text)
     assert [t.split("<br/>")[0] for _, t in titles] == ["Loop", "Decide", "true", "Route", "case a", "default"]
     ids = {label.split("<br/>")[0]: node for node, label in re.findall(r'(\w+)\["([^"]*)"\]', text)}
     assert f'{ids["Start"]} -->|"Succeeded / Failed"| {ids["Loop"]}' in text
@@ -84,7 +85,7 @@ def test_containers_are_subgraphs_and_edges_carry_their_conditions():
 def test_factory_diagram_links_triggers_controllers_workers_and_refresh():
     resources = load_git_folder(REPO / "out" / "adf-xero-dev")
     text = "\n".join(factory_diagram(resources).lines)
-    ids = {label.split("<br/>")[0]: node for node, label in re.findall(r'(n\d+)\(?\[\(?"([^"]*)"', text)}
+    ids = {label.split("<br/>")[0]: node for node, label in re.findall(rf'({NODE_ID})\(?\[\(?"([^"]*)"', text)}
     assert f'{ids["tr_xero_schedule"]} -->|"starts"| {ids["pl_xero_controller"]}' in text
     assert f'{ids["pl_xero_controller"]} -->|"runs"| {ids["pl_xero_slot"]}' in text
     assert f'{ids["pl_xero_slot"]} -->|"runs"| {ids["pl_xero_invoices"]}' in text

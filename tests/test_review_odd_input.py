@@ -127,3 +127,25 @@ def test_a_comment_names_unchanged_factories_once_and_shows_the_changed_ones():
     assert "No changes in `adf-dev`, `adf-test`." in text and "### adf-dev" not in text
     assert "### adf-prod: 1 change" in text
     assert "adf-dev: no changes" in diff_text(diffs)  # the terminal keeps one line per factory
+
+
+def test_a_diagrams_diff_shows_only_what_changed():
+    """Ids depend on the activity, not its position: adding or removing one activity moves no other line."""
+    import difflib
+
+    from adfgen.core.resources import load_git_folder
+    from adfgen.review import pipeline_diagram
+    from adfgen.review.mermaid import Ids
+
+    invoices = next(r for r in load_git_folder(REPO / "out" / "adf-xero-dev") if r.name == "pl_xero_invoices")
+    before = pipeline_diagram(invoices.properties).lines
+    activities = invoices.properties["activities"]
+    removed = activities[0]["name"]
+    after = pipeline_diagram({**invoices.properties, "activities": activities[1:]}).lines
+    changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
+               if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    # the removed node's line, its edges, and the one line listing the secure nodes at most
+    assert len(changed) <= 1 + len(before) - len(after) + 2, changed
+    assert any(removed in line for line in changed)
+    ids = Ids()
+    assert len({ids.of("n", "same"), ids.of("n", "same"), ids.of("n", "same")}) == 3  # a clash still gets its own id

@@ -51,39 +51,40 @@ class _PipelineWriter:
         self.secure: list[str] = []
         self.calls: list[str] = []
 
-    def scope(self, activities: list[dict[str, Any]], indent: str) -> None:
-        """One activity list (top level or a branch): its nodes, then edges between them by `dependsOn`."""
+    def scope(self, activities: list[dict[str, Any]], indent: str, path: tuple[str, ...] = ()) -> None:
+        """One activity list (top level or a branch, at `path`): its nodes, then edges between them by `dependsOn`."""
         ids: dict[str, str] = {}
         for activity in activities:
-            ids.setdefault(acts.activity_name(activity), self.node(activity, indent))
+            ids.setdefault(acts.activity_name(activity), self.node(activity, indent, path))
         for activity in activities:
             for upstream, conditions in acts.dependencies(activity):
                 if upstream in ids:  # a dangling reference (real factories have them) draws no edge
                     label = quoted(" / ".join(conditions) or "(no condition)")
                     self.edges.append(f"{ids[upstream]} -->|{label}| {ids[acts.activity_name(activity)]}")
 
-    def node(self, activity: dict[str, Any], indent: str) -> str:
+    def node(self, activity: dict[str, Any], indent: str, path: tuple[str, ...]) -> str:
         """A node, or a subgraph for a container with inner activities; returns its id."""
         called = acts.called_pipeline(activity)
         if called and called not in self.calls:
             self.calls.append(called)
         branches = [b for b in acts.branches(activity) if b.activities]
+        here = (*path, acts.activity_name(activity))
         if not branches:
-            node_id = self.ids.next("n")
+            node_id = self.ids.of("n", *here)
             self.lines.append(f"{indent}{node_id}[{_activity_label(activity)}]")
             if acts.secure_flags(activity):
                 self.secure.append(node_id)
             return node_id
-        graph_id = self.ids.next("s")
+        graph_id = self.ids.of("s", *here)
         self.lines.append(f"{indent}subgraph {graph_id}[{_activity_label(activity)}]")
         for branch in branches:
             if branch.label:
-                branch_id = self.ids.next("s")
+                branch_id = self.ids.of("s", *here, "(branch)", branch.label)
                 self.lines.append(f"{indent}  subgraph {branch_id}[{quoted(branch.label)}]")
-                self.scope(branch.activities, indent + "    ")
+                self.scope(branch.activities, indent + "    ", (*here, branch.label))
                 self.lines.append(f"{indent}  end")
             else:
-                self.scope(branch.activities, indent + "  ")
+                self.scope(branch.activities, indent + "  ", here)
         self.lines.append(f"{indent}end")
         return graph_id
 
@@ -94,7 +95,7 @@ def pipeline_diagram(properties: dict[str, Any]) -> Diagram:
     writer.scope(acts.pipeline_activities(properties), "  ")
     lines = ["flowchart TB"] + writer.lines + ["  " + e for e in writer.edges]
     if not writer.lines:
-        lines.append(f"  {writer.ids.next('n')}[{quoted('(no activities)')}]")
+        lines.append(f"  {writer.ids.of('n', '(no activities)')}[{quoted('(no activities)')}]")
     if writer.secure:
         lines += ["  " + SECURE_CLASS, f"  class {','.join(writer.secure)} secure"]
     return Diagram(lines, sorted(writer.calls))
@@ -157,7 +158,7 @@ def _folder_factory(resources: list[Any]) -> Diagram:
     sizes: dict[str, int] = {}
     for name in group.values():
         sizes[name] = sizes.get(name, 0) + 1
-    node = {name: ids.next("n") for name in sorted(sizes)}
+    node = {name: ids.of("n", "folder", name) for name in sorted(sizes)}
     lines = ["flowchart LR"]
     for name in sorted(sizes):
         noun = "triggers" if name == "(triggers)" else "pipelines"
@@ -169,7 +170,7 @@ def _folder_factory(resources: list[Any]) -> Diagram:
         counts[key] = counts.get(key, 0) + 1
     for (source, target, verb), count in sorted(counts.items()):
         if target not in node:
-            node[target] = ids.next("n")
+            node[target] = ids.of("n", "folder", target)
             lines.append(f"  {node[target]}[{quoted(target)}]")
         lines.append(f"  {node[source]} -->|{quoted(f'{verb} {count}')}| {node[target]}")
     return Diagram(lines, [p.name for p in pipelines])
@@ -183,9 +184,9 @@ def _detailed_factory(resources: list[Any]) -> Diagram:
     node_of: dict[str, str] = {}
     lines = ["flowchart LR"]
     if triggers:
-        lines.append(f"  subgraph {ids.next('s')}[{quoted('triggers')}]")
+        lines.append(f"  subgraph {ids.of('s', '(triggers)')}[{quoted('triggers')}]")
         for trigger in triggers:
-            node_of["trigger:" + trigger.name] = ids.next("n")
+            node_of["trigger:" + trigger.name] = ids.of("n", "trigger", trigger.name)
             kind = trigger.properties.get("type") if isinstance(trigger.properties.get("type"), str) else "trigger"
             lines.append(f"    {node_of['trigger:' + trigger.name]}([{quoted(trigger.name, '<br/>')[:-1]}"
                          f"{quoted(f'({kind})')[1:]}])")
@@ -194,16 +195,16 @@ def _detailed_factory(resources: list[Any]) -> Diagram:
     for pipeline in pipelines:
         by_folder.setdefault(_folder(pipeline.properties), []).append(pipeline)
     for folder in sorted(by_folder):
-        lines.append(f"  subgraph {ids.next('s')}[{quoted(folder)}]")
+        lines.append(f"  subgraph {ids.of('s', 'folder', folder)}[{quoted(folder)}]")
         for pipeline in by_folder[folder]:
-            node_of["pipeline:" + pipeline.name] = ids.next("n")
+            node_of["pipeline:" + pipeline.name] = ids.of("n", "pipeline", pipeline.name)
             lines.append(f"    {node_of['pipeline:' + pipeline.name]}[{quoted(pipeline.name)}]")
         lines.append("  end")
     for source, target, verb in _edges(triggers, pipelines):
         if target not in node_of:  # a pipeline that is not in this folder: drawn once, dashed
-            node_of[target] = ids.next("n")
+            node_of[target] = ids.of("n", "missing", target)
             lines.append(f"  {node_of[target]}[{quoted(target.split(':', 1)[1] + ' (not in this folder)')}]")
         lines.append(f"  {node_of[source]} -->|{quoted(verb)}| {node_of[target]}")
     if len(lines) == 1:
-        lines.append(f"  {ids.next('n')}[{quoted('(no pipelines or triggers)')}]")
+        lines.append(f"  {ids.of('n', '(empty)')}[{quoted('(no pipelines or triggers)')}]")
     return Diagram(lines, [p.name for p in pipelines])

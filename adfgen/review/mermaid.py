@@ -6,11 +6,13 @@ written as an entity code such as `#quot;`, and `#<decimal>;` stands for any cha
 so # can be encoded as #35;"). A label starting with a backtick is a Markdown string, `<...>` is HTML, and the word
 `end` or a leading `o`/`x` breaks node ids; a `:` next to a coded `#...;` can lose its `;` (see _SAFE).
 So user text only ever appears inside quotes with every character
-outside a small safe set entity-coded, and ids are ours (`n1`, `s1`, ...), never user text.
+outside a small safe set entity-coded, and ids are ours (`n` or `s` and a hash), never user text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 # Characters that pass through as they are; everything else becomes #<decimal>;. Letters of any script are kept
@@ -42,15 +44,23 @@ def quoted(text: str, markup: str = "") -> str:
 
 
 class Ids:
-    """Generated node and subgraph ids (`n1`, `n2`, ... / `s1`, ...): never user text, never `end`."""
+    """Node and subgraph ids: a one-letter prefix and a short hash of what the node stands for, never user text.
+
+    Hashed rather than counted so that an id depends only on its own activity or pipeline: adding one activity
+    changes its own lines in the diagram's diff, not the id of every node after it.
+    """
 
     def __init__(self) -> None:
-        self.count = 0
+        self.used: set[str] = set()
 
-    def next(self, prefix: str = "n") -> str:
-        """The next id with this one-letter prefix."""
-        self.count += 1
-        return f"{prefix}{self.count}"
+    def of(self, prefix: str, *key: str) -> str:
+        """The id of `key` (e.g. the activity's containers and name); a longer hash, then a count, on a clash."""
+        digest = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()
+        candidates = [prefix + digest[:6], prefix + digest[:12]]  # hex digits: never the keyword `end`
+        candidates += [f"{prefix}{digest[:12]}_{count}" for count in range(2, len(self.used) + 3)]
+        found = next(c for c in candidates if c not in self.used)
+        self.used.add(found)
+        return found
 
 
 def fenced(lines: list[str], flavor: str) -> str:
