@@ -149,3 +149,22 @@ def test_a_diagrams_diff_shows_only_what_changed():
     assert any(removed in line for line in changed)
     ids = Ids()
     assert len({ids.of("n", "same"), ids.of("n", "same"), ids.of("n", "same")}) == 3  # a clash still gets its own id
+
+
+def test_credential_headers_in_any_spelling_are_hidden():
+    def web(value: str) -> Resource:
+        return Resource("pipeline", "p", {"activities": [{"name": "W", "type": "WebActivity", "typeProperties": {
+            "url": "https://api.example.com/", "method": "GET", "authentication": {"type": "Basic"}, "headers": {
+                "x-api-key": value, "Ocp-Apim-Subscription-Key": value, "x-functions-key": value,
+                "X-Auth-Token": value, "Cookie": value, "Accept": f"json-{value}"}}}]})
+
+    changes = diff_factories([web("old-7731")], [web("new-9924")])
+    shown = {c.where.split("headers", 1)[1]: (c.old, c.new) for c in changes}
+    assert shown.pop('["x-api-key"]') == shown.pop('["Ocp-Apim-Subscription-Key"]') == \
+        shown.pop('["x-functions-key"]') == shown.pop('["X-Auth-Token"]') == shown.pop(".Cookie") == \
+        ("(secret value hidden)", "(secret value hidden)")
+    assert shown == {".Accept": ("json-old-7731", "json-new-9924")}  # a header that is no credential stays readable
+    auth = diff_factories([web("a")], [Resource("pipeline", "p", {"activities": [{"name": "W", "type": "WebActivity",
+                          "typeProperties": {"url": "https://api.example.com/", "method": "GET",
+                                             "authentication": {"type": "MSI"}, "headers": {}}}]})])
+    assert ("Basic", "MSI") in [(c.old, c.new) for c in auth]  # authentication's type is shown, not hidden

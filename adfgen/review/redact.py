@@ -11,10 +11,12 @@ from typing import Any
 
 HIDDEN = "(secret value hidden)"
 # Field names ADF uses for credentials (linked services' password, servicePrincipalKey, accountKey, sasUri,
-# connectionString, encryptedCredential, ...) and headers that carry them.
+# connectionString, encryptedCredential, ...) and headers that carry them, in any spelling: x-api-key,
+# Ocp-Apim-Subscription-Key, x-functions-key, X-Auth-Token, Cookie. Not "auth" alone: authenticationType is no secret.
 _CREDENTIAL_KEY = re.compile(
-    r"password|secret|credential|accountkey|principalkey|connectionstring|sas(uri|token)|apikey|api_key|"
-    r"accesstoken|refreshtoken|access_token|refresh_token|authorization|^token$|^key$", re.IGNORECASE)
+    r"pass(word|wd)|pwd|secret|credential|account[-_]?key|principal[-_]?key|connection[-_]?string|sas[-_]?(uri|token)|"
+    r"api[-_]?key|access[-_]?key|private[-_]?key|subscription[-_]?key|functions?[-_]?key|"
+    r"(access|refresh|auth|id)[-_]?token|authorization|cookie|signature|^token$|^key$|[-_]key$", re.IGNORECASE)
 
 
 def _node(document: Any, path: tuple[Any, ...]) -> Any:
