@@ -90,8 +90,19 @@ def _needs(item: pytest.Item) -> set[str]:
     return needed
 
 
+# Files of whole-sync end-to-end runs and the fresh-clone copy: marked slow, so that `-m "not slow"` is the fast set
+# while developing (the README's test command and .ci/run run everything). Chosen by `--durations` of the full suite.
+SLOW_FILES = {"test_fresh_clone.py", "test_run_e2e.py", "test_run_e2e_xero_peer.py", "test_data_safety_e2e.py",
+              "test_catalog_e2e.py", "test_requests_e2e.py", "test_auth_e2e.py", "test_controller_groups.py",
+              "test_evaluator_differential.py"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On a machine without Microsoft's schema or the corpus, skip (with the reason) the tests that need them."""
+    """Mark the slow files; on a machine without Microsoft's schema or the corpus, skip (with the reason) the tests
+    that need them."""
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
     if os.environ.get("CI"):
         return  # CI has ../shared: the fixtures fail loudly instead
     missing = {"corpus": corpus_missing(), "schema": find_schema()[1]}
