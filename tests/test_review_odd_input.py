@@ -168,3 +168,16 @@ def test_credential_headers_in_any_spelling_are_hidden():
                           "typeProperties": {"url": "https://api.example.com/", "method": "GET",
                                              "authentication": {"type": "MSI"}, "headers": {}}}]})])
     assert ("Basic", "MSI") in [(c.old, c.new) for c in auth]  # authentication's type is shown, not hidden
+
+
+def test_credentials_in_query_strings_and_form_bodies_are_masked():
+    def web(url: str, body: str) -> Resource:
+        return Resource("pipeline", "p", {"activities": [{"name": "W", "type": "WebActivity", "typeProperties": {
+            "url": url, "method": "POST", "body": body}}]})
+
+    changes = diff_factories(
+        [web("https://f.azurewebsites.net/api/run?code=k-old-1", "grant_type=refresh_token&refresh_token=r-old-2")],
+        [web("https://f.azurewebsites.net/api/run?code=k-new-3&x=1", "client_secret=s-new-4&grant_type=x")])
+    text = json.dumps([c.to_json() for c in changes])
+    assert not any(value in text for value in ("k-old-1", "r-old-2", "k-new-3", "s-new-4")), text
+    assert "?code=(secret value hidden)&x=1" in text and "grant_type=refresh_token&" in text

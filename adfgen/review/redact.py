@@ -44,8 +44,25 @@ def is_secret(path: tuple[Any, ...], *documents: Any) -> bool:
                for d in documents)
 
 
+# A credential in a query string or a form body: an Azure Function's ?code=, a SAS's sig=, client_secret=...
+# (https://learn.microsoft.com/azure/azure-functions/function-keys-how-to, .../storage/common/storage-sas-overview).
+_QUERY_SECRET = re.compile(
+    r"((?:^|[?&;])(?:code|sig|key|[\w-]*api[-_]?key|[\w-]*token|[\w-]*secret|password|pwd)=)([^&#\s'\"]+)",
+    re.IGNORECASE)
+
+
+def mask_query_secrets(text: str) -> str:
+    """`text` with the values of credential parameters in URLs and form bodies replaced by HIDDEN."""
+    return _QUERY_SECRET.sub(lambda m: m.group(1) + HIDDEN, text)
+
+
 def shown(value: Any, secret: bool) -> Any:
-    """The value, or HIDDEN for a present secret (an absent side stays absent; an expression is code, not a secret)."""
+    """The value, or HIDDEN for a present secret (an absent side stays absent; an expression is code, not a secret).
+
+    Any other text has its credential query parameters masked.
+    """
+    if isinstance(value, str) and not secret:
+        return mask_query_secrets(value)
     if not secret or value is None or (isinstance(value, str) and value.startswith("@") and len(value) > 1):
         return value
     from adfgen.review.leaves import MISSING
