@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 import orjson
 
+from adfgen.build import activity_names
 from adfgen.core.errors import AdfgenError
 from adfgen.build.contexts import RenderJob
 from adfgen.core.resources import Resource
@@ -31,6 +32,7 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
                              autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["tojson"] = _tojson
+    env.globals["act"] = activity_names  # the activity names the contexts refer to (`act.COPY_CHUNK`)
     return env
 
 

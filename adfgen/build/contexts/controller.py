@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adfgen.build import activity_names as act
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import ANNOTATIONS, CONTROLLER_FOLDER, DEFAULT_WATERMARK, worker_units
 from adfgen.spec.model import Api, Endpoint
@@ -51,7 +52,7 @@ def slot_context(api: Api, name: str, workers: list[tuple[Endpoint, str]], state
             # the slot is later, so the worker's first Copy waits only what is left of the interval (issue 9).
             # A child's fan-out pipeline takes no PacedFrom: its per-parent workers wait a whole interval.
             parameters["PacedFrom"] = fx.expression("utcNow()")
-        cases.append({"value": endpoint.name, "activity": f"Run {endpoint.name}", "pipeline": worker,
+        cases.append({"value": endpoint.name, "activity": act.run(endpoint.name), "pipeline": worker,
                       "parameters": parameters})
     return {
         "name": name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS, "lanes": api.lanes,
@@ -74,16 +75,16 @@ def controller_context(api: Api, name: str, refresh: str | None, workers: list[t
     """
     by_name = {e.name: (e, w) for e, w in workers}
     # no refresh pipeline when the linked service fetches the token itself (client_credentials_native)
-    first = [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}] if refresh else []
+    first = [{"activity": act.REFRESH_TOKEN, "dependencyConditions": ["Succeeded"]}] if refresh else []
     lanes = api.lanes
     runs = []
     if slot:
         for endpoint, _ in workers:
             # Completed, not Succeeded: a failed worker must not stop the rest; a child reads what its parent landed
-            depends = ([{"activity": f"Run {endpoint.parent.endpoint}", "dependencyConditions": ["Completed"]}]
+            depends = ([{"activity": act.run(endpoint.parent.endpoint), "dependencyConditions": ["Completed"]}]
                        if endpoint.parent else first)
             parameters = {"Endpoint": endpoint.name, **_worker_parameters(endpoint, "pipeline().parameters.Watermark")}
-            runs.append({"activity": f"Run {endpoint.name}", "pipeline": slot, "depends": depends,
+            runs.append({"activity": act.run(endpoint.name), "pipeline": slot, "depends": depends,
                          "parameters": parameters})
     lane_units: list[list[Endpoint]] = [[] for _ in range(lanes)]
     # largest units first, each to the shortest lane; a parent and its children share a lane, in that order
@@ -93,7 +94,7 @@ def controller_context(api: Api, name: str, refresh: str | None, workers: list[t
     for lane in lane_units:
         previous = None
         for endpoint in lane:
-            activity = f"Run {endpoint.name}"
+            activity = act.run(endpoint.name)
             # Completed, not Succeeded: a failed worker must not stop the rest of its lane
             depends = ([{"activity": previous, "dependencyConditions": ["Completed"]}] if previous else
                        first)
@@ -106,10 +107,10 @@ def controller_context(api: Api, name: str, refresh: str | None, workers: list[t
             runs.append({"activity": activity, "pipeline": by_name[endpoint.name][1], "depends": depends,
                          "parameters": parameters})
             previous = activity
-    in_spec_order = [f"Run {e.name}" for e, _ in workers]
-    statuses = [f"activity({fx.quote_literal(activity)}).Status" for activity in in_spec_order]
-    failed_names = [f"if(equals({status}, 'Failed'), {fx.quote_literal(activity[4:] + ' ')}, '')"
-                    for status, activity in zip(statuses, in_spec_order)]
+    in_spec_order = [e.name for e, _ in workers]
+    statuses = [f"activity({fx.quote_literal(act.run(endpoint))}).Status" for endpoint in in_spec_order]
+    failed_names = [f"if(equals({status}, 'Failed'), {fx.quote_literal(endpoint + ' ')}, '')"
+                    for status, endpoint in zip(statuses, in_spec_order)]
     params: dict[str, Any] = {}
     if stateful:
         params["Watermark"] = {"type": "String", "defaultValue": ""}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from adfgen.build import activity_names as act
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import BATCH_ID, RenderJob, worker_units
 from adfgen.build.contexts.controller import controller_context
@@ -71,9 +72,9 @@ def _top_context(api: Api, name: str, refresh: str | None, groups: list[str], wh
     """The controller: refresh once, then each group in turn, then fail if any group failed."""
     runs, previous = [], None
     for group in groups:
-        activity = f"Run {group}"
+        activity = act.run(group)
         depends = ([{"activity": previous, "dependencyConditions": ["Completed"]}] if previous else
-                   [{"activity": "Refresh Token", "dependencyConditions": ["Succeeded"]}] if refresh else [])
+                   [{"activity": act.REFRESH_TOKEN, "dependencyConditions": ["Succeeded"]}] if refresh else [])
         parameters: dict[str, Any] = {"BatchId": fx.expression("pipeline().RunId")}
         if "Watermark" in whole["parameters"]:
             parameters["Watermark"] = fx.expression("pipeline().parameters.Watermark")

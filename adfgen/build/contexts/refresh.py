@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adfgen.build import activity_names as act
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import ANNOTATIONS, CONTROLLER_FOLDER
 from adfgen.spec.model import Api, FactoryConfig
@@ -11,22 +12,17 @@ from adfgen.spec.variants.auth import flow_of
 
 
 REQUESTED_AT = "RequestedAt"
-CHECK_REPLY = "Check Token Reply"
-
-
-def read_activity(role: str) -> str:
-    """The Web activity that reads one secret role from Key Vault, e.g. `Get Client Id`."""
-    return "Get " + role.replace("_", " ").title()
 
 
 def token_post(api: Api) -> tuple[dict[str, Any], dict[str, str]]:
     """The token POST's headers and form body: the flow's grant fields, scope, token_params, client authentication."""
     auth, secrets = api.auth, api.secrets
     flow = flow_of(auth)
-    client_id, client_secret = fx.secret_value("Get Client Id"), fx.secret_value("Get Client Secret")
+    client_id = fx.secret_value(act.read_secret("client_id"))
+    client_secret = fx.secret_value(act.read_secret("client_secret"))
     fields: list[tuple[str, str | None]] = [
         (fx.form_pair(f.name, f.value), None) if f.secret_role is None else (f.name, fx.secret_value(
-            read_activity(f.secret_role))) for f in flow.token_form(auth)]
+            act.read_secret(f.secret_role))) for f in flow.token_form(auth)]
     if auth.scopes and flow.sends_scope(auth):
         fields.append((fx.form_pair("scope", " ".join(auth.scopes)), None))
     fields += [(fx.form_pair(k, v), None) for k, v in sorted(auth.token_params.items())]
@@ -45,9 +41,9 @@ def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any
     auth, secrets = api.auth, api.secrets
     flow = flow_of(auth)
     version = config.key_vault_api_version
-    reads = [{"activity": read_activity(role), "secret": getattr(secrets, role)} for role in flow.secrets_read(api)]
+    reads = [{"activity": act.read_secret(role), "secret": getattr(secrets, role)} for role in flow.secrets_read(api)]
     headers, body = token_post(api)
-    token = "activity('Request Token').output"
+    token = act.output(act.REQUEST_TOKEN)
     retry_request = 1 if flow.retry_token_request(auth) else 0
     rotating = flow.rotating(auth)
     save_refresh = None
@@ -60,17 +56,17 @@ def refresh_context(config: FactoryConfig, api: Api, name: str) -> dict[str, Any
     expires_at = f"add({requested_at}, int(coalesce({token}?.expires_in, {auth.access_token_lifetime})))"
     save_access = {"url": fx.key_vault_secret_url(secrets.access_token, version),
                    "body": fx.secret_put_body(f"{token}.access_token", expires_at),
-                   "after": "Save Refresh Token" if save_refresh else CHECK_REPLY}
+                   "after": act.SAVE_REFRESH_TOKEN if save_refresh else act.CHECK_TOKEN_REPLY}
     wanted = ["access_token"] + (["refresh_token"] if rotating else [])
-    missing = [f"empty({fx.reply_field('Request Token', field)})" for field in wanted]
+    missing = [f"empty({fx.reply_field(act.REQUEST_TOKEN, field)})" for field in wanted]
     check_reply = {
         "expression": fx.expression(missing[0] if len(missing) == 1 else f"or({', '.join(missing)})"),
         # a Fail message is logged in clear: only the provider's error code and description, nothing else
         "message": fx.expression(fx.concat(
             fx.quote_literal(f"The {api.name} token endpoint answered without {' and '.join(wanted)}; "
                              "nothing was saved. error: "),
-            f"string({fx.reply_field('Request Token', 'error')})", "'; error_description: '",
-            f"string({fx.reply_field('Request Token', 'error_description')})")),
+            f"string({fx.reply_field(act.REQUEST_TOKEN, 'error')})", "'; error_description: '",
+            f"string({fx.reply_field(act.REQUEST_TOKEN, 'error_description')})")),
     }
     return {
         "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,

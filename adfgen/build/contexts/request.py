@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from adfgen.build import activity_names as act
 from adfgen.build import fragments as fx
 from adfgen.spec.model import Api, Endpoint
 from adfgen.spec.placeholders import (CONSTANT, EPOCH_FORMATS, IDENTITY, PAGING, PARENT, WATERMARK, WINDOW,
@@ -24,11 +25,6 @@ URL_PARTS = ("base_url", "path", "query")
 # AbsoluteUrl.{id}; {id} in additionalHeaders with Headers.{id}). A {var} inside a longer value is assumed.
 RULE_TARGET = {"base_url": "AbsoluteUrl", "path": "AbsoluteUrl", "query": "QueryParameters", "header": "Headers"}
 EPOCH_DIVISOR = {"unix": 10000000, "unix_ms": 10000}  # ticks are 100 ns
-
-
-def identity_activity(secret: str) -> str:
-    """The Web activity that reads an identity value (secret names are safe in activity names)."""
-    return f"Get {secret}"
 
 
 def window_value(moment: str, date_format: str) -> str:
@@ -55,7 +51,7 @@ def worker_values(api: Api, endpoint: Endpoint, window_start: str | None, window
         if binding.kind == CONSTANT:
             constants[name] = binding.source
         elif binding.kind == IDENTITY:
-            expressions[name] = fx.secret_value(identity_activity(binding.source))
+            expressions[name] = fx.secret_value(act.read_identity(binding.source))
         elif binding.kind == PAGING:
             paging.add(name)
         elif binding.kind == WINDOW and window_start is not None:
@@ -152,7 +148,7 @@ def request_context(api: Api, endpoint: Endpoint, values: Values, token_in_vault
                                                               fx.secret_value("Get Access Token"))
     reads = []
     for identity in used_identities(api, endpoint):
-        activity = identity_activity(identity.secret)
+        activity = act.read_identity(identity.secret)
         reads.append({"activity": activity, "url": fx.key_vault_secret_url(identity.secret, vault_api_version)})
         if identity.header:  # without one the value is only a {placeholder}
             headers[identity.header] = fx.expression(fx.secret_value(activity))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from adfgen.build import activity_names as act
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import DEFAULT_WATERMARK, FactoryPlan, Names, state_sink
 from adfgen.build.contexts.sinks import file_lookup
 from adfgen.spec.model import Api, Endpoint
 
-READ_ACTIVITY = "Read Watermark"
 SYNC_START = "SyncStart"
 STORAGE_AUTH = {"type": "MSI", "resource": "https://storage.azure.com/"}
 # the override for backfills wins; else the stored value; a missing state file (the first run) means "everything"
-STORED = f"coalesce(activity('{READ_ACTIVITY}').output?.firstRow?.watermark, '{DEFAULT_WATERMARK}')"
+STORED = f"coalesce({act.output(act.READ_WATERMARK)}?.firstRow?.watermark, '{DEFAULT_WATERMARK}')"
 EFFECTIVE = f"if(empty(pipeline().parameters.Watermark), {STORED}, pipeline().parameters.Watermark)"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adfgen.build import activity_names as act
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.auth import ApiAuth
 from adfgen.build.contexts.common import (
@@ -36,7 +37,7 @@ def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str, token_i
     resumable = pagination.resumable
     cap = pagination.request_cap
     seconds = fx.page_seconds(*api.copy_rate(endpoint), api.request_timeout)
-    token_left = (f"sub(sub(int(coalesce(activity('Get Access Token').output?.attributes?.exp, 0)), {fx.UNIX_NOW}), "
+    token_left = (f"sub(sub(int(coalesce({act.output(act.GET_ACCESS_TOKEN)}?.attributes?.exp, 0)), {fx.UNIX_NOW}), "
                   f"{api.auth.refresh_margin})")
     if not token_in_vault:  # the linked service fetches a token as each Copy starts (assumed): a whole lifetime
         token_left = str(max(0, api.auth.access_token_lifetime - api.auth.refresh_margin))
@@ -65,7 +66,7 @@ def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str, token_i
         "pages": fx.expression(pages),
         # a chunk that copied no row started past the last page: the window is complete
         # (a non-resumable copy pages everything at once: done once it succeeded)
-        "finished": fx.expression("equals(activity('Copy Chunk').output.rowsCopied, 0)" if resumable
+        "finished": fx.expression(f"equals({act.output(act.COPY_CHUNK)}.rowsCopied, 0)" if resumable
                                   else "bool('true')"),
         "advance": fx.expression(f"string({advanced})"),
         "cap_failure": fx.expression(
@@ -120,10 +121,10 @@ def _loop_start(chunking: dict[str, Any], reads: list[dict[str, Any]], state: di
         variables[SYNC_START] = {"type": "String"}
     depends = [{"activity": r["activity"], "dependencyConditions": ["Succeeded"]} for r in reads]
     if incremental:
-        depends.append({"activity": "Note Sync Start", "dependencyConditions": ["Succeeded"]})
+        depends.append({"activity": act.NOTE_SYNC_START, "dependencyConditions": ["Succeeded"]})
     if state:
         # a missing state file (the first run) fails the Lookup: that means "from the beginning"
-        depends.append({"activity": "Read Watermark", "dependencyConditions": ["Completed"]})
+        depends.append({"activity": act.READ_WATERMARK, "dependencyConditions": ["Completed"]})
     return variables, depends
 
 
@@ -153,7 +154,7 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
         "access_token_url": fx.key_vault_secret_url(api.secrets.access_token, config.key_vault_api_version)
         if auth.token_in_vault else None,
         "near_expiry": fx.expression(
-            f"less(int(coalesce(activity('Read Token Expiry').output?.attributes?.exp, 0)), "
+            f"less(int(coalesce({act.output(act.READ_TOKEN_EXPIRY)}?.attributes?.exp, 0)), "
             f"add({fx.UNIX_NOW}, {_refresh_below(api, endpoint, pagination)}))"),
         "refresh_pipeline": auth.refresh,
         "rest_dataset": auth.rest_dataset,
@@ -200,7 +201,7 @@ def fanout_contexts(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoin
         "lookup": listing, "parent": parent.name, "per_file": per_file, "foreach_limit": FOREACH_ITEMS,
         "files_message": fx.expression(fx.concat(
             fx.quote_literal(f"{api.name}.{endpoint.name}: {parent.name} landed "),
-            "string(length(activity('List Parent Files').output.childItems))",
+            f"string(length({act.output(act.LIST_PARENT_FILES)}.childItems))",
             fx.quote_literal(f" files, more than a ForEach takes ({FOREACH_ITEMS}): stopped instead of skipping "
                              "the rest"))),
         "file_parameters": {**passed, "FileName": fx.expression("item().name")},
