@@ -184,6 +184,26 @@ def test_an_activity_named_like_its_pipeline_is_not_reported_at_the_pipeline_nam
                                                            "type": "Expression"}
 
 
+def test_a_real_build_points_into_its_generated_files(tmp_path, schema):
+    """specs/xero.yaml built in memory; one generated pipeline's text given an undeclared parameter, as written."""
+    from adfgen.check.project import load_project
+    from tests.check_support import REPO
+
+    [factory, *_] = [f for f in load_project(out_root=tmp_path, spec_paths=[REPO / "specs" / "xero.yaml"])
+                     if f.entries]
+    index, entry = next((i, e) for i, e in enumerate(factory.entries)
+                        if e.kind == "pipeline" and '"@pipeline().parameters.' in (e.text or ""))
+    text = entry.text.replace('"@pipeline().parameters.', '"@pipeline().parameters.nope_', 1)
+    factory.entries[index] = Entry(Resource("pipeline", entry.name, json.loads(text)["properties"]), entry.file,
+                                   entry.line, text, origin="build")
+    findings = [f for f in run_checks([factory], schema) if f.pointer is not None]
+    undeclared = [f for f in findings if f.code == "RF003" and f.file == entry.file]
+    assert undeclared and "nope_" in json.dumps(value_at(text, undeclared[0].line, undeclared[0].column))
+    texts = {e.file: e.text for e in factory.entries}
+    for finding in findings:
+        assert_points_at_value(texts[finding.file], finding.line, finding.column, finding.pointer)
+
+
 # ---------------------------------------------------------------- every output format carries the same positions
 
 
