@@ -181,3 +181,19 @@ def test_credentials_in_query_strings_and_form_bodies_are_masked():
     text = json.dumps([c.to_json() for c in changes])
     assert not any(value in text for value in ("k-old-1", "r-old-2", "k-new-3", "s-new-4")), text
     assert "?code=(secret value hidden)&x=1" in text and "grant_type=refresh_token&" in text
+
+
+def test_with_several_factories_changed_every_security_change_comes_first():
+    def web(secure: bool) -> Resource:
+        policy = {"retry": 1 if secure else 2, "secureOutput": secure}
+        return Resource("pipeline", "p", {"activities": [{"name": "W", "type": "WebActivity", "policy": policy,
+                                                          "typeProperties": {"url": "https://a.example.com/"}}]})
+
+    changes = diff_factories([web(True)], [web(False)])
+    text = diff_markdown([FactoryDiff("adf-dev", changes), FactoryDiff("adf-prod", changes)])
+    lines = text.splitlines()
+    security = [i for i, line in enumerate(lines) if "secureOutput turned off" in line]
+    others = [i for i, line in enumerate(lines) if "policy retry changed" in line]
+    assert len(security) == 2 and len(others) == 2 and max(security) < min(others)
+    assert lines[security[0]].startswith("- `adf-dev`: ⚠️")
+    assert lines[security[1]].startswith("- `adf-prod`: ⚠️")

@@ -95,10 +95,16 @@ def diff_markdown(diffs: list[FactoryDiff], *, base: str | None = None) -> str:
     quiet = [d for d in diffs if not d.changes and not d.unreadable]
     if len(quiet) > 1:  # out/ holds every environment: a heading each for "no changes" buries the one that changed
         parts.append("No changes in " + ", ".join(md.code(d.factory) for d in quiet) + ".")
+    changed = [d for d in diffs if d.changes]
+    if len(changed) > 1 and any(d.security_count for d in changed):
+        # several factories (dev, test, prod): every security-relevant change above all others, named by factory
+        parts.append("**Security-relevant**\n\n" + "\n".join(
+            f"- {md.code(d.factory)}:{line[1:]}" if line.startswith("- ") else line
+            for d in changed for c in d.changes if c.security for line in _markdown_change(c)))
     for diff in (d for d in diffs if len(quiet) < 2 or d not in quiet):
         parts.append(f"### {md.text(diff.factory)}: {_counts(diff)}")
         security = [c for c in diff.changes if c.security]
-        if security:
+        if security and len(changed) == 1:
             parts.append("**Security-relevant**\n\n" + "\n".join(l for c in security for l in _markdown_change(c)))
         current, block = None, []
         for change in (c for c in diff.changes if not c.security):
