@@ -6,11 +6,14 @@ from typing import Callable
 
 from adfgen.core.errors import Problem
 from adfgen.spec.auth_checks import check_auth
-from adfgen.spec.model import SpecFile
+from adfgen.spec.model import Api, Endpoint, FactoryConfig, SpecFile
 from adfgen.spec.request_checks import check_requests
 from adfgen.spec.variants.auth import flow_of
 from adfgen.spec.variants.sinks import SINKS
 from adfgen.spec.yaml_source import PathKey, dotted_path
+
+
+Report = Callable[[PathKey, str], None]
 
 
 def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]) -> list[Problem]:
@@ -20,7 +23,19 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
     def report(path: PathKey, message: str) -> None:
         problems.append(Problem(file, line_of(path), dotted_path(path), message))
 
-    factory = spec.factory
+    _check_factory_sinks(spec.factory, report)
+    seen_apis: dict[str, int] = {}
+    for a, api in enumerate(spec.apis):
+        at = ("apis", a)
+        if api.name in seen_apis:
+            report(at + ("name",), f"duplicate API name '{api.name}' (first at apis[{seen_apis[api.name]}])")
+        seen_apis.setdefault(api.name, a)
+        _check_api(api, at, spec.factory, report)
+    return problems
+
+
+def _check_factory_sinks(factory: FactoryConfig, report: Report) -> None:
+    """The default and state sinks name sinks of the right kind."""
     sink_names = sorted(factory.sinks)
     if factory.default_sink and factory.default_sink not in factory.sinks:
         report(("factory", "default_sink"), f"unknown sink '{factory.default_sink}'; expected one of: "
@@ -31,70 +46,80 @@ def check_semantics(spec: SpecFile, file: str, line_of: Callable[[PathKey], int]
             report(("factory", "state_sink"), f"'{factory.state_sink}' is not a file sink; expected one of: "
                    + (", ".join(file_sinks) or "(no file sink defined)"))
 
-    seen_apis: dict[str, int] = {}
-    for a, api in enumerate(spec.apis):
-        at = ("apis", a)
-        if api.name in seen_apis:
-            report(at + ("name",), f"duplicate API name '{api.name}' (first at apis[{seen_apis[api.name]}])")
-        seen_apis.setdefault(api.name, a)
-        check_auth(api, at, report)
-        check_requests(api, at, report)
-        for key in ("schedule", "keep_alive"):
-            schedule = getattr(api, key)
-            if schedule and schedule.time_zone != "UTC" and schedule.start_time.endswith("Z"):
-                report(at + (key, "start_time"), f"with time_zone {schedule.time_zone} write the local time "
-                       "without Z (ADF reads Z as UTC)")
-        generated = {api.auth.token_header.name.lower(): "the access token"}
-        generated.update({i.header.lower(): f"secret '{i.secret}'" for i in api.secrets.identity if i.header})
-        for key in api.headers:
-            if key.lower() in generated:
-                report(at + ("headers", key), f"header '{key}' is generated from {generated[key.lower()]}; "
-                       "remove it here")
-        endpoints = {e.name: e for e in api.endpoints}
-        seen_endpoints: dict[str, int] = {}
-        for e, endpoint in enumerate(api.endpoints):
-            ep = at + ("endpoints", e)
-            if endpoint.name in seen_endpoints:
-                report(ep + ("name",), f"duplicate endpoint name '{endpoint.name}' "
-                       f"(first at endpoints[{seen_endpoints[endpoint.name]}])")
-            seen_endpoints.setdefault(endpoint.name, e)
-            for key in endpoint.headers:
-                source = generated.get(key.lower())
-                if source:
-                    report(ep + ("headers", key), f"header '{key}' is generated from {source}; remove it here")
-            sink_name = endpoint.sink or api.sink or factory.default_sink or (
-                sink_names[0] if len(sink_names) == 1 else None)
-            if sink_name is None:
-                report(ep, "no sink: set factory.default_sink, apis[].sink or endpoints[].sink; expected one of: "
-                       + ", ".join(sink_names))
-            elif sink_name not in factory.sinks:
-                where = ep + ("sink",) if endpoint.sink else at + ("sink",)
-                report(where, f"unknown sink '{sink_name}'; expected one of: {', '.join(sink_names)}")
-            sink = factory.sinks.get(sink_name) if sink_name else None
-            if sink is not None:
-                _check_sink_fields(endpoint, sink, ep, report)
-            if endpoint.parent is None:
-                continue
-            parent = endpoints.get(endpoint.parent.endpoint)
-            if parent is None:
-                others = sorted(n for n in endpoints if n != endpoint.name)
-                report(ep + ("parent", "endpoint"), f"unknown parent endpoint '{endpoint.parent.endpoint}'; "
-                       f"expected one of: {', '.join(others)}")
-            elif parent.name == endpoint.name:
-                report(ep + ("parent", "endpoint"), "an endpoint cannot be its own parent")
-            elif parent.parent is not None:
-                report(ep + ("parent", "endpoint"), f"parent '{parent.name}' is itself a child endpoint; "
-                       "fan-out is one level deep")
-            else:
-                parent_sink = factory.sinks.get(parent.sink or api.sink or factory.default_sink or (
-                    sink_names[0] if len(sink_names) == 1 else ""))
-                if parent_sink is not None and not parent_sink.holds_files:
-                    report(ep + ("parent", "endpoint"), f"parent '{parent.name}' must land in a file sink: the "
-                           "child reads the parent's keys back from its file")
-                if parent.records_path is None:
-                    report(ep + ("parent", "endpoint"), f"parent '{parent.name}' needs records_path so that its "
-                           "records (and their keys) land one per row")
-    return problems
+
+def _check_api(api: Api, at: PathKey, factory: FactoryConfig, report: Report) -> None:
+    """One API: its auth and requests, schedules, generated headers, and each endpoint."""
+    check_auth(api, at, report)
+    check_requests(api, at, report)
+    for key in ("schedule", "keep_alive"):
+        schedule = getattr(api, key)
+        if schedule and schedule.time_zone != "UTC" and schedule.start_time.endswith("Z"):
+            report(at + (key, "start_time"), f"with time_zone {schedule.time_zone} write the local time "
+                   "without Z (ADF reads Z as UTC)")
+    generated = {api.auth.token_header.name.lower(): "the access token"}
+    generated.update({i.header.lower(): f"secret '{i.secret}'" for i in api.secrets.identity if i.header})
+    for key in api.headers:
+        if key.lower() in generated:
+            report(at + ("headers", key), f"header '{key}' is generated from {generated[key.lower()]}; "
+                   "remove it here")
+    seen_endpoints: dict[str, int] = {}
+    for e, endpoint in enumerate(api.endpoints):
+        ep = at + ("endpoints", e)
+        if endpoint.name in seen_endpoints:
+            report(ep + ("name",), f"duplicate endpoint name '{endpoint.name}' "
+                   f"(first at endpoints[{seen_endpoints[endpoint.name]}])")
+        seen_endpoints.setdefault(endpoint.name, e)
+        for key in endpoint.headers:
+            source = generated.get(key.lower())
+            if source:
+                report(ep + ("headers", key), f"header '{key}' is generated from {source}; remove it here")
+        _check_endpoint_sink(api, at, endpoint, ep, factory, report)
+        if endpoint.parent is not None:
+            _check_parent(api, endpoint, ep, factory, report)
+
+
+def _only_sink(factory: FactoryConfig) -> str | None:
+    """The factory's one sink, when it has exactly one (then no endpoint needs to name it)."""
+    return next(iter(factory.sinks)) if len(factory.sinks) == 1 else None
+
+
+def _check_endpoint_sink(api: Api, at: PathKey, endpoint: Endpoint, ep: PathKey, factory: FactoryConfig,
+                         report: Report) -> None:
+    """The endpoint lands in a known sink, through fields that sink reads."""
+    sink_names = sorted(factory.sinks)
+    sink_name = endpoint.sink or api.sink or factory.default_sink or _only_sink(factory)
+    if sink_name is None:
+        report(ep, "no sink: set factory.default_sink, apis[].sink or endpoints[].sink; expected one of: "
+               + ", ".join(sink_names))
+    elif sink_name not in factory.sinks:
+        where = ep + ("sink",) if endpoint.sink else at + ("sink",)
+        report(where, f"unknown sink '{sink_name}'; expected one of: {', '.join(sink_names)}")
+    sink = factory.sinks.get(sink_name) if sink_name else None
+    if sink is not None:
+        _check_sink_fields(endpoint, sink, ep, report)
+
+
+def _check_parent(api: Api, endpoint: Endpoint, ep: PathKey, factory: FactoryConfig, report: Report) -> None:
+    """A child endpoint's parent: another root endpoint whose records land one per row in a file sink."""
+    endpoints = {e.name: e for e in api.endpoints}
+    parent = endpoints.get(endpoint.parent.endpoint)
+    if parent is None:
+        others = sorted(n for n in endpoints if n != endpoint.name)
+        report(ep + ("parent", "endpoint"), f"unknown parent endpoint '{endpoint.parent.endpoint}'; "
+               f"expected one of: {', '.join(others)}")
+    elif parent.name == endpoint.name:
+        report(ep + ("parent", "endpoint"), "an endpoint cannot be its own parent")
+    elif parent.parent is not None:
+        report(ep + ("parent", "endpoint"), f"parent '{parent.name}' is itself a child endpoint; "
+               "fan-out is one level deep")
+    else:
+        parent_sink = factory.sinks.get(parent.sink or api.sink or factory.default_sink or _only_sink(factory) or "")
+        if parent_sink is not None and not parent_sink.holds_files:
+            report(ep + ("parent", "endpoint"), f"parent '{parent.name}' must land in a file sink: the "
+                   "child reads the parent's keys back from its file")
+        if parent.records_path is None:
+            report(ep + ("parent", "endpoint"), f"parent '{parent.name}' needs records_path so that its "
+                   "records (and their keys) land one per row")
 
 
 def _check_sink_fields(endpoint, sink, ep: PathKey, report) -> None:

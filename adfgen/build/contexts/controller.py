@@ -63,34 +63,28 @@ def slot_context(api: Api, name: str, workers: list[tuple[Endpoint, str]], state
     }
 
 
-def controller_context(api: Api, name: str, refresh: str | None, workers: list[tuple[Endpoint, str]],
-                       stateful: bool = False, slot: str | None = None) -> dict[str, Any]:
-    """Workers in `lanes` at once: never more copies at once than the API allows.
-
-    With `slot` (see `uses_slots`), every root endpoint's run starts after the refresh and a child's after its
-    parent's, each in the slot pipeline, whose concurrency queues all but `lanes` of them. Without, fixed lanes:
-    sequential chains of workers.
-    With `stateful` (a state sink exists) each incremental worker keeps its own watermark; the controller only
-    passes its Watermark parameter on (empty: each worker's stored value; a value: a backfill for all).
-    """
-    by_name = {e.name: (e, w) for e, w in workers}
-    # no refresh pipeline when the linked service fetches the token itself (client_credentials_native)
-    first = [{"activity": act.REFRESH_TOKEN, "dependencyConditions": ["Succeeded"]}] if refresh else []
-    lanes = api.lanes
+def _slot_runs(workers: list[tuple[Endpoint, str]], first: list[dict[str, Any]], slot: str) -> list[dict[str, Any]]:
+    """Every worker's run in the slot pipeline: a root's after the refresh, a child's after its parent's."""
     runs = []
-    if slot:
-        for endpoint, _ in workers:
-            # Completed, not Succeeded: a failed worker must not stop the rest; a child reads what its parent landed
-            depends = ([{"activity": act.run(endpoint.parent.endpoint), "dependencyConditions": ["Completed"]}]
-                       if endpoint.parent else first)
-            parameters = {"Endpoint": endpoint.name, **_worker_parameters(endpoint, "pipeline().parameters.Watermark")}
-            runs.append({"activity": act.run(endpoint.name), "pipeline": slot, "depends": depends,
-                         "parameters": parameters})
-    lane_units: list[list[Endpoint]] = [[] for _ in range(lanes)]
+    for endpoint, _ in workers:
+        # Completed, not Succeeded: a failed worker must not stop the rest; a child reads what its parent landed
+        depends = ([{"activity": act.run(endpoint.parent.endpoint), "dependencyConditions": ["Completed"]}]
+                   if endpoint.parent else first)
+        parameters = {"Endpoint": endpoint.name, **_worker_parameters(endpoint, "pipeline().parameters.Watermark")}
+        runs.append({"activity": act.run(endpoint.name), "pipeline": slot, "depends": depends,
+                     "parameters": parameters})
+    return runs
+
+
+def _lane_runs(api: Api, workers: list[tuple[Endpoint, str]], first: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every worker's run in fixed lanes: sequential chains, each starting after the refresh."""
+    by_name = {e.name: (e, w) for e, w in workers}
+    lane_units: list[list[Endpoint]] = [[] for _ in range(api.lanes)]
     # largest units first, each to the shortest lane; a parent and its children share a lane, in that order
     units = [unit for unit in worker_units(api) if unit[0].name in by_name]  # a group runs only its own workers
-    for unit in sorted(units, key=len, reverse=True) if not slot else []:
+    for unit in sorted(units, key=len, reverse=True):
         min(lane_units, key=len).extend(unit)
+    runs = []
     for lane in lane_units:
         previous = None
         for endpoint in lane:
@@ -107,10 +101,35 @@ def controller_context(api: Api, name: str, refresh: str | None, workers: list[t
             runs.append({"activity": activity, "pipeline": by_name[endpoint.name][1], "depends": depends,
                          "parameters": parameters})
             previous = activity
+    return runs
+
+
+def _failure_check(workers: list[tuple[Endpoint, str]]) -> dict[str, Any]:
+    """The final check's expressions: whether any worker failed, and which ones (in spec order)."""
     in_spec_order = [e.name for e, _ in workers]
     statuses = [f"activity({fx.quote_literal(act.run(endpoint))}).Status" for endpoint in in_spec_order]
     failed_names = [f"if(equals({status}, 'Failed'), {fx.quote_literal(endpoint + ' ')}, '')"
                     for status, endpoint in zip(statuses, in_spec_order)]
+    return {
+        "any_failed": fx.expression(f"contains(createArray({', '.join(statuses)}), 'Failed')"),
+        "fail_message": fx.expression(
+            f"concat('Workers failed: ', trim({fx.concat(*failed_names) if len(failed_names) > 1 else failed_names[0]}))"),
+    }
+
+
+def controller_context(api: Api, name: str, refresh: str | None, workers: list[tuple[Endpoint, str]],
+                       stateful: bool = False, slot: str | None = None) -> dict[str, Any]:
+    """Workers in `lanes` at once: never more copies at once than the API allows.
+
+    With `slot` (see `uses_slots`), every root endpoint's run starts after the refresh and a child's after its
+    parent's, each in the slot pipeline, whose concurrency queues all but `lanes` of them. Without, fixed lanes:
+    sequential chains of workers.
+    With `stateful` (a state sink exists) each incremental worker keeps its own watermark; the controller only
+    passes its Watermark parameter on (empty: each worker's stored value; a value: a backfill for all).
+    """
+    # no refresh pipeline when the linked service fetches the token itself (client_credentials_native)
+    first = [{"activity": act.REFRESH_TOKEN, "dependencyConditions": ["Succeeded"]}] if refresh else []
+    runs = _slot_runs(workers, first, slot) if slot else _lane_runs(api, workers, first)
     params: dict[str, Any] = {}
     if stateful:
         params["Watermark"] = {"type": "String", "defaultValue": ""}
@@ -119,14 +138,12 @@ def controller_context(api: Api, name: str, refresh: str | None, workers: list[t
     return {
         "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,
         "description": (f"Refreshes the {api.name} token, then runs" if refresh else f"Runs the {api.name}")
-                       + f" its {len(workers)} workers in {lanes} "
+                       + f" its {len(workers)} workers in {api.lanes} "
                        + ("slot(s), each taking the next worker as it frees up" if slot else "lane(s)")
                        + f" (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
                        "fails if any worker failed.",
         "parameters": params, "refresh_pipeline": refresh, "runs": runs,
         # every worker directly, so each one whose Status the check reads is an immediate dependency
         "check_depends": [{"activity": run["activity"], "dependencyConditions": ["Completed"]} for run in runs],
-        "any_failed": fx.expression(f"contains(createArray({', '.join(statuses)}), 'Failed')"),
-        "fail_message": fx.expression(
-            f"concat('Workers failed: ', trim({fx.concat(*failed_names) if len(failed_names) > 1 else failed_names[0]}))"),
+        **_failure_check(workers),
     }
