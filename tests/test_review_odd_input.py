@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+from hypothesis import given, settings, strategies as st
+
 from adfgen.cli import main
 from adfgen.core.resources import Resource
 from adfgen.review import diff_factories
@@ -197,3 +199,30 @@ def test_with_several_factories_changed_every_security_change_comes_first():
     assert len(security) == 2 and len(others) == 2 and max(security) < min(others)
     assert lines[security[0]].startswith("- `adf-dev`: ⚠️")
     assert lines[security[1]].startswith("- `adf-prod`: ⚠️")
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(field=st.sampled_from(["dependsOn", "typeProperties", "policy", "name", "type"]), value=JSON,
+       trigger_pipelines=JSON)
+def test_malformed_activities_and_triggers_never_raise(field, value, trigger_pipelines):
+    """Real factories hold surprises; a hand edit in a pull request can hold any JSON where a list belongs."""
+    from adfgen.review import factory_diagram, factory_readme, pipeline_diagram
+
+    good = {"name": "A", "type": "Wait", "dependsOn": [], "policy": {"secureOutput": True}}
+    odd = {**good, "name": "B", field: value}
+    pipeline = {"activities": [good, odd, {"name": "C", "type": "Wait", "dependsOn": [
+        {"activity": "B", "dependencyConditions": ["Succeeded"]}]}]}
+    trigger = Resource("trigger", "t", {"type": "ScheduleTrigger", "pipelines": trigger_pipelines})
+    before = [Resource("pipeline", "p", {"activities": [good]}), trigger]
+    after = [Resource("pipeline", "p", pipeline), trigger]
+    for changes in (diff_factories(before, after), diff_factories(after, before)):
+        diff_markdown([FactoryDiff("f", changes)])
+        diff_text([FactoryDiff("f", changes)])
+    pipeline_diagram(pipeline)
+    factory_diagram(after)
+    factory_readme("f", after)

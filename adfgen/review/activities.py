@@ -53,7 +53,8 @@ def activity_name(activity: dict[str, Any]) -> str:
 def dependencies(activity: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     """(upstream activity, its conditions) for each `dependsOn` entry."""
     found = []
-    for dep in activity.get("dependsOn") or []:
+    entries = activity.get("dependsOn")
+    for dep in entries if isinstance(entries, list) else []:
         if isinstance(dep, dict) and isinstance(dep.get("activity"), str):
             conditions = dep.get("dependencyConditions")
             found.append((dep["activity"], tuple(c for c in conditions if isinstance(c, str))

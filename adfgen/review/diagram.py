@@ -110,7 +110,8 @@ def _calls_anywhere(properties: dict[str, Any]) -> list[str]:
 def _trigger_targets(properties: dict[str, Any]) -> list[str]:
     """The pipelines a trigger starts."""
     found = []
-    for entry in properties.get("pipelines") or [] if isinstance(properties, dict) else []:
+    entries = properties.get("pipelines") if isinstance(properties, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
         reference = entry.get("pipelineReference") if isinstance(entry, dict) else None
         if isinstance(reference, dict) and isinstance(reference.get("referenceName"), str):
             found.append(reference["referenceName"])
