@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -79,14 +80,7 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
     Exit status: 0 clean (warnings allowed), 1 errors or no schema (without --no-schema), 2 usage errors.
     Suppress rules for one resource with an annotation: "annotations": ["adfgen:ignore=SE003"].
     """
-    from adfgen.check.formats import (
-        render_github,
-        render_human,
-        render_json,
-        render_rules,
-        render_sarif,
-        summary,
-    )
+    from adfgen.check.formats import render_rules
 
     if list_rules:
         click.echo(render_rules())
@@ -100,31 +94,43 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
         raise UsageError("--partial and --complete contradict each other; give one")
 
     from adfgen.check.engine import run_checks
-    from adfgen.check.schema import SchemaUnavailable, load_schema_validator
+    from adfgen.check.formats import summary
 
     factories = _load(path, partial, complete, env)  # first: a usage error should not wait for a schema download
     notices: list[str] = []
-    schema = None
-    if not no_schema and not {"SC002", "SC003"} <= set(ignored):
-        try:
-            schema = load_schema_validator(schema_dir)
-        except SchemaUnavailable as exc:  # a gate must not pass green on rules that did not run
-            notices.append(f"{exc}; the check fails without the schema: pass --no-schema to accept that")
+    schema = None if no_schema or {"SC002", "SC003"} <= set(ignored) else _schema(schema_dir, notices)
     findings = run_checks(factories, schema, ignored)
     counts = summary(findings, sum(len(f.entries) for f in factories), len(factories))
     for notice in notices:
         click.echo(f"error: {notice}", err=True)
-    if output == "json":
-        text = render_json(findings, counts, notices)
-    elif output == "github":
-        text = render_github(findings, notices)
-    elif output == "sarif":
-        text = render_sarif(findings, notices)
-    else:
-        text = render_human(findings, counts, color=color_enabled(sys.stdout))
+    text = _render(output, findings, counts, notices)
     if text:
         click.echo(_encodable(text))
     return 1 if counts["errors"] or notices else 0
+
+
+def _schema(schema_dir: Path | None, notices: list[str]) -> Any:
+    """The ADF schema validator, or None with a notice saying why the check fails without it."""
+    from adfgen.check.schema import SchemaUnavailable, load_schema_validator
+
+    try:
+        return load_schema_validator(schema_dir)
+    except SchemaUnavailable as exc:  # a gate must not pass green on rules that did not run
+        notices.append(f"{exc}; the check fails without the schema: pass --no-schema to accept that")
+        return None
+
+
+def _render(output: str, findings: Any, counts: dict[str, Any], notices: list[str]) -> str:
+    """The findings in the chosen output format."""
+    from adfgen.check.formats import render_github, render_human, render_json, render_sarif
+
+    if output == "json":
+        return render_json(findings, counts, notices)
+    if output == "github":
+        return render_github(findings, notices)
+    if output == "sarif":
+        return render_sarif(findings, notices)
+    return render_human(findings, counts, color=color_enabled(sys.stdout))
 
 
 def _encodable(text: str) -> str:

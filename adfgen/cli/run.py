@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -56,47 +57,13 @@ def run_command(pipeline: str, folder: Path | None, env: str | None, vault: Path
     from adfgen.local.masking import Secrets
     from adfgen.local.report import Progress, render_human, summary
     from adfgen.local.runner import Runtime, RunUsageError, load_handlers
-    from adfgen.local.transport import Transport, parse_redirect
 
-    if folder is not None and env is not None:
-        raise UsageError("give either --folder DIR or --env NAME, not both")
-    require_project_env(env)
-    if not time_scale > 0:
-        raise UsageError("--time-scale must be a positive number")
-    parameters: dict[str, str] = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--param {item!r}: expected K=V")
-        parameters[key.strip()] = value
-    try:
-        rewrites = [parse_redirect(r) for r in redirects]
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if vault is not None and not vault.is_file():
-        raise UsageError(f"--vault {vault}: no such file")
+    parameters, rewrites = _check_usage(folder, env, vault, redirects, params, time_scale)
     root = folder if folder is not None else folder_for_env(env) if env is not None else _base_folder()
     factory = load_factory(root)
     clock = Clock(time_scale)
     secrets = Secrets()
-    credential = None
-    if env is not None:
-        from azure.identity import DefaultAzureCredential
-
-        credential = DefaultAzureCredential()
-    local_vault = storage = None
-    if vault is not None:
-        from adfgen.local.vault import LocalVault
-
-        local_vault = LocalVault(vault, clock)
-    if sink_dir is not None:
-        from adfgen.local.storage import LocalStorage
-
-        sink_dir.mkdir(parents=True, exist_ok=True)
-        storage = LocalStorage(sink_dir)
-    transport = Transport(vault=local_vault, storage=storage, redirects=rewrites, ca_bundle=ca_bundle,
-                          credential=credential, allow_azure=env is not None, vault_hosts=factory.vault_hosts(),
-                          secrets=secrets)
+    transport, storage = _transport(factory, env, vault, sink_dir, rewrites, ca_bundle, clock, secrets)
     load_handlers()
     progress = Progress(output == "human" and sys.stderr.isatty(), secrets)
     runtime = Runtime(factory, transport=transport, clock=clock, storage=storage, sink_root=sink_dir,
@@ -118,6 +85,57 @@ def run_command(pipeline: str, folder: Path | None, env: str | None, vault: Path
     if run.status != "Succeeded":
         click.get_current_context().exit(1)
     return 0
+
+
+def _check_usage(folder: Path | None, env: str | None, vault: Path | None, redirects: tuple[str, ...],
+                 params: tuple[str, ...], time_scale: float) -> tuple[dict[str, str], list[Any]]:
+    """The options that can be wrong before anything runs: the parameters and redirects, or a UsageError."""
+    from adfgen.local.transport import parse_redirect
+
+    if folder is not None and env is not None:
+        raise UsageError("give either --folder DIR or --env NAME, not both")
+    require_project_env(env)
+    if not time_scale > 0:
+        raise UsageError("--time-scale must be a positive number")
+    parameters: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param {item!r}: expected K=V")
+        parameters[key.strip()] = value
+    try:
+        rewrites = [parse_redirect(r) for r in redirects]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if vault is not None and not vault.is_file():
+        raise UsageError(f"--vault {vault}: no such file")
+    return parameters, rewrites
+
+
+def _transport(factory: Any, env: str | None, vault: Path | None, sink_dir: Path | None, rewrites: list[Any],
+               ca_bundle: str | None, clock: Any, secrets: Any) -> tuple[Any, Any]:
+    """The run's HTTP transport (real Azure with --env; a local vault and storage where given) and its storage."""
+    from adfgen.local.transport import Transport
+
+    credential = None
+    if env is not None:
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential()
+    local_vault = storage = None
+    if vault is not None:
+        from adfgen.local.vault import LocalVault
+
+        local_vault = LocalVault(vault, clock)
+    if sink_dir is not None:
+        from adfgen.local.storage import LocalStorage
+
+        sink_dir.mkdir(parents=True, exist_ok=True)
+        storage = LocalStorage(sink_dir)
+    transport = Transport(vault=local_vault, storage=storage, redirects=rewrites, ca_bundle=ca_bundle,
+                          credential=credential, allow_azure=env is not None, vault_hosts=factory.vault_hosts(),
+                          secrets=secrets)
+    return transport, storage
 
 
 def _base_folder() -> Path:
