@@ -215,7 +215,7 @@ def load_arm_factory(path: Path, doc: Any = None, text: str | None = None) -> Fa
                                                  "not an ARM template: expected an object with a 'resources' array"))
         return factory
     params = doc.get("parameters") if isinstance(doc.get("parameters"), dict) else {}
-    cursor = 0
+    cursor, cursor_line = 0, 1  # lines are counted from the previous resource on: linear in the template's size
     for index, raw in enumerate(doc["resources"]):
         if not isinstance(raw, dict):
             factory.load_findings.append(_finding_at(shown, text, ["resources", index], f"resources[{index}] is not an object"))
@@ -224,9 +224,11 @@ def load_arm_factory(path: Path, doc: Any = None, text: str | None = None) -> Fa
         if not isinstance(arm_type, str) or not arm_type.lower().startswith(_DF_TYPE):
             continue
         raw_name = raw.get("name")
-        line = line_of(text, json.dumps(raw_name), cursor) if isinstance(raw_name, str) else 0
-        if line and text:
-            cursor = text.find(json.dumps(raw_name), cursor)
+        line = 0
+        found = text.find(json.dumps(raw_name), cursor) if isinstance(raw_name, str) and text else -1
+        if found >= 0:
+            cursor_line += text.count("\n", cursor, found)
+            cursor, line = found, cursor_line
         segments = arm_type.split("/")
         if len(segments) == 2:  # the factory itself
             props = raw.get("properties")
