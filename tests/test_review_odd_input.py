@@ -226,3 +226,21 @@ def test_malformed_activities_and_triggers_never_raise(field, value, trigger_pip
     pipeline_diagram(pipeline)
     factory_diagram(after)
     factory_readme("f", after)
+
+
+def test_diagram_of_an_arm_template_draws_the_same_factory(tmp_path, capsys):
+    """adfgen's arm/ copy is the same factory as its Git folder: an oracle for reading ARM templates."""
+    folder = REPO / "out" / "adf-xero-dev"
+    template = folder / "arm" / "ARMTemplateForFactory.json"
+    code, out, err = run(capsys, "diagram", str(template))
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert code == 0 and not err
+    assert out.split("\n", 1)[1] == readme.split("\n", 1)[1] and out.startswith("# ARMTemplateForFactory\n")
+    (tmp_path / "publish").mkdir()
+    shutil.copy(template, tmp_path / "publish" / template.name)  # an adf_publish folder: ARM only, no Git layout
+    code, out, _ = run(capsys, "diagram", str(tmp_path / "publish"), "--flavor", "azure-devops")
+    assert code == 0 and out.split("\n", 1)[1] == readme.split("\n", 1)[1].replace("```mermaid", "::: mermaid") \
+        .replace("```", ":::")
+    write(tmp_path / "synapse.json", {"resources": [{"type": "Microsoft.Synapse/workspaces/pipelines", "name": "x"}]})
+    code, _, err = run(capsys, "diagram", str(tmp_path / "synapse.json"))
+    assert code == 2 and "without Data Factory resources" in err

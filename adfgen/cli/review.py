@@ -47,12 +47,14 @@ def diagram_command(path: Path, flavor: str) -> None:
     from adfgen.review.folders import discover
     from adfgen.review.readme import factory_readme, pipeline_section
 
-    factories = discover(path)
+    arm = _arm_factories(path)
+    factories = arm if arm is not None else discover(path)
     if not factories:
-        raise UsageError(f"{path}: no ADF resources (no pipeline/, dataset/, linkedService/ or trigger/ folder)")
+        raise UsageError(f"{path}: no ADF resources (no pipeline/, dataset/, linkedService/ or trigger/ folder, "
+                         "no ARM template of a factory)")
     documents = []
     for factory in factories:
-        if path.is_file():
+        if path.is_file() and arm is None:
             documents.append(pipeline_section(factory.resources[0], flavor, level="#") + "\n")
         else:
             documents.append(factory_readme(factory.name, factory.resources, flavor))
@@ -90,3 +92,24 @@ def diff_command(sides: tuple[str, ...], out_dir: Path, output: str) -> None:
     else:
         click.echo(diff_text(diffs), nl=False)
     raise click.exceptions.Exit(EXIT_CHANGES if any(d.changes for d in diffs) else 0)
+
+
+def _arm_factories(path: Path) -> list | None:
+    """ARM templates of factories (ADF's export, adf_publish) as factories to draw: for an ARM file, or for a folder
+    that holds no Git-layout factory; None otherwise. Read with check's tolerant loader."""
+    from adfgen.check.sources import discover as discover_any, is_arm_template
+    from adfgen.review.folders import Factory, discover
+
+    if path.is_file():
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None  # review's discover says what is wrong with the file
+        if isinstance(doc, dict) and isinstance(doc.get("resources"), list) and not is_arm_template(doc):
+            raise UsageError(f"{path}: an ARM template without Data Factory resources (Synapse, or another service)")
+        if not is_arm_template(doc):
+            return None
+    elif not path.is_dir() or discover(path):
+        return None
+    templates = [f for f in discover_any(path) if f.entries and all(e.origin == "arm" for e in f.entries)]
+    return [Factory(f.name, [e.resource for e in f.entries]) for f in templates]
