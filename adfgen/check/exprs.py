@@ -29,14 +29,13 @@ class Problem:
 
 @dataclass(frozen=True)
 class Parsed:
-    """What the checker keeps about one string: None-template (plain literal), refs and problems."""
+    """What the checker keeps about one string: its refs and problems (none for a plain literal)."""
 
-    is_expression: bool
     refs: tuple[Ref, ...] = ()
     problems: tuple[Problem, ...] = field(default_factory=tuple)
 
 
-_PLAIN = Parsed(False)
+_PLAIN = Parsed()
 _cache: dict[str, Parsed] = {}
 
 
@@ -60,9 +59,9 @@ def _analyse(text: str) -> Parsed:
     try:
         template = _x.parse_value(text)
     except _x.ExpressionError as exc:
-        return Parsed(True, (), (_problem(exc),))
+        return Parsed((), (_problem(exc),))
     except RecursionError:
-        return Parsed(True, (), (Problem("syntax", "expression nested too deeply", 0),))
+        return Parsed((), (Problem("syntax", "expression nested too deeply", 0),))
     if template is None:
         return _PLAIN
     try:
@@ -70,8 +69,8 @@ def _analyse(text: str) -> Parsed:
                      for r in _x.references(template))
         problems = tuple(_problem(e) for e in _x.check_functions(template))
     except RecursionError:
-        return Parsed(True, (), (Problem("syntax", "expression nested too deeply", 0),))
-    return Parsed(True, refs, problems)
+        return Parsed((), (Problem("syntax", "expression nested too deeply", 0),))
+    return Parsed(refs, problems)
 
 
 def analyse(text: str) -> Parsed:

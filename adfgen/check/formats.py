@@ -13,8 +13,6 @@ from adfgen.check.model import ERROR, Finding
 from adfgen.check.rules import RULE_CLASSES
 from adfgen.core.wording import plural
 
-FORMATS = ("human", "json", "github", "sarif")
-
 
 _ANSI = {"bold": "1", "underline": "4", "red": "31", "yellow": "33", "green": "32", "cyan": "36"}
 

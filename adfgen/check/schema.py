@@ -506,7 +506,6 @@ class SchemaValidator:
             (ADF_URI, SchemaResource.from_contents(adf, default_specification=DRAFT4)),
             (COMMON_URI, SchemaResource.from_contents(common, default_specification=DRAFT4)),
         ])
-        self._adf = adf
         self._engine = _Engine(adf, common, Draft4Validator({}, registry=registry))
 
     def validate_definition(self, definition: str, instance: Any) -> list[SchemaFinding]:

@@ -12,7 +12,6 @@ from adfgen.check.walk import Activity, Pipeline, pipeline_sites, value_text
 from adfgen.spec.secret_values import CREDENTIAL_KEY, NOT_CREDENTIAL_KEY
 
 KEYVAULT_HOST = re.compile(r"\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)", re.I)
-SECRETS_SEGMENT = re.compile(r"(^|[/'])secrets/", re.I)
 TOKEN_URL = re.compile(r"/tokens?(?=$|[?'\"/#}])", re.I)
 GRANT_TYPE = re.compile(r"grant_type", re.I)
 REFRESH_GRANT = re.compile(r"grant_type\W{0,6}refresh_token", re.I)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -40,6 +39,3 @@ class Clock:
         """How many real seconds `seconds` of virtual time last."""
         return seconds / self.time_scale
 
-    def wait_event(self, event: threading.Event, seconds: float | None) -> bool:
-        """Wait for `event` at most `seconds` of virtual time; True when it was set."""
-        return event.wait(None if seconds is None else max(seconds, 0) / self.time_scale)

@@ -11,12 +11,6 @@ class AuthError(AdfgenError):
     exit_code = 1
 
 
-class ConsentProblem(AuthError):
-    """`auth status`: consent is near its end (exit 3) or gone (exit 4), so that CI can alert."""
-
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 NEAR_EXPIRY_EXIT = 3

@@ -22,7 +22,6 @@ import re
 _SAFE = re.compile(r"[\w .,/()\-+=@'*?!]", re.UNICODE)
 
 GITHUB, AZURE_DEVOPS = "github", "azure-devops"
-FLAVORS = (GITHUB, AZURE_DEVOPS)
 
 
 def escape(text: str) -> str:

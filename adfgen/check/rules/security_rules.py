@@ -24,7 +24,6 @@ BASIC = re.compile(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])")
 CLIENT_SECRET = re.compile(r"\bclient_secret=([^&\s'\"@{}]+)", re.I)
 CONNECTION_KEY = re.compile(r"(?:^|;)\s*(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=\s*([^;'\"]+)", re.I)
 SAS_SIGNATURE = re.compile(r"[?&]sig=([A-Za-z0-9%+/=]{16,})")
-QUICK_SECRET = re.compile(r"eyJ|Bearer|Basic|client_secret|AccountKey|SharedAccess|Password|Pwd|sig=", re.I)
 SECRET_KEYS = frozenset({"client_secret", "clientsecret", "password", "refresh_token", "access_token", "apikey",
                          "api_key", "accountkey", "sastoken"})
 PLACEHOLDER_WORDS = re.compile(r"your|placeholder|changeme|change_me|example|dummy|redacted|replace|todo|sample|"
@@ -461,7 +460,8 @@ def _fingerprint(value: str) -> str:
 _SHAPE_HINT = re.compile(r"-----BEGIN|A(?:KIA|SIA|Iza)|g(?:h[pousr]_|ithub_pat_)|xox[abprs]-|[sr]k_(?:live|test)_|sk-")
 
 
-# Lower-case words QUICK_SECRET looks for: substring tests on the lowered text are ~5x faster than the regex,
+# Lower-case words one of which every literal secret shape below holds (a JWT's "eyJ", Bearer, Basic, client_secret,
+# AccountKey, SharedAccess..., Password, Pwd, sig=): substring tests on the lowered text are ~5x faster than a regex,
 # and this filter runs on every string of every resource.
 QUICK_WORDS = ("eyj", "bearer", "basic", "client_secret", "accountkey", "sharedaccess", "password", "pwd", "sig=")
 

@@ -83,11 +83,6 @@ def expected(function: str, index: int, what: str, value: Any) -> FunctionError:
     )
 
 
-def is_number(value: Any) -> bool:
-    """True for integers and floats, not booleans."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def is_big_integer(value: Any) -> bool:
     """True for an integer outside Int64, which the engine holds as a BigInteger."""
     return type(value) is int and not INT64_MIN <= value <= INT64_MAX
