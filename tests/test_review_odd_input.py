@@ -244,3 +244,19 @@ def test_diagram_of_an_arm_template_draws_the_same_factory(tmp_path, capsys):
     write(tmp_path / "synapse.json", {"resources": [{"type": "Microsoft.Synapse/workspaces/pipelines", "name": "x"}]})
     code, _, err = run(capsys, "diagram", str(tmp_path / "synapse.json"))
     assert code == 2 and "without Data Factory resources" in err
+
+
+def test_a_key_vault_read_is_a_secret_source_however_its_url_is_built():
+    def pipeline(url: str, resource: str, stored: bool) -> Resource:
+        read = {"name": "Get Secret", "type": "WebActivity", "typeProperties": {
+            "url": url, "method": "GET", "authentication": {"type": "MSI", "resource": resource}}}
+        keep = {"name": "Keep", "type": "SetVariable", "typeProperties": {
+            "variableName": "S", "value": "@activity('Get Secret').output.value"}}
+        return Resource("pipeline", "p", {"activities": [read, keep] if stored else [read]})
+
+    for url, resource in (("@{pipeline().globalParameters.kv}secrets/api-key?api-version=7.4", "https://x"),
+                          ("@concat(pipeline().parameters.Base, 'secrets/api-key')", "https://x"),
+                          ("@pipeline().parameters.SecretUri", "https://vault.azure.net")):
+        changes = diff_factories([pipeline(url, resource, False)], [pipeline(url, resource, True)])
+        assert [c.summary for c in changes if c.security] == [
+            "secret output of 'Get Secret' now passes through variable 'S'"], url

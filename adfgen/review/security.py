@@ -11,7 +11,9 @@ from adfgen.review import activities as acts
 _HOST = re.compile(r"https?://([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)", re.IGNORECASE)
 # A Web activity that reads a Key Vault secret: Key Vault's REST API is .../secrets/{name}
 # (https://learn.microsoft.com/rest/api/keyvault/secrets/get-secret/get-secret).
-_VAULT_URL = re.compile(r"vault\.azure\.(net|cn|us)|/secrets/|keyvault", re.IGNORECASE)
+# The URL is often built: concat(parameters.KeyVaultUrl, 'secrets/x') or @{pipeline().globalParameters.kv}secrets/x;
+# the managed identity's resource (https://vault.azure.net) says the same.
+_VAULT_URL = re.compile(r"vault\.azure\.(net|cn|us)|(^|[/'}])secrets/|keyvault", re.IGNORECASE)
 VARIABLE_WRITERS = ("SetVariable", "AppendVariable")
 # Fields of Key Vault's SecretBundle other than `value` (same page): metadata, not the secret. Reading them (e.g. the
 # token's expiry in `attributes.exp`) does not move the secret.
@@ -45,10 +47,13 @@ def _secret_sources(activities: list[dict[str, Any]]) -> set[str]:
     """Activities whose output holds a secret: secure output on, or a Web call to Key Vault."""
     found = set()
     for _, activity in acts.walk(activities):
-        url = acts.type_properties(activity).get("url")
-        url_text = url.get("value") if isinstance(url, dict) else url
-        if "secureOutput" in acts.secure_flags(activity) or (
-                activity.get("type") == "WebActivity" and isinstance(url_text, str) and _VAULT_URL.search(url_text)):
+        props = acts.type_properties(activity)
+        url = props.get("url")
+        authentication = props.get("authentication")
+        texts = [url.get("value") if isinstance(url, dict) else url,
+                 authentication.get("resource") if isinstance(authentication, dict) else None]
+        if "secureOutput" in acts.secure_flags(activity) or (activity.get("type") == "WebActivity" and any(
+                isinstance(text, str) and _VAULT_URL.search(text) for text in texts)):
             found.add(acts.activity_name(activity))
     return found
 
