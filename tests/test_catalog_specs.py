@@ -98,10 +98,16 @@ def test_hubspot_search_with_its_cursor_in_the_body_is_refused():
     assert problems and any("body" in str(p) for p in problems), problems
 
 
-@pytest.mark.xfail(strict=True, reason="missing feature: auth.redirect_uri. QuickBooks production keys accept only "
-                   "public https redirect URIs, so `adfgen auth login quickbooks --paste` must send the one the app "
-                   "registered; the spec format cannot declare it yet (adfgen/oauth/login.py reads it when it exists)")
 def test_quickbooks_can_declare_its_registered_public_redirect_uri():
+    """Production QuickBooks keys accept only a public https redirect URI: the spec declares the registered one."""
     def redirect(data):
         data["apis"][0]["auth"]["redirect_uri"] = "https://app.example.com/quickbooks/callback"
     assert not _variant("quickbooks", redirect)
+
+
+def test_a_plain_http_redirect_uri_off_loopback_is_refused_with_the_choices():
+    """http:// only on a loopback address (the login's own listener); anything else must be https."""
+    def redirect(data):
+        data["apis"][0]["auth"]["redirect_uri"] = "http://app.example.com/callback"
+    (problem,) = _variant("quickbooks", redirect)
+    assert "apis[0].auth.redirect_uri" in str(problem) and "https://" in str(problem) and "127.0.0.1" in str(problem)

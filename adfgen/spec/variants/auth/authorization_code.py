@@ -32,6 +32,9 @@ class AuthorizationCode(AuthFlow):
         return {
             "authorize_url": (HttpsUrl | None, Field(None, description="the provider's consent page")),
             "pkce": (bool, Field(False, description="PKCE (S256) at consent; a public client needs no secret")),
+            "redirect_uri": (str | None, Field(
+                None, description="the redirect URI registered with the provider; default a loopback address. A "
+                "public https one (production QuickBooks keys) is for `adfgen auth login --paste`")),
             "rotating_refresh_tokens": (bool, Field(True, description="each refresh returns a new refresh token")),
             "refresh_token_reuse_grace": (Duration, Field(
                 0, description="how long a rotated refresh token stays usable; > 0 lets the refresh POST retry "
@@ -45,6 +48,11 @@ class AuthorizationCode(AuthFlow):
         problems = []
         if api.auth.authorize_url is None:
             problems.append((("auth",), "missing 'authorize_url': the authorization_code flow needs it for consent"))
+        redirect = api.auth.redirect_uri
+        if redirect is not None and not redirect.startswith(("https://", "http://127.0.0.1", "http://localhost",
+                                                             "http://[::1]")):
+            problems.append((("auth", "redirect_uri"), "must be an https:// URL, or http:// on a loopback address "
+                                                       "(127.0.0.1, localhost, [::1]) for `adfgen auth login`"))
         if api.secrets.client_secret is None and not api.auth.pkce:
             problems.append((("secrets",), "missing secret name 'client_secret' (or set auth.pkce: true for a "
                                            "public client)"))
