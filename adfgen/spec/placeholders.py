@@ -135,6 +135,6 @@ def constants_written(api: Any) -> Any:
                                else m.group(0), text)
 
     auth = api.auth.model_copy(update={k: fill(getattr(api.auth, k)) for k in ("token_url", "authorize_url")
-                                       if getattr(api.auth, k, None) is not None})
+                                       if getattr(api.auth, k) is not None})  # Auth has every flow's fields
     endpoints = [e.model_copy(update={"base_url": fill(e.base_url)}) if e.base_url else e for e in api.endpoints]
     return api.model_copy(update={"base_url": fill(api.base_url), "auth": auth, "endpoints": endpoints})
