@@ -414,3 +414,23 @@ def test_key_vault_unreachable_stops_before_consent(world, browser, capfd):
 def test_env_and_vault_together_are_a_usage_error(world, browser, capfd, tmp_path):
     code, _, err = world.run(capfd, "auth", "login", "xero", "--env", "test", "--vault", str(tmp_path / "v.yaml"))
     assert code == 2 and "not both" in err
+
+
+def test_paste_mode_sends_the_declared_public_redirect_uri(world, browser, capfd):
+    """A provider that accepts only a registered public https redirect (QuickBooks production): the spec declares it
+    (auth.redirect_uri), the consent URL and the code exchange both carry it, and the pasted URL completes login."""
+    public = "https://app.example.com/xero/callback"
+    world.write_spec(lambda s: s["apis"][0]["auth"].update(pkce=False, redirect_uri=public))
+    proc = world.spawn("auth", "login", "xero", "--env", "test", "--paste", env=world.environment())
+    url = None
+    for line in proc.stderr:
+        if line.startswith("https://"):
+            url = line.strip()
+            break
+    assert url and "redirect_uri=https%3A%2F%2Fapp.example.com%2Fxero%2Fcallback" in url
+    landed = browser.consent(url)  # the provider sends the browser to the app's public page
+    assert landed.startswith(public + "?")
+    out, err = proc.communicate(landed + "\n", timeout=60)
+    world.assert_no_secret(out + err)
+    assert proc.returncode == 0, err
+    assert world.oauth.find(world.kv_value("xero-refresh-token")) is not None
