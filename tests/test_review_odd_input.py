@@ -260,3 +260,18 @@ def test_a_key_vault_read_is_a_secret_source_however_its_url_is_built():
         changes = diff_factories([pipeline(url, resource, False)], [pipeline(url, resource, True)])
         assert [c.summary for c in changes if c.security] == [
             "secret output of 'Get Secret' now passes through variable 'S'"], url
+
+
+def test_a_deactivated_activity_is_said_in_the_diff_and_drawn_inactive():
+    from adfgen.review import pipeline_diagram
+    from adfgen.review.mermaid import escape
+
+    def pipeline(**state) -> Resource:
+        return Resource("pipeline", "p", {"activities": [{"name": "Load", "type": "Copy", **state}]})
+
+    off = pipeline(state="Inactive", onInactiveMarkAs="Succeeded")
+    changes = diff_factories([pipeline()], [off])
+    assert [(c.category, c.summary, c.where, c.new) for c in changes if c.where == "Load"] == [
+        ("activity", "activity deactivated", "Load", "Inactive")]
+    assert escape("inactive, marked Succeeded") in "\n".join(pipeline_diagram(off.properties).lines)
+    assert "inactive" not in "\n".join(pipeline_diagram(pipeline().properties).lines)

@@ -217,7 +217,10 @@ def _diff_activity(pipeline: str, where: str, before: dict, after: dict) -> list
     own_before, own_after = _own_part(before), _own_part(after)
     for path, old, new in changed_leaves(own_before, own_after):
         at = f"{where}: {path_text(path)}"
-        if path[:1] == ("policy",):
+        if path == ("state",):  # an activity deactivated or activated again (it reports onInactiveMarkAs instead)
+            category, at = "activity", where
+            summary = "activity deactivated" if new == "Inactive" else "activity state changed"
+        elif path[:1] == ("policy",):
             category, summary, at = "policy", f"policy {path_text(path[1:])} changed", where
             if path[1:] and path[1] in SECURE_FLAGS and old is True and new is not True:
                 category, summary = "security", f"{path[1]} turned off"
