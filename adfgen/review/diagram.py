@@ -37,7 +37,7 @@ def _activity_label(activity: dict[str, Any]) -> str:
     called = acts.called_pipeline(activity)
     if called:
         extra.append(f"runs {called}")
-    if activity.get("state") == "Inactive":  # never runs; reports onInactiveMarkAs (documented: "Deactivate an activity")
+    if activity.get("state") == "Inactive":  # never runs, reports onInactiveMarkAs ("Deactivate an activity" doc)
         mark = activity.get("onInactiveMarkAs")
         extra.append(f"inactive, marked {mark}" if isinstance(mark, str) else "inactive")
     # each piece escaped on its own; only our <br/> joins them
