@@ -12,11 +12,10 @@ from adfgen.check.rules.data_safety_rules import (CopyOutlivesToken, LookupRowsU
                                                   WatermarkWithoutEveryCopy)
 from adfgen.check.rules.expression_rules import AlwaysFails, ExpressionSyntax, FunctionArity, UnknownFunction
 from adfgen.check.rules.limit_rules import PipelineLimitExceeded
-from adfgen.check.rules.reference_rules import (ActivityNotUpstream, BadDependsOn, DataFlowReference, DuplicateName,
-                                                InvalidName,
-                                                ItemOutsideForEach, MissingRequiredParameter, MissingResource,
-                                                UndeclaredParameter, UndeclaredResourceParameter,
-                                                UndeclaredVariable, UnknownActivity)
+from adfgen.check.rules.name_rules import BadDependsOn, DuplicateName, InvalidName
+from adfgen.check.rules.reference_rules import (ActivityNotUpstream, ItemOutsideForEach, UndeclaredParameter,
+                                                UndeclaredResourceParameter, UndeclaredVariable, UnknownActivity)
+from adfgen.check.rules.resource_rules import DataFlowReference, MissingRequiredParameter, MissingResource
 from adfgen.check.rules.reliability_rules import (AccessTokenSavedFirst, BatchCountAboveLimit, EndlessPagination,
                                                   RefreshTokenSavedWithoutRetry, TokenCallWithoutConcurrencyOne)
 from adfgen.check.rules.schema_rules import (BuildWarning, FileNameMismatch, InvalidFile, SchemaViolation,
