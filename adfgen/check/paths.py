@@ -27,6 +27,13 @@ def label_of(item: Any) -> str:
     return ""
 
 
+def activity_of_path(path: str) -> str | None:
+    """The activity a readable path runs through (its last `(Type "Name")` label), or None."""
+    marker = path.rfind(' "')
+    end = path.find('")', marker)
+    return path[marker + 2:end] if marker >= 0 and end > marker else None
+
+
 def join_index(prefix: str, index: int, item: Any = None) -> str:
     """Append a list index (and the item's activity label) to a path."""
     return f"{prefix}[{index}]{label_of(item)}"

@@ -22,9 +22,10 @@ from adfgen.check.rules.schema_rules import (BuildWarning, FileNameMismatch, Inv
                                              SpecError, StaleOutput, UnknownType)
 from adfgen.check.rules.request_rules import (EncodedPlaceholder, FilterBlindToWatermark, ParameterGivenTwice,
                                               RuleChangesNothingSent, UnresolvedPlaceholder, WatermarkNotSent)
-from adfgen.check.rules.security_rules import (KeyVaultWithoutApiVersion, LiteralSecret, SecretStringParameter,
-                                               SecretThroughLoggedChannel, UnsecuredCredentialInput,
-                                               UnsecuredSecretConsumer, UnsecuredSecretOutput)
+from adfgen.check.rules.secret_flow_rules import (SecretStringParameter, SecretThroughLoggedChannel,
+                                                  UnsecuredCredentialInput, UnsecuredSecretConsumer,
+                                                  UnsecuredSecretOutput)
+from adfgen.check.rules.security_rules import KeyVaultWithoutApiVersion, LiteralSecret
 
 RULE_CLASSES: tuple[type[Rule], ...] = (
     InvalidFile, SchemaViolation, UnknownType, FileNameMismatch, SpecError, StaleOutput, BuildWarning,

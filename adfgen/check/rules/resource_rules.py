@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from adfgen.check.dataflows import data_flow_references, data_flows
 from adfgen.check.exprs import null_breaking_use, tests_for_null
 from adfgen.check.model import ERROR, WARNING
-from adfgen.check.paths import join_key
+from adfgen.check.paths import activity_of_path, join_key
 from adfgen.check.rules.base import Context, FactoryView, Hit, Rule
 from adfgen.check.rules.reference_rules import lower_set, static_name
 from adfgen.check.semantics import text_of
@@ -28,12 +28,6 @@ def _references(ctx: Context) -> Iterator[tuple[int, dict, str]]:
             if pipeline is not None and pipeline.inactive_paths and under_inactive(pipeline, ctx.tree.path(index)):
                 continue
             yield index, obj, kind
-
-
-def _activity_of_path(path: str) -> str | None:
-    marker = path.rfind(' "')
-    end = path.find('")', marker)
-    return path[marker + 2:end] if marker >= 0 and end > marker else None
 
 
 class MissingResource(Rule):
@@ -75,7 +69,7 @@ class MissingResource(Rule):
             if name.lower() not in known:
                 path = ctx.tree.path(node)
                 yield Hit(join_key(path, "referenceName") if path else "referenceName",
-                          f"{target} '{name}' is not in this factory", 0, severity, _activity_of_path(path))
+                          f"{target} '{name}' is not in this factory", 0, severity, activity_of_path(path))
 
 
 def _required(properties: Any) -> list[str]:
@@ -142,7 +136,7 @@ class MissingRequiredParameter(Rule):
             missing = _missing(_required(target.properties), obj.get("parameters"))
             if missing:
                 path = ctx.tree.path(node)
-                yield Hit(path, _needs(target.label, missing), activity=_activity_of_path(path))
+                yield Hit(path, _needs(target.label, missing), activity=activity_of_path(path))
         if ctx.pipeline is not None:
             for activity in ctx.pipeline.all:
                 if activity.kind == "executepipeline":
