@@ -201,6 +201,38 @@ def arm_resource_name(raw: Any) -> str | None:
     return raw.rsplit("/", 1)[-1] if "/" in raw else raw
 
 
+def _add_arm_resource(factory: Factory, raw: dict, index: int, arm_type: str, line: int, shown: str,
+                      text: str | None) -> None:
+    """File one Data Factory resource of an ARM template: the factory's global parameters, a checked entry, the
+    name of another kind, or a load finding."""
+    raw_name = raw.get("name")
+    segments = arm_type.split("/")
+    if len(segments) == 2:  # the factory itself
+        props = raw.get("properties")
+        if isinstance(props, dict) and isinstance(props.get("globalParameters"), dict):
+            factory.global_parameters = set(props["globalParameters"])
+        return
+    name = arm_resource_name(raw_name)
+    kind = KIND_BY_ARM_SEGMENT.get(segments[2].lower())
+    if kind is None:
+        if segments[2].lower() == "globalparameters" and isinstance(raw.get("properties"), dict):
+            factory.global_parameters = set(raw["properties"])
+        elif name:
+            factory.other_names.setdefault(segments[2].lower(), set()).add(name)
+        return
+    if name is None:
+        factory.load_findings.append(_finding_at(shown, text, ["resources", index, "name"],
+                                                 f"resources[{index}]: cannot read a resource name from {raw_name!r}"))
+        return
+    properties = raw.get("properties")
+    if not isinstance(properties, dict):
+        factory.load_findings.append(_finding_at(shown, text, ["resources", index, "properties"],
+                                                 f"{kind.name} {name}: 'properties' must be an object"))
+        return
+    factory.entries.append(Entry(Resource(kind.name, name, properties), shown, line, text, origin="arm",
+                                 pointer=to_pointer(["resources", index])))
+
+
 def load_arm_factory(path: Path, doc: Any = None, text: str | None = None) -> Factory:
     """Load the Data Factory resources of an ARM template tolerantly."""
     shown = display(path)
@@ -229,31 +261,7 @@ def load_arm_factory(path: Path, doc: Any = None, text: str | None = None) -> Fa
         if found >= 0:
             cursor_line += text.count("\n", cursor, found)
             cursor, line = found, cursor_line
-        segments = arm_type.split("/")
-        if len(segments) == 2:  # the factory itself
-            props = raw.get("properties")
-            if isinstance(props, dict) and isinstance(props.get("globalParameters"), dict):
-                factory.global_parameters = set(props["globalParameters"])
-            continue
-        name = arm_resource_name(raw_name)
-        kind = KIND_BY_ARM_SEGMENT.get(segments[2].lower())
-        if kind is None:
-            if segments[2].lower() == "globalparameters" and isinstance(raw.get("properties"), dict):
-                factory.global_parameters = set(raw["properties"])
-            elif name:
-                factory.other_names.setdefault(segments[2].lower(), set()).add(name)
-            continue
-        if name is None:
-            factory.load_findings.append(_finding_at(shown, text, ["resources", index, "name"],
-                                                     f"resources[{index}]: cannot read a resource name from {raw_name!r}"))
-            continue
-        properties = raw.get("properties")
-        if not isinstance(properties, dict):
-            factory.load_findings.append(_finding_at(shown, text, ["resources", index, "properties"],
-                                                     f"{kind.name} {name}: 'properties' must be an object"))
-            continue
-        factory.entries.append(Entry(Resource(kind.name, name, properties), shown, line, text, origin="arm",
-                                     pointer=to_pointer(["resources", index])))
+        _add_arm_resource(factory, raw, index, arm_type, line, shown, text)
     factory.complete = "factoryName" in params and any(e.kind == "linkedService" for e in factory.entries)
     factory.entries = _sorted(factory.entries)
     return factory
