@@ -77,6 +77,9 @@ def test_folders_holding_no_factory_are_an_error_and_factories_below_are_found(t
     assert code == 3 and out.startswith("adf: 1 change") and "pipeline 'pl_xero_invoices' removed" in out
     code, _, err = run(capsys, "diagram", str(tmp_path / "repo1"))
     assert code == 0 and not err
+    pipeline = before / "pipeline" / "pl_xero_invoices.json"
+    code, _, err = run(capsys, "diff", str(pipeline), str(pipeline))
+    assert code == 1 and "a file; adfgen diff compares folders" in err
 
 
 def test_diff_against_a_ref_with_a_wrong_out_folder_is_an_error(tmp_path, capsys, monkeypatch):

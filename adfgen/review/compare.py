@@ -28,6 +28,8 @@ class FactoryDiff:
 def factories_in_folder(path: Path) -> dict[str, Factory]:
     """The factories at or below a folder (a factory folder, out/, a repository), keyed by relative path."""
     path = Path(path)
+    if path.is_file():
+        raise AdfgenError(f"{path}: a file; adfgen diff compares folders (factory folders or folders of factories)")
     if not path.is_dir():
         raise AdfgenError(f"{path}: no such folder")
     return factories_at(path)
