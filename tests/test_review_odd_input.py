@@ -278,3 +278,13 @@ def test_a_deactivated_activity_is_said_in_the_diff_and_drawn_inactive():
         ("activity", "activity deactivated", "Load", "Inactive")]
     assert escape("inactive, marked Succeeded") in "\n".join(pipeline_diagram(off.properties).lines)
     assert "inactive" not in "\n".join(pipeline_diagram(pipeline().properties).lines)
+
+
+def test_an_execute_pipeline_that_runs_another_pipeline_says_so():
+    def caller(target: str) -> Resource:
+        return Resource("pipeline", "p", {"activities": [{"name": "Run", "type": "ExecutePipeline", "typeProperties": {
+            "pipeline": {"referenceName": target, "type": "PipelineReference"}, "waitOnCompletion": True}}]})
+
+    (change,) = diff_factories([caller("pl_a")], [caller("pl_slot")])
+    assert (change.category, change.summary, change.where, change.old, change.new) == (
+        "activity", "runs another pipeline", "Run", "pl_a", "pl_slot")

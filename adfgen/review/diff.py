@@ -220,6 +220,8 @@ def _diff_activity(pipeline: str, where: str, before: dict, after: dict) -> list
         if path == ("state",):  # an activity deactivated or activated again (it reports onInactiveMarkAs instead)
             category, at = "activity", where
             summary = "activity deactivated" if new == "Inactive" else "activity state changed"
+        elif path == ("typeProperties", "pipeline", "referenceName") and before.get("type") == "ExecutePipeline":
+            category, summary, at = "activity", "runs another pipeline", where
         elif path[:1] == ("policy",):
             category, summary, at = "policy", f"policy {path_text(path[1:])} changed", where
             if path[1:] and path[1] in SECURE_FLAGS and old is True and new is not True:
