@@ -6,7 +6,8 @@ from typing import Iterator
 
 from adfgen.check.model import WARNING
 from adfgen.check.rules.base import Context, Hit, Rule
-from adfgen.check.schema import UNKNOWN_TYPE, SchemaFinding
+from adfgen.check.schema import SchemaFinding
+from adfgen.check.schema_engine import UNKNOWN_TYPE
 from adfgen.check.walk import under_inactive
 
 
