@@ -288,3 +288,17 @@ def test_an_execute_pipeline_that_runs_another_pipeline_says_so():
     (change,) = diff_factories([caller("pl_a")], [caller("pl_slot")])
     assert (change.category, change.summary, change.where, change.old, change.new) == (
         "activity", "runs another pipeline", "Run", "pl_a", "pl_slot")
+
+
+def test_security_changes_say_which_activity():
+    call = {"name": "Call", "type": "WebActivity", "typeProperties": {"url": "https://new.example.org/x"}}
+    keep = {"name": "Keep", "type": "SetVariable", "policy": {"secureOutput": False}, "typeProperties": {
+        "variableName": "S", "value": "@activity('Read').output.value"}}
+    read = {"name": "Read", "type": "WebActivity", "policy": {"secureOutput": True},
+            "typeProperties": {"url": "https://old.example.org/"}}
+    before = Resource("pipeline", "p", {"activities": [read]})
+    after = Resource("pipeline", "p", {"activities": [read, {"name": "Loop", "type": "ForEach", "typeProperties": {
+        "items": "@createArray(1)", "activities": [call, keep]}}]})
+    security = {c.summary: c.where for c in diff_factories([before], [after]) if c.security}
+    assert security == {"new outbound host new.example.org": "Loop / Call",
+                        "secret output of 'Read' now passes through variable 'S'": "Loop / Keep"}

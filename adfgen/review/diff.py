@@ -240,11 +240,13 @@ def _diff_activity(pipeline: str, where: str, before: dict, after: dict) -> list
 def _security_facts(before: list[Any], after: list[Any]) -> list[Change]:
     """A secret newly stored in a variable; a host newly called."""
     found = []
-    for pipeline, variable, source in sorted(secret_flows(after) - secret_flows(before)):
+    flows, old_flows = secret_flows(after), secret_flows(before)
+    for pipeline, variable, source in sorted(set(flows) - set(old_flows)):
         found.append(Change("pipeline", pipeline, "security",
-                            f"secret output of '{source}' now passes through variable '{variable}'"))
+                            f"secret output of '{source}' now passes through variable '{variable}'",
+                            flows[(pipeline, variable, source)]))
     old_hosts = hosts(before)
-    for host, (kind, name) in sorted(hosts(after).items()):
+    for host, (kind, name, where) in sorted(hosts(after).items()):
         if host not in old_hosts:
-            found.append(Change(kind, name, "security", f"new outbound host {host}"))
+            found.append(Change(kind, name, "security", f"new outbound host {host}", where))
     return found

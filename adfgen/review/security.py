@@ -33,13 +33,27 @@ def strings(value: Any) -> Iterator[str]:
             stack.extend(node)
 
 
-def hosts(resources: list[Any]) -> dict[str, tuple[str, str]]:
-    """Every host named in an http(s) URL in the resources → the first (kind, resource) naming it."""
-    found: dict[str, tuple[str, str]] = {}
+def _places(resource: Any) -> Iterator[tuple[str, Any]]:
+    """(activity path or "", value) parts of a resource: each activity of a pipeline on its own, then the rest."""
+    if resource.kind != "pipeline":
+        yield "", resource.properties
+        return
+    for path, activity in acts.walk(acts.pipeline_activities(resource.properties)):
+        own = {k: v for k, v in activity.items() if k != "typeProperties"}
+        inner = {k for k, _ in acts.BRANCH_KEYS} | {"cases"}  # inner activities are places of their own
+        yield " / ".join((*path, acts.activity_name(activity))), [own, {
+            k: v for k, v in acts.type_properties(activity).items() if k not in inner}]
+    yield "", {k: v for k, v in resource.properties.items() if k != "activities"}
+
+
+def hosts(resources: list[Any]) -> dict[str, tuple[str, str, str]]:
+    """Every host named in an http(s) URL in the resources → the first (kind, resource, activity path) naming it."""
+    found: dict[str, tuple[str, str, str]] = {}
     for resource in sorted(resources, key=lambda r: (r.kind, r.name)):
-        for text in strings(resource.properties):
-            for host in _HOST.findall(text):
-                found.setdefault(host.lower(), (resource.kind, resource.name))
+        for where, value in _places(resource):
+            for text in strings(value):
+                for host in _HOST.findall(text):
+                    found.setdefault(host.lower(), (resource.kind, resource.name, where))
     return found
 
 
@@ -74,17 +88,18 @@ def _activities_read(value: Any) -> set[str]:
                 len(ref.path_after) > 1 and ref.path_after[0] == "output" and ref.path_after[1] in METADATA_FIELDS)}
 
 
-def secret_flows(resources: list[Any]) -> set[tuple[str, str, str]]:
-    """(pipeline, variable, source activity) for each Set/Append Variable that stores a secret-bearing output."""
-    found = set()
+def secret_flows(resources: list[Any]) -> dict[tuple[str, str, str], str]:
+    """(pipeline, variable, source activity) → where the first Set/Append Variable storing that secret sits."""
+    found: dict[tuple[str, str, str], str] = {}
     for pipeline in (r for r in resources if r.kind == "pipeline"):
         activities = acts.pipeline_activities(pipeline.properties)
         sources = _secret_sources(activities)
-        for _, activity in acts.walk(activities):
+        for path, activity in acts.walk(activities):
             if activity.get("type") not in VARIABLE_WRITERS:
                 continue
             props = acts.type_properties(activity)
             variable = props.get("variableName")
-            for source in _activities_read(props.get("value")) & sources:
-                found.add((pipeline.name, str(variable), source))
+            for source in sorted(_activities_read(props.get("value")) & sources):
+                found.setdefault((pipeline.name, str(variable), source),
+                                 " / ".join((*path, acts.activity_name(activity))))
     return found
