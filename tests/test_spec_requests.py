@@ -52,7 +52,7 @@ REFUSALS = {
                        "pagination": {"kind": "offset_limit", "limit": 100}}),
         f"{E0}.body: {{offset}} (paging value) cannot be used here: ADF's pagination rules write only AbsoluteUrl, "
         "QueryParameters and Headers of the next request (https://learn.microsoft.com/azure/data-factory/"
-        "connector-rest#pagination-support), never a body"),
+        "connector-rest#pagination-support), never a body (valid here: (none))"),
     "a delta link": (
         spec(endpoint={"incremental": {"delta_link": "$['@odata.deltaLink']"},
                        "query": {"$filter": "lastModifiedDateTime ge {watermark}"}}),
@@ -100,7 +100,7 @@ PLACEHOLDER_CASES = {
     "an encoded placeholder": (
         spec(endpoint={"path": "things?start=%7Bstart%7D"}),
         f"{E0}.path: %7Bstart%7D is an encoded placeholder: ADF replaces only the literal {{start}}, and the build "
-        "encodes every value itself; write {start}"),
+        "encodes every value itself; write the placeholder unencoded (valid here: (none))"),
     "a parameter in the path and in query": (
         spec(endpoint={"path": "things?limit=5", "query": {"limit": 10}}),
         f"{E0}.query.limit: query parameter 'limit' is also given in the path; give it once"),
@@ -131,12 +131,13 @@ PLACEHOLDER_CASES = {
                   "secrets": {**minimal_spec()["apis"][0]["secrets"],
                               "identity": [{"name": "tenant", "secret": "tenant-id"}]}}),
         "apis[0].auth.token_url: {tenant} (identity value) cannot be used here: the token request runs in the "
-        "refresh pipeline, before any identity value, window or page is known: only params constants"),
+        "refresh pipeline, before any identity value, window or page is known: only params constants (valid here: "
+        "(none))"),
     "the window in a base URL": (
         spec(endpoint={"base_url": "https://{watermark}.example.com", "incremental": {},
                        "headers": {"If-Modified-Since": "{watermark}"}}),
         f"{E0}.base_url: {{watermark}} (sync window) cannot be used here: a base URL takes params constants and "
-        "identity values; write the others in the path or query"),
+        "identity values; write the others in the path or query (valid here: (none))"),
     "a constant named like a paging value": (
         spec(api={"params": {"page": "1"}, "pagination": {"kind": "page_number"}}),
         "apis[0].params.page: {page} is defined by page_number pagination of endpoint 'things'; rename the constant"),

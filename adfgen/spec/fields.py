@@ -22,6 +22,21 @@ def https_url(value: str) -> str:
     return value
 
 
+# a base URL may begin with a `{name}` that holds a whole origin (Salesforce's `instance_url`, Zoho's `api_domain`:
+# https://host, as the token reply gives it)
+ORIGIN_PLACEHOLDER = re.compile(r"^\{[A-Za-z_][A-Za-z0-9_]*\}(?=/|$)")
+
+
+def base_url(value: str) -> str:
+    """An https:// URL, or a URL whose origin is one `{name}` placeholder; a ValueError otherwise."""
+    if ORIGIN_PLACEHOLDER.match(value) and not re.search(r"\s", value):
+        return value
+    if not re.match(r"^https://[^\s/?#]+[^\s]*$", value):
+        raise ValueError("must be an https:// URL, or begin with a placeholder that holds the whole origin "
+                         "(e.g. {instance_url}/services/data/v59.0, an identity value from the token reply)")
+    return value
+
+
 def placeholders(*allowed: str):
     """A validator: the string may use only these `{placeholders}`."""
     def check(value: str | None) -> str | None:
@@ -41,6 +56,9 @@ def placeholders(*allowed: str):
 
 
 HttpsUrl = Annotated[str, AfterValidator(https_url), Field(json_schema_extra={"format": "uri"})]
+BaseUrl = Annotated[str, AfterValidator(base_url), Field(
+    description="https://host/path; {placeholders} as the README's placeholder table says; it may begin with an "
+    "identity value or constant holding the whole origin, e.g. {instance_url}/services/data/v59.0")]
 # short enough that "For Each <name>" stays within ADF's 55-character activity names
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,45}$")]
 EndpointTemplate = Annotated[str, placeholders("api", "endpoint")]

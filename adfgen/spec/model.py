@@ -9,7 +9,7 @@ from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints,
                       ValidationInfo, WithJsonSchema, create_model, field_validator, model_validator)
 
 from adfgen.core.naming_rules import name_problems
-from adfgen.spec.fields import EndpointTemplate, HttpsUrl, Name, Strict
+from adfgen.spec.fields import BaseUrl, EndpointTemplate, HttpsUrl, Name, Strict
 from adfgen.spec.fields import placeholders as _placeholders
 from adfgen.spec.variants.auth import FLOWS
 from adfgen.spec.placeholders import WatermarkFormat, constants_written
@@ -277,7 +277,7 @@ class Endpoint(Strict):
     path: str = Field(description="relative to base_url, e.g. Invoices or Projects/{projectId}/Tasks; "
                       "{placeholders} as in query values")
     records_path: JsonPath | None = None
-    base_url: HttpsUrl | None = None
+    base_url: BaseUrl | None = None
     query: dict[str, Union[str, int, bool]] = Field(
         {}, description="query parameters; values may hold {placeholders} (README: placeholders)")
     headers: dict[HeaderName, str] = Field({}, description="request headers; values may hold {placeholders}")
@@ -320,7 +320,7 @@ class Api(Strict):
 
     name: Name
     description: str = ""
-    base_url: HttpsUrl
+    base_url: BaseUrl
     auth: Auth
     secrets: Secrets
     headers: dict[HeaderName, str] = Field({}, description="headers of every request; values may hold "

@@ -131,10 +131,19 @@ def constants_written(api: Any) -> Any:
     def fill(text: str | None) -> str | None:
         if text is None:
             return None
-        return PLACEHOLDER.sub(lambda m: quote(api.params[m.group(1)], safe="") if m.group(1) in api.params
+        # a constant at the very start is the whole origin (https://host): written as it is, and it must be one
+        return PLACEHOLDER.sub(lambda m: (api.params[m.group(1)] if m.start() == 0 else
+                                          quote(api.params[m.group(1)], safe="")) if m.group(1) in api.params
                                else m.group(0), text)
+
+    def origin(text: str | None) -> str | None:
+        filled = fill(text)
+        if filled is not None and not PLACEHOLDER.match(filled) and not filled.startswith("https://"):
+            raise ValueError(f"base_url {text!r} begins with a params constant that is no https:// origin: "
+                             f"{filled!r}; write https:// in the base_url, or the whole origin in the constant")
+        return filled
 
     auth = api.auth.model_copy(update={k: fill(getattr(api.auth, k)) for k in ("token_url", "authorize_url")
                                        if getattr(api.auth, k) is not None})  # Auth has every flow's fields
-    endpoints = [e.model_copy(update={"base_url": fill(e.base_url)}) if e.base_url else e for e in api.endpoints]
-    return api.model_copy(update={"base_url": fill(api.base_url), "auth": auth, "endpoints": endpoints})
+    endpoints = [e.model_copy(update={"base_url": origin(e.base_url)}) if e.base_url else e for e in api.endpoints]
+    return api.model_copy(update={"base_url": origin(api.base_url), "auth": auth, "endpoints": endpoints})

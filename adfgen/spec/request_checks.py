@@ -96,7 +96,8 @@ def _check_text(text: str, part: str, bound: dict[str, Binding], path: PathKey, 
     encoded = ENCODED.search(text)
     if encoded:
         report(path, f"{encoded.group(0)} is an encoded placeholder: ADF replaces only the literal "
-               f"{{{encoded.group(1)}}}, and the build encodes every value itself; write {{{encoded.group(1)}}}")
+               f"{{{encoded.group(1)}}}, and the build encodes every value itself; write the placeholder "
+               f"unencoded (valid here: {choices(bound, part)})")
     used = []
     for name in names_in(text):
         binding = bound.get(name)
@@ -107,7 +108,8 @@ def _check_text(text: str, part: str, bound: dict[str, Binding], path: PathKey, 
             continue
         why = REFUSED.get(part, {}).get(binding.kind)
         if why:
-            report(path, f"{{{name}}} ({binding.kind}) cannot be used here: {why}")
+            report(path, f"{{{name}}} ({binding.kind}) cannot be used here: {why} (valid here: "
+                   f"{choices(bound, part)})")
             continue
         used.append(name)
     return used
@@ -121,6 +123,9 @@ def _check_query_names(endpoint: Any, paging_query: tuple[tuple[str, str], ...],
     for pair in filter(None, in_path.split("&")):
         seen.setdefault(pair.split("=", 1)[0], "the path")
     for name in endpoint.query:
+        if not name.strip() or names_in(name) or ENCODED.search(name):  # the build encodes names: braces reach the API
+            report(ep + ("query", name), "a query parameter's name is sent as written and must not be empty; "
+                   "placeholders go in its value, e.g. query: {filter: '{watermark}'}")
         if name in seen:
             report(ep + ("query", name), f"query parameter '{name}' is also given in {seen[name]}; give it once")
         seen.setdefault(name, "query")

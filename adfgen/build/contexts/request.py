@@ -66,14 +66,16 @@ def render(text: str, part: str, values: Values) -> list[tuple[bool, str]]:
     """`text` as (is expression, text) pieces, encoded for `part`."""
     in_url = part in URL_PARTS
     found: list[tuple[bool, str]] = []
-    for piece, name in pieces(text):
+    for index, (piece, name) in enumerate(pieces(text)):
+        # a base URL's leading value is its whole origin (Salesforce's instance_url, https://host): not encoded
+        encode = in_url and not (part == "base_url" and index == 0)
         if name is None or name in values.paging:
             found.append((False, quote(piece, safe="") if part == "query" and name is None else piece))
         elif name in values.constants:
-            found.append((False, quote(values.constants[name], safe="") if in_url else values.constants[name]))
+            found.append((False, quote(values.constants[name], safe="") if encode else values.constants[name]))
         else:
             value = values.expressions[name]
-            found.append((True, f"uriComponent({value})" if in_url else value))
+            found.append((True, f"uriComponent({value})" if encode else value))
     return found
 
 

@@ -1,0 +1,84 @@
+"""A base URL whose whole origin comes from the token reply (review of issue 12): Salesforce's `instance_url` and
+Zoho's `api_domain` arrive as `https://host`, so the spec writes `{instance_url}/services/data/v59.0` and the
+build must insert the value as it is, not `https://` + its percent-encoding."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from adfgen.spec import load_spec_text
+from tests.test_spec_errors import minimal_spec
+
+SALESFORCE_REPLY = "https://acme.my.salesforce.com"  # instance_url as Salesforce's token endpoint returns it
+ZOHO_REPLY = "https://www.zohoapis.eu"  # api_domain as Zoho's token endpoint returns it
+
+
+def origin_spec(base_url: str, name: str = "instance_url", secret: str = "sf-instance-url",
+                params: dict | None = None) -> dict:
+    """The minimal spec whose base URL takes an identity value from the token reply."""
+    data = copy.deepcopy(minimal_spec())
+    api = data["apis"][0]
+    api["base_url"] = base_url
+    api["secrets"]["identity"] = [{"name": name, "secret": secret, "from": "token_reply"}]
+    if params:
+        api["params"] = params
+    return data
+
+
+def problems_of(data: dict) -> list[str]:
+    """`where: message` of every problem of a spec given as data."""
+    _, problems = load_spec_text(yaml.safe_dump(data, sort_keys=False), "s.yaml")
+    return [f"{p.where}: {p.message}" for p in problems]
+
+
+def built_base_url(tmp_path, data: dict, secret: str, value: str) -> str:
+    """The worker's BaseUrl as the engine evaluates it, the identity read returning `value`."""
+    from adfgen.build import build_factories
+    from adfgen.expressions.evaluator import Scope
+    from tests.engine_oracle import EngineOracle
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    (build,) = build_factories([path])
+    worker = next(r for r in build.resources if r.kind == "pipeline" and r.name == "pl_api_things")
+    loop = next(a for a in worker.properties["activities"] if a["type"] == "Until")
+    copy_ = next(a for a in loop["typeProperties"]["activities"] if a["name"] == "Copy Chunk")
+    base = copy_["inputs"][0]["parameters"]["BaseUrl"]
+    if isinstance(base, str):
+        return base
+    scope = Scope(activities={f"Get {secret}": {"output": {"value": value}}})
+    status, result = EngineOracle().evaluate(base["value"], scope)
+    assert status == "ok", result
+    return result
+
+
+@pytest.mark.parametrize("name,secret,value", [("instance_url", "sf-instance-url", SALESFORCE_REPLY),
+                                               ("api_domain", "zoho-api-domain", ZOHO_REPLY)])
+def test_an_origin_from_the_token_reply_is_the_base_urls_host(tmp_path, name, secret, value):
+    data = origin_spec("{" + name + "}/services/data/v59.0", name, secret)
+    assert problems_of(data) == []
+    assert built_base_url(tmp_path, data, secret, value) == value + "/services/data/v59.0"
+
+
+def test_an_identity_value_inside_the_host_is_still_encoded(tmp_path):
+    data = origin_spec("https://{instance}.my.salesforce.com/v1", "instance", "sf-instance")
+    assert built_base_url(tmp_path, data, "sf-instance", "a b") == "https://a%20b.my.salesforce.com/v1"
+
+
+def test_a_constant_origin_is_written_in_and_one_that_is_no_origin_is_refused(tmp_path):
+    data = origin_spec("{host}/v1", params={"host": "https://eu.example.com"})
+    data["apis"][0]["secrets"].pop("identity")
+    assert built_base_url(tmp_path, data, "", "") == "https://eu.example.com/v1"
+    data["apis"][0]["params"]["host"] = "eu.example.com"
+    (problem,) = problems_of(data)
+    assert "apis[0]" in problem and "no https:// origin" in problem and "'eu.example.com/v1'" in problem
+
+
+@pytest.mark.parametrize("base_url", ["{instance_url}x/v1", "http://{instance_url}/v1", "{instance_url} /v1"])
+def test_a_base_url_neither_https_nor_an_origin_placeholder_is_refused_with_the_choices(base_url):
+    (problem,) = problems_of(origin_spec(base_url))
+    assert problem.startswith("apis[0].base_url: must be an https:// URL, or begin with a placeholder")
+    assert "{instance_url}/services/data/v59.0" in problem
