@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adfgen.azure.source import UNPUBLISHED
 from adfgen.core.errors import UsageError
 from adfgen.core.resources import KINDS, Resource
 
@@ -38,14 +39,15 @@ class Selection:
 
 def parse_selection(include: tuple[str, ...], exclude: tuple[str, ...]) -> Selection:
     """Validate the patterns (usage errors name the bad one)."""
-    kinds = {k.lower() for k in KINDS}
     for flag, patterns in (("--include", include), ("--exclude", exclude)):
+        # an exclude may name the kinds deploy does not publish (data flows, ...): it acknowledges they are skipped
+        known = list(KINDS) + (list(UNPUBLISHED) if flag == "--exclude" else [])
         for pattern in patterns:
             kind, dot, name = pattern.partition(".")
             if not dot or not kind or not name:
                 raise UsageError(f"{flag} {pattern!r}: expected KIND.NAME, e.g. 'pipeline.pl_xero_*' or 'trigger.*'")
-            if not any(fnmatch.fnmatchcase(k, kind.lower()) for k in kinds):
-                raise UsageError(f"{flag} {pattern!r}: {kind!r} matches no kind; expected one of {', '.join(KINDS)}")
+            if not any(fnmatch.fnmatchcase(k.lower(), kind.lower()) for k in known):
+                raise UsageError(f"{flag} {pattern!r}: {kind!r} matches no kind; expected one of {', '.join(known)}")
     return Selection(tuple(p.lower() for p in include), tuple(p.lower() for p in exclude))
 
 

@@ -1,4 +1,8 @@
-"""Turn SIGTERM (a cancelled CI job) and Ctrl-C into one exception while deploy runs, so it restores triggers."""
+"""Turn SIGTERM (a cancelled CI job) and Ctrl-C into one exception while deploy runs, so it restores triggers.
+
+Every interrupt ends the same way: the first signal decides the exit code (128 + its number: 130 SIGINT, 143
+SIGTERM); later ones are only recorded, from the moment the guard is installed until the process exits.
+"""
 
 from __future__ import annotations
 
@@ -64,9 +68,21 @@ class InterruptGuard:
         return None
 
 
+_active: InterruptGuard | None = None  # the guard installed by an outer interrupts_recorded(), if any
+
+
 @contextmanager
-def interrupts_recorded() -> Iterator[InterruptGuard]:
-    """Route SIGTERM and SIGINT to a guard (main thread only), restoring the previous handlers afterwards."""
+def interrupts_recorded(*, exiting: bool = False) -> Iterator[InterruptGuard]:
+    """Route SIGTERM and SIGINT to a guard (main thread only), restoring the previous handlers afterwards.
+
+    Nested use shares the outer guard, so a signal is never lost between an inner block's end and the outer one's.
+    `exiting=True` (a CLI process that ends after the block): the signals stay ignored afterwards instead of the
+    previous handlers coming back, so a late signal cannot kill the process before it exits with the code decided.
+    """
+    global _active
+    if _active is not None:
+        yield _active
+        return
     guard = InterruptGuard()
     if threading.current_thread() is not threading.main_thread():
         yield guard  # Python delivers signals to the main thread only: nothing to install here
@@ -74,8 +90,17 @@ def interrupts_recorded() -> Iterator[InterruptGuard]:
     previous = {s: signal.getsignal(s) for s in SIGNALS}
     for s in SIGNALS:
         signal.signal(s, guard.handle)
+    _active = guard
     try:
         yield guard
     finally:
+        _active = None
         for s, handler in previous.items():
+            if exiting:
+                handler = signal.SIG_IGN
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+
+
+def exit_code(signum: int) -> int:
+    """The documented exit code of a deploy interrupted by `signum`: 128 + its number, as shells report it."""
+    return 128 + signum

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,47 @@ def check_unique(resources: Iterable[Resource]) -> None:
         if key in seen:
             raise AdfgenError(f"{r.kind} names '{seen[key]}' and '{r.name}' collide (ADF names are case-insensitive)")
         seen[key] = r.name
+
+
+# ADF Git folders also hold these; deploy publishes only KINDS and refuses to skip them silently. Folder names as
+# ADF Studio writes them (observed: dataflow/, integrationRuntime/, credential/, factory/; managedVirtualNetwork/<vnet>/
+# managedPrivateEndpoint/ and adfcdc/ as azure.datafactory.tools reads them, its private/Import-AdfFromFolder.ps1)
+UNPUBLISHED = {"dataflow": "data flow", "integrationRuntime": "integration runtime", "credential": "credential",
+               "managedVirtualNetwork": "managed virtual network", "managedPrivateEndpoint": "managed private endpoint",
+               "adfcdc": "change data capture", "factory": "global parameters"}
+
+
+def unpublished(folder: Path) -> list[tuple[str, str, str]]:
+    """(kind, name, file) of every object in a Git folder that deploy does not publish.
+
+    A `factory/` file counts only when it holds global parameters: its other content (identity, Git settings)
+    describes the factory itself, which deploy never changes.
+    """
+    folder = Path(folder)
+    found: list[tuple[str, str, str]] = []
+    for kind in ("dataflow", "integrationRuntime", "credential", "adfcdc", "managedVirtualNetwork"):
+        found += [(kind, p.stem, p.relative_to(folder).as_posix()) for p in sorted((folder / kind).glob("*.json"))]
+    found += [("managedPrivateEndpoint", p.stem, p.relative_to(folder).as_posix())
+              for p in sorted(folder.glob("managedVirtualNetwork/*/managedPrivateEndpoint/*.json"))]
+    for path in sorted((folder / "factory").glob("*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            doc = {"properties": {"globalParameters": "unreadable"}}  # cannot tell: refuse rather than skip
+        parameters = (doc.get("properties") or {}).get("globalParameters") if isinstance(doc, dict) else None
+        if parameters:
+            found += [("factory", path.stem, path.relative_to(folder).as_posix())]
+    return found
+
+
+def refuse_unpublished(folder: Path, selects: Callable[[str, str], bool]) -> None:
+    """Raise AdfgenError naming each object of the folder deploy would skip, unless excluded by the selection."""
+    skipped = [(kind, name, rel) for kind, name, rel in unpublished(folder) if selects(kind, name)]
+    if not skipped:
+        return
+    lines = "\n  ".join(f"{rel} ({UNPUBLISHED[kind]})" for kind, _, rel in skipped)
+    excludes = " ".join(f"--exclude '{kind}.*'" for kind in dict.fromkeys(kind for kind, _, _ in skipped))
+    raise AdfgenError(
+        f"{folder} holds {plural(len(skipped), 'object')} that deploy does not publish (it publishes linked "
+        f"services, datasets, pipelines and triggers only):\n  {lines}\nNothing was deployed. Publish them another "
+        f"way (ADF Studio's publish, azure.datafactory.tools or an ARM template), then deploy the rest with {excludes}.")

@@ -140,30 +140,64 @@ def plan_command(**opts: Any) -> None:
                    "those it writes, instead of Secrets Officer on the whole vault.")
 @click.option("--adopt", is_flag=True,
               help="Take over live resources adfgen did not write (no 'adfgen' annotation) that have a source "
-                   "resource's name; without it deploy refuses to overwrite them.")
+                   "resource's name (they carry the annotation afterwards); without it deploy refuses to "
+                   "overwrite them.")
 @click.option("--create-factory", is_flag=True,
               help="Create the factory, with a system-assigned managed identity, when it does not exist "
                    "(location from factory.azure.location or --location).")
 @click.option("--location", metavar="REGION", help="Azure region for --create-factory (overrides the spec's).")
 def deploy_command(**opts: Any) -> None:
-    from adfgen.azure.clients import Clients, credential_from_environment
-    from adfgen.azure.deploy import DeployInterrupted, deploy, refuse_takeovers
-    from adfgen.azure.diff import compute_plan
-    from adfgen.azure.filters import scope_plan
-    from adfgen.azure.grants import grant_key_vault_access
-    from adfgen.azure.plan import make_plan
-    from adfgen.azure.report import plan_json, plan_markdown, print_plan, print_report, report_json
+    from adfgen.azure.interrupts import Interrupted, exit_code, interrupts_recorded
 
     if opts["output"] == "markdown" and not opts["dry_run"]:
         raise UsageError("--output markdown shows a plan: use it with `adfgen plan` or `deploy --dry-run`")
+    if opts["location"] and not opts["create_factory"]:
+        raise UsageError("--location applies only with --create-factory")
+    # one guard from the first call to the exit: every SIGINT/SIGTERM ends in 130/143, whenever it arrives
+    with interrupts_recorded(exiting=_owns_process()) as guard:
+        try:
+            with guard.interruptible():  # nothing has changed yet: stop at once
+                planned = _plan_all(opts)
+        except Interrupted as stop:
+            click.echo(f"INTERRUPTED by {stop.name} before any change: nothing was deployed", err=True)
+            raise click.exceptions.Exit(exit_code(stop.signum)) from None
+        code = _publish(opts, planned)
+        if guard.received is not None and code < EXIT_SIGNAL_BASE:  # a signal after the last call: still honoured
+            click.echo(f"INTERRUPTED by {signal_name(guard.received)} after deploy finished (the report above "
+                       "is complete)", err=True)
+            code = exit_code(guard.received)
+    raise click.exceptions.Exit(code)
+
+
+def _owns_process() -> bool:
+    """True when this deploy is the process's command (`adfgen deploy`, `python -m adfgen.cli deploy`).
+
+    Then the process ends right after the command, and late signals stay ignored until it does; called in-process
+    (tests, a host program) deploy restores the caller's handlers instead.
+    """
+    program = Path(sys.argv[0]).stem if sys.argv else ""
+    return program in ("adfgen", "__main__") and "deploy" in sys.argv[1:]
+
+
+def signal_name(signum: int) -> str:
+    """SIGINT / SIGTERM."""
+    import signal
+
+    return signal.Signals(signum).name
+
+
+def _plan_all(opts: dict) -> list[tuple[Deployment, Any, Any]]:
+    """Read every target factory and plan it (and print the plans); changes nothing but a --create-factory."""
+    from adfgen.azure.clients import Clients, credential_from_environment
+    from adfgen.azure.diff import compute_plan
+    from adfgen.azure.filters import scope_plan
+    from adfgen.azure.plan import make_plan
+    from adfgen.azure.report import print_plan
+
     deployments = _deployments(opts, build_first=opts["build_first"], dry_run=opts["dry_run"])
     credential = credential_from_environment()
     terminal = color_enabled(sys.stdout) and opts["output"] == "human"
-    progress_bar = on_terminal(sys.stdout) and opts["output"] == "human"
-    documents, pending, failed = [], False, False
     planned = []
-    if opts["location"] and not opts["create_factory"]:
-        raise UsageError("--location applies only with --create-factory")
     for d in deployments:
         clients = Clients(credential, d.target.subscription_id, _connection(opts, opts["parallelism"]))
         if opts["create_factory"] and _create_factory(clients, d, opts) == "planned":
@@ -174,6 +208,19 @@ def deploy_command(**opts: Any) -> None:
         if opts["output"] == "human":
             print_plan(plan, d.target.factory_name, sys.stdout, terminal=terminal, diffs=opts["dry_run"])
         planned.append((d, clients, plan))
+    return planned
+
+
+def _publish(opts: dict, planned: list[tuple[Deployment, Any, Any]]) -> int:
+    """Deploy every planned factory (or, with --dry-run, print the plans); the exit code."""
+    from adfgen.azure.deploy import DeployInterrupted, deploy, refuse_takeovers
+    from adfgen.azure.grants import grant_key_vault_access
+    from adfgen.azure.interrupts import exit_code
+    from adfgen.azure.ownership import record_in_source
+    from adfgen.azure.report import plan_json, plan_markdown, print_report, report_json
+
+    progress_bar = on_terminal(sys.stdout) and opts["output"] == "human"
+    documents, pending, failed = [], False, False
     if opts["dry_run"]:
         pending = any(plan.has_changes for _, _, plan in planned)
         documents = [dict(factory=d.target.factory_name, **plan_json(plan)) for d, _, plan in planned]
@@ -183,6 +230,8 @@ def deploy_command(**opts: Any) -> None:
         for _, _, plan in planned:  # before any factory changes
             refuse_takeovers(plan)
     for d, clients, plan in [] if opts["dry_run"] else planned:
+        if opts["source"]:  # ownership lives in the Git JSON, so an ADF Studio publish of it keeps the annotation
+            _say_recorded(record_in_source(Path(opts["source"]), plan))
         grant = None
         if not opts["skip_grants"]:
             def grant(clients: Any = clients, d: Deployment = d) -> Any:
@@ -199,7 +248,7 @@ def deploy_command(**opts: Any) -> None:
             if opts["output"] == "json":
                 documents.append(report_json(interrupted.report))
                 click.echo(json.dumps({"factories": documents}, indent=2))
-            raise click.exceptions.Exit(EXIT_SIGNAL_BASE + interrupted.signum) from None
+            return exit_code(interrupted.signum)
         if opts["output"] == "human":
             print_report(report, sys.stdout)
         elif report.restart_failures or any(g.remove_command for g in report.grants or []):
@@ -209,8 +258,18 @@ def deploy_command(**opts: Any) -> None:
     if opts["output"] == "json":
         click.echo(json.dumps({"factories": documents}, indent=2))
     if failed:
-        raise click.exceptions.Exit(1)
-    raise click.exceptions.Exit(EXIT_CHANGES if pending else 0)
+        return 1
+    return EXIT_CHANGES if pending else 0
+
+
+def _say_recorded(recorded: Any) -> None:
+    """Tell the user which source files now carry the managed annotation (they must commit them)."""
+    written, failures = recorded
+    if written:
+        click.echo(f"recorded adfgen ownership (the \"adfgen\" annotation) in {plural(len(written), 'source file')}; "
+                   "commit them so that an ADF Studio publish keeps it:\n  " + "\n  ".join(written), err=True)
+    for failure in failures:
+        click.echo(f"warning: {failure}", err=True)
 
 
 def _create_factory(clients: Any, d: Deployment, opts: dict) -> str:
@@ -283,13 +342,15 @@ def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> lis
 
 
 def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool) -> list[Deployment]:
-    from adfgen.azure.source import check_unique, load_source, require_fresh
+    from adfgen.azure.ownership import claim
+    from adfgen.azure.source import check_unique, load_source, refuse_unpublished, require_fresh
 
     if opts["stage"] and not opts["source"]:
         raise UsageError("--stage applies to --source folders; a spec build takes its environment from --env")
     if opts["source"]:
         if opts["specs"]:
             raise UsageError("give either SPEC files or --source, not both")
+        refuse_unpublished(opts["source"], _selection(opts).selects)  # never skip data flows etc. silently
         resources = load_source(opts["source"])
         if opts["stage"]:
             from adfgen.azure.stage_config import apply_overrides, read_stage, stage_file
@@ -299,7 +360,8 @@ def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool) -> 
             click.echo(f"stage config {file}: {plural(report.updated, 'property', 'properties')} updated, "
                        f"{report.added} added, {report.removed} removed", err=True)
         check_unique(resources)
-        return [Deployment(_target(opts, None), resources)]
+        # every resource deploy publishes is managed afterwards (docs/deploy.md, "Ownership")
+        return [Deployment(_target(opts, None), claim(resources))]
     try:
         from adfgen.build import build_factories, default_spec_paths, write_outputs
     except ImportError:
