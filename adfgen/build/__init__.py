@@ -9,7 +9,7 @@ from adfgen.core import adf_limits
 from adfgen.core.errors import AdfgenError, Problem
 from adfgen.core.naming_rules import name_problems
 from adfgen.build.contexts import ArmBinding, plan_factory
-from adfgen.build.render import builtin_dir, render_job
+from adfgen.build.render import render_job
 from adfgen.core.resources import Resource, sort_resources
 from adfgen.spec import load_specs
 from adfgen.spec.model import FactoryConfig
@@ -33,10 +33,12 @@ class FactoryBuild:
 
 
 def default_spec_paths(directory: Path | None = None) -> list[Path]:
-    """Every `*.yaml`/`*.yml` under `./specs` (or the shipped specs when there is no such folder)."""
+    """Every `*.yaml`/`*.yml` under `./specs` (or `directory`); never the shipped samples unless named."""
     root = Path(directory) if directory else Path("specs")
     if directory is None and not root.is_dir():
-        root = builtin_dir("specs")
+        # Falling back to the shipped samples made check, run and deploy act on Xero's sample in any folder.
+        raise AdfgenError(f"no spec found: there is no specs/ folder in {Path.cwd()}; start one with "
+                          "`adfgen init` (`adfgen init --list` shows the catalog)")
     if not root.is_dir():
         raise AdfgenError(f"no spec folder: {root}")
     paths = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())

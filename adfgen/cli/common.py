@@ -59,8 +59,10 @@ class OutputChoice(click.Choice):
 
 def output_option(*formats: str) -> Callable:
     """`-o/--output FORMAT`, human by default."""
+    readers = ["human for people"] + (["markdown for a pull-request or approval comment"] if "markdown" in formats else [])
+    machines = [f for f in formats if f not in ("human", "markdown")]
     return click.option("--output", "-o", "output", type=OutputChoice(list(formats)), default="human",
-                        show_default=True, help="Output format: human for people, the others for machines.")
+                        show_default=True, help=f"Output format: {', '.join(readers)}, {'/'.join(machines)} for machines.")
 
 
 def color_enabled(stream: Any = None) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from adfgen.cli.common import output_option
 from adfgen.core.errors import UsageError
 
 EXIT_CHANGES = 3  # as `plan`: the compared builds differ
@@ -67,7 +68,7 @@ def diagram_command(path: Path, flavor: str) -> None:
 @click.argument("sides", nargs=-1, required=True, metavar="REF | A B")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="The build output folder compared with REF.")
-@click.option("--output", type=click.Choice(["human", "json", "markdown"]), default="human", show_default=True)
+@output_option("human", "json", "markdown")
 def diff_command(sides: tuple[str, ...], out_dir: Path, output: str) -> None:
     from adfgen.review.compare import diff_folders, diff_ref, factories_in_folder
     from adfgen.review.report import diff_json, diff_markdown, diff_text
