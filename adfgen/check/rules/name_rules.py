@@ -143,7 +143,7 @@ class InvalidName(Rule):
     code = "RF011"
     name = "invalid-name"
     message = "name is not a valid ADF name"
-    severity_note = "warning for a name that starts with a digit or '_' (not reported for a trigger)"
+    severity_note = "warning for a name that starts with a digit or '_', none for a trigger"
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         for problem in name_problems(ctx.entry.kind, ctx.entry.name):
