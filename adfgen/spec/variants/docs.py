@@ -25,5 +25,6 @@ def regenerate(text: str) -> str:
         pattern = _pattern(name)
         if not pattern.search(text):
             raise ValueError(f"no <!-- generated:{name} --> ... <!-- /generated:{name} --> markers")
-        text = pattern.sub(lambda match: match.group(1) + body() + match.group(3), text, count=1)
+        # the closing marker on a line of its own, whether or not the table ends with a newline
+        text = pattern.sub(lambda match: match.group(1) + body().rstrip("\n") + "\n" + match.group(3), text, count=1)
     return text
