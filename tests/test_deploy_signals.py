@@ -160,7 +160,7 @@ def test_a_signal_while_reading_the_factory_stops_before_any_change(arm, tmp_pat
     out, err = _storm(process, signal.SIGTERM)
 
     assert process.returncode == 143, err
-    assert "INTERRUPTED by SIGTERM before any change: nothing was deployed" in err and "Traceback" not in err
+    assert "INTERRUPTED by SIGTERM while planning: nothing was published" in err and "Traceback" not in err
     assert arm.count("PUT") == 0 and arm.count("POST") == 0
 
 

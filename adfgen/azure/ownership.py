@@ -77,7 +77,7 @@ def _annotate_file(path: Path) -> bool:
         return False
     properties["annotations"] = _annotated(properties.get("annotations"))
     newline = "\r\n" if "\r\n" in raw else "\n"
-    text = json.dumps(doc, indent=_indent(raw), ensure_ascii=False)
+    text = json.dumps(doc, indent=_indent(raw), ensure_ascii=raw.isascii())  # keep the file's escaping
     if raw.endswith(("\n", "\r\n")):
         text += "\n"
     path.write_bytes(text.replace("\n", newline).encode("utf-8"))

@@ -159,7 +159,7 @@ def deploy_command(**opts: Any) -> None:
             with guard.interruptible():  # nothing has changed yet: stop at once
                 planned = _plan_all(opts)
         except Interrupted as stop:
-            click.echo(f"INTERRUPTED by {stop.name} before any change: nothing was deployed", err=True)
+            click.echo(f"INTERRUPTED by {stop.name} while planning: nothing was published", err=True)
             raise click.exceptions.Exit(exit_code(stop.signum)) from None
         code = _publish(opts, planned)
         if guard.received is not None and code < EXIT_SIGNAL_BASE:  # a signal after the last call: still honoured

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from adfgen.azure.diff import DELETE, ORPHAN, UNMANAGED, LiveResource, compute_plan
@@ -171,3 +171,38 @@ def test_plan_and_dry_run_never_write_the_source(arm, tmp_path, capsys):
     assert code == 3 and set(_actions(doc).values()) == {"create"}
     assert main(["plan", *_target(arm, folder)]) == 3
     assert {p: p.read_text() for p in files} == files and arm.count("PUT") == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(properties=st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=4),
+       annotations=st.one_of(st.none(), _annotation, st.lists(_annotation, max_size=4)),
+       indent=st.sampled_from([None, 2, 4, "\t"]), crlf=st.booleans(), ascii_only=st.booleans())
+def test_recording_ownership_in_a_file_changes_only_its_annotations_and_is_idempotent(tmp_path_factory, properties,
+                                                                                     annotations, indent, crlf,
+                                                                                     ascii_only):
+    from adfgen.azure.diff import Plan, PlanItem
+    from adfgen.azure.ownership import claim, record_in_source
+    from adfgen.core.resources import load_git_folder
+
+    folder = tmp_path_factory.mktemp("src")
+    body = {**properties, **({} if annotations is None else {"annotations": annotations})}
+    text = json.dumps({"name": "pl x", "properties": body}, indent=indent, ensure_ascii=ascii_only)
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate can only be written escaped
+        assume(False)
+    (folder / "pipeline").mkdir()
+    (folder / "pipeline" / "pl x.json").write_bytes((text.replace("\n", "\r\n") if crlf else text).encode())
+    (source,) = load_git_folder(folder)
+    plan = Plan([PlanItem("pipeline", "pl x", "create", True, source=source)])
+
+    written, failures = record_in_source(folder, plan)
+
+    (after,) = load_git_folder(folder)
+    assert not failures and written == ([] if carries_managed_annotation(body) else ["pipeline/pl x.json"])
+    assert after.properties == claim([source])[0].properties  # the file says what deploy sends
+    assert {k: v for k, v in after.properties.items() if k != "annotations"} == \
+        {k: v for k, v in body.items() if k != "annotations"}
+    raw = (folder / "pipeline" / "pl x.json").read_bytes().decode()
+    assert ("\r\n" in raw) == (crlf and "\n" in text) and raw.isascii() == text.isascii()
+    assert record_in_source(folder, plan) == ([], [])  # a second run writes nothing
