@@ -43,8 +43,9 @@ def _position(finding: Finding) -> str:
     return f"{finding.line}:{finding.column}" if finding.column else str(finding.line)
 
 
-def render_human(findings: list[Finding], counts: dict[str, int], color: bool | None = None) -> str:
-    """Findings grouped by file, one per line, and a one-line summary."""
+def render_human(findings: list[Finding], counts: dict[str, int], color: bool | None = None,
+                 notices: list[str] | tuple[str, ...] = ()) -> str:
+    """Findings grouped by file, one per line, and a one-line summary (naming what failed the check besides errors)."""
     def style(text: str, **kwargs: Any) -> str:
         return ansi_style(text, **kwargs) if color else text
 
@@ -61,7 +62,10 @@ def render_human(findings: list[Finding], counts: dict[str, int], color: bool | 
     files = len({f.file for f in findings})
     tail = (f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')} in {plural(files, 'file')}; "
             f"{plural(counts['resources'], 'resource')} in {plural(counts['factories'], 'factory folder')} checked")
-    lines.append(style(tail, bold=True, fg="red" if counts["errors"] else ("yellow" if counts["warnings"] else "green")))
+    # A notice fails the check (exit 1): a green "0 errors" last on stdout read as a pass in saved reports.
+    tail += "".join(f"; failed: {notice.split(':')[0]} (see the error on stderr)" for notice in notices)
+    failed = counts["errors"] or notices
+    lines.append(style(tail, bold=True, fg="red" if failed else ("yellow" if counts["warnings"] else "green")))
     return "\n".join(lines)
 
 

@@ -130,7 +130,7 @@ def _render(output: str, findings: Any, counts: dict[str, Any], notices: list[st
         return render_github(findings, notices)
     if output == "sarif":
         return render_sarif(findings, notices)
-    return render_human(findings, counts, color=color_enabled(sys.stdout))
+    return render_human(findings, counts, color=color_enabled(sys.stdout), notices=notices)
 
 
 def _encodable(text: str) -> str:

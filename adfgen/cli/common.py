@@ -59,7 +59,9 @@ class OutputChoice(click.Choice):
 
 def output_option(*formats: str) -> Callable:
     """`-o/--output FORMAT`, human by default."""
-    readers = ["human for people"] + (["markdown for a pull-request or approval comment"] if "markdown" in formats else [])
+    readers = ["human for people"]
+    if "markdown" in formats:
+        readers.append("markdown for a pull-request or approval comment")
     machines = [f for f in formats if f not in ("human", "markdown")]
     return click.option("--output", "-o", "output", type=OutputChoice(list(formats)), default="human",
                         show_default=True, help=f"Output format: {', '.join(readers)}, {'/'.join(machines)} for machines.")
