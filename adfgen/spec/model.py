@@ -210,16 +210,23 @@ class IdentityValue(Strict):
         return self.name or self.secret.replace("-", "_")
 
 
+def _secret_flows(role: str) -> str:
+    """Which flows need a secret and which may name it (a flow naming a secret it never reads is refused)."""
+    needed = [name for name, unit in FLOWS if role in unit.required_secrets]
+    optional = [name for name, unit in FLOWS if role in unit.optional_secrets]
+    text = f"flows that need it: {', '.join(needed) or '(none)'}"
+    return text + (f"; optional for: {', '.join(optional)}" if optional else "") + "; remove it for any other flow"
+
+
 class Secrets(Strict):
     """Key Vault secret names (never values) for credentials and tokens."""
 
-    client_id: SecretName | None = Field(None, description="required by every flow that reads it (see the flow table)")
-    client_secret: SecretName | None = None
-    refresh_token: SecretName | None = None
-    access_token: SecretName | None = Field(None, description="required by every flow that keeps the token in Key "
-                                            "Vault")
-    username: SecretName | None = None
-    password: SecretName | None = None
+    client_id: SecretName | None = Field(None, description=_secret_flows("client_id"))
+    client_secret: SecretName | None = Field(None, description=_secret_flows("client_secret"))
+    refresh_token: SecretName | None = Field(None, description=_secret_flows("refresh_token"))
+    access_token: SecretName | None = Field(None, description=_secret_flows("access_token"))
+    username: SecretName | None = Field(None, description=_secret_flows("username"))
+    password: SecretName | None = Field(None, description=_secret_flows("password"))
     identity: list[IdentityValue] = []
 
 
