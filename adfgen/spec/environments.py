@@ -28,6 +28,11 @@ def naming_key(items: list[Any]) -> str | None:
     return next((key for key in NAMING_KEYS if all(key in item for item in items)), None)
 
 
+def _scalar(value: Any) -> bool:
+    """A value that can name an item (a list or mapping there is the model's error to report, not a merge key)."""
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
 def merge(base: Any, override: Any, at: PathKey, at_override: PathKey, out: Merged) -> Any:
     """`override` over `base`: mappings key by key, lists of named mappings item by item by name, else replaced."""
     if isinstance(base, dict) and isinstance(override, dict):
@@ -44,11 +49,11 @@ def merge(base: Any, override: Any, at: PathKey, at_override: PathKey, out: Merg
         out.origins[at] = at_override
         return override
     merged = list(base)
-    index = {item[key]: i for i, item in enumerate(base)}
+    index = {item[key]: i for i, item in enumerate(base) if _scalar(item[key])}
     what = str(at[-1]).removesuffix("s") if at else "item"
     for j, item in enumerate(override):
         name = item.get(key) if isinstance(item, dict) else None
-        if name not in index:
+        if not _scalar(name) or name not in index:
             where = at_override + (j, key) if isinstance(item, dict) and key in item else at_override + (j,)
             shown = f"unknown {what} {name!r}" if name is not None else f"no '{key}' naming the {what} to override"
             out.problems.append((where, f"{shown}: an override of a list of named things must name one of them "

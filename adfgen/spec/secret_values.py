@@ -17,7 +17,8 @@ from adfgen.spec.fields import ORIGIN_PLACEHOLDER
 
 PathKey = tuple[Any, ...]
 
-FREE_FORM_MAPS = {"headers", "query", "token_params"}  # maps whose keys the user chooses (and may call "password")
+# maps whose keys the user chooses (and may call "password"); params constants are written into requests as they are
+FREE_FORM_MAPS = {"headers", "query", "token_params", "params"}
 IDENTITY_DESCRIPTORS = {"name", "from", "field", "url", "label", "header"}  # keys of secrets.identity[i]
 NOT_SCANNED = {"not_secrets"}  # the escape hatch itself: field paths and fingerprints
 CREDENTIAL_KEY = re.compile(r"pass(word|wd)?|pwd|secret|token|api[-_]?key|apikey|access[-_]?key|private[-_]?key|"
@@ -97,6 +98,17 @@ def _high_entropy(text: str, path_like: bool = False) -> bool:
                for segment in (s.strip("=_~-") for s in segments))
 
 
+_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.)+)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def body_pairs(text: str) -> list[tuple[str, str]]:
+    """(key, value) pairs a request body writes: "key": "value" members of JSON, or a form's key=value pairs."""
+    pairs = _JSON_PAIR.findall(text)
+    if not text.lstrip().startswith(("{", "[", "<")) and "=" in text:
+        pairs += parse_qsl(text.strip(), keep_blank_values=True)
+    return pairs
+
+
 def describe(value: str, key: Any = None, in_free_map: bool = False, in_path: bool = False) -> str | None:
     """What credential `value` looks like (None when it does not)."""
     for what, pattern in SHAPES:
@@ -114,6 +126,11 @@ def describe(value: str, key: Any = None, in_free_map: bool = False, in_path: bo
             found = describe(item, name, in_free_map=True)
             if found:
                 return f"{found} in the query string"
+    if key == "body":
+        for name, item in body_pairs(value):
+            found = describe(item, name, in_free_map=True)
+            if found:
+                return f"{found} in the body"
     if _high_entropy(value, path_like=in_path or bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", base))):
         return "a random-looking value (high entropy)"
     return None

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from adfgen.core.errors import Problem
+from adfgen.spec.secret_params import constants_in_credentials
 from adfgen.spec.secret_values import fingerprint, scan, secret_bearing_values
 from adfgen.spec.yaml_source import YamlDocument, dotted_path
 
@@ -24,7 +25,10 @@ def credential_problems(doc: YamlDocument, file: str) -> tuple[list[Problem], se
     vault = _vault_name(doc.data)
     problems: list[Problem] = []
     hidden = set(secret_bearing_values(doc.data))
-    for finding in scan(doc.data):
+    findings = list(scan(doc.data))
+    flagged = {finding.path for finding in findings}
+    findings += [f for f in constants_in_credentials(doc.data) if f.path not in flagged]
+    for finding in findings:
         where, print_ = dotted_path(finding.path), fingerprint(finding.value)
         if (where, print_) in reviewed:
             continue

@@ -55,8 +55,8 @@ def _set(data: Any, path: tuple, value: Any) -> None:
 
 @st.composite
 def mutated_specs(draw) -> str:
-    """The shipped spec with one to three values replaced by hostile ones, as YAML text."""
-    data = yaml.safe_load(XERO_TEXT)
+    """A shipped spec (xero or a catalog entry) with one to three values replaced by hostile ones, as YAML text."""
+    data = draw(shipped_specs)
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(data)
         path = draw(st.sampled_from(paths))
@@ -237,3 +237,228 @@ def specs_with_ids(draw) -> str:
     data["apis"][0]["endpoints"][0]["path"] = f"Invoices/{segment}/History"
     data["apis"][0]["endpoints"][1]["base_url"] = f"https://api.xero.com/tenants/{segment}/api.xro/2.0"
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+# ---------------------------------------------------------------- the spec format's newer fields
+
+SHIPPED_TEXTS = [XERO_TEXT] + [p.read_text(encoding="utf-8") for p in sorted((REPO / "specs" / "catalog").glob("*.yaml"))]
+shipped_specs = st.sampled_from(SHIPPED_TEXTS).map(yaml.safe_load)  # every flow, kind, params, environments per API
+
+_placeholder_names = st.sampled_from(["instance", "tenant", "region", "v", "api_key", "_x1"])
+_window_and_paging = ["watermark", "watermark_end", "page", "offset", "position", "projectId"]
+# what the build must refuse or encode: unknown and encoded names, half braces, format fields, quotes, expressions
+_placeholder_noise = st.sampled_from(["{nope}", "%7Bpage%7D", "%7bwatermark%7d", "{", "}", "{0}", "{{x}}", "{ x }",
+                                      "{name}", "{api}", "'", "''", "@", "@{", "@@", "[", "[x]", "?", "&", "=", "#",
+                                      "%", "%ZZ", " ", "+", "/", "..", "\n", "\u202e", "é"])
+_https_prefix = st.sampled_from(["https://", "https://api.example.com/", "https://{instance}.example.com/",
+                                 "https://x.example.com/{tenant}/", "http://", ""])
+
+
+@st.composite
+def templates(draw, names: list[str]) -> str:
+    """Request text with `{name}` placeholders (the API's own names, others', noise) among literal pieces."""
+    pieces = []
+    for _ in range(draw(st.integers(1, 5))):
+        choice = draw(st.integers(0, 3))
+        if choice == 0 and names:
+            pieces.append("{" + draw(st.sampled_from(names)) + "}")
+        elif choice == 1:
+            pieces.append("{" + draw(st.sampled_from(_window_and_paging)) + "}")
+        elif choice == 2:
+            pieces.append(draw(_placeholder_noise))
+        else:
+            pieces.append(draw(st.text(st.characters(codec="ascii", categories=["L", "N"]), min_size=1, max_size=8)))
+    return "".join(pieces)
+
+
+_param_values = st.one_of(st.sampled_from(["acme", "eu", "v2", "00000000-0000-0000-0000-000000000000", "",
+                                           "a b", "a'b", "@x", "[x]", "https://evil.example.com", "{x}", "%41",
+                                           "a/b?c=d#e", "\u202e", "x" * 300]), _nasty_text)
+_PAGINATIONS = {
+    "none": {}, "link_header": {}, "next_url": {"next_url_path": "$.next"},
+    "cursor": {"param": "after", "cursor_path": "$.paging.next.after"},
+    "page_number": {"param": "page", "page_size_param": "size", "page_size": 50},
+    "offset_limit": {"offset_param": "offset", "limit_param": "limit", "limit": 100},
+    "position": {"start": 1, "page_size": 100},
+}
+_pagination_extras = st.fixed_dictionaries({}, optional={
+    "max_requests": st.integers(0, 2000), "max_results": st.integers(0, 20000), "start": st.integers(-2, 3),
+    "send_in": st.sampled_from(["query", "header", "body"]), "page_size": st.integers(0, 1000),
+    "stop_when": st.one_of(st.fixed_dictionaries({"path": st.sampled_from(["$.x", "headers.X-More", "x", "$['a'']"]),
+                                                  "is": st.sampled_from(["empty", "missing", "present"])}),
+                           st.fixed_dictionaries({"path": st.just("$.done"), "equals": _nasty_text}))})
+
+
+@st.composite
+def paginations(draw) -> dict:
+    """A pagination of any kind, with its own fields and sometimes another kind's or a hostile value."""
+    kind = draw(st.sampled_from(sorted(_PAGINATIONS)))
+    value = {"kind": kind, **_PAGINATIONS[kind]}
+    if draw(st.booleans()):
+        value.update(draw(_pagination_extras))
+    return value
+
+
+def _flow(draw, flow: str) -> tuple[dict, dict]:
+    """(auth, secrets) of one flow, with its own fields drawn (hostile text sometimes)."""
+    url = draw(st.sampled_from(["https://login.example.com/{tenant}/token", "https://login.example.com/token"]))
+    auth: dict = {"flow": flow, "token_url": url, "scopes": draw(st.lists(st.sampled_from(
+        ["read", "offline_access", "https://graph.microsoft.com/.default", "a'b", "@x"]), max_size=3))}
+    secrets: dict = {"client_secret": "api-client-secret"}
+    if flow == "client_credentials_native":
+        auth["client_id"] = draw(st.one_of(st.just("11111111-1111-1111-1111-111111111111"), _nasty_text))
+        if draw(st.booleans()):
+            auth["resource"] = draw(st.one_of(st.just("https://graph.microsoft.com"), _nasty_text))
+        return auth, secrets
+    secrets.update({"client_id": "api-client-id", "access_token": "api-access-token"})
+    auth["client_auth"] = draw(st.sampled_from(["basic", "body"]))
+    if draw(st.booleans()):
+        auth["token_params"] = draw(st.dictionaries(st.sampled_from(["audience", "resource", "x'y", ""]), _nasty_text,
+                                                    max_size=2))
+    if flow == "authorization_code":
+        auth["authorize_url"] = "https://login.example.com/authorize"
+        secrets["refresh_token"] = "api-refresh-token"
+        if draw(st.booleans()):
+            auth["redirect_uri"] = draw(st.one_of(st.sampled_from(
+                ["https://me.example.com/cb", "http://localhost:8765/callback", "http://127.0.0.1/cb",
+                 "http://example.com/cb", "https://me.example.com/cb?x='@{a}'", "https://"]), _nasty_text))
+        auth["pkce"] = draw(st.booleans())
+    if flow == "password":
+        secrets.update({"username": "api-username", "password": "api-password"})
+    return auth, secrets
+
+
+_identity = st.fixed_dictionaries({"secret": st.sampled_from(["api-realm-id", "api-tenant-id", "api-org"])}, optional={
+    "name": st.sampled_from(["realmId", "tenant_id", "org", "instance", "watermark", "page", "bad-name"]),
+    "header": st.sampled_from(["X-Org", "xero-tenant-id", "Bad Header"]),
+    "from": st.sampled_from(["consent_redirect", "token_reply", "connections_call", "elsewhere"]),
+    "field": st.one_of(st.just("realmId"), _nasty_text), "label": st.just("tenantName"),
+    "url": st.sampled_from(["https://api.example.com/connections", "https://api.example.com/{tenant}/c", "http://x"])})
+
+
+def _request_parts(api: dict) -> list[tuple]:
+    """Paths (relative to the API) of every request part that may hold placeholders."""
+    parts = [("base_url",), ("auth", "token_url"), ("headers", "X-Api-Version"), ("headers", "X-Org")]
+    if api["auth"].get("flow") == "authorization_code":
+        parts += [("auth", "authorize_url"), ("auth", "redirect_uri")]
+    for e in range(len(api.get("endpoints", []))):
+        parts += [("endpoints", e, "path"), ("endpoints", e, "query", "q"), ("endpoints", e, "query", "filter"),
+                  ("endpoints", e, "headers", "X-Since"), ("endpoints", e, "body"), ("endpoints", e, "base_url")]
+    return parts
+
+
+def _place(api: dict, part: tuple, text: str) -> None:
+    target = api
+    for key in part[:-1]:
+        target = target.setdefault(key, {}) if isinstance(target, dict) else target[key]
+    target[part[-1]] = text
+    if part[-1] == "body":
+        target["method"] = "POST"
+
+
+@st.composite
+def api_overrides(draw, api: dict, names: list[str]) -> dict:
+    """One environment's override of an API: params, URLs, headers, endpoints by name, auth, limits, pagination."""
+    override: dict = {}
+    if api.get("params") and draw(st.booleans()):
+        override["params"] = {name: draw(_param_values) for name in draw(st.lists(st.sampled_from(
+            sorted(api["params"]) + ["unknown"]), min_size=1, max_size=2, unique=True))}
+    if draw(st.booleans()):
+        override["base_url"] = draw(_https_prefix) + draw(templates(names))
+    if draw(st.booleans()):
+        override["headers"] = {"X-Env": draw(templates(names))}
+    if draw(st.booleans()):
+        endpoint = draw(st.sampled_from(api["endpoints"]))
+        item = {"name": draw(st.sampled_from([endpoint.get("name"), "missing", None, ["x"], {"a": 1}]))}
+        item[draw(st.sampled_from(["path", "query", "headers", "body", "pagination"]))] = draw(st.one_of(
+            templates(names), st.fixed_dictionaries({"q": templates(names)}), paginations()))
+        override["endpoints"] = [item]
+    if draw(st.booleans()):
+        override["auth"] = {"token_url": draw(_https_prefix) + draw(templates(names)), "scopes": ["env"]}
+    if draw(st.booleans()):
+        override["pagination"] = draw(paginations())
+    if draw(st.booleans()):
+        override[draw(st.sampled_from(["rate_limit", "name", "environments", "secrets", "auth"]))] = draw(hostile_values)
+    return override
+
+
+@st.composite
+def specs_with_new_fields(draw) -> str:
+    """A shipped spec (any flow, kind, sink) given params, identity values, another flow or pagination, placeholders
+    in any request part and per-environment API overrides: the class of inputs the newer spec fields opened."""
+    data = draw(shipped_specs)
+    api = data["apis"][0]
+    if draw(st.booleans()):
+        api["params"] = {name: draw(_param_values) for name in draw(st.lists(_placeholder_names, max_size=3,
+                                                                            unique=True))}
+    if draw(st.booleans()):
+        api["auth"], api["secrets"] = _flow(draw, draw(st.sampled_from(
+            ["authorization_code", "client_credentials", "client_credentials_native", "password"])))
+    if draw(st.booleans()):
+        api["secrets"]["identity"] = draw(st.lists(_identity, max_size=2))
+    if draw(st.booleans()):
+        api["pagination"] = draw(paginations())
+    names = sorted(api.get("params", {})) + [i.get("name") or str(i.get("secret", "")).replace("-", "_")
+                                             for i in api["secrets"].get("identity", [])]
+    for _ in range(draw(st.integers(0, 5))):
+        part = draw(st.sampled_from(_request_parts(api)))
+        prefix = draw(_https_prefix) if part[-1].endswith(("url", "uri")) else ""
+        _place(api, part, prefix + draw(templates(names)))
+    environments = sorted(data["factory"].get("environments", {})) or ["prod"]
+    if draw(st.booleans()):
+        api["environments"] = {env: draw(api_overrides(api, names)) for env in draw(st.lists(
+            st.sampled_from(environments + ["nowhere"]), min_size=1, max_size=2, unique=True))}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+@st.composite
+def specs_with_a_secret_in_new_fields(draw) -> tuple[str, str]:
+    """(spec text, planted secret): a literal credential in a newer field: a credential-named params constant, a
+    constant written into a credential header, query or body member, a body member, redirect_uri, an identity value's
+    URL, field or label, or an environment's override of any of those."""
+    data = draw(shipped_specs)
+    api = data["apis"][0]
+    key = draw(st.sampled_from(CREDENTIAL_KEYS))
+    # printable, no placeholder braces, nothing a form or JSON pair would split on: the secret stays one value
+    secret = draw(st.text(st.characters(codec="ascii", categories=["L", "N"], include_characters="-_.~!*"),
+                          min_size=6, max_size=24))
+    endpoint = api["endpoints"][0]
+    env = next(iter(sorted(data["factory"].get("environments", {}))), None)
+    where = draw(st.sampled_from(["params", "param into header", "param into query", "param into body",
+                                  "param into token_url", "json body", "form body", "redirect_uri userinfo",
+                                  "redirect_uri query", "identity url", "random in identity field",
+                                  "env params", "env header"]))
+    if where.startswith("param") or where == "env params":
+        name = "cred" if where != "params" else key.replace("-", "_")
+        api["params"] = {**api.get("params", {}), name: secret}
+        use = "{" + name + "}"
+        if where == "param into header":
+            api["headers"] = {**api.get("headers", {}), key: use}
+        elif where == "param into query":
+            endpoint["query"] = {**endpoint.get("query", {}), key.replace("-", "_"): use}
+        elif where == "param into body":
+            endpoint.update(method="POST", body=json.dumps({key: use}))
+        elif where == "param into token_url":
+            api["auth"]["token_url"] = api["auth"]["token_url"].split("?")[0] + f"?{key}={use}"
+        elif where == "env params" and env:
+            api["params"][name] = "x"
+            api["headers"] = {**api.get("headers", {}), key: use}
+            api["environments"] = {env: {"params": {name: secret}}}
+    elif where in ("json body", "form body"):
+        body = json.dumps({key: secret}) if where == "json body" else f"grant=x&{key}={secret}"
+        endpoint.update(method="POST", body=body)
+    elif where.startswith("redirect_uri"):
+        api["auth"], api["secrets"] = _flow(draw, "authorization_code")
+        api["auth"]["redirect_uri"] = (f"https://me:{secret}@example.com/cb" if where.endswith("userinfo")
+                                       else f"https://example.com/cb?{key}={secret}")
+    elif where == "identity url":
+        api["secrets"]["identity"] = [{"secret": "api-org", "from": "connections_call",
+                                       "url": f"https://api.example.com/connections?{key}={secret}"}]
+    elif where == "random in identity field":
+        secret = draw(secret_values)
+        api["secrets"]["identity"] = [{"secret": "api-org", "field": secret}]
+    elif where == "env header" and env:
+        api["environments"] = {env: {"headers": {key: secret}}}
+    else:  # no environment to override: the base API's header
+        api["headers"] = {**api.get("headers", {}), key: secret}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False), secret
