@@ -7,6 +7,7 @@ from typing import Any
 from adfgen.build import activity_names as act
 from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import ANNOTATIONS, CONTROLLER_FOLDER, DEFAULT_WATERMARK, worker_units
+from adfgen.core.wording import plural
 from adfgen.spec.model import Api, Endpoint
 
 
@@ -137,9 +138,10 @@ def controller_context(api: Api, name: str, refresh: str | None, workers: list[t
         params["Watermark"] = {"type": "String", "defaultValue": DEFAULT_WATERMARK}
     return {
         "name": name, "api": api.name, "folder": CONTROLLER_FOLDER, "annotations": ANNOTATIONS,
-        "description": (f"Refreshes the {api.name} token, then runs" if refresh else f"Runs the {api.name}")
-                       + f" its {len(workers)} workers in {api.lanes} "
-                       + ("slot(s), each taking the next worker as it frees up" if slot else "lane(s)")
+        "description": (f"Refreshes the {api.name} token, then runs its" if refresh else f"Runs the {api.name} API's")
+                       + f" {plural(len(workers), 'worker')} in "
+                       + (f"{plural(api.lanes, 'slot')}, each taking the next worker as it frees up" if slot
+                          else plural(api.lanes, "lane"))
                        + f" (the API allows {api.rate_limit.concurrent_requests} concurrent requests); "
                        "fails if any worker failed.",
         "parameters": params, "refresh_pipeline": refresh, "runs": runs,

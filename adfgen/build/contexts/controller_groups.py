@@ -18,6 +18,7 @@ from adfgen.build import fragments as fx
 from adfgen.build.contexts.common import BATCH_ID, RenderJob, worker_units
 from adfgen.build.contexts.controller import controller_context
 from adfgen.core import adf_limits
+from adfgen.core.wording import plural
 from adfgen.spec.model import Api, Endpoint
 
 TEMPLATE = "pipeline/controller.json.jinja"
@@ -63,8 +64,8 @@ def _group_context(api: Api, name: str, workers: list[tuple[Endpoint, str]], sta
     for run in context["runs"]:
         run["parameters"]["BatchId"] = fx.expression(BATCH_ID)
     context["parameters"] = {"BatchId": {"type": "String", "defaultValue": ""}, **context["parameters"]}
-    context["description"] = (f"Group {number} of {count} of the {api.name} controller: runs {len(workers)} workers in "
-                              f"{api.lanes} lane(s) after the controller refreshed the token; fails if any failed.")
+    context["description"] = (f"Group {number} of {count} of the {api.name} controller: runs {plural(len(workers), 'worker')} in "
+                              f"{plural(api.lanes, 'lane')} after the controller refreshed the token; fails if any failed.")
     return context
 
 
@@ -85,9 +86,9 @@ def _top_context(api: Api, name: str, refresh: str | None, groups: list[str], wh
               for status, run in zip(statuses, runs)]
     return {
         **whole,
-        "description": f"Refreshes the {api.name} token once, then runs its {len(whole['runs'])} workers in "
+        "description": f"Refreshes the {api.name} token once, then runs its {plural(len(whole['runs']), 'worker')} in "
                        f"{len(groups)} groups one after another (one pipeline would break ADF's limits), each in "
-                       f"{api.lanes} lane(s); fails if any group failed.",
+                       f"{plural(api.lanes, 'lane')}; fails if any group failed.",
         "runs": runs,
         "check_depends": [{"activity": run["activity"], "dependencyConditions": ["Completed"]} for run in runs],
         "any_failed": fx.expression(f"contains(createArray({', '.join(statuses)}), 'Failed')"),
