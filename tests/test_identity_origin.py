@@ -82,3 +82,13 @@ def test_a_base_url_neither_https_nor_an_origin_placeholder_is_refused_with_the_
     (problem,) = problems_of(origin_spec(base_url))
     assert problem.startswith("apis[0].base_url: must be an https:// URL, or begin with a placeholder")
     assert "{instance_url}/services/data/v59.0" in problem
+
+
+def test_a_connections_call_needs_its_url_when_the_host_is_a_placeholder():
+    data = origin_spec("{instance_url}/v1")
+    data["apis"][0]["secrets"]["identity"].append({"name": "tenant", "secret": "t-id", "from": "connections_call"})
+    (problem,) = problems_of(data)
+    assert problem.startswith("apis[0].secrets.identity[1].from: a connections call defaults to /connections")
+    assert "give the connections URL as url" in problem
+    data["apis"][0]["secrets"]["identity"][1]["url"] = "https://api.example.com/connections"
+    assert problems_of(data) == []

@@ -60,6 +60,9 @@ def _check_identity(api: Api, at: PathKey, names: dict[str, str], report: Report
         if identity.source == "consent_redirect" and not flow.consent:
             report(where + ("from",), f"the {api.auth.flow} flow has no consent redirect; choose token_reply or "
                    "connections_call")
+        if identity.source == "connections_call" and identity.url is None and not api.base_url.startswith("https://"):
+            report(where + ("from",), f"a connections call defaults to /connections on the base URL's host, but "
+                   f"base_url {api.base_url!r} takes its host from a placeholder; give the connections URL as url")
         if identity.source != "connections_call":
             for key in ("url", "label"):
                 if getattr(identity, key) is not None:
