@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints,
@@ -320,6 +321,16 @@ class Schedule(Strict):
     started: bool | None = Field(
         None, description="write runtimeState Started (true) or Stopped (false) into the trigger, so that an ARM "
         "deployment with Microsoft's script starts it; default: started for the keep-alive, unset for the schedule")
+
+    @field_validator("start_time")
+    @classmethod
+    def _real_time(cls, value: str) -> str:
+        try:  # the pattern admits 2024-13-45T99:00:00, which ADF refuses at deploy time
+            datetime.strptime(value.removesuffix("Z"), "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            raise ValueError(f"{value!r} is no date and time (month 1-12, a day of that month, hour 0-23, "
+                             "minutes and seconds 0-59)") from None
+        return value
 
 
 class Api(Strict):
