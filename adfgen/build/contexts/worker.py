@@ -19,6 +19,7 @@ from adfgen.build.contexts.common import (
 from adfgen.build.contexts.sinks import file_lookup, keys_sink, records_translator, sink_context
 from adfgen.build.contexts.watermark import SYNC_START, endpoint_watermark
 from adfgen.build.contexts.request import request_context, worker_values
+from adfgen.core.wording import plural
 from adfgen.spec.model import Api, Endpoint
 
 
@@ -54,7 +55,7 @@ def _chunking(api: Api, endpoint: Endpoint, pagination: Any, where: str, token_i
         pages = f"string({cap})"  # a cursor cannot be resumed: one Copy pages it all (the build checked the token)
     advanced = "add(int(variables('ChunkStart')), int(variables('ChunkPages')))"
     retries = api.retry.attempts
-    cap_message = (f"{where} reached its request cap of {cap} pages (max_requests) and the API has more: "
+    cap_message = (f"{where} reached its request cap of {plural(cap, 'page')} (max_requests) and the API has more: "
                    "stopped instead of landing a truncated window; the watermark is not moved. Raise max_requests "
                    "or page_size.")
     unfinished = (f"{where} did not finish (the loop timed out or its token steps kept failing); "

@@ -6,6 +6,7 @@ import json
 import uuid
 from typing import Any
 
+from adfgen.core.wording import plural
 from adfgen.local import formats
 from adfgen.local.activities import _datasets, _records, _rest
 from adfgen.local.runner import ActivityContext, ActivityFailure, handles
@@ -27,7 +28,7 @@ def read_source(ctx: ActivityContext, dataset: _datasets.Dataset, source: dict[s
                 records += _records.rows(page.document, translator)
                 ctx.record.pages = pages
                 ctx.record.rows = len(records)
-                ctx.progress(f"{pages} pages, {len(records)} rows")
+                ctx.progress(f"{plural(pages, 'page')}, {plural(len(records), 'row')}")
         except ActivityFailure as failure:
             if pages:
                 ctx.rely("copy.no_partial_file")
