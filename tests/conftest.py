@@ -94,7 +94,7 @@ def _needs(item: pytest.Item) -> set[str]:
 # while developing (the README's test command and .ci/run run everything). Chosen by `--durations` of the full suite.
 SLOW_FILES = {"test_fresh_clone.py", "test_run_e2e.py", "test_run_e2e_xero_peer.py", "test_data_safety_e2e.py",
               "test_catalog_e2e.py", "test_requests_e2e.py", "test_auth_e2e.py", "test_controller_groups.py",
-              "test_evaluator_differential.py"}
+              "test_evaluator_differential.py", "test_review_mermaid.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
