@@ -26,8 +26,8 @@ def claim(resources: list[Resource]) -> list[Resource]:
 
 
 def _annotated(annotations: Any) -> list[Any]:
-    # a string or object in `annotations` is not valid ADF JSON anyway: keep a string as an element, drop the rest
-    kept = annotations if isinstance(annotations, list) else [annotations] if isinstance(annotations, str) else []
+    # a non-list `annotations` is not valid ADF JSON; keep it as an element rather than lose what someone wrote
+    kept = annotations if isinstance(annotations, list) else [] if annotations is None else [annotations]
     return [*kept, MANAGED_ANNOTATION]
 
 
