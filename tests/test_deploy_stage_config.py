@@ -233,8 +233,10 @@ def test_deploy_source_with_a_stage_publishes_the_overridden_values(arm, tmp_pat
     assert "stage config" in err and "1 property updated" in err
     live = arm.resource(FACTORY, "linkedservices", "ls_keyvault")["properties"]
     assert live["typeProperties"]["baseUrl"] == "https://kv-uat.vault.azure.net/"
-    # the folder on disk is the source of truth: it is not rewritten
-    assert "kv-test-dev" in (folder / "linkedService" / "ls_keyvault.json").read_text()
+    # stage values are never written back to the folder (only the ownership annotation is, docs/deploy.md)
+    on_disk = json.loads((folder / "linkedService" / "ls_keyvault.json").read_text())["properties"]
+    assert on_disk["typeProperties"]["baseUrl"] == "https://kv-test-dev.vault.azure.net/"
+    assert on_disk["annotations"] == ["adfgen"] and live["annotations"] == ["adfgen"]
 
 
 def test_a_stage_that_does_not_apply_deploys_nothing(arm, tmp_path, capsys, monkeypatch):
