@@ -92,3 +92,19 @@ def test_a_connections_call_needs_its_url_when_the_host_is_a_placeholder():
     assert "give the connections URL as url" in problem
     data["apis"][0]["secrets"]["identity"][1]["url"] = "https://api.example.com/connections"
     assert problems_of(data) == []
+
+
+@pytest.mark.parametrize("path, stray", [("things/{instance_url", "'{instance_url'"), ("things/{0}", "'{0}'"),
+                                         ("things/{{instance_url}}", "'{}'"), ("things}", "'}'")])
+def test_a_brace_that_is_no_placeholder_in_a_path_is_refused_with_the_valid_names(path, stray):
+    data = origin_spec("{instance_url}/v1")
+    data["apis"][0]["endpoints"][0]["path"] = path
+    (problem,) = problems_of(data)
+    assert problem.startswith(f"apis[0].endpoints[0].path: {stray} is no placeholder")
+    assert problem.endswith("valid here: {instance_url}")
+
+
+def test_literal_json_braces_in_a_query_value_are_sent_as_written():
+    data = origin_spec("{instance_url}/v1")
+    data["apis"][0]["endpoints"][0]["query"] = {"criteria": '{"status": "open"}'}
+    assert problems_of(data) == []

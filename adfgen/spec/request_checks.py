@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterator
 
 from adfgen.spec.pacing import page_seconds
-from adfgen.spec.placeholders import (ENCODED, REFUSED, WATERMARK, WATERMARK_END, Binding, api_bindings, choices,
-                                      endpoint_bindings, names_in, reserved_by)
+from adfgen.spec.placeholders import (ENCODED, PLACEHOLDER, REFUSED, WATERMARK, WATERMARK_END, Binding, api_bindings,
+                                      choices, endpoint_bindings, names_in, reserved_by)
 from adfgen.spec.yaml_source import PathKey
 
 Report = Callable[[PathKey, str], None]
@@ -98,6 +99,11 @@ def _check_text(text: str, part: str, bound: dict[str, Binding], path: PathKey, 
         report(path, f"{encoded.group(0)} is an encoded placeholder: ADF replaces only the literal "
                f"{{{encoded.group(1)}}}, and the build encodes every value itself; write the placeholder "
                f"unencoded (valid here: {choices(bound, part)})")
+    if part in ("base_url", "path", "token_url"):  # query values, headers and bodies may hold literal JSON braces
+        stray = re.search(r"\{[^{}]*\}?|\}", PLACEHOLDER.sub("", text))
+        if stray:
+            report(path, f"{stray.group(0)!r} is no placeholder: a name in braces starts with a letter or '_' "
+                   f"(letters, digits, '_'), with one brace on each side; valid here: {choices(bound, part)}")
     used = []
     for name in names_in(text):
         binding = bound.get(name)
