@@ -61,7 +61,7 @@ def test_init_refuses_to_overwrite_and_names_unknown_entries(project, capsys):
     assert main(["init", "servicenow"]) == 2
     assert "exists" in capsys.readouterr().err
     assert main(["init", "servicenow", "--force"]) == 0
-    assert main(["init", "salesforce"]) == 1
+    assert main(["init", "salesforce"]) == 2  # a usage error, as `adfgen build <unknown sample>` is
     err = capsys.readouterr().err
     assert "no catalog entry 'salesforce'" in err and all(n in err for n in CATALOG)
     assert main(["init"]) == 2

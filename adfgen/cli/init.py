@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from adfgen.core.errors import UsageError
+from adfgen.core.errors import AdfgenError, UsageError
 
 INIT_HELP = """Start a spec in ./specs/: a copy of a catalog entry, or a blank skeleton of every field.
 
@@ -46,8 +46,11 @@ def init_command(name: str | None, list_only: bool, blank: bool, directory: Path
 
         text = skeleton(spec_json_schema(), name)
     else:
+        try:  # an unknown entry is a usage error, as `adfgen build <unknown sample>` is
+            name = catalog.entry(name).name
+        except AdfgenError as exc:
+            raise UsageError(str(exc)) from None
         text = catalog.user_copy(name)
-        name = catalog.entry(name).name
     target = directory / f"{name}.yaml"
     if target.exists() and not force:
         raise UsageError(f"{target} exists; choose another name or pass --force to overwrite it")
