@@ -161,7 +161,13 @@ def deploy_command(**opts: Any) -> None:
         except Interrupted as stop:
             click.echo(f"INTERRUPTED by {stop.name} while planning: nothing was published", err=True)
             raise click.exceptions.Exit(exit_code(stop.signum)) from None
-        code = _publish(opts, planned)
+        try:
+            code = _publish(opts, planned)
+        except AdfgenError as exc:  # e.g. a refused take-over: with a signal pending, the signal's code still wins
+            if guard.received is None:
+                raise
+            click.echo(exc.render(), err=True)
+            code = exc.exit_code
         if guard.received is not None and code < EXIT_SIGNAL_BASE:  # a signal after the last call: still honoured
             click.echo(f"INTERRUPTED by {signal_name(guard.received)} after deploy finished (the report above "
                        "is complete)", err=True)
