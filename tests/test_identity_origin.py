@@ -108,3 +108,28 @@ def test_literal_json_braces_in_a_query_value_are_sent_as_written():
     data = origin_spec("{instance_url}/v1")
     data["apis"][0]["endpoints"][0]["query"] = {"criteria": '{"status": "open"}'}
     assert problems_of(data) == []
+
+
+@pytest.mark.parametrize("date_format", ["unix_s", "HH:mm:ss", "t", "M", "MM/dd"])
+def test_a_watermark_format_that_writes_no_year_is_refused(date_format):
+    from adfgen.expressions.evaluator import Scope, evaluate
+
+    # the oracle: what the format writes for a moment, as Microsoft's (engine-checked) formatDateTime writes it
+    written = evaluate(f"@formatDateTime('2024-05-06T07:08:09Z', '{date_format}')", Scope())
+    assert "2024" not in written and "24" not in written
+    data = origin_spec("{instance_url}/v1")
+    data["apis"][0]["endpoints"][0].update({"incremental": {"format": date_format}, "query": {"since": "{watermark}"}})
+    (problem,) = problems_of(data)
+    assert problem.startswith(f"apis[0].endpoints[0].incremental.format: {date_format!r} writes no year")
+    assert "unix / unix_ms" in problem
+
+
+@pytest.mark.parametrize("date_format", ["o", "s", "u", "yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ss'Z'"])
+def test_a_watermark_format_with_the_year_builds(date_format):
+    from adfgen.expressions.evaluator import Scope, evaluate
+
+    quoted = date_format.replace("'", "''")  # an expression string literal doubles its quotes
+    assert "2024" in evaluate(f"@formatDateTime('2024-05-06T07:08:09Z', '{quoted}')", Scope())
+    data = origin_spec("{instance_url}/v1")
+    data["apis"][0]["endpoints"][0].update({"incremental": {"format": date_format}, "query": {"since": "{watermark}"}})
+    assert problems_of(data) == []

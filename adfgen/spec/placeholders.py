@@ -38,6 +38,11 @@ REFUSED: dict[str, dict[str, str]] = {
 _SHORT_LITERAL = re.compile(r"""'[^']{1,3}'|"[^"]{1,3}"|\\.""")
 
 
+# .NET standard date formats (one letter) that write the year (https://learn.microsoft.com/dotnet/standard/base-types/
+# standard-date-and-time-format-strings); the others (t, T, M) write no year, so they cannot bound a sync window
+_STANDARD_WITH_YEAR = set("dDfFgGOoRrsuUYy")
+
+
 def _watermark_format(value: str) -> str:
     """A .NET date format, or unix / unix_ms; literal text (the old way to smuggle a filter in) is refused."""
     if value in EPOCH_FORMATS:
@@ -47,6 +52,11 @@ def _watermark_format(value: str) -> str:
                          "beyond a short escape such as 'T' is filter text: write the filter around the placeholder "
                          "instead, e.g. query: {query: \"SELECT * FROM Invoice WHERE Metadata.LastUpdatedTime > "
                          "'{watermark}'\"}")
+    if len(value) == 1 and value not in _STANDARD_WITH_YEAR or len(value) > 1 and "y" not in _SHORT_LITERAL.sub(
+            "", value):
+        raise ValueError(f"{value!r} writes no year, so it cannot bound a sync window: give a .NET date format with "
+                         "the year (yyyy-MM-ddTHH:mm:ss, or a standard one such as o, s, u), or unix / unix_ms for "
+                         "Unix seconds / milliseconds")
     return value
 
 
