@@ -312,7 +312,8 @@ class Schedule(Strict):
     """A schedule trigger's recurrence."""
 
     frequency: Literal["Minute", "Hour", "Day", "Week", "Month"] = "Day"
-    interval: int = Field(1, ge=1)
+    # at most int32 (assumed: ADF's SDK models the recurrence interval as a 32-bit int; a 2**64 crashed the renderer)
+    interval: int = Field(1, ge=1, le=2**31 - 1)
     start_time: str = Field("2024-01-01T00:00:00Z", pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ?$",
                             description="UTC with Z, or local time without Z when time_zone is not UTC")
     time_zone: str = "UTC"
