@@ -133,3 +133,19 @@ def test_a_watermark_format_with_the_year_builds(date_format):
     data = origin_spec("{instance_url}/v1")
     data["apis"][0]["endpoints"][0].update({"incremental": {"format": date_format}, "query": {"since": "{watermark}"}})
     assert problems_of(data) == []
+
+
+def test_a_post_paged_by_a_cursor_outside_its_body_is_warned_about():
+    data = copy.deepcopy(minimal_spec())
+    data["apis"][0]["endpoints"][0].update({
+        "path": "crm/v3/objects/contacts/search", "method": "POST", "body": '{"limit": 100}',
+        "pagination": {"kind": "cursor", "param": "after", "cursor_path": "$.paging.next.after", "max_requests": 10}})
+    loaded, problems = load_spec_text(yaml.safe_dump(data, sort_keys=False), "s.yaml")
+    assert problems == []
+    (warning,) = [w for w in loaded.warnings if "POST" in w.message]
+    assert warning.where == "apis[0].endpoints[0]" and "cursor sent in the query" in warning.message
+    assert "HubSpot" in warning.message and "GET list form" in warning.message
+    data["apis"][0]["endpoints"][0]["method"] = "GET"
+    data["apis"][0]["endpoints"][0].pop("body")
+    loaded, _ = load_spec_text(yaml.safe_dump(data, sort_keys=False), "s.yaml")
+    assert not [w for w in loaded.warnings if "POST" in w.message]
