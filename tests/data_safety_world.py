@@ -65,13 +65,14 @@ class World:
     """Peers, a built factory, a vault file and a landing folder for one test."""
 
     def __init__(self, tmp: Path, edit_spec: Callable[[dict], None] | None = None, *, access_ttl: int = 1800,
-                 counts: dict[str, int] | None = None, calls_per_window: int = 60):
+                 counts: dict[str, int] | None = None, calls_per_window: int = 60, scale: float = SCALE):
         tmp.mkdir(parents=True, exist_ok=True)
         self.tmp = tmp
         self.ca = trustme.CA()
         self.ca_path = tmp / "ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_path))
-        self.clock = Clock(time_scale=SCALE)
+        self.scale = scale  # virtual seconds per real second: a page's real latency counts this many times over
+        self.clock = Clock(time_scale=scale)
         self.oauth = OAuthServer(self.ca, grace_seconds=0, access_ttl=access_ttl)
         self.oauth.add_client(CLIENT_ID, CLIENT_SECRET, auth_methods=("client_secret_basic",))
         self.api = XeroApi(self.ca, self.oauth, self.clock, tenant_id=TENANT, counts=counts,
@@ -96,7 +97,7 @@ class World:
     def run(self, capfd, pipeline: str, *extra: str) -> tuple[int, dict, str]:
         """`adfgen run` through the CLI entry point: (exit code, JSON report, everything printed)."""
         argv = ["run", pipeline, "--folder", str(self.factory), "--vault", str(self.vault),
-                "--sink-dir", str(self.landing), "--time-scale", str(SCALE), "--ca-bundle", str(self.ca_path),
+                "--sink-dir", str(self.landing), "--time-scale", str(self.scale), "--ca-bundle", str(self.ca_path),
                 "--redirect", f"https://api.xero.com={self.api.url}",
                 "--redirect", f"https://api.xero.com/projects.xro={self.api.url}/projects.xro",
                 "--redirect", f"https://identity.xero.com/connect/token={self.token_url}",

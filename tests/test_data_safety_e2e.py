@@ -109,8 +109,9 @@ def ids(rows: list[dict]) -> list[str]:
 
 def test_a_two_minute_token_and_500_pages_land_every_record(tmp_path, capfd):
     """Item 1: no request carries an expired token, however many pages: the loop refreshes between chunks."""
+    # 500 real round trips: at 25x (not 100x) a busy machine's latency stays far below the 10 s request timeout
     world = World(tmp_path, paged_invoices(lifetime=120, margin=30), access_ttl=120,
-                  counts={"Invoices": 5000}, calls_per_window=6000)
+                  counts={"Invoices": 5000}, calls_per_window=6000, scale=25.0)
     try:
         code, report, printed = world.run(capfd, "pl_xero_invoices")
         assert code == 0, printed[-3000:]
@@ -282,8 +283,9 @@ def old_design_worker(world: World, max_requests: int) -> str:
 
 def test_the_old_design_fails_with_401_when_paging_outlives_the_token(tmp_path, capfd):
     """Item 1, before: one Copy with a 2-minute token and 500 pages sends an expired token, and its retries resend it."""
+    # 500 real round trips: at 25x (not 100x) a busy machine's latency stays far below the 10 s request timeout
     world = World(tmp_path, paged_invoices(lifetime=120, margin=30), access_ttl=120,
-                  counts={"Invoices": 5000}, calls_per_window=6000)
+                  counts={"Invoices": 5000}, calls_per_window=6000, scale=25.0)
     try:
         code, report, printed = world.run(capfd, old_design_worker(world, 1000))
         assert code == 1

@@ -354,7 +354,9 @@ CORPUS_FAILURES = {
 def corpus_strings() -> tuple[tuple[str, str], ...]:
     """(file relative to the corpus, string) for every JSON string that starts with '@' or contains '@{'."""
     if not CORPUS.is_dir():
-        pytest.fail(f"the ADF corpus is missing at {CORPUS}; set ADFGEN_SHARED_DIR")
+        missing = f"the ADF corpus is missing at {CORPUS}; set ADFGEN_SHARED_DIR"
+        # as conftest does for tests that name the corpus: CI (which has ../shared) fails, elsewhere a skip says why
+        pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
     found: list[tuple[str, str]] = []
 
     def visit(value, name: str) -> None:

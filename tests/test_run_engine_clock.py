@@ -50,11 +50,14 @@ def test_bad_timespans(text):
 
 def test_env_finds_out_factory_of_that_environment(monkeypatch):
     monkeypatch.chdir(REPO)
-    assert folder_for_env("prod") == Path("out") / "adf-xero-prod"
-    assert folder_for_env("dev") == Path("out") / "adf-xero-dev"  # the base factory named *-dev
+    # the shipped specs build several factories (Xero and the catalog): the pipeline names the one
+    assert folder_for_env("prod", pipeline="pl_xero_controller") == Path("out") / "adf-xero-prod"
+    assert folder_for_env("dev", pipeline="PL_XERO_CONTROLLER") == Path("out") / "adf-xero-dev"  # base, named *-dev
+    with pytest.raises(UsageError, match="builds several factories .*adf-xero-prod.*; pass --folder"):
+        folder_for_env("prod")
     with pytest.raises(UsageError, match="no spec defines this environment"):
         folder_for_env("nowhere")
-    factory = load_factory(folder_for_env("prod"))
+    factory = load_factory(folder_for_env("prod", pipeline="pl_xero_controller"))
     assert factory.find("pipeline", "PL_XERO_CONTROLLER")[0] == "pl_xero_controller"
 
 
