@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from adfgen.cli.common import output_option, require_project_env, verbose_option
+from adfgen.cli.common import output_option, verbose_option
 from adfgen.core.errors import UsageError
 
 RUN_HELP = """Run a pipeline on this machine over real HTTP, with ADF's documented semantics and limits.
@@ -59,7 +59,8 @@ def run_command(pipeline: str, folder: Path | None, env: str | None, vault: Path
     from adfgen.local.runner import Runtime, RunUsageError, load_handlers
 
     parameters, rewrites = _check_usage(folder, env, vault, redirects, params, time_scale)
-    root = folder if folder is not None else folder_for_env(env) if env is not None else _base_folder()
+    root = folder if folder is not None else folder_for_env(env, pipeline=pipeline) if env is not None \
+        else _base_folder(pipeline)
     factory = load_factory(root)
     clock = Clock(time_scale)
     secrets = Secrets()
@@ -94,7 +95,7 @@ def _check_usage(folder: Path | None, env: str | None, vault: Path | None, redir
 
     if folder is not None and env is not None:
         raise UsageError("give either --folder DIR or --env NAME, not both")
-    require_project_env(env)
+    # --env is checked where it is resolved (folder_for_env): it also accepts a base factory named *-<env> (dev)
     if not time_scale > 0:
         raise UsageError("--time-scale must be a positive number")
     parameters: dict[str, str] = {}
@@ -138,9 +139,10 @@ def _transport(factory: Any, env: str | None, vault: Path | None, sink_dir: Path
     return transport, storage
 
 
-def _base_folder() -> Path:
-    """out/<factory>/ of the project's base config, when it builds exactly one factory."""
+def _base_folder(pipeline: str) -> Path:
+    """out/<factory>/ of the project's base config: its one factory, or the one whose build holds `pipeline`."""
     from adfgen.core.errors import AdfgenError
+    from adfgen.local.factory import pick_factory
 
     try:
         from adfgen.build import build_factories, default_spec_paths
@@ -149,9 +151,7 @@ def _base_folder() -> Path:
     except AdfgenError as exc:
         raise UsageError(f"no --folder or --env given and the project's specs cannot be read ({exc}); "
                          "pass --folder DIR") from None
-    if len(names) != 1:
-        raise UsageError(f"the specs build {len(names)} factories; pass --folder out/<factory> or --env NAME")
-    folder = Path("out") / names[0]
+    folder = Path("out") / pick_factory(names, pipeline, Path("out"), "the project's base config")
     if not folder.is_dir():
         raise UsageError(f"{folder} does not exist; run `adfgen build` first, or pass --folder DIR")
     return folder

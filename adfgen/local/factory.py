@@ -89,8 +89,11 @@ def _global_parameters(root: Path) -> dict[str, Any]:
     return {k: v.get("value") if isinstance(v, dict) else v for k, v in params.items()}
 
 
-def folder_for_env(env: str, out_root: Path = Path("out")) -> Path:
-    """out/<factory>/ of the project's specs for environment `env` (or a base factory named *-<env>)."""
+def folder_for_env(env: str, out_root: Path = Path("out"), pipeline: str | None = None) -> Path:
+    """out/<factory>/ of the project's specs for environment `env` (or a base factory named *-<env>).
+
+    When the specs build several factories, the one whose build holds `pipeline` is chosen.
+    """
     from adfgen.build import build_factories, default_spec_paths
 
     try:
@@ -106,9 +109,20 @@ def folder_for_env(env: str, out_root: Path = Path("out")) -> Path:
         if not names:
             raise UsageError(f"--env {env}: no spec defines this environment under factory.environments "
                              f"(expected one of: {', '.join(known) or 'none'}) and no base factory is named *-{env}")
-    if len(names) > 1:
-        raise UsageError(f"--env {env} builds several factories ({', '.join(names)}); pass --folder out/<factory>")
-    folder = out_root / names[0]
+    folder = out_root / pick_factory(names, pipeline, out_root, f"--env {env}")
     if not folder.is_dir():
         raise UsageError(f"--env {env}: {folder} does not exist; run `adfgen build --env {env}` first")
     return folder
+
+
+def pick_factory(names: list[str], pipeline: str | None, out_root: Path, what: str) -> str:
+    """The one factory of `names`, or the one whose out/<factory>/ holds `pipeline` (ADF names: any case)."""
+    if len(names) == 1:
+        return names[0]
+    holding = [name for name in names if pipeline and any(
+        p.stem.lower() == pipeline.lower() for p in (out_root / name / "pipeline").glob("*.json"))]
+    if len(holding) == 1:
+        return holding[0]
+    found = f"; {pipeline} is in {', '.join(holding)}" if len(holding) > 1 else (
+        f"; none has a built pipeline {pipeline} (run `adfgen build`?)" if pipeline else "")
+    raise UsageError(f"{what} builds several factories ({', '.join(names)}){found}; pass --folder out/<factory>")
