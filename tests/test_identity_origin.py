@@ -149,3 +149,15 @@ def test_a_post_paged_by_a_cursor_outside_its_body_is_warned_about():
     data["apis"][0]["endpoints"][0].pop("body")
     loaded, _ = load_spec_text(yaml.safe_dump(data, sort_keys=False), "s.yaml")
     assert not [w for w in loaded.warnings if "POST" in w.message]
+
+
+@pytest.mark.parametrize("base_url", ["{instance_url}/x", "https://a.example.com/c", "{instance_url}", "{x}y",
+                                      "http://a.example.com", "https://{i}.example.com/v1", "{a} /b", "https://"])
+def test_the_schema_pattern_of_base_url_agrees_with_the_build(base_url):
+    import re as regex
+
+    from adfgen.spec import spec_json_schema
+
+    pattern = spec_json_schema()["$defs"]["Api"]["properties"]["base_url"]["pattern"]
+    refused = any(p.startswith("apis[0].base_url: must be") for p in problems_of(origin_spec(base_url)))
+    assert bool(regex.search(pattern, base_url)) is not refused

@@ -57,6 +57,7 @@ def placeholders(*allowed: str):
 
 HttpsUrl = Annotated[str, AfterValidator(https_url), Field(json_schema_extra={"format": "uri"})]
 BaseUrl = Annotated[str, AfterValidator(base_url), Field(
+    json_schema_extra={"pattern": r"^(https://[^\s/?#]+|\{[A-Za-z_][A-Za-z0-9_]*\}(/|$))[^\s]*$"},
     description="https://host/path; {placeholders} as the README's placeholder table says; it may begin with an "
     "identity value or constant holding the whole origin, e.g. {instance_url}/services/data/v59.0")]
 # short enough that "For Each <name>" stays within ADF's 55-character activity names
