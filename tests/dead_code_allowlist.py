@@ -29,6 +29,7 @@ _._trailing_slash  # spec/model.py: @field_validator
 _._known_flow  # spec/model.py: @field_validator
 _._placeholders_replace_placement  # spec/model.py: @model_validator
 _._constants_in_urls  # spec/model.py: @model_validator
+_._real_time  # spec/model.py: @field_validator (Schedule.start_time)
 slow_down_statuses  # spec/model.py: a spec field (the YAML format, `adfgen schema`); README: a record of the API's statuses
 not_secrets  # spec/model.py: a spec field; spec/secrets_check.py reads it from the raw YAML before validation
 access_token_expires_in  # adfgen/oauth/status.py: a report dataclass field, written out by `adfgen auth status -o json`
