@@ -274,3 +274,17 @@ def test_plan_flags_and_deploy_refuses_a_takeover_unless_adopt(arm, tmp_path, ca
     code, out, _ = run(capsys, "deploy", *source_args(arm, folder), "--adopt")
     assert code == 0, out
     assert arm.resource(FACTORY, "pipelines", "pl_worker")["properties"]["annotations"] == ["adfgen"]
+
+
+def test_deploy_source_without_a_vault_or_skip_grants_is_refused_before_any_put(arm, tmp_path, capsys):
+    arm.add_factory(SUB, RG, FACTORY)
+    folder = write_source(tmp_path / "src", sample_resources())
+    without_skip = [a for a in source_args(arm, folder) if a != "--skip-grants"]
+
+    code, _, err = run(capsys, "deploy", *without_skip)
+
+    assert code == 2 and "--vault-name" in err and "--skip-grants" in err and "Nothing was deployed" in err
+    assert arm.count("PUT") == 0
+    # either option lets it through; --dry-run grants nothing, so it needs neither
+    assert run(capsys, "deploy", *without_skip, "--dry-run")[0] == 3
+    assert run(capsys, "deploy", *without_skip, "--skip-grants")[0] == 0

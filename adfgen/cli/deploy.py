@@ -153,6 +153,8 @@ def deploy_command(**opts: Any) -> None:
         raise UsageError("--output markdown shows a plan: use it with `adfgen plan` or `deploy --dry-run`")
     if opts["location"] and not opts["create_factory"]:
         raise UsageError("--location applies only with --create-factory")
+    if opts["source"] and not (opts["vault_name"] or opts["skip_grants"] or opts["dry_run"]):
+        _refuse_no_vault("--source folders name no Key Vault")
     # one guard from the first call to the exit: every SIGINT/SIGTERM ends in 130/143, whenever it arrives
     with interrupts_recorded(exiting=_owns_process()) as guard:
         try:
@@ -173,6 +175,13 @@ def deploy_command(**opts: Any) -> None:
                        "is complete)", err=True)
             code = exit_code(guard.received)
     raise click.exceptions.Exit(code)
+
+
+def _refuse_no_vault(why: str) -> None:
+    """Deploy grants Key Vault access after publishing: without a vault it would publish, then fail as partial."""
+    raise UsageError(f"{why}, and deploy grants the factory's identity access to one after publishing: pass "
+                     "--vault-name NAME (the vault its linked services read) or --skip-grants to grant nothing. "
+                     "Nothing was deployed.")
 
 
 def _owns_process() -> bool:
@@ -201,6 +210,10 @@ def _plan_all(opts: dict) -> list[tuple[Deployment, Any, Any]]:
     from adfgen.azure.report import print_plan
 
     deployments = _deployments(opts, build_first=opts["build_first"], dry_run=opts["dry_run"])
+    if not (opts["skip_grants"] or opts["dry_run"]):
+        for d in deployments:  # before the first PUT (even --create-factory's): a grant that cannot run fails late
+            if not d.target.vault_name:
+                _refuse_no_vault(f"the config of factory {d.target.factory_name} names no Key Vault")
     credential = credential_from_environment()
     terminal = color_enabled(sys.stdout) and opts["output"] == "human"
     planned = []
