@@ -101,3 +101,39 @@ def test_an_include_of_a_kind_deploy_does_not_publish_is_a_usage_error(arm, tmp_
     folder = _folder(tmp_path, {})
     code, _, err = _run(arm, capsys, "deploy", folder, "--include", "dataflow.*")
     assert code == 2 and "'dataflow' matches no kind" in err
+
+
+def _build(tmp_path, capsys, folder: Path, *extra: str) -> tuple[int, str, str]:
+    code = main(["build", "--source", str(folder), "--factory", "adf-test-dev", "--out", str(tmp_path / "publish"),
+                 *extra])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_build_source_refuses_what_its_arm_export_would_drop_as_deploy_does(arm, tmp_path, capsys):
+    folder = _folder(tmp_path, OTHERS)
+    code, _, build_err = _build(tmp_path, capsys, folder)
+    assert code == 1 and "Nothing was written" in build_err and not (tmp_path / "publish").exists()
+    for rel in OTHERS:
+        assert rel in build_err, rel
+    _, _, deploy_err = _run(arm, capsys, "deploy", folder)
+    # the two refusals name the same escape hatch
+    excludes = re.findall(r"--exclude '[^']+'", build_err)
+    assert excludes == re.findall(r"--exclude '[^']+'", deploy_err)
+
+    code, out, err = _build(tmp_path, capsys, folder, *shlex.split(" ".join(excludes)))
+
+    assert code == 0, err
+    template = json.loads((tmp_path / "publish" / "adf-test-dev" / "ARMTemplateForFactory.json").read_text())
+    exported = sorted(r["name"].split("/")[-1].rstrip("')]") for r in template["resources"])
+    assert len(exported) == len(sample_resources()), exported
+
+
+def test_build_source_exclude_leaves_that_object_out_of_the_export(tmp_path, capsys):
+    folder = _folder(tmp_path, {})
+    code, _, err = _build(tmp_path, capsys, folder, "--exclude", "trigger.*")
+    assert code == 0, err
+    template = json.loads((tmp_path / "publish" / "adf-test-dev" / "ARMTemplateForFactory.json").read_text())
+    types = {r["type"].rsplit("/", 1)[-1] for r in template["resources"]}
+    assert "triggers" not in types and "pipelines" in types

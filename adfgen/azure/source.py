@@ -83,14 +83,21 @@ def unpublished(folder: Path) -> list[tuple[str, str, str]]:
     return found
 
 
-def refuse_unpublished(folder: Path, selects: Callable[[str, str], bool]) -> None:
-    """Raise AdfgenError naming each object of the folder deploy would skip, unless excluded by the selection."""
+# what each command says when it refuses: (what it does with the folder, the outcome of the refusal)
+REFUSALS = {"deploy": ("deploy does not publish (it publishes", "Nothing was deployed."),
+            "plan": ("deploy does not publish, so plan cannot show them (deploy publishes", "Nothing to plan."),
+            "build": ("the ARM export would drop (it exports", "Nothing was written.")}
+
+
+def refuse_unpublished(folder: Path, selects: Callable[[str, str], bool], command: str = "deploy") -> None:
+    """Raise AdfgenError naming each object of the folder `command` would skip, unless excluded by the selection."""
     skipped = [(kind, name, rel) for kind, name, rel in unpublished(folder) if selects(kind, name)]
     if not skipped:
         return
     lines = "\n  ".join(f"{rel} ({UNPUBLISHED[kind]})" for kind, _, rel in skipped)
     excludes = " ".join(f"--exclude '{kind}.*'" for kind in dict.fromkeys(kind for kind, _, _ in skipped))
+    does, outcome = REFUSALS[command]
     raise AdfgenError(
-        f"{folder} holds {plural(len(skipped), 'object')} that deploy does not publish (it publishes linked "
-        f"services, datasets, pipelines and triggers only):\n  {lines}\nNothing was deployed. Publish them another "
-        f"way (ADF Studio's publish, azure.datafactory.tools or an ARM template), then deploy the rest with {excludes}.")
+        f"{folder} holds {plural(len(skipped), 'object')} that {does} linked services, datasets, pipelines and "
+        f"triggers only):\n  {lines}\n{outcome} Publish them another way (ADF Studio's publish, "
+        f"azure.datafactory.tools or an ARM template), then {command} the rest with {excludes}.")

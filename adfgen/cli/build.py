@@ -23,10 +23,13 @@ from adfgen.core.errors import UsageError
                    "arm-template-parameters-definition.json says, to OUT/<factory>/")
 @click.option("--factory", "factory_name", metavar="NAME",
               help="with --source: the factory name (default: the one file in SOURCE/factory/)")
+@click.option("--exclude", multiple=True, metavar="KIND.NAME",
+              help="with --source: leave objects matching this pattern out of the export (repeatable), e.g. "
+                   "'dataflow.*', as deploy --source does")
 @output_option("human", "json")
 @verbose_option
 def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, template_dir: Path | None,
-                  source: Path | None, factory_name: str | None, output: str) -> None:
+                  source: Path | None, factory_name: str | None, exclude: tuple[str, ...], output: str) -> None:
     """Build ADF JSON (Git layout + ARM template) from specs, or the ARM template of an existing ADF folder.
 
     \b
@@ -39,8 +42,10 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
         if specs or env or template_dir:
             raise UsageError("--source builds only the ARM template of an existing folder: give no SPEC, --env "
                              "or --templates with it")
-        _build_source(source, factory_name, out_dir, output)
+        _build_source(source, factory_name, out_dir, output, exclude)
         return
+    if exclude:
+        raise UsageError("--exclude applies to --source folders")
     from adfgen.build import build_factories, default_spec_paths, write_outputs
 
     paths = [_spec_path(s) for s in specs] or _local_specs(default_spec_paths)
@@ -60,10 +65,12 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
                    f"{plural(len(build.files), 'file')} ({state})")
 
 
-def _build_source(source: Path, factory_name: str | None, out_dir: Path, output: str) -> None:
-    """ADF's ARM export of `source` into OUT/<factory>/ (a folder holding anything else is refused)."""
+def _build_source(source: Path, factory_name: str | None, out_dir: Path, output: str,
+                  exclude: tuple[str, ...] = ()) -> None:
+    """ADF's ARM export of `source` into OUT/<factory>/ (objects it cannot export are refused unless excluded)."""
     from adfgen.azure.arm_export import DEFINITION_FILE, export_source
-    from adfgen.azure.source import check_unique, load_source
+    from adfgen.azure.filters import parse_selection, select
+    from adfgen.azure.source import check_unique, load_source, refuse_unpublished
     from adfgen.build.writer import write_tree
     from adfgen.core.jsonout import dump_bytes
 
@@ -73,7 +80,10 @@ def _build_source(source: Path, factory_name: str | None, out_dir: Path, output:
             raise UsageError(f"--factory NAME is needed: {source}/factory/ holds "
                              f"{'no factory file' if not named else 'several: ' + ', '.join(named)}")
         factory_name = named[0]
-    resources = load_source(source)
+    selection = parse_selection((), exclude)
+    # the export holds linked services, datasets, pipelines and triggers only: never drop the rest silently
+    refuse_unpublished(source, selection.selects, "build")
+    resources = select(load_source(source), selection)
     check_unique(resources)
     documents = export_source(source, factory_name, resources)
     target = out_dir / factory_name
