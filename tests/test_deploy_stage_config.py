@@ -61,7 +61,7 @@ def _by_name(resources):
 def _apply(tmp_path: Path, name: str, text: str, resources=RESOURCES, environ=ENV):
     file = tmp_path / name
     file.write_text(text, encoding="utf-8")
-    return apply_overrides(resources, read_stage(file, resources), environ)
+    return apply_overrides(resources, read_stage(file, resources, environ), environ)
 
 
 def test_the_csv_form_changes_exactly_the_properties_it_names(tmp_path):
@@ -102,7 +102,6 @@ def test_stage_names_resolve_as_azure_datafactory_tools_does(tmp_path):
     ('pipeline,"Multiple Waits",activities["Nope"].name,x', 'has no property activities["Nope"].name'),
     ('pipeline,"Multiple Waits",activities[0].typeProperties.waitTimeInSeconds,ten', "the value is not a number"),
     ("linkedService,ls_keyvault,typeProperties.baseUrl,$($Env:UNSET_STAGE_VARIABLE)", "UNSET_STAGE_VARIABLE is not set"),
-    ("linkedService,ls_keyvault,typeProperties.baseUrl,$(Get-Date)", "only $($Env:NAME) is expanded"),
 ])
 def test_an_override_that_does_not_apply_is_an_error(tmp_path, line, message):
     with pytest.raises(AdfgenError, match="nothing was deployed") as caught:
@@ -272,3 +271,44 @@ def test_a_filter_file_selects_what_deploys(arm, tmp_path, capsys):
     assert code == 0, out + err
     assert set(arm.names(FACTORY, "pipelines")) == {"pl_refresh", "pl_worker"}
     assert arm.names(FACTORY, "triggers") == []
+
+
+# -- azure.datafactory.tools compatibility (its private/Read-CsvConfigFile.ps1, ObjectProperty.ps1) ---------------
+
+def test_the_header_is_read_case_insensitively_as_powershell_compares_it(tmp_path):
+    lower, _ = _apply(tmp_path, "lower.csv", CSV)
+    title, _ = _apply(tmp_path, "title.csv", CSV.replace("type,name,path,value", "Type,Name,Path,Value", 1))
+    assert title == lower
+
+
+def test_adding_a_property_that_exists_is_an_error_not_an_overwrite(tmp_path):
+    text = "type,name,path,value\nlinkedService,ls_keyvault,+typeProperties.baseUrl,https://other.example/\n"
+    with pytest.raises(AdfgenError, match="nothing was deployed") as caught:
+        _apply(tmp_path, "c.csv", text)
+    assert "exists already" in caught.value.render() and "without +" in caught.value.render()
+
+
+@pytest.mark.parametrize("refused, why", [
+    ('factory,adf-data-dev,"$.properties.globalParameters.env.value",uat', "never changes"),
+    ("linkedService,ls_rest,typeProperties.url,\"https://x.example/$(Get-Date -Format 'yyyy')\"", "PowerShell expression"),
+    ("dataflow,df_orders,typeProperties.script,x", "does not publish dataflow"),
+])
+def test_a_line_adfgen_cannot_apply_is_named_with_its_reason_and_the_rest_is_said_to_apply(tmp_path, refused, why):
+    lines = CSV.splitlines()
+    text = "\n".join(lines[:3] + [refused] + lines[3:]) + "\n"  # the refused line is line 4 of the file
+    with pytest.raises(AdfgenError) as caught:
+        _apply(tmp_path, "c.csv", text)
+    message = caught.value.render()
+    assert "c.csv:4: cannot apply:" in message and why in message
+    assert "cannot apply line 4" in message and "every other line applies" in message
+    assert "Get-Date" not in message  # values are never echoed
+    # the claim holds: without that line the rest applies
+    assert _apply(tmp_path, "c.csv", CSV)[1].updated == 5
+
+
+def test_when_other_lines_fail_too_the_message_does_not_say_the_rest_applies(tmp_path):
+    text = CSV + "factory,adf,$.properties.globalParameters.env.value,uat\nlinkedService,ls_missing,x,1\n"
+    with pytest.raises(AdfgenError) as caught:
+        _apply(tmp_path, "c.csv", text)
+    message = caught.value.render()
+    assert "every other line applies" not in message and "ls_missing" in message and "never changes" in message

@@ -4,12 +4,13 @@ The format and its semantics follow azure.datafactory.tools (documented:
 https://github.com/Azure-Player/azure.datafactory.tools/blob/master/docs/GUIDE/CONFIGURATION.md; read from its
 source, private/Read-CsvConfigFile.ps1, Read-JsonConfigFile.ps1, Update-PropertiesFromFile.ps1, ObjectProperty.ps1):
 
-- CSV `type,name,path,value` with that header; `#` lines and blank lines are skipped; a fifth column is an error.
+- CSV `type,name,path,value` with that header (case-insensitive: ADFT compares it with PowerShell's `-ne`); `#` lines and blank lines are skipped; a fifth column is an error.
   JSON `{"<name>": [{"name": "<path>", "value": ..., "action": "update|add|remove"}]}`, the type taken from the
   object the name matches.
 - `name` may hold wildcards (PowerShell `-like`: `*`, `?`, `[a-z]`, case-insensitive).
 - `path` is relative to `properties` (a leading `$.properties.` is dropped); `+path` adds a property (intermediate
-  objects created, the value a string), `-path` removes one; `[0]` indexes an array, `["Copy Data"]` picks the
+  objects created, the value a string; a property that exists is an error, as PowerShell's Add-Member without
+  -Force fails on it), `-path` removes one; `[0]` indexes an array, `["Copy Data"]` picks the
   element with that `name`. `$.x` (as the documentation's JSON example writes it) means `$.properties.x`.
 - An update converts the value to the type of the value it replaces: number, boolean, JSON object or array
   (JSON, or single-quoted JSON as PowerShell's ConvertFrom-Json reads it); an empty value only for strings.
@@ -17,7 +18,10 @@ source, private/Read-CsvConfigFile.ps1, Read-JsonConfigFile.ps1, Update-Properti
 
 Stricter than azure.datafactory.tools, deliberately: an override that matches no object, a path that does not
 exist (for update and remove), an unset environment variable or any other PowerShell `$(...)` expression is an
-error, never skipped with a warning; every problem is reported at once and nothing is deployed.
+error, never skipped with a warning; every problem is reported at once and nothing is deployed. Lines adfgen
+cannot apply at all (objects it does not publish, such as `factory` global parameters, and `$(...)` expressions
+other than `$($Env:NAME)`) are named with their line and reason; when every other line applies the message says
+so, so that removing those lines is known to be enough.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ ADFT_TYPES = {t.lower(): t for t in ("integrationRuntime", "pipeline", "dataset"
                                      "trigger", "managedVirtualNetwork", "managedPrivateEndpoint", "factory",
                                      "credential")}
 _ENV_TOKEN = re.compile(r"\$\(\$Env:([A-Za-z_][A-Za-z0-9_]*)\)|\$Env:([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+_EXPRESSION = re.compile(r"\$\((?!\$Env:[A-Za-z_][A-Za-z0-9_]*\))", re.IGNORECASE)  # `$(` not opening `$($Env:X)`
+CANNOT = "cannot apply"  # the `where` of a Problem about a line adfgen can never apply (not a typo to fix)
 _SEGMENT = re.compile(r"""\[(?:(\d+)|"([^"]*)"|'([^']*)')\]|([^.\[\]]+)""")
 
 
@@ -86,8 +92,9 @@ def read_csv(path: Path) -> tuple[list[Override], list[Problem]]:
     rows = list(csv.reader(io.StringIO(text)))
     problems: list[Problem] = []
     header = [c.strip() for c in rows[0]] if rows else []
-    if header != HEADER:
-        return [], [Problem(str(path), 1, "", "the header must be exactly: type,name,path,value (ADFT0020)")]
+    if [c.lower() for c in header] != HEADER:
+        return [], [Problem(str(path), 1, "", "the header must be exactly: type,name,path,value, in any case "
+                                              "(ADFT0020)")]
     overrides = []
     for number, row in enumerate(rows[1:], start=2):
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
@@ -101,6 +108,10 @@ def read_csv(path: Path) -> tuple[list[Override], list[Problem]]:
         if problem:
             problems.append(Problem(str(path), number, "", problem))
             continue
+        refusal = _refusal(kind.strip()) or _expression_refusal(value)
+        if refusal:
+            problems.append(Problem(str(path), number, CANNOT, refusal))
+            continue
         action, rel = _split_action(target.strip())
         overrides.append(Override(ADFT_TYPES[kind.strip().lower()], name.strip(), action, rel, value, where))
     return overrides, problems
@@ -112,9 +123,6 @@ def _row_problem(kind: str, name: str, target: str) -> str:
         return "the type column is empty"
     if kind.lower() not in ADFT_TYPES:
         return f"type '{kind}' is not one of {', '.join(sorted(ADFT_TYPES.values()))}"
-    if ADFT_TYPES[kind.lower()] not in KINDS:
-        return (f"type '{kind}': adfgen deploy publishes only {', '.join(KINDS)}; "
-                "overrides of other objects (e.g. factory global parameters) are not supported")
     if not name.strip():
         return "the name column is empty"
     if not target.strip():
@@ -122,6 +130,27 @@ def _row_problem(kind: str, name: str, target: str) -> str:
     action, rel = _split_action(target.strip())
     if not rel or rel.startswith("$"):
         return f"path '{target.strip()}' must be relative to properties or start with $.properties."
+    return ""
+
+
+def _refusal(kind: str) -> str:
+    """Why a line of this type can never apply (empty when it can)."""
+    adft = ADFT_TYPES[kind.lower()]
+    if adft == "factory":
+        return ("type 'factory' overrides the factory resource (its global parameters), which adfgen deploy never "
+                f"changes: it publishes only {', '.join(KINDS)}, so this override is not supported")
+    if adft not in KINDS:
+        return (f"type '{kind}': adfgen deploy does not publish {adft} objects (only {', '.join(KINDS)}), "
+                "so this override is not supported")
+    return ""
+
+
+def _expression_refusal(value: str) -> str:
+    """Why a value with a PowerShell expression can never apply (empty when it has none); the value is not shown."""
+    if _EXPRESSION.search(value):
+        return ("the value holds a PowerShell expression $(...) other than $($Env:NAME); azure.datafactory.tools "
+                "evaluates it (ExpandString), adfgen does not run PowerShell: write the value, or pass it through "
+                "an environment variable as $($Env:NAME)")
     return ""
 
 
@@ -151,19 +180,42 @@ def read_json(path: Path, resources: list[Resource]) -> tuple[list[Override], li
             _, rel = _split_action(item["name"])
             value = item.get("value", "")
             text = value if isinstance(value, str) else json.dumps(value)
+            refusal = _refusal(match.kind) or _expression_refusal(text)
+            if refusal:
+                problems.append(Problem(str(path), 0, f"{CANNOT}: {name}[{index}]", refusal))
+                continue
             overrides.append(Override(match.kind, name, action, rel, text, where))
     return overrides, problems
 
 
-def read_stage(file: Path, resources: list[Resource]) -> list[Override]:
-    """The overrides of a CSV or JSON stage config (raises AdfgenError with every format problem)."""
+def read_stage(file: Path, resources: list[Resource], environ: Mapping[str, str] | None = None) -> list[Override]:
+    """The overrides of a CSV or JSON stage config (raises AdfgenError with every format problem).
+
+    When the only problems are lines adfgen can never apply, the other lines are tried on `resources` first, so
+    that the error can say whether removing those lines is enough.
+    """
     if not Path(file).is_file():
         raise AdfgenError(f"stage config {file}: no such file (--stage NAME reads SOURCE/deployment/config-NAME.csv)")
     overrides, problems = (read_json(file, resources) if str(file).lower().endswith(".json")
                            else read_csv(file))
-    if problems:
+    if not problems:
+        return overrides
+    refused = [p for p in problems if p.where.startswith(CANNOT)]
+    if len(refused) < len(problems):
         raise AdfgenError(f"stage config {file} is not valid", problems)
-    return overrides
+    lines = ", ".join(str(p.line) if p.line else p.where[len(CANNOT) + 2:] for p in sorted(refused))
+    noun = ("line", "lines") if all(p.line for p in refused) else ("entry", "entries")
+    which = f"{noun[len(refused) > 1]} {lines}"
+    try:
+        apply_overrides(resources, overrides, environ)
+    except AdfgenError as exc:
+        raise AdfgenError(f"stage config {file} is not valid: adfgen cannot apply {which}, and other lines do not "
+                          f"apply either; nothing was deployed:\n  " + "\n  ".join(map(str, sorted(refused)))
+                          + "\n  " + str(exc).split(":\n  ", 1)[-1]) from None
+    raise AdfgenError(f"stage config {file}: adfgen cannot apply {which} (below); every other line applies, so the "
+                      f"config deploys once {'those' if len(refused) > 1 else 'that'} {noun[len(refused) > 1]} "
+                      f"{'are' if len(refused) > 1 else 'is'} removed. "
+                      "Nothing was deployed.", refused)
 
 
 # ---------------------------------------------------------------- applying
@@ -273,6 +325,10 @@ def _apply_one(properties: dict, override: Override, value: str) -> None:
     if override.action == "add":
         if not isinstance(node, dict) or not isinstance(last, str):
             raise LookupError(str(last))
+        if any(isinstance(key, str) and key.lower() == last.lower() for key in node):
+            # azure.datafactory.tools' Add-ObjectProperty uses Add-Member without -Force, which fails on an
+            # existing member (documented: https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/add-member)
+            raise ValueError("the property exists already: + adds a new one; write the path without + to update it")
         node[last] = value
         return
     key, current = _child(node, last)
