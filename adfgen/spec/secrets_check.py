@@ -49,16 +49,21 @@ def _vault_name(data: dict[str, Any]) -> str:
     return "<vault>"
 
 
+_SHORT = 6
+
+
 def redact(problems: list[Problem], hidden: set[str]) -> list[Problem]:
     """`problems` with every hidden value (as written, quoted or escaped) replaced by its fingerprint."""
     text = "\n".join(p.where + "\n" + p.message for p in problems)
     forms: list[tuple[str, str]] = []
     for value in hidden:
-        shown = [form for form in {value, repr(value)[1:-1], _json_inner(value),
-                                   value.encode("unicode_escape").decode("ascii")} if form and form in text]
+        written = {value, repr(value)[1:-1], _json_inner(value), value.encode("unicode_escape").decode("ascii")}
+        # a short value ('[', 'l', 'api') also occurs inside field paths and words: replaced only where quoted
+        quotes = ("'", '"') if len(value) < _SHORT else ("",)
+        shown = [(q, form) for form in written for q in quotes if form and q + form + q in text]
         if shown:  # fingerprints are slow on purpose: only for values a problem would show
             label = f"<value {fingerprint(value)}>"
-            forms += [(form, label) for form in shown]
+            forms += [(q + form + q, q + label + q) for q, form in shown]
     if not forms:
         return problems
     forms.sort(key=lambda pair: -len(pair[0]))  # longer first: a value may contain another

@@ -148,3 +148,15 @@ def test_a_planted_secret_in_a_newer_field_is_refused_and_never_echoed(tmp_path_
     assert spec_error_faults(code, err) == [], err
     assert "looks like a credential" in err
     assert not echoed(secret, out + err)
+
+
+@pytest.mark.parametrize("value", ["[", "l", "api", "0]"])
+def test_a_short_hidden_value_does_not_garble_the_other_problems(tmp_path, value):
+    """Found by the fuzz: params {api_key: '['} was hidden everywhere, so every field path read apis<value ...>0]."""
+    data = xero(lambda api, ep: (api.update(params={"api_key": value}), ep.update(path="/Invoices"),
+                                 api["auth"].update(authorize_url="ftp://x")))
+    code, out, err = build(tmp_path, data)
+    assert spec_error_faults(code, err) == [], err
+    assert "apis[0].params.api_key: looks like a credential" in err
+    assert "apis[0].endpoints[0].path: " in err and "apis[0].auth.authorize_url: " in err
+    assert f"'{value}'" not in err
