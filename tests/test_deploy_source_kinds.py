@@ -137,3 +137,12 @@ def test_build_source_exclude_leaves_that_object_out_of_the_export(tmp_path, cap
     template = json.loads((tmp_path / "publish" / "adf-test-dev" / "ARMTemplateForFactory.json").read_text())
     types = {r["type"].rsplit("/", 1)[-1] for r in template["resources"]}
     assert "triggers" not in types and "pipelines" in types
+
+
+def test_a_folder_exclude_acknowledges_the_objects_in_that_adf_folder_only(arm, tmp_path, capsys):
+    wip = {"name": "df_wip", "properties": {"type": "MappingDataFlow", "folder": {"name": "wip"}}}
+    folder = _folder(tmp_path, {"dataflow/df_wip.json": wip, "dataflow/df_orders.json": OTHERS["dataflow/df_orders.json"]})
+    code, _, err = _run(arm, capsys, "deploy", folder, "--exclude", "*.*@wip")
+    assert code == 1 and "dataflow/df_orders.json" in err and "df_wip" not in err
+    code, _, err = _run(arm, capsys, "deploy", folder, "--exclude", "*.*@wip", "--exclude", "dataflow.df_orders")
+    assert code == 0, err

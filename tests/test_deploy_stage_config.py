@@ -312,3 +312,44 @@ def test_when_other_lines_fail_too_the_message_does_not_say_the_rest_applies(tmp
         _apply(tmp_path, "c.csv", text)
     message = caught.value.render()
     assert "every other line applies" not in message and "ls_missing" in message and "never changes" in message
+
+
+# -- {Type}.{Name}@{Folder} (azure.datafactory.tools' README "Pattern (WildCard)"; its AdfObject.IsNameMatch) --------
+
+def _in_folder(resource: Resource, folder: str | None) -> Resource:
+    properties = dict(resource.properties) | ({"folder": {"name": folder}} if folder else {})
+    return Resource(resource.kind, resource.name, properties)
+
+
+FOLDERED = [_in_folder(r, {"pl_worker": "testFolder", "pl_refresh": "Copy/sub", "ds_rest": "testFolder2"}.get(r.name))
+            for r in sample_resources()]
+
+
+def _names(include=(), exclude=()):
+    return sorted(f"{r.kind}.{r.name}" for r in select(FOLDERED, parse_selection(include, exclude)))
+
+
+def test_a_folder_pattern_matches_the_objects_adf_folder():
+    everything = _names()
+    # the README's filter file line -*.*@testFolder: "all items located in testFolder" (and nothing else)
+    assert set(everything) - set(_names(exclude=("*.*@testFolder",))) == {"pipeline.pl_worker"}
+    assert _names(include=("*.*@test*",)) == ["dataset.ds_rest", "pipeline.pl_worker"]
+    assert _names(include=("pipeline.*@copy/*",)) == ["pipeline.pl_refresh"]  # case-insensitive, as -like
+    assert _names(include=("pipeline.*@",)) == ["pipeline.pl_controller"]  # an empty folder pattern: no folder
+    assert _names(include=("pipeline.*",)) == ["pipeline.pl_controller", "pipeline.pl_refresh", "pipeline.pl_worker"]
+
+
+def test_a_folder_include_that_matches_nothing_is_an_error():
+    with pytest.raises(UsageError, match="matches no resource"):
+        _names(include=("pipeline.*@nowhere",))
+
+
+def test_a_live_resource_in_an_excluded_folder_is_not_pruned(arm, tmp_path, capsys):
+    folder = _source(tmp_path)
+    arm.put_resource(FACTORY, "pipelines", "pl_legacy", {"activities": [], "annotations": ["adfgen"],
+                                                         "folder": {"name": "legacy"}})
+    arm.put_resource(FACTORY, "pipelines", "pl_gone", {"activities": [], "annotations": ["adfgen"]})
+    code, out, err = _run(capsys, "deploy", *_args(arm, folder, "--exclude", "*.*@legacy", "--prune"))
+    assert code == 0, out + err
+    pipelines = set(arm.names(FACTORY, "pipelines"))
+    assert "pl_legacy" in pipelines and "pl_gone" not in pipelines  # the folder decided, not the name

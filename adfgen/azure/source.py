@@ -61,7 +61,7 @@ UNPUBLISHED = {"dataflow": "data flow", "integrationRuntime": "integration runti
 
 
 def unpublished(folder: Path) -> list[tuple[str, str, str]]:
-    """(kind, name, file) of every object in a Git folder that deploy does not publish.
+    """(kind, name, file) of every object in a Git folder that deploy does not publish (`file` relative to it).
 
     A `factory/` file counts only when it holds global parameters: its other content (identity, Git settings)
     describes the factory itself, which deploy never changes.
@@ -83,15 +83,29 @@ def unpublished(folder: Path) -> list[tuple[str, str, str]]:
     return found
 
 
+def _adf_folder(path: Path) -> str:
+    """`properties.folder.name` of a Git file, empty when it has none or cannot be read."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return ""
+    folder = (doc.get("properties") or {}).get("folder") if isinstance(doc, dict) else None
+    return folder.get("name", "") if isinstance(folder, dict) and isinstance(folder.get("name"), str) else ""
+
+
 # what each command says when it refuses: (what it does with the folder, the outcome of the refusal)
 REFUSALS = {"deploy": ("deploy does not publish (it publishes", "Nothing was deployed."),
             "plan": ("deploy does not publish, so plan cannot show them (deploy publishes", "Nothing to plan."),
             "build": ("the ARM export would drop (it exports", "Nothing was written.")}
 
 
-def refuse_unpublished(folder: Path, selects: Callable[[str, str], bool], command: str = "deploy") -> None:
-    """Raise AdfgenError naming each object of the folder `command` would skip, unless excluded by the selection."""
-    skipped = [(kind, name, rel) for kind, name, rel in unpublished(folder) if selects(kind, name)]
+def refuse_unpublished(folder: Path, selects: Callable[[str, str, str], bool], command: str = "deploy") -> None:
+    """Raise AdfgenError naming each object of the folder `command` would skip, unless excluded by the selection.
+
+    `selects(kind, name, adf_folder)` sees each object's ADF folder, for `kind.name@folder` patterns.
+    """
+    skipped = [(kind, name, rel) for kind, name, rel in unpublished(folder)
+               if selects(kind, name, _adf_folder(Path(folder) / rel))]
     if not skipped:
         return
     lines = "\n  ".join(f"{rel} ({UNPUBLISHED[kind]})" for kind, _, rel in skipped)
