@@ -60,8 +60,19 @@ def test_a_folder_with_objects_deploy_does_not_publish_is_refused_naming_each(ar
     assert code == 1
     for rel in OTHERS:
         assert rel in err, rel
-    assert "Nothing was deployed" in err
+    # plan deploys nothing in any case: its refusal says there is nothing to plan
+    assert ("Nothing was deployed" if command == "deploy" else "Nothing to plan") in err
+    assert command == "deploy" or "deployed" not in err
     assert arm.count("PUT") == 0 and arm.count("GET", "/pipelines") == 0  # refused before reading the factory
+
+
+@pytest.mark.parametrize("command", ["deploy", "plan"])
+def test_usage_errors_come_before_the_refusal_of_the_folder(arm, tmp_path, capsys, command):
+    folder = _folder(tmp_path, OTHERS)
+    code = main([command, "--source", str(folder), "--subscription", SUB, "--resource-group", RG,
+                 "--ca-bundle", arm.ca_path, "--skip-grants"][:None if command == "deploy" else -1])
+    err = capsys.readouterr().err
+    assert code == 2 and "--factory" in err and "dataflow" not in err
 
 
 def test_the_excludes_the_refusal_names_deploy_the_rest(arm, tmp_path, capsys):

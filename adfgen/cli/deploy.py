@@ -110,7 +110,7 @@ def plan_command(**opts: Any) -> None:
 
     from adfgen.azure.filters import scope_plan
 
-    deployments = _deployments(opts, build_first=False)
+    deployments = _deployments(opts, build_first=False, command="plan")
     credential = credential_from_environment()
     results = []
     for d in deployments:
@@ -347,12 +347,12 @@ def _selection(opts: dict) -> Any:
     return parse_selection(tuple(opts["include"]) + include, tuple(opts["exclude"]) + exclude)
 
 
-def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> list[Deployment]:
+def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False, command: str = "deploy") -> list[Deployment]:
     """The factories to plan/deploy: from --source, or from the spec build checked against out/.
 
     `--build --dry-run` plans the in-memory build and writes nothing.
     """
-    deployments = _unfiltered_deployments(opts, build_first=build_first, dry_run=dry_run)
+    deployments = _unfiltered_deployments(opts, build_first=build_first, dry_run=dry_run, command=command)
     from adfgen.azure.filters import select
 
     selection = _selection(opts)
@@ -360,7 +360,7 @@ def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False) -> lis
             for d in deployments] if selection else deployments
 
 
-def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool) -> list[Deployment]:
+def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool, command: str) -> list[Deployment]:
     from adfgen.azure.ownership import claim
     from adfgen.azure.source import check_unique, load_source, refuse_unpublished, require_fresh
 
@@ -369,7 +369,9 @@ def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool) -> 
     if opts["source"]:
         if opts["specs"]:
             raise UsageError("give either SPEC files or --source, not both")
-        refuse_unpublished(opts["source"], _selection(opts).selects)  # never skip data flows etc. silently
+        target = _target(opts, None)  # usage errors (a missing --factory...) before anything about the folder
+        selection = _selection(opts)
+        refuse_unpublished(opts["source"], selection.selects, command)  # never skip data flows etc. silently
         resources = load_source(opts["source"])
         if opts["stage"]:
             from adfgen.azure.stage_config import apply_overrides, read_stage, stage_file
@@ -380,7 +382,7 @@ def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool) -> 
                        f"{report.added} added, {report.removed} removed", err=True)
         check_unique(resources)
         # every resource deploy publishes is managed afterwards (docs/deploy.md, "Ownership")
-        return [Deployment(_target(opts, None), claim(resources))]
+        return [Deployment(target, claim(resources))]
     try:
         from adfgen.build import build_factories, default_spec_paths, write_outputs
     except ImportError:
