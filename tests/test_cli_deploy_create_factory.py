@@ -91,3 +91,31 @@ def test_the_spec_location_and_a_new_identity_serve_the_key_vault_grant(arm, tmp
     assert factory["location"] == "westeurope"  # specs/xero.yaml: factory.azure.location
     (doc,) = json.loads(out)["factories"]
     assert [g["status"] for g in doc["grants"]] == ["granted"]  # granted to the identity created with the factory
+
+
+def test_plan_of_a_missing_factory_names_the_flag_that_creates_it(arm, tmp_path, capsys):
+    args = _args(arm, _source(tmp_path))[1:-1]  # plan takes no --skip-grants
+    code, _, err = _run(capsys, "plan", *args)
+    assert code == 1 and "--create-factory" in err
+
+
+def test_plan_with_create_factory_shows_the_factory_to_be_created_and_every_resource_a_create(arm, tmp_path, capsys):
+    args = _args(arm, _source(tmp_path))[1:-1]
+    code, out, err = _run(capsys, "plan", *args, "--create-factory", "-o", "json")
+    assert code == 3 and f"factory {FACTORY} does not exist: deploy --create-factory creates it" in err
+    (doc,) = json.loads(out)["factories"]
+    assert doc["counts"] == {"create": len(sample_resources())}
+    assert FACTORY.lower() not in arm.state.factories and arm.count("PUT") == 0
+    # the same plan deploy --dry-run shows
+    _, dry, _ = _run(capsys, *_args(arm, _source(tmp_path), "--create-factory", "--location", "x", "--dry-run",
+                                   "-o", "json"))
+    assert json.loads(dry)["factories"][0]["resources"] == doc["resources"]
+
+
+def test_plan_create_factory_reads_an_existing_factory_as_plan_does(arm, tmp_path, capsys):
+    arm.add_factory(SUB, RG, FACTORY)
+    args = _args(arm, _source(tmp_path))[1:-1]
+    code, out, err = _run(capsys, "plan", *args, "--create-factory", "-o", "json")
+    assert code == 3 and "does not exist" not in err
+    assert json.loads(out)["factories"][0]["counts"] == {"create": len(sample_resources())}
+    assert arm.count("GET", "/pipelines") >= 1  # it read the live factory

@@ -37,7 +37,9 @@ def read_live(clients: Clients, target: Target) -> tuple[list[LiveResource], int
         with ThreadPoolExecutor(max_workers=len(KINDS)) as pool:
             results = list(pool.map(list_kind, KINDS))
     except ResourceNotFoundError as exc:
-        raise azure_error(exc, f"reading {where} (does the factory exist? adfgen deploys into an existing factory)")
+        raise azure_error(exc, f"reading {where} (does the factory exist? adfgen deploys into an existing factory; "
+                               "`deploy --create-factory` creates a missing one, and `plan --create-factory` shows "
+                               "that deploy's plan)")
     except AzureError as exc:
         raise azure_error(exc, f"reading {where}")
     live = [r for found, _ in results for r in found]

@@ -103,8 +103,13 @@ Example:
 
 @click.command("plan", help=PLAN_HELP)
 @_options
+@click.option("--create-factory", is_flag=True,
+              help="Plan as `deploy --create-factory` would: a missing factory is shown as to be created, with "
+                   "every resource a create.")
 def plan_command(**opts: Any) -> None:
     from adfgen.azure.clients import Clients, credential_from_environment
+    from adfgen.azure.diff import compute_plan
+    from adfgen.azure.factory import MISSING, factory_state
     from adfgen.azure.plan import make_plan
     from adfgen.azure.report import plan_json, plan_markdown, print_plan
 
@@ -115,8 +120,12 @@ def plan_command(**opts: Any) -> None:
     results = []
     for d in deployments:
         clients = Clients(credential, d.target.subscription_id, _connection(opts, 8))
-        plan = scope_plan(make_plan(clients, d.target, d.resources, prune=opts["prune"],
-                                    start_triggers=not opts["no_start_triggers"]), _selection(opts))
+        if opts["create_factory"] and factory_state(clients, d.target) == MISSING:
+            _say_would_create(d.target.factory_name, d.location)
+            plan = compute_plan(d.resources, [], start_triggers=not opts["no_start_triggers"])
+        else:
+            plan = scope_plan(make_plan(clients, d.target, d.resources, prune=opts["prune"],
+                                        start_triggers=not opts["no_start_triggers"]), _selection(opts))
         results.append((d, plan))
         if opts["output"] == "human":
             print_plan(plan, d.target.factory_name, sys.stdout, terminal=color_enabled(sys.stdout))
@@ -300,13 +309,18 @@ def _create_factory(clients: Any, d: Deployment, opts: dict) -> str:
     if opts["dry_run"]:
         if factory_state(clients, d.target) != MISSING:
             return "exists"
-        click.echo(f"factory {name} does not exist: deploy --create-factory creates it in {location or '(no location)'} "
-                   "with a system-assigned managed identity; every resource is planned as a create", err=True)
+        _say_would_create(name, location)
         return "planned"
     state = ensure_factory(clients, d.target, location)
     if state == CREATED:
         click.echo(f"created factory {name} in {location} with a system-assigned managed identity", err=True)
     return state
+
+
+def _say_would_create(name: str, location: str | None) -> None:
+    where = f"in {location}" if location else "(it needs a location: factory.azure.location or --location)"
+    click.echo(f"factory {name} does not exist: deploy --create-factory creates it {where} with a system-assigned "
+               "managed identity; every resource is planned as a create", err=True)
 
 
 class _progress:
