@@ -94,6 +94,19 @@ def test_stage_names_resolve_as_azure_datafactory_tools_does(tmp_path):
     assert stage_file(tmp_path, "c:/x/prod.json") == Path("c:/x/prod.json")
 
 
+def test_a_stage_name_finds_its_file_in_any_case(tmp_path):
+    (tmp_path / "deployment").mkdir()
+    (tmp_path / "deployment" / "config-uat.csv").write_text("type,name,path,value\n")
+    assert stage_file(tmp_path, "UAT") == tmp_path / "deployment" / "config-uat.csv"
+    assert stage_file(tmp_path, "uat") == tmp_path / "deployment" / "config-uat.csv"
+    if (tmp_path / "deployment" / "CONFIG-UAT.CSV").exists():
+        pytest.skip("this file system ignores case: two names differing in case cannot both exist")
+    (tmp_path / "deployment" / "config-UAT.csv").write_text("type,name,path,value\n")
+    assert stage_file(tmp_path, "UAT") == tmp_path / "deployment" / "config-UAT.csv"  # the exact name first
+    with pytest.raises(AdfgenError, match="differ only in case"):
+        stage_file(tmp_path, "Uat")
+
+
 @pytest.mark.parametrize("line, message", [
     ("linkedService,ls_missing,typeProperties.baseUrl,x", "matches no linkedService"),
     ("linkedService,ls_keyvault,typeProperties.nope,x", "has no property typeProperties.nope to update"),
@@ -227,7 +240,7 @@ def _args(arm, folder, *extra):
 def test_deploy_source_with_a_stage_publishes_the_overridden_values(arm, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("STAGE", "uat")
     folder = _source(tmp_path)
-    code, out, err = _run(capsys, "deploy", *_args(arm, folder, "--stage", "uat", "-o", "json"))
+    code, out, err = _run(capsys, "deploy", *_args(arm, folder, "--stage", "UAT", "-o", "json"))  # config-uat.csv
     assert code == 0, out + err
     assert "stage config" in err and "1 property updated" in err
     live = arm.resource(FACTORY, "linkedservices", "ls_keyvault")["properties"]

@@ -67,10 +67,22 @@ class Override:
 
 
 def stage_file(source: Path, stage: str) -> Path:
-    """`--stage UAT` → SOURCE/deployment/config-UAT.csv; a value ending .csv/.json is the file itself."""
+    """`--stage UAT` → SOURCE/deployment/config-UAT.csv; a value ending .csv/.json is the file itself.
+
+    The name matches case-insensitively (`config-uat.csv` too): azure.datafactory.tools joins the stage into the
+    path as given, which Windows agents resolve case-insensitively, and its docs write the files in lower case.
+    """
     if stage.lower().endswith((".csv", ".json")):
         return Path(stage)
-    return Path(source) / "deployment" / f"config-{stage}.csv"
+    exact = Path(source) / "deployment" / f"config-{stage}.csv"
+    if exact.is_file():
+        return exact
+    wanted = exact.name.lower()
+    found = sorted(p for p in exact.parent.glob("*") if p.name.lower() == wanted and p.is_file())
+    if len(found) > 1:
+        raise AdfgenError(f"--stage {stage}: {', '.join(str(p) for p in found)} differ only in case; "
+                          "pass the file itself")
+    return found[0] if found else exact
 
 
 def _split_action(path: str) -> tuple[str, str]:
