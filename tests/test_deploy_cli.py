@@ -288,3 +288,21 @@ def test_deploy_source_without_a_vault_or_skip_grants_is_refused_before_any_put(
     # either option lets it through; --dry-run grants nothing, so it needs neither
     assert run(capsys, "deploy", *without_skip, "--dry-run")[0] == 3
     assert run(capsys, "deploy", *without_skip, "--skip-grants")[0] == 0
+
+
+@pytest.mark.parametrize("unowned, wording", [(1, "in 1 source file; commit it so"),
+                                              (2, "in 2 source files; commit them so")])
+def test_the_ownership_notice_counts_in_english(arm, tmp_path, capsys, unowned, wording):
+    arm.add_factory(SUB, RG, FACTORY)
+    resources = sample_resources()
+    folder = write_source(tmp_path / "src", resources)
+    for r in resources[:unowned]:  # hand-written files: no annotation yet, deploy records it (docs/deploy.md)
+        path = folder / r.kind / f"{r.name}.json"
+        doc = json.loads(path.read_text())
+        doc["properties"].pop("annotations", None)
+        path.write_text(json.dumps(doc))
+
+    code, _, err = run(capsys, "deploy", *source_args(arm, folder), "--adopt")
+
+    assert code == 0, err
+    assert wording in err and "1 source files" not in err

@@ -240,15 +240,19 @@ def _args(arm, folder, *extra):
 def test_deploy_source_with_a_stage_publishes_the_overridden_values(arm, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("STAGE", "uat")
     folder = _source(tmp_path)
+    file = folder / "linkedService" / "ls_keyvault.json"
+    before = json.loads(file.read_text())["properties"]
     code, out, err = _run(capsys, "deploy", *_args(arm, folder, "--stage", "UAT", "-o", "json"))  # config-uat.csv
     assert code == 0, out + err
     assert "stage config" in err and "1 property updated" in err
     live = arm.resource(FACTORY, "linkedservices", "ls_keyvault")["properties"]
     assert live["typeProperties"]["baseUrl"] == "https://kv-uat.vault.azure.net/"
-    # stage values are never written back to the folder (only the ownership annotation is, docs/deploy.md)
-    on_disk = json.loads((folder / "linkedService" / "ls_keyvault.json").read_text())["properties"]
+    # docs/deploy.md "Ownership": deploy --source records the annotation in the file (only the annotations list
+    # changes); stage values are never written back
+    on_disk = json.loads(file.read_text())["properties"]
+    assert on_disk == before | {"annotations": ["adfgen"]}
     assert on_disk["typeProperties"]["baseUrl"] == "https://kv-test-dev.vault.azure.net/"
-    assert on_disk["annotations"] == ["adfgen"] and live["annotations"] == ["adfgen"]
+    assert live["annotations"] == ["adfgen"] and "ls_keyvault.json" in err  # named among the files to commit
 
 
 def test_a_stage_that_does_not_apply_deploys_nothing(arm, tmp_path, capsys, monkeypatch):

@@ -14,6 +14,7 @@ import click
 from adfgen.cli.common import color_enabled, on_terminal, output_option, plural, require_env, verbose_option
 from adfgen.core.errors import AdfgenError, UsageError
 from adfgen.core.resources import Resource
+from adfgen.core.wording import them
 
 EXIT_CHANGES = 3  # `plan` / `deploy --dry-run`: the live factory differs from the build
 EXIT_SIGNAL_BASE = 128  # interrupted deploy: 128 + signal number (130 Ctrl-C, 143 SIGTERM), as shells do
@@ -295,7 +296,8 @@ def _say_recorded(recorded: Any) -> None:
     written, failures = recorded
     if written:
         click.echo(f"recorded adfgen ownership (the \"adfgen\" annotation) in {plural(len(written), 'source file')}; "
-                   "commit them so that an ADF Studio publish keeps it:\n  " + "\n  ".join(written), err=True)
+                   f"commit {them(len(written))} so that an ADF Studio publish keeps the annotation:\n  "
+                   + "\n  ".join(written), err=True)
     for failure in failures:
         click.echo(f"warning: {failure}", err=True)
 
