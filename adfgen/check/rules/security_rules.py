@@ -72,8 +72,8 @@ class LiteralSecret(Rule):
     """A literal secret in the JSON: a JWT, `Bearer`/`Basic` with a literal value, `client_secret=` with a literal,
     a connection string with a key or password, a SAS signature, an inline SecureString value, a value with a
     credential's shape (private key, AWS access key, GitHub/Slack/Google/`sk_live_` keys), a password in a URL,
-    or, in a Web activity's body, headers or URL, a literal after a credential key (`apiKey=...`, `"password": "..."`,
-    `x-api-key: ...`).
+    or, in a request's body, headers or URL (Web activities, Copy REST sources, REST datasets and linked services), a
+    literal after a credential key (`apiKey=...`, `"password": "..."`, `x-api-key: ...`).
 
     Placeholders (`**********`, `<secret>`, `{{...}}`, expressions) are not reported. Messages never show the
     value: they give its fingerprint (adfgen.spec.secret_values.fingerprint) so it can be found and rotated.
@@ -105,12 +105,19 @@ class LiteralSecret(Rule):
                 path = join_key(tree.path(index), "value")
                 yield Hit(path, f"inline SecureString value ({_fingerprint(obj['value'])}): store it in Key Vault and "
                                 f"use an AzureKeyVaultSecret reference", activity=activity_of_path(path))
+        # One look at all of the resource's strings first: most resources hold no hint of a secret at all, and the
+        # per-string tests below then run only on the few that do (the corpus pass runs this on every resource).
+        joined = "\n".join(text for *_, text in tree.strings)
+        hinted = _may_hold_literal_secret(joined) or bool(_SHAPE_HINT.search(joined)) or (
+            "://" in joined and "@" in joined)
         for index, member, key, text in tree.strings:
             key = str(key)
             if key.lower() in SECRET_KEYS and not is_placeholder(text):
                 path = tree.path(index, member)
                 yield Hit(path, f"literal value for '{key}' ({_fingerprint(text)}): read it from Key Vault instead",
                           activity=activity_of_path(path))
+                continue
+            if not hinted:
                 continue
             quick = _may_hold_literal_secret(text)
             if not quick and not _SHAPE_HINT.search(text) and not ("://" in text and "@" in text):
@@ -122,8 +129,10 @@ class LiteralSecret(Rule):
                 path = tree.path(index, member)
                 yield Hit(path, f"{what} in the JSON ({_fingerprint(text)}): read it from Key Vault instead",
                           position + 1, activity=activity_of_path(path))
-        if ctx.pipeline is not None:
-            yield from _web_request_literals(ctx)
+        web = list(_web_request_literals(ctx)) if ctx.pipeline is not None else []
+        yield from web
+        reported = {hit.path for hit in web}
+        yield from (hit for hit in _rest_request_literals(tree) if hit.path not in reported)
 
 
 WEB_CALLS = frozenset({"webactivity", "webhook", "azurefunctionactivity"})
@@ -189,6 +198,35 @@ def credential_pairs(text: str) -> list[tuple[str, int, str]]:
         if value and value[0] not in "@{$[<" and not is_placeholder(value):
             found.append((key, match.start(), value))
     return found
+
+
+HEADER_MAPS = frozenset({"additionalheaders", "authheaders", "headers"})
+REQUEST_TEXTS = frozenset({"relativeurl", "url", "requestbody", "body"})
+
+
+def _rest_request_literals(tree) -> Iterator[Hit]:
+    """What _web_request_literals finds in a Web activity, in every resource's request parts: a Copy's REST source
+    (additionalHeaders, requestBody), a REST dataset (relativeUrl) and linked service (url, authHeaders)."""
+    for index, member, _, text in tree.strings:
+        header = index > 0 and str(tree.keys[index]).lower() in HEADER_MAPS and isinstance(member, str)
+        if not (header or str(member).lower() in REQUEST_TEXTS) or not _literal_request_text(text):
+            continue  # cheap tests first: this runs over every string of every resource
+        if header:
+            if (CREDENTIAL_KEY.search(member) and not NOT_CREDENTIAL_KEY.search(member) and not is_placeholder(text)
+                    and not text.startswith("{")):  # {var}: a pagination rule fills it
+                path = tree.path(index, member)
+                yield Hit(path, f"literal '{member}' header ({_fingerprint(text)}): read it from Key Vault instead",
+                          activity=activity_of_path(path))
+            continue
+        for key, position, value in credential_pairs(text)[:1]:
+            path = tree.path(index, member)
+            yield Hit(path, f"literal value for '{key}' in the {member} ({_fingerprint(value)}): read it from "
+                      "Key Vault instead", position + 1, activity=activity_of_path(path))
+
+
+def _literal_request_text(text: str) -> bool:
+    """Not an expression (its literal parts are not told apart here), nor one literal_secrets reports already."""
+    return bool(text) and not text.startswith("@") and not ARM_EXPRESSION.match(text) and not literal_secrets(text)
 
 
 def _web_request_literals(ctx: Context) -> Iterator[Hit]:
