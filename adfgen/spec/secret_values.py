@@ -89,7 +89,8 @@ def _high_entropy(text: str, path_like: bool = False) -> bool:
     if not path_like or "/" not in stripped:  # a lone value is no path: its hex is not an id between segments
         return any(_random_looking(token.strip("._~-")) for token in _TOKEN.findall(stripped))
     parts = stripped.rstrip("=").split("/")
-    if _BASE64.fullmatch(stripped) and not any(_WORD.fullmatch(part) for part in parts) \
+    # a word of a path has three letters at least: a blob's two-letter piece between '/' ("bl") is no word
+    if _BASE64.fullmatch(stripped) and not any(len(part) > 2 and _WORD.fullmatch(part) for part in parts) \
             and any(len(part) > 4 and not _ID.fullmatch(part) for part in parts) \
             and _random_looking(re.sub(r"[+/=]", "", stripped)):
         return True  # one base64 blob that happens to hold '/', not a path of words and ids

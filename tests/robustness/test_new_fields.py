@@ -160,3 +160,11 @@ def test_a_short_hidden_value_does_not_garble_the_other_problems(tmp_path, value
     assert "apis[0].params.api_key: looks like a credential" in err
     assert "apis[0].endpoints[0].path: " in err and "apis[0].auth.authorize_url: " in err
     assert f"'{value}'" not in err
+
+
+def test_a_base64_key_written_as_an_endpoint_path_is_refused(tmp_path):
+    """Found by the fuzz: a base64 key with '/' read as a path whose two-letter piece ('bl') was taken for a word."""
+    key = "XcYfOQWrIqLEU4D3Y/bl/jYBtH/O79Q9mk/ewL90/x0="
+    code, out, err = build(tmp_path, xero(lambda api, ep: ep.update(path=key)))
+    assert spec_error_faults(code, err) == [] and "apis[0].endpoints[0].path: looks like a credential" in err, err
+    assert not echoed(key, out + err)
