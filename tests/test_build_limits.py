@@ -46,3 +46,17 @@ def test_a_factory_beyond_adfs_entity_limit_is_refused():
     with pytest.raises(AdfgenError, match=f"the factory has {most + 1:,} entities; ADF allows {most:,}"):
         refuse_beyond_limits(many)
     refuse_beyond_limits(many[:most])
+
+
+def test_check_reports_an_expression_too_long_at_its_value(tmp_path):
+    """LM001 in any folder: a 9,000-character expression is an error at that value, citing ADF's limit."""
+    from tests.check_support import check_example
+
+    long = "@concat('" + "x" * adf_limits.value("expression.length") + "')"
+    example = {"pipeline/pl_long": {"activities": [
+        {"name": "Say", "type": "SetVariable", "typeProperties": {"variableName": "v", "value": long}}],
+        "variables": {"v": {"type": "String"}}}}
+    (finding,) = [f for f in check_example(tmp_path, example, None) if f.code == "LM001"]
+    assert finding.severity == "error" and "typeProperties.value" in finding.path
+    assert f"an expression of {len(long)} characters; ADF allows {adf_limits.value('expression.length')}" \
+        in finding.message

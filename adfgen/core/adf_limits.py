@@ -140,8 +140,11 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def breaches(name: str, properties: dict[str, Any]) -> list[Breach]:
-    """Every documented limit a pipeline definition breaks, each with its path and a message citing its source."""
+def breaches(name: str, properties: dict[str, Any], expressions: bool = True) -> list[Breach]:
+    """Every documented limit a pipeline definition breaks, each with its path and a message citing its source.
+
+    `expressions=False` leaves out the expression-length walk, for a caller that already holds every string with its
+    path (check's shared tree) and tests their length itself."""
     found: list[Breach] = []
     activities = properties.get("activities") if isinstance(properties.get("activities"), list) else []
     walked = list(_walk(activities, (), ("activities",)))
@@ -155,11 +158,12 @@ def breaches(name: str, properties: dict[str, Any]) -> list[Breach]:
                             f"pipeline {name} has {len(params)} parameters; ADF allows "
                             f"{value('pipeline.parameters')} {cite('pipeline.parameters')}"))
     for activity, ancestors, at in walked:
-        found += _activity_breaches(activity, ancestors, at)
+        found += _activity_breaches(activity, ancestors, at, expressions)
     return found
 
 
-def _activity_breaches(activity: dict[str, Any], ancestors: tuple[str, ...], at: Path) -> list[Breach]:
+def _activity_breaches(activity: dict[str, Any], ancestors: tuple[str, ...], at: Path,
+                       expressions: bool = True) -> list[Breach]:
     """The limits one activity breaks by itself or by where it sits."""
     found: list[Breach] = []
     label = f"activity '{activity.get('name')}'"
@@ -191,7 +195,7 @@ def _activity_breaches(activity: dict[str, Any], ancestors: tuple[str, ...], at:
                             f"{value('retry.interval.min')}..{value('retry.interval.max')} "
                             f"{cite('retry.interval.min')}"))
     found += _timeout_breaches(label, policy.get("timeout"), at + ("policy", "timeout"))
-    for path, text in _own_expressions(activity, at):
+    for path, text in _own_expressions(activity, at) if expressions else ():
         if len(text) > value("expression.length"):
             found.append(Breach("expression.length", path,
                                 f"{label}: an expression of {len(text)} characters; ADF allows "
