@@ -45,6 +45,11 @@ def _check_endpoint(api: Any, endpoint: Any, at: PathKey, ep: PathKey, report: R
         if name in taken:
             report(at + ("params", name), f"{{{name}}} is defined by {taken[name]} of endpoint '{endpoint.name}'; "
                    "rename the constant")
+    for i, identity in enumerate(api.secrets.identity):  # else the worker would read it nowhere or shadow the window
+        if identity.placeholder in taken:
+            report(at + ("secrets", "identity", i, "name" if identity.name else "secret"),
+                   f"{{{identity.placeholder}}} is defined by {taken[identity.placeholder]} of endpoint "
+                   f"'{endpoint.name}'; give the identity value another name")
     used: dict[str, list[PathKey]] = {}
     hint = "" if endpoint.parent else " (a parent record's key needs parent: {endpoint: ..., key: ...})"
     for part, path, text in _parts(api, endpoint, ep):

@@ -168,3 +168,13 @@ def test_a_base64_key_written_as_an_endpoint_path_is_refused(tmp_path):
     code, out, err = build(tmp_path, xero(lambda api, ep: ep.update(path=key)))
     assert spec_error_faults(code, err) == [] and "apis[0].endpoints[0].path: looks like a credential" in err, err
     assert not echoed(key, out + err)
+
+
+@pytest.mark.parametrize("name", ["page", "watermark", "projectId"])
+def test_an_identity_value_named_like_a_window_paging_or_parent_value_is_refused(tmp_path, name):
+    """Found by the fuzz: an identity named 'page' built workers whose paging read activity('Get ...') that no
+    pipeline had (RF001); named 'watermark' it silently replaced the sync window."""
+    data = xero(lambda api, ep: api["secrets"]["identity"].append({"secret": "api-realm-id", "name": name}))
+    code, _, err = build(tmp_path, data)
+    assert spec_error_faults(code, err) == [], err
+    assert f"apis[0].secrets.identity[1].name: {{{name}}} is defined by" in err
