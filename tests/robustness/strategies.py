@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from hypothesis import assume
 from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
@@ -203,6 +204,18 @@ def _get(data: Any, path: tuple) -> Any:
     return data
 
 
+# words of the field paths a refusal names: a planted value equal to one of them would be "echoed" by the path
+_PATH_WORDS = " ".join(CREDENTIAL_KEYS + ["apis", "factory", "endpoints", "headers", "query", "params", "token_params",
+                                          "environments", "identity", "secrets", "redirect_uri", "body"])
+
+
+def _planted(data: dict, secret: str) -> tuple[str, str]:
+    """(spec text, secret), the secret written once and naming no key: else any field path would show it."""
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    assume(text.count(secret) <= 1 and secret not in _PATH_WORDS)
+    return text, secret
+
+
 @st.composite
 def specs_with_a_secret(draw) -> tuple[str, str]:
     """(spec text, planted secret): a random-looking credential in any string field, or any value under a
@@ -220,7 +233,7 @@ def specs_with_a_secret(draw) -> tuple[str, str]:
         for part in where:
             target = target.setdefault(part, {}) if isinstance(target, dict) else target[part]
         target[draw(st.sampled_from(CREDENTIAL_KEYS))] = secret
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False), secret
+    return _planted(data, secret)
 
 
 @st.composite
@@ -461,4 +474,4 @@ def specs_with_a_secret_in_new_fields(draw) -> tuple[str, str]:
         api["environments"] = {env: {"headers": {key: secret}}}
     else:  # no environment to override: the base API's header
         api["headers"] = {**api.get("headers", {}), key: secret}
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False), secret
+    return _planted(data, secret)
