@@ -33,7 +33,10 @@ def is_range(value: Any) -> bool:
 
 def strip_interpolations(text: str) -> str:
     """`text` without its `@{...}` interpolations (their braces are expression syntax, not placeholders)."""
-    out, i = [], 0
+    start = text.find("@{")
+    if start < 0:
+        return text  # most strings: nothing to strip (this runs on every request string of every resource)
+    out, i = [text[:start]], start
     while i < len(text):
         if text.startswith("@{", i):
             depth, i = 1, i + 2
@@ -41,8 +44,10 @@ def strip_interpolations(text: str) -> str:
                 depth += {"{": 1, "}": -1}.get(text[i], 0)
                 i += 1
             continue
-        out.append(text[i])
-        i += 1
+        following = text.find("@{", i)
+        end = len(text) if following < 0 else following
+        out.append(text[i:end])
+        i = end
     return "".join(out)
 
 

@@ -107,7 +107,7 @@ class LiteralSecret(Rule):
                                 f"use an AzureKeyVaultSecret reference", activity=activity_of_path(path))
         # One look at all of the resource's strings first: most resources hold no hint of a secret at all, and the
         # per-string tests below then run only on the few that do (the corpus pass runs this on every resource).
-        joined = "\n".join(text for *_, text in tree.strings)
+        joined = "\n".join([string[3] for string in tree.strings])  # (node, member, key, text)
         hinted = _may_hold_literal_secret(joined) or bool(_SHAPE_HINT.search(joined)) or (
             "://" in joined and "@" in joined)
         for index, member, key, text in tree.strings:
@@ -201,16 +201,26 @@ def credential_pairs(text: str) -> list[tuple[str, int, str]]:
 
 
 HEADER_MAPS = frozenset({"additionalheaders", "authheaders", "headers"})
+# what holds a REST or HTTP request: a Copy's source or sink, a dataset, a linked service
+REQUEST_TYPES = frozenset({"RestSource", "RestSink", "HttpSource", "RestResource", "HttpFile", "RestService",
+                           "HttpServer"})
 REQUEST_TEXTS = frozenset({"relativeurl", "url", "requestbody", "body"})
 
 
 def _rest_request_literals(tree) -> Iterator[Hit]:
     """What _web_request_literals finds in a Web activity, in every resource's request parts: a Copy's REST source
     (additionalHeaders, requestBody), a REST dataset (relativeUrl) and linked service (url, authHeaders)."""
+    # cheap tests first, this runs on every resource: only one holding a REST or HTTP request has such parts; then the
+    # header maps' nodes once, and a length test before lower-casing a member name (REQUEST_TEXTS: 11 at most)
+    if not any(obj.get("type") in REQUEST_TYPES for _, obj in tree.dicts):
+        return
+    header_nodes = {i for i, key in enumerate(tree.keys) if isinstance(key, str) and key.lower() in HEADER_MAPS}
     for index, member, _, text in tree.strings:
-        header = index > 0 and str(tree.keys[index]).lower() in HEADER_MAPS and isinstance(member, str)
-        if not (header or str(member).lower() in REQUEST_TEXTS) or not _literal_request_text(text):
-            continue  # cheap tests first: this runs over every string of every resource
+        named = isinstance(member, str)
+        header = named and index in header_nodes
+        if not (header or (named and len(member) <= 11 and member.lower() in REQUEST_TEXTS)) \
+                or not _literal_request_text(text):
+            continue
         if header:
             if (CREDENTIAL_KEY.search(member) and not NOT_CREDENTIAL_KEY.search(member) and not is_placeholder(text)
                     and not text.startswith("{")):  # {var}: a pagination rule fills it
