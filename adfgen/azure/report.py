@@ -25,8 +25,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 def plan_markdown(plan: Plan, factory: str) -> str:
     """The plan as a pull-request or release comment: the changes table, then each update's changes in review terms.
 
-    Same layout as `adfgen diff --output markdown`: security-relevant changes flagged first, values old → new, then the
-    JSON diff folded in a <details> block (GitHub and Azure DevOps both render it).
+    Same layout as `adfgen diff --output markdown`: security-relevant changes flagged first, values old → new, then
+    the JSON diff folded in a <details> block.
     """
     from adfgen.azure.normalize import normalise
     from adfgen.review import diff_factories
@@ -36,7 +36,8 @@ def plan_markdown(plan: Plan, factory: str) -> str:
     parts = [f"### plan for factory {md.code(factory)}: {md.text(summary_line(plan))}"]
     rows = [i for i in plan.items if i.action != "unchanged" or i.trigger_change]
     if rows:
-        notes = {"unmanaged": "not written by adfgen: untouched", "orphan": "managed, not in source: deleted with --prune"}
+        notes = {"unmanaged": "not written by adfgen: untouched",
+                 "orphan": "managed, not in source: deleted with --prune"}
         parts.append("| action | kind | name | note |\n| --- | --- | --- | --- |\n" + "\n".join(
             f"| {md.text(_label(i))} | {i.kind} | {md.code(i.name)} | {notes.get(i.action, '')} |" for i in rows))
     if plan.takeovers():
@@ -46,8 +47,8 @@ def plan_markdown(plan: Plan, factory: str) -> str:
         source = Resource(item.kind, item.name, normalise(item.source.properties)) if item.source else None
         changes = diff_factories([live] if live else [], [source] if source else [])
         block = [f"**{item.kind} {md.code(item.name)}**", ""] + markdown_changes(changes)
-        block += ["", "<details><summary>JSON diff (live → source)</summary>", "", md.fence(item.diff.rstrip("\n"), "diff"),
-                  "", "</details>"]
+        block += ["", "<details><summary>JSON diff (live → source)</summary>", "",
+                  md.fence(item.diff.rstrip("\n"), "diff"), "", "</details>"]
         parts.append("\n".join(block))
     return "\n\n".join(parts) + "\n"
 
