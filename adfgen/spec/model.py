@@ -71,6 +71,8 @@ class Naming(Strict):
             raise ValueError("must not contain control characters (such as NUL or a line break)")
         if "{name}" not in value:
             raise ValueError("must contain {name}")
+        if "{" in value.replace("{name}", "") or "}" in value.replace("{name}", ""):  # {name!r} would add quotes
+            raise ValueError("only {name} may be written in braces (no conversion or format such as {name!r})")
         kind = _NAMING_KINDS[info.field_name]
         # generated base names are lower-case letters, digits and '_' starting with a letter: "x" stands for any
         problems = name_problems(kind, value.replace("{name}", "x"))

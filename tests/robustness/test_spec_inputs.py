@@ -56,8 +56,10 @@ NAMING = "  azure:\n    subscription_id"
     ('start_time: "2024-01-01T06:00:00Z"', 'start_time: "2023-02-29T06:00:00Z"', "is no date and time"),
     ("      interval: 1\n", "      interval: 18446744073709551616\n",  # fuzz: exit 70 in the renderer's JSON
      "apis[0].schedule.interval: input should be less than or equal to 2147483647"),
+    (NAMING, '  naming:\n    dataset: "{name}{name!r}"\n' + NAMING,  # fuzz: quotes, refused only at build, unshaped
+     "factory.naming.dataset: only {name} may be written in braces"),
 ], ids=["hours 24", "minutes -1", "interval 0", "!!int x", "!!float x", "NUL in naming", "newline in naming",
-        "month 13, hour 99", "29 February 2023", "interval 2**64"])
+        "month 13, hour 99", "29 February 2023", "interval 2**64", "{name!r} in naming"])
 def test_regressions_are_clean_spec_errors(tmp_path, old, new, expected):
     stderr = build_refused(tmp_path, xero_with(old, new))
     assert expected in stderr
