@@ -31,3 +31,11 @@ def test_the_same_as_reading_character_by_character(text):
 def test_examples():
     assert strip_interpolations("a/{id}?q=@{pipeline().parameters.X}&p={page}") == "a/{id}?q=&p={page}"
     assert strip_interpolations("plain {x}") == "plain {x}"
+
+
+def test_se006_takes_a_type_that_is_not_a_string(tmp_path):
+    """A `type` holding an object (as a corpus dataset's schema entries do) is no REST request, never a crash."""
+    from tests.check_support import check_example
+
+    example = {"dataset/ds_x": {"type": "Json", "schema": [{"name": "a", "type": {"kind": "object"}}]}}
+    assert not [f for f in check_example(tmp_path, example, None) if "internal error" in f.message]

@@ -212,7 +212,7 @@ def _rest_request_literals(tree) -> Iterator[Hit]:
     (additionalHeaders, requestBody), a REST dataset (relativeUrl) and linked service (url, authHeaders)."""
     # cheap tests first, this runs on every resource: only one holding a REST or HTTP request has such parts; then the
     # header maps' nodes once, and a length test before lower-casing a member name (REQUEST_TEXTS: 11 at most)
-    if not any(obj.get("type") in REQUEST_TYPES for _, obj in tree.dicts):
+    if not any(isinstance(obj.get("type"), str) and obj["type"] in REQUEST_TYPES for _, obj in tree.dicts):
         return
     header_nodes = {i for i, key in enumerate(tree.keys) if isinstance(key, str) and key.lower() in HEADER_MAPS}
     for index, member, _, text in tree.strings:
