@@ -26,6 +26,11 @@ PLACEHOLDER_WORDS = re.compile(r"your|placeholder|changeme|change_me|example|dum
                                r"secret|password|xxx|\*\*\*|<|>|\{\{|\$\{|%[A-Za-z_]+%", re.I)
 
 
+# 16+ characters of a key's alphabet holding letters and at least two digits: what a generated secret looks like
+_RANDOM_RUN = re.compile(r"(?<![A-Za-z0-9+/=])(?=[A-Za-z0-9+/=]{16,})(?=[A-Za-z+/=]*\d[A-Za-z+/=]*\d)"
+                         r"(?=[0-9+/=]*[A-Za-z])[A-Za-z0-9+/=]{16,}")
+
+
 def is_placeholder(value: str) -> bool:
     """True for values that are obviously not a real secret (masks, templates, expressions, sample words)."""
     stripped = value.strip()
@@ -33,7 +38,10 @@ def is_placeholder(value: str) -> bool:
         return True
     if set(stripped) <= set("*xX.-_# "):
         return True
-    return bool(PLACEHOLDER_WORDS.search(stripped))
+    if not PLACEHOLDER_WORDS.search(stripped):
+        return False
+    # a sample word inside or beside a random-looking run is no placeholder: "secret" in a real key must not hide it
+    return not _RANDOM_RUN.search(stripped)
 
 
 def _basic_credentials(token: str) -> bool:

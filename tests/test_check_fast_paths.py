@@ -1,5 +1,6 @@
-"""strip_interpolations' fast path (no `@{`: the text as it is) changes nothing: the same result as a plain
-character-by-character reading, for any text over the characters that matter."""
+"""Check's cheap paths give the answers of the slow ones: strip_interpolations' fast path (no `@{`: the text as it
+is) matches a character-by-character reading; SE006's gates neither crash on odd values nor let a sample word
+("secret", "example") hide a random-looking key."""
 
 from __future__ import annotations
 
@@ -39,3 +40,17 @@ def test_se006_takes_a_type_that_is_not_a_string(tmp_path):
 
     example = {"dataset/ds_x": {"type": "Json", "schema": [{"name": "a", "type": {"kind": "object"}}]}}
     assert not [f for f in check_example(tmp_path, example, None) if "internal error" in f.message]
+
+
+def test_a_sample_word_does_not_hide_a_real_key(tmp_path):
+    """A key holding 'secret' or 'example' is still a key: the word excuses only a value with nothing random in it."""
+    from tests.check_support import check_example
+
+    def se006(value: str) -> list:
+        example = {"linkedService/ls_x": {"type": "AzureBlobStorage", "typeProperties": {"password": value}}}
+        return [f for f in check_example(tmp_path / value[:8], example, None) if f.code == "SE006"]
+
+    assert se006("exampleQ7f3Zk9Lm2Pq8Rt4Vb")  # a random-looking run with the word inside
+    assert se006("secret-Ab3dE5fG7hJ9kL1mN0pQ")
+    assert not se006("your-example-password")  # a sample value: nothing random
+    assert not se006("<secret>")
