@@ -47,14 +47,13 @@ class PipelineLimitExceeded(Rule):
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
-        # expression lengths from the shared tree of strings (walked once for every rule), the rest from the table
+        # expression lengths from the candidate expressions every rule shares (ctx.sites), the rest from the table
         for breach in adf_limits.breaches(ctx.entry.name, ctx.properties, expressions=False):
             if breach.key not in _SCHEMA_STATES:
                 yield Hit(format_path(ctx.properties, breach.path), breach.message,
                           severity=WARNING if breach.key in _LESS_SURE else None)
         most = adf_limits.value("expression.length")
-        tree = ctx.tree
-        for index, member, _, text in tree.strings:
-            if len(text) > most and (text.startswith("@") or "@{" in text):
-                yield Hit(tree.path(index, member), f"an expression of {len(text)} characters; ADF allows {most} "
-                                                    f"{adf_limits.cite('expression.length')}")
+        for site in ctx.sites:
+            if len(site.text) > most and (site.text.startswith("@") or "@{" in site.text):
+                yield Hit(site.path, f"an expression of {len(site.text)} characters; ADF allows {most} "
+                                     f"{adf_limits.cite('expression.length')}")
