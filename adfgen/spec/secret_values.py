@@ -83,7 +83,7 @@ def _random_looking(token: str) -> bool:
     return bits >= 4.0 and switches >= 0.35
 
 
-def _high_entropy(text: str, path_like: bool = False) -> bool:
+def high_entropy(text: str, path_like: bool = False) -> bool:
     """A random-looking token in `text`; in URLs and paths, ids (GUIDs, hex, numbers) between '/' and '.' are fine."""
     stripped = _GUID.sub(" ", text)
     if not path_like or "/" not in stripped:  # a lone value is no path: its hex is not an id between segments
@@ -132,7 +132,7 @@ def describe(value: str, key: Any = None, in_free_map: bool = False, in_path: bo
             found = describe(item, name, in_free_map=True)
             if found:
                 return f"{found} in the body"
-    if _high_entropy(value, path_like=in_path or bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", base))):
+    if high_entropy(value, path_like=in_path or bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", base))):
         return "a random-looking value (high entropy)"
     return None
 

@@ -12,7 +12,7 @@ from adfgen.check.paths import activity_of_path, join_key
 from adfgen.check.rules.base import Context, Hit, Rule
 from adfgen.check.semantics import is_keyvault_call, text_of, url_of
 from adfgen.check.walk import ARM_EXPRESSION
-from adfgen.spec.secret_values import CREDENTIAL_KEY, NOT_CREDENTIAL_KEY, SHAPES, fingerprint
+from adfgen.spec.secret_values import CREDENTIAL_KEY, NOT_CREDENTIAL_KEY, SHAPES, fingerprint, high_entropy
 
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)")
@@ -26,11 +26,6 @@ PLACEHOLDER_WORDS = re.compile(r"your|placeholder|changeme|change_me|example|dum
                                r"secret|password|xxx|\*\*\*|<|>|\{\{|\$\{|%[A-Za-z_]+%", re.I)
 
 
-# 16+ characters of a key's alphabet holding letters and at least two digits: what a generated secret looks like
-_RANDOM_RUN = re.compile(r"(?<![A-Za-z0-9+/=])(?=[A-Za-z0-9+/=]{16,})(?=[A-Za-z+/=]*\d[A-Za-z+/=]*\d)"
-                         r"(?=[0-9+/=]*[A-Za-z])[A-Za-z0-9+/=]{16,}")
-
-
 def is_placeholder(value: str) -> bool:
     """True for values that are obviously not a real secret (masks, templates, expressions, sample words)."""
     stripped = value.strip()
@@ -40,8 +35,9 @@ def is_placeholder(value: str) -> bool:
         return True
     if not PLACEHOLDER_WORDS.search(stripped):
         return False
-    # a sample word inside or beside a random-looking run is no placeholder: "secret" in a real key must not hide it
-    return not _RANDOM_RUN.search(stripped)
+    # a sample word inside or beside a random-looking token is no placeholder: "secret" in a real key must not hide
+    # it (random-looking as the spec check judges it: adfgen.spec.secret_values)
+    return not high_entropy(stripped)
 
 
 def _basic_credentials(token: str) -> bool:
