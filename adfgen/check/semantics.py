@@ -198,9 +198,8 @@ def secret_producers(pipeline: Pipeline) -> dict[str, Producer]:
     call whose output the pipeline reads through a credential-named member (`output['secret-access-key']`,
     `output.ADFWebActivityResponseHeaders['Set-Cookie']`).
     """
-    cached = getattr(pipeline, "_secret_producers", None)
-    if cached is not None:
-        return cached
+    if "secret_producers" in pipeline.memo:
+        return pipeline.memo["secret_producers"]
     found: dict[str, Producer] = {}
     used = _used_credential_fields(pipeline)
     for activity in pipeline.all:
@@ -219,7 +218,7 @@ def secret_producers(pipeline: Pipeline) -> dict[str, Producer]:
             shown = ", ".join(sorted(extra))
             found[key] = Producer(activity.name, extra, f"a Web call's reply (credential-named field"
                                   f"{'s' if len(extra) > 1 else ''} {shown})", True, anywhere=True)
-    pipeline._secret_producers = found  # type: ignore[attr-defined]
+    pipeline.memo["secret_producers"] = found
     return found
 
 
@@ -243,9 +242,8 @@ def _producer_read(ref: Any, producers: dict[str, Producer]) -> Read | None:
 
 def secret_variables(pipeline: Pipeline) -> dict[str, Producer]:
     """Variables that a Set/Append Variable fills from a secret (directly or from another such variable)."""
-    cached = getattr(pipeline, "_secret_variables", None)
-    if cached is not None:
-        return cached
+    if "secret_variables" in pipeline.memo:
+        return pipeline.memo["secret_variables"]
     producers = secret_producers(pipeline)
     found: dict[str, Producer] = {}
     setters = [a for a in pipeline.all if a.kind in ("setvariable", "appendvariable")
@@ -262,7 +260,7 @@ def secret_variables(pipeline: Pipeline) -> dict[str, Producer]:
                 first = reads[0].producer
                 found[name] = Producer(first.name, first.fields, first.what, first.certain, first.anywhere)
                 changed = True
-    pipeline._secret_variables = found  # type: ignore[attr-defined]
+    pipeline.memo["secret_variables"] = found
     return found
 
 

@@ -117,6 +117,8 @@ class Pipeline:
         self.inactive_paths = tuple(a.path for a in self.everything if a.inactive and not
                                     (a.parent is not None and a.parent.inactive))
         self._upstream: dict[int, set[str]] = {}
+        # facts computed once per pipeline by whoever needs them (expression sites, secret producers and variables)
+        self.memo: dict[Any, Any] = {}
 
     def _build(self, items: list[Any], path: str, parent: Activity | None) -> list[Activity]:
         scope: list[Activity] = []
@@ -195,10 +197,10 @@ def pipeline_sites(pipeline: Pipeline, skip_arm: bool = False) -> list[Site]:
 
     Computed once per pipeline and flag (rules and the secret tracing in semantics share it).
     """
-    cache = pipeline.__dict__.setdefault("_sites", {})
-    if skip_arm not in cache:
-        cache[skip_arm] = _pipeline_sites(pipeline, skip_arm)
-    return cache[skip_arm]
+    key = ("sites", skip_arm)
+    if key not in pipeline.memo:
+        pipeline.memo[key] = _pipeline_sites(pipeline, skip_arm)
+    return pipeline.memo[key]
 
 
 def _pipeline_sites(pipeline: Pipeline, skip_arm: bool) -> list[Site]:
