@@ -15,11 +15,11 @@ import trustme
 import yaml
 
 from adfgen.build import build_factories, write_outputs
-from adfgen.cli import main
 from adfgen.local.clock import Clock
 from adfgen.local.formats import read_records
 from tests.peers.oauth_server import OAuthServer
 from tests.peers.xero_api import XeroApi
+from tests.run_support import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 SCALE = 100.0
@@ -102,17 +102,7 @@ class World:
                 "--redirect", f"https://api.xero.com/projects.xro={self.api.url}/projects.xro",
                 "--redirect", f"https://identity.xero.com/connect/token={self.token_url}",
                 "--output", "json", *extra]
-        capfd.readouterr()
-        code = main(argv)
-        out, err = capfd.readouterr()
-        printed = out + err
-        leaked = [v for v in self.secret_values() if v and v in printed]
-        assert not leaked, f"{len(leaked)} secret value(s) printed"
-        try:
-            report = json.loads(out)
-        except ValueError:
-            raise AssertionError(f"--output json printed no JSON (exit {code}): {printed[-3000:]}") from None
-        return code, report, printed
+        return run_cli(capfd, argv, self.secret_values())
 
     def secret_values(self) -> set[str]:
         """Every value nothing may print."""

@@ -8,7 +8,6 @@ Each API has one world (peers, vault file, landing folder) shared by its tests, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -17,11 +16,11 @@ import pytest
 import trustme
 import yaml
 
-from adfgen.cli import main
 from adfgen.local.clock import Clock
 from adfgen.local.formats import read_records
 from tests.peers import graph_api, hubspot_api, quickbooks_api, servicenow_api
 from tests.peers.oauth_server import OAuthServer
+from tests.run_support import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 SCALE = 100.0
@@ -130,18 +129,8 @@ class World:
                 "--output", "json"]
         for redirect in self.case.redirects(self):
             argv += ["--redirect", redirect]
-        capfd.readouterr()
-        code = main(argv)
-        out, err = capfd.readouterr()
-        printed = out + err
         issued = {v for t in self.oauth.tokens for v in (t.access_token, t.refresh_token) if v}
-        leaked = [v for v in self.secret_values | issued if v and v in printed]
-        assert not leaked, f"{len(leaked)} secret value(s) printed"
-        try:
-            report = json.loads(out)
-        except ValueError:
-            pytest.fail(f"--output json printed no JSON (exit {code}): {printed[-3000:]}")
-        return code, report, printed
+        return run_cli(capfd, argv, self.secret_values | issued)
 
     def batches(self, endpoint: str) -> set[str]:
         folder = self.lake / endpoint

@@ -8,7 +8,6 @@ incremental one, an expired access token, a failed save of the rotated refresh t
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,12 +16,12 @@ import requests
 import trustme
 import yaml
 
-from adfgen.cli import main
 from adfgen.local import vault as vault_module
 from adfgen.local.clock import Clock
 from adfgen.local.formats import read_records
 from tests.peers.oauth_server import OAuthServer
 from tests.peers.xero_api import XeroApi
+from tests.run_support import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FACTORY = REPO / "out" / "adf-xero-dev"
@@ -78,19 +77,7 @@ class World:
                 "--redirect", f"https://api.xero.com/projects.xro={self.api.url}/projects.xro",
                 "--redirect", f"https://identity.xero.com/connect/token={token_base}/token",
                 "--output", output, *extra]
-        capfd.readouterr()
-        code = main(argv)
-        out, err = capfd.readouterr()
-        printed = out + err
-        leaked = [v for v in self.secret_values() if v and v in printed]
-        assert not leaked, f"{len(leaked)} secret value(s) printed"
-        if output != "json":
-            return code, {}, printed
-        try:
-            report = json.loads(out)
-        except ValueError:
-            pytest.fail(f"--output json printed no JSON (exit {code}): {printed[-3000:]}")
-        return code, report, printed
+        return run_cli(capfd, argv, self.secret_values(), json_report=output == "json")
 
     def batches(self, endpoint: str) -> set[str]:
         folder = self.lake / endpoint
