@@ -6,7 +6,8 @@ from pathlib import Path
 
 from adfgen.core import adf_limits as limits
 from adfgen.local import formats
-from adfgen.local.storage import LocalSql, LocalStorage
+from adfgen.local.storage import LocalStorage
+from adfgen.local.storage_sql import LocalSql
 from tests.test_run_engine_support import act, make_runtime, records, write_factory
 
 LINKED = {"ls_lake": {"type": "AzureBlobFS", "typeProperties": {"url": "https://acct.dfs.core.windows.net/"}},

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from adfgen.local import formats
-from adfgen.local.storage import LocalSql, LocalStorage
+from adfgen.local.storage import LocalStorage
+from adfgen.local.storage_sql import LocalSql
 from tests.test_run_engine_support import Server, act, json_reply, make_runtime, records, write_factory
 
 ITEMS = [{"id": i, "name": f"n{i}", "meta": {"tag": i % 3}} for i in range(23)]

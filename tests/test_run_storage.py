@@ -16,7 +16,9 @@ import pytest
 
 from adfgen.expressions.evaluator import Scope, evaluate
 from adfgen.local.formats import FormatError, read_records, write_records
-from adfgen.local.storage import LocalSql, LocalStorage, StoragePathError
+from adfgen.local.storage import LocalStorage
+from adfgen.local.storage_paths import StoragePathError
+from adfgen.local.storage_sql import LocalSql
 
 REPO = Path(__file__).resolve().parent.parent
 XERO = REPO / "out" / "adf-xero-dev"

@@ -157,7 +157,7 @@ def local_sql(ctx: ActivityContext, dataset: Dataset) -> Any:
     if ctx.runtime.sink_root is None:
         raise ActivityFailure(f"'{ctx.name}': dataset {dataset.name} is Azure SQL; a local run needs --sink-dir",
                               "NoSinkDir")
-    from adfgen.local.storage import LocalSql
+    from adfgen.local.storage_sql import LocalSql
 
     server, database, _ = sql_target(dataset)
     return LocalSql(Path(ctx.runtime.sink_root), server, database)
