@@ -19,6 +19,7 @@ from adfgen.build.contexts.common import (
 from adfgen.build.contexts.sinks import file_lookup, keys_sink, records_translator, sink_context
 from adfgen.build.contexts.watermark import SYNC_START, endpoint_watermark
 from adfgen.build.contexts.request import request_context, worker_values
+from adfgen.core import token_lifetime
 from adfgen.core.wording import plural
 from adfgen.spec.model import Api, Endpoint
 
@@ -146,7 +147,9 @@ def worker_context(plan: FactoryPlan, names: Names, api: Api, endpoint: Endpoint
     variables, loop_depends = _loop_start(chunking, request["identity_reads"], state, incremental)
     return {
         "name": name, "api": api.name, "endpoint": endpoint.name, "folder": WORKER_FOLDER,
-        "annotations": ANNOTATIONS, "parameters": _parameters(config, state, incremental, per_parent),
+        # the lifetime its chunks and caps were sized for, so that `adfgen check` judges them by it (DS005)
+        "annotations": [*ANNOTATIONS, token_lifetime.annotation(api.auth.access_token_lifetime)],
+        "parameters": _parameters(config, state, incremental, per_parent),
         "variables": variables, "loop_depends": loop_depends,
         "description": f"Copies {api.name} {endpoint.path} into {sink_name}"
                        + (f" for one {endpoint.parent.endpoint} record" if per_parent else "")

@@ -10,6 +10,7 @@ from adfgen.check.model import WARNING
 from adfgen.check.rules.base import Context, FactoryView, Hit, Rule
 from adfgen.check.semantics import body_text, is_keyvault_write, is_refresh_grant, is_token_call, text_of
 from adfgen.check.walk import Activity
+from adfgen.core import token_lifetime
 
 
 def _runs(view: FactoryView) -> dict[str, set[str]]:
@@ -309,7 +310,10 @@ def _seconds(value: object, default: float) -> float:
 
 
 class CopyOutlivesToken(Rule):
-    """A REST Copy that sends a Key Vault token and may page for longer than an access token lives (30 minutes here).
+    """A REST Copy that sends a Key Vault token and may page for longer than an access token lives.
+
+    The lifetime is the one the pipeline's `adfgen:access_token_lifetime=<seconds>` annotation records (adfgen's build
+    writes it), else an assumed 30 minutes, and the message says which.
 
     A Copy's headers are evaluated once when it starts; every page (and every retry of the activity) sends the same
     token. With a literal `MaxRequestNumber` of N, paging may take N × (requestInterval + httpRequestTimeout): beyond
@@ -353,6 +357,12 @@ class CopyOutlivesToken(Rule):
         producers = secret_producers(ctx.pipeline)
         if not producers:
             return
+        recorded = token_lifetime.recorded(ctx.properties)
+        lifetime = recorded or SHORTEST_TOKEN
+        # say where the lifetime came from: the factory's own record, or this rule's assumption
+        told = (f"the {lifetime:g} s access token the pipeline records ({token_lifetime.PREFIX}{lifetime})"
+                if recorded else f"a {SHORTEST_TOKEN // 60}-minute access token (assumed: the pipeline records no "
+                f"{token_lifetime.PREFIX}<seconds> annotation)")
         for copy in ctx.pipeline.all:
             source = copy.type_properties.get("source")
             if copy.kind != "copy" or not isinstance(source, dict) or source.get("type") != "RestSource":
@@ -372,9 +382,9 @@ class CopyOutlivesToken(Rule):
             except ValueError:
                 continue
             per_page = _seconds(source.get("requestInterval"), 1.0) + _seconds(source.get("httpRequestTimeout"), 100.0)
-            if pages is None or pages * per_page > SHORTEST_TOKEN:
+            if pages is None or pages * per_page > lifetime:
                 bound = "no MaxRequestNumber" if pages is None else f"MaxRequestNumber {pages}"
                 yield Hit(f"{copy.path}.typeProperties.source.paginationRules",
                           f"'{copy.name}' sends a Key Vault token fixed at its start and, with {bound} at up to "
-                          f"{per_page:g} s a page, may page for longer than a {SHORTEST_TOKEN // 60}-minute access "
-                          "token lives: copy in chunks the token covers, or lower the cap", activity=copy.name)
+                          f"{per_page:g} s a page, may page for longer than {told} lives: copy in chunks the token "
+                          "covers, or lower the cap", activity=copy.name)
