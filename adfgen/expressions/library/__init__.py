@@ -10,6 +10,8 @@ from __future__ import annotations
 from .registry import IMPLEMENTATIONS, Implementation, implements
 
 # Importing the category modules fills IMPLEMENTATIONS.
-from . import accessors, collections, conversions, dates, logic, maths, strings  # noqa: E402,F401  isort: skip
+from . import (  # noqa: E402,F401  isort: skip
+    accessors, binaries, collections, conversions, datauris, dates, jsonxml, logic, maths, strings, uris,
+)
 
 __all__ = ["IMPLEMENTATIONS", "Implementation", "implements"]
