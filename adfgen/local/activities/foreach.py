@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from adfgen.expressions.library.values import type_name
 from adfgen.core import adf_limits as limits
-from adfgen.local.activities.if_condition import inner_failure
+from adfgen.local.activities._containers import inner_failure, items_of
 from adfgen.local.runner import ActivityContext, ActivityFailure, handles
 
 DEFAULT_BATCH = 20  # documented default when isSequential is false
@@ -16,10 +15,7 @@ DEFAULT_BATCH = 20  # documented default when isSequential is false
 @handles("ForEach")
 def foreach(ctx: ActivityContext) -> Any:
     """Runs the inner activities once per item; fails when any iteration failed (the others still run)."""
-    items = ctx.eval(ctx.props.get("items"))
-    if not isinstance(items, list):
-        raise ActivityFailure(f"The items of ForEach '{ctx.name}' must be an array; the expression gave a value "
-                              f"of type '{type_name(items)}'.", "InvalidTemplate")
+    items = items_of(ctx, f"ForEach '{ctx.name}'")
     if len(items) > limits.value("foreach.items"):
         raise ActivityFailure(f"ForEach '{ctx.name}' got {len(items)} items; ADF allows "
                               f"{limits.value('foreach.items')} {limits.cite('foreach.items')}", "ForEachTooManyItems")

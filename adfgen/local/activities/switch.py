@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from adfgen.expressions.library.values import to_string
-from adfgen.local.activities.if_condition import export, inner_failure
+from adfgen.local.activities._containers import run_branch
 from adfgen.local.runner import ActivityContext, handles
 
 
@@ -23,10 +23,4 @@ def switch(ctx: ActivityContext) -> Any:
         if isinstance(case, dict) and str(case.get("value")) == text:
             chosen = case.get("activities") or []
             break
-    inner = ctx.frame.child(kind="Switch")
-    ok, error = ctx.run_inner(chosen, inner)
-    export(ctx, inner)
-    if not ok:
-        ctx.rely("outcome.container")
-        raise inner_failure(error)
-    return {}
+    return run_branch(ctx, chosen, "Switch")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen.expressions.library.values import type_name
-from adfgen.local.activities.if_condition import export, inner_failure
+from adfgen.local.activities._containers import boolean, export, inner_failure
 from adfgen.local.clock import parse_timespan
 from adfgen.local.runner import ActivityContext, ActivityFailure, handles
 
@@ -31,11 +30,7 @@ def until(ctx: ActivityContext) -> Any:
         export(ctx, inner)
         if not last_ok:
             ctx.rely("until.continue")
-        done = ctx.eval(ctx.props.get("expression"))
-        if not isinstance(done, bool):
-            raise ActivityFailure(f"The expression of Until '{ctx.name}' must evaluate to a boolean; it gave a "
-                                  f"value of type '{type_name(done)}'.", "InvalidTemplate")
-        if done:
+        if boolean(ctx.eval(ctx.props.get("expression")), f"The expression of Until '{ctx.name}'"):
             break
         if ctx.clock.monotonic() >= deadline:
             raise ActivityFailure(f"Until '{ctx.name}' timed out after {iterations} iterations "
