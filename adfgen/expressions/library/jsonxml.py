@@ -5,7 +5,7 @@ Observed through data-factory-testing-framework 1.4.4 (see conversions.py and xm
 
 from __future__ import annotations
 
-from . import xmlvalues
+from . import xmljson, xmlvalues, xmlwrite, xmlxpath
 from .conversion_args import FUNCTION, expects, one, usage, utf8
 from .jsonreader import JsonReadError, parse_json
 from .registry import implements
@@ -26,7 +26,7 @@ def json(scope, args):
             raise expects("json", "a string or an XML", value) from None
         if xmlvalues.is_xml_type(content_type):
             try:
-                return xmlvalues.xml_to_json(data)
+                return xmljson.xml_to_json(data)
             except xmlvalues.XmlError as error:
                 raise FunctionError(
                     f"{FUNCTION} 'json' parameter is not valid. The provided XML value cannot be parsed: '{error}'. "
@@ -60,7 +60,7 @@ def xml(scope, args):
     if not isinstance(value, (str, dict)):
         raise expects("xml", "a string or an object", value)
     try:
-        text = xmlvalues.xml_text(value)
+        text = xmlwrite.xml_text(value)
     except xmlvalues.XmlError as error:
         raise FunctionError(
             f"{FUNCTION} 'xml' parameter is not valid. The provided value cannot be converted to XML: "
@@ -97,7 +97,7 @@ def xpath(scope, args):
             f"The provided value is of type '{type_name(document)}'. {usage('xpath')}"
         ) from None
     try:
-        return xmlvalues.select(data, expression)
+        return xmlxpath.select(data, expression)
     except xmlvalues.XPathSyntaxError:
         raise FunctionError(
             f"{FUNCTION} 'xpath' parameters are invalid: the 'xpath' parameter must be a supported, well formed "
