@@ -7,7 +7,7 @@ from typing import Callable
 
 from adfgen.spec.model import AUTH_FIELD_FLOWS, Api
 from adfgen.spec.variants.auth import ROLES, flow_of
-from adfgen.spec.yaml_source import PathKey
+from adfgen.spec.yaml_source import PathKey, dotted_path
 
 Report = Callable[[PathKey, str], None]
 
@@ -57,6 +57,11 @@ def _check_identity(api: Api, at: PathKey, names: dict[str, str], report: Report
             report(where + ("name",), f"identity name '{identity.placeholder}' is also the name of "
                    f"secrets.identity[{placeholders[identity.placeholder]}]; each needs its own name")
         placeholders.setdefault(identity.placeholder, i)
+        if identity.placeholder in api.params:  # a constant would win silently: the value read at login never sent
+            report(where + ("name" if identity.name else "secret",),
+                   f"{{{identity.placeholder}}} is both an identity value ({dotted_path(where)}) and a params constant "
+                   f"({dotted_path(at + ('params', identity.placeholder))}); a placeholder stands for one value and "
+                   "the constant would be sent in place of the value read at login: rename one of them")
         if identity.source == "consent_redirect" and not flow.consent:
             report(where + ("from",), f"the {api.auth.flow} flow has no consent redirect; choose token_reply or "
                    "connections_call")
