@@ -38,6 +38,12 @@ class Connection:
     polling_interval: float = 2.0
     pool_size: int = 16
 
+    @classmethod
+    def for_parallelism(cls, parallelism: int, *, arm_endpoint: str | None = None,
+                        ca_bundle: str | None = None) -> Connection:
+        """A connection whose pool holds every concurrent call plus a few for the reads around them."""
+        return cls(arm_endpoint=arm_endpoint, ca_bundle=ca_bundle, pool_size=max(10, parallelism + 4))
+
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments every management client takes."""
         kwargs: dict[str, Any] = {

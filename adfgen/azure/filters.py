@@ -84,6 +84,12 @@ def read_filter_file(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return includes, excludes
 
 
+def selection_of(include: tuple[str, ...], exclude: tuple[str, ...], filter_file: Path | None) -> Selection:
+    """--include and --exclude, plus the rules of a --filter file when one is given."""
+    extra_include, extra_exclude = read_filter_file(filter_file) if filter_file else ((), ())
+    return parse_selection(tuple(include) + extra_include, tuple(exclude) + extra_exclude)
+
+
 def select(resources: list[Resource], selection: Selection) -> list[Resource]:
     """The resources in scope; an include that matches nothing is a usage error (a typo must not deploy nothing)."""
     for pattern in selection.include:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +12,10 @@ import click
 
 from adfgen.cli.common import color_enabled, on_terminal, output_option, plural, require_env, verbose_option
 from adfgen.core.errors import AdfgenError, UsageError
-from adfgen.core.resources import Resource
 from adfgen.core.wording import them
 
 EXIT_CHANGES = 3  # `plan` / `deploy --dry-run`: the live factory differs from the build
 EXIT_SIGNAL_BASE = 128  # interrupted deploy: 128 + signal number (130 Ctrl-C, 143 SIGTERM), as shells do
-
-
-@dataclass
-class Deployment:
-    """One factory to plan or deploy: where it lives, what to publish, which secrets it uses."""
-
-    target: Any  # adfgen.azure.clients.Target
-    resources: list[Resource]
-    secret_names: tuple[str, ...] = ()
-    written_secret_names: tuple[str, ...] = ()  # the subset the factory writes (least privilege: Officer there)
-    location: str | None = None  # the spec's factory.azure.location (for --create-factory)
 
 
 def _options(command: Callable) -> Callable:
@@ -108,34 +95,9 @@ Example:
               help="Plan as `deploy --create-factory` would: a missing factory is shown as to be created, with "
                    "every resource a create.")
 def plan_command(**opts: Any) -> None:
-    from adfgen.azure.clients import Clients, credential_from_environment
-    from adfgen.azure.diff import compute_plan
-    from adfgen.azure.factory import MISSING, factory_state
-    from adfgen.azure.plan import make_plan
-    from adfgen.azure.report import plan_json, plan_markdown, print_plan
-
-    from adfgen.azure.filters import scope_plan
-
     deployments = _deployments(opts, build_first=False, command="plan")
-    credential = credential_from_environment()
-    results = []
-    for d in deployments:
-        clients = Clients(credential, d.target.subscription_id, _connection(opts, 8))
-        if opts["create_factory"] and factory_state(clients, d.target) == MISSING:
-            _say_would_create(d.target.factory_name, d.location)
-            plan = compute_plan(d.resources, [], start_triggers=not opts["no_start_triggers"])
-        else:
-            plan = scope_plan(make_plan(clients, d.target, d.resources, prune=opts["prune"],
-                                        start_triggers=not opts["no_start_triggers"]), _selection(opts))
-        results.append((d, plan))
-        if opts["output"] == "human":
-            print_plan(plan, d.target.factory_name, sys.stdout, terminal=color_enabled(sys.stdout))
-    if opts["output"] == "json":
-        click.echo(json.dumps({"factories": [dict(factory=d.target.factory_name, **plan_json(p))
-                                             for d, p in results]}, indent=2))
-    if opts["output"] == "markdown":  # a release approval's comment
-        click.echo("\n".join(plan_markdown(p, d.target.factory_name) for d, p in results), nl=False)
-    raise click.exceptions.Exit(EXIT_CHANGES if any(p.has_changes for _, p in results) else 0)
+    planned = _plan_factories(opts, deployments, parallelism=8, dry_run=True)
+    raise click.exceptions.Exit(_show_plans(opts, planned))
 
 
 @click.command("deploy", help=DEPLOY_HELP)
@@ -174,7 +136,7 @@ def deploy_command(**opts: Any) -> None:
             click.echo(f"INTERRUPTED by {stop.name} while planning: nothing was published", err=True)
             raise click.exceptions.Exit(exit_code(stop.signum)) from None
         try:
-            code = _publish(opts, planned)
+            code = _show_plans(opts, planned) if opts["dry_run"] else _publish(opts, planned)
         except AdfgenError as exc:  # e.g. a refused take-over: with a signal pending, the signal's code still wins
             if guard.received is None:
                 raise
@@ -211,67 +173,69 @@ def signal_name(signum: int) -> str:
     return signal.Signals(signum).name
 
 
-def _plan_all(opts: dict) -> list[tuple[Deployment, Any, Any]]:
+def _plan_all(opts: dict) -> list[tuple[Any, Any, Any]]:
     """Read every target factory and plan it (and print the plans); changes nothing but a --create-factory."""
-    from adfgen.azure.clients import Clients, credential_from_environment
-    from adfgen.azure.diff import compute_plan
-    from adfgen.azure.filters import scope_plan
-    from adfgen.azure.plan import make_plan
-    from adfgen.azure.report import print_plan
-
     deployments = _deployments(opts, build_first=opts["build_first"], dry_run=opts["dry_run"])
     if not (opts["skip_grants"] or opts["dry_run"]):
         for d in deployments:  # before the first PUT (even --create-factory's): a grant that cannot run fails late
             if not d.target.vault_name:
                 _refuse_no_vault(f"the config of factory {d.target.factory_name} names no Key Vault")
+    return _plan_factories(opts, deployments, parallelism=opts["parallelism"], dry_run=opts["dry_run"])
+
+
+def _plan_factories(opts: dict, deployments: list[Any], *, parallelism: int,
+                    dry_run: bool) -> list[tuple[Any, Any, Any]]:
+    """(deployment, clients, plan) per factory, each plan printed for people; with --create-factory a missing
+    factory is created (or, planning only, announced) and planned as all creates."""
+    from adfgen.azure.clients import Clients, Connection, credential_from_environment
+    from adfgen.azure.diff import compute_plan
+    from adfgen.azure.filters import scope_plan
+    from adfgen.azure.plan import make_plan
+    from adfgen.azure.report import print_plan
+
     credential = credential_from_environment()
+    connection = Connection.for_parallelism(parallelism, arm_endpoint=opts["arm_endpoint"], ca_bundle=opts["ca_bundle"])
     terminal = color_enabled(sys.stdout) and opts["output"] == "human"
     planned = []
     for d in deployments:
-        clients = Clients(credential, d.target.subscription_id, _connection(opts, opts["parallelism"]))
-        if opts["create_factory"] and _create_factory(clients, d, opts) == "planned":
-            plan = compute_plan(d.resources, [], start_triggers=not opts["no_start_triggers"])
+        clients = Clients(credential, d.target.subscription_id, connection)
+        start_triggers = not opts["no_start_triggers"]
+        if opts["create_factory"] and _create_factory(clients, d, opts.get("location"), dry_run) == "planned":
+            plan = compute_plan(d.resources, [], start_triggers=start_triggers)
         else:
             plan = scope_plan(make_plan(clients, d.target, d.resources, prune=opts["prune"],
-                                        start_triggers=not opts["no_start_triggers"]), _selection(opts))
+                                        start_triggers=start_triggers), _selection(opts))
         if opts["output"] == "human":
-            print_plan(plan, d.target.factory_name, sys.stdout, terminal=terminal, diffs=opts["dry_run"])
+            print_plan(plan, d.target.factory_name, sys.stdout, terminal=terminal, diffs=dry_run)
         planned.append((d, clients, plan))
     return planned
 
 
-def _publish(opts: dict, planned: list[tuple[Deployment, Any, Any]]) -> int:
-    """Deploy every planned factory (or, with --dry-run, print the plans); the exit code."""
-    from adfgen.azure.deploy import DeployInterrupted, deploy, refuse_takeovers
-    from adfgen.azure.grants import grant_key_vault_access
-    from adfgen.azure.interrupts import exit_code
-    from adfgen.azure.ownership import record_in_source
-    from adfgen.azure.report import plan_json, plan_markdown, print_report, report_json
+def _show_plans(opts: dict, planned: list[tuple[Any, Any, Any]]) -> int:
+    """The plans for machines (--output json) or an approval comment (markdown); the exit code of a plan."""
+    from adfgen.azure.report import plan_json, plan_markdown
 
-    progress_bar = on_terminal(sys.stdout) and opts["output"] == "human"
-    documents, pending, failed = [], False, False
-    if opts["dry_run"]:
-        pending = any(plan.has_changes for _, _, plan in planned)
+    if opts["output"] == "json":
         documents = [dict(factory=d.target.factory_name, **plan_json(plan)) for d, _, plan in planned]
-        if opts["output"] == "markdown":
-            click.echo("\n".join(plan_markdown(plan, d.target.factory_name) for d, _, plan in planned), nl=False)
-    elif not opts["adopt"]:
+        click.echo(json.dumps({"factories": documents}, indent=2))
+    if opts["output"] == "markdown":  # a release approval's comment
+        click.echo("\n".join(plan_markdown(plan, d.target.factory_name) for d, _, plan in planned), nl=False)
+    return EXIT_CHANGES if any(plan.has_changes for _, _, plan in planned) else 0
+
+
+def _publish(opts: dict, planned: list[tuple[Any, Any, Any]]) -> int:
+    """Deploy every planned factory and print the reports; the exit code."""
+    from adfgen.azure.deploy import DeployInterrupted, refuse_takeovers
+    from adfgen.azure.interrupts import exit_code
+    from adfgen.azure.report import print_report, report_json
+
+    if not opts["adopt"]:
         for _, _, plan in planned:  # before any factory changes
             refuse_takeovers(plan)
-    for d, clients, plan in [] if opts["dry_run"] else planned:
-        if opts["source"]:  # ownership lives in the Git JSON, so an ADF Studio publish of it keeps the annotation
-            _say_recorded(record_in_source(Path(opts["source"]), plan))
-        grant = None
-        if not opts["skip_grants"]:
-            def grant(clients: Any = clients, d: Deployment = d) -> Any:
-                return grant_key_vault_access(clients, d.target, secret_names=d.secret_names,
-                                              written_secret_names=d.written_secret_names,
-                                              least_privilege=opts["least_privilege"])
+    documents, failed = [], False
+    for d, clients, plan in planned:
         try:
-            with _progress(progress_bar, plan, grants=grant is not None) as progress:
-                report = deploy(clients, d.target, d.resources, prune=opts["prune"],
-                                start_triggers=not opts["no_start_triggers"], parallelism=opts["parallelism"],
-                                plan=plan, progress=progress, adopt=opts["adopt"], grant=grant)
+            report = _deploy_one(opts, d, clients, plan)
         except DeployInterrupted as interrupted:  # SIGTERM (cancelled CI job) or Ctrl-C: say what happened, loudly
             print_report(interrupted.report, sys.stderr)
             if opts["output"] == "json":
@@ -286,9 +250,28 @@ def _publish(opts: dict, planned: list[tuple[Deployment, Any, Any]]) -> int:
         failed = failed or not report.ok
     if opts["output"] == "json":
         click.echo(json.dumps({"factories": documents}, indent=2))
-    if failed:
-        return 1
-    return EXIT_CHANGES if pending else 0
+    return 1 if failed else 0
+
+
+def _deploy_one(opts: dict, d: Any, clients: Any, plan: Any) -> Any:
+    """Publish one factory's plan (and grant its vault access); its report."""
+    from adfgen.azure.deploy import deploy
+    from adfgen.azure.grants import grant_key_vault_access
+    from adfgen.azure.ownership import record_in_source
+    from adfgen.azure.progress import DeployProgress
+
+    if opts["source"]:  # ownership lives in the Git JSON, so an ADF Studio publish of it keeps the annotation
+        _say_recorded(record_in_source(Path(opts["source"]), plan))
+    grant = None
+    if not opts["skip_grants"]:
+        def grant() -> Any:
+            return grant_key_vault_access(clients, d.target, secret_names=d.secret_names,
+                                          written_secret_names=d.written_secret_names,
+                                          least_privilege=opts["least_privilege"])
+    progress_bar = on_terminal(sys.stdout) and opts["output"] == "human"
+    with DeployProgress(progress_bar, plan, grants=grant is not None) as progress:
+        return deploy(clients, d.target, d.resources, prune=opts["prune"], start_triggers=not opts["no_start_triggers"],
+                      parallelism=opts["parallelism"], plan=plan, progress=progress, adopt=opts["adopt"], grant=grant)
 
 
 def _say_recorded(recorded: Any) -> None:
@@ -302,16 +285,18 @@ def _say_recorded(recorded: Any) -> None:
         click.echo(f"warning: {failure}", err=True)
 
 
-def _create_factory(clients: Any, d: Deployment, opts: dict) -> str:
-    """Create a missing factory (or, with --dry-run, say it would): "exists", "created" or "planned"."""
+def _create_factory(clients: Any, d: Any, location: str | None, dry_run: bool) -> str:
+    """Create a missing factory (or, planning only, say it would): "exists", "created" or "planned"."""
     from adfgen.azure.factory import CREATED, MISSING, ensure_factory, factory_state
 
-    location = opts["location"] or d.location
+    location = location or d.location
     name = d.target.factory_name
-    if opts["dry_run"]:
+    if dry_run:
         if factory_state(clients, d.target) != MISSING:
             return "exists"
-        _say_would_create(name, location)
+        where = f"in {location}" if location else "(it needs a location: factory.azure.location or --location)"
+        click.echo(f"factory {name} does not exist: deploy --create-factory creates it {where} with a "
+                   "system-assigned managed identity; every resource is planned as a create", err=True)
         return "planned"
     state = ensure_factory(clients, d.target, location)
     if state == CREATED:
@@ -319,131 +304,34 @@ def _create_factory(clients: Any, d: Deployment, opts: dict) -> str:
     return state
 
 
-def _say_would_create(name: str, location: str | None) -> None:
-    where = f"in {location}" if location else "(it needs a location: factory.azure.location or --location)"
-    click.echo(f"factory {name} does not exist: deploy --create-factory creates it {where} with a system-assigned "
-               "managed identity; every resource is planned as a create", err=True)
-
-
-class _progress:
-    """A rich progress bar on a terminal, nothing otherwise; yields the per-step callback."""
-
-    def __init__(self, terminal: bool, plan: Any, *, grants: bool = False):
-        self.terminal = terminal
-        changes = ("create", "update", "delete")  # one call each, plus a stop and/or a start for triggers
-        self.total = sum((i.action in changes) + i.stop_first + i.start_after for i in plan.items) + grants
-        self.bar: Any = None
-
-    def __enter__(self) -> Callable | None:
-        if not self.terminal or not self.total:
-            return None
-        from rich.progress import Progress
-
-        self.bar = Progress(transient=True)
-        self.bar.start()
-        task = self.bar.add_task("deploying", total=self.total)
-        return lambda step: self.bar.update(task, advance=1, description=f"{step.operation} {step.name}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
-
-
-def _connection(opts: dict, parallelism: int) -> Any:
-    from adfgen.azure.clients import Connection
-
-    return Connection(arm_endpoint=opts["arm_endpoint"], ca_bundle=opts["ca_bundle"],
-                      pool_size=max(10, parallelism + 4))
-
-
 def _selection(opts: dict) -> Any:
-    from adfgen.azure.filters import parse_selection, read_filter_file
+    from adfgen.azure.filters import selection_of
 
-    include, exclude = read_filter_file(opts["filter_file"]) if opts["filter_file"] else ((), ())
-    return parse_selection(tuple(opts["include"]) + include, tuple(opts["exclude"]) + exclude)
-
-
-def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False, command: str = "deploy") -> list[Deployment]:
-    """The factories to plan/deploy: from --source, or from the spec build checked against out/.
-
-    `--build --dry-run` plans the in-memory build and writes nothing.
-    """
-    deployments = _unfiltered_deployments(opts, build_first=build_first, dry_run=dry_run, command=command)
-    from adfgen.azure.filters import select
-
-    selection = _selection(opts)
-    return [Deployment(d.target, select(d.resources, selection), d.secret_names, d.written_secret_names, d.location)
-            for d in deployments] if selection else deployments
+    return selection_of(opts["include"], opts["exclude"], opts["filter_file"])
 
 
-def _unfiltered_deployments(opts: dict, *, build_first: bool, dry_run: bool, command: str) -> list[Deployment]:
-    from adfgen.azure.ownership import claim
-    from adfgen.azure.source import check_unique, load_source, refuse_unpublished, require_fresh
+def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False, command: str = "deploy") -> list[Any]:
+    """The factories to plan/deploy: from --source, or from the spec build checked against out/, then scoped to
+    the selection. `--build --dry-run` plans the in-memory build and writes nothing."""
+    from adfgen.azure.deployments import Overrides, from_build, from_source, scoped, target_of
 
     if opts["stage"] and not opts["source"]:
         raise UsageError("--stage applies to --source folders; a spec build takes its environment from --env")
+    overrides = Overrides(opts["subscription"], opts["resource_group"], opts["factory"], opts["vault_name"],
+                          opts["vault_resource_group"])
     if opts["source"]:
         if opts["specs"]:
             raise UsageError("give either SPEC files or --source, not both")
-        target = _target(opts, None)  # usage errors (a missing --factory...) before anything about the folder
-        selection = _selection(opts)
-        refuse_unpublished(opts["source"], selection.selects, command)  # never skip data flows etc. silently
-        resources = load_source(opts["source"])
-        if opts["stage"]:
-            from adfgen.azure.stage_config import apply_overrides, read_stage, stage_file
-
-            file = stage_file(opts["source"], opts["stage"])
-            resources, report = apply_overrides(resources, read_stage(file, resources))
-            click.echo(f"stage config {file}: {plural(report.updated, 'property', 'properties')} updated, "
-                       f"{report.added} added, {report.removed} removed", err=True)
-        check_unique(resources)
-        # every resource deploy publishes is managed afterwards (docs/deploy.md, "Ownership")
-        return [Deployment(target, claim(resources))]
-    try:
-        from adfgen.build import build_factories, default_spec_paths, write_outputs
-    except ImportError:
-        raise AdfgenError("the spec build is not available in this installation; pass --source DIR") from None
-    paths = list(opts["specs"]) or default_spec_paths()
-    require_env(opts["env"], paths)
-    builds = build_factories(paths, opts["env"])
-    if len(builds) > 1 and opts["factory"]:  # with several factories, --factory picks one
-        builds = [b for b in builds if b.name == opts["factory"]]
-        if not builds:
-            raise UsageError(f"--factory {opts['factory']}: no such factory in the build")
-    if build_first and dry_run:
-        return [Deployment(_target(opts, b), list(b.resources), tuple(b.secret_names),
-                           tuple(getattr(b, "written_secret_names", ())), _location(b)) for b in builds]
-    if build_first:
-        write_outputs(builds, opts["out_dir"])
-    deployments = []
-    for build in builds:
-        require_fresh(build, opts["out_dir"], opts["env"])
-        resources = load_source(Path(opts["out_dir"]) / build.name)
-        deployments.append(Deployment(_target(opts, build), resources, tuple(getattr(build, "secret_names", ())),
-                                      tuple(getattr(build, "written_secret_names", ())), _location(build)))
-    return deployments
-
-
-def _location(build: Any) -> str | None:
-    return getattr(getattr(getattr(build, "config", None), "azure", None), "location", None)
-
-
-def _target(opts: dict, build: Any) -> Any:
-    """Subscription, resource group, factory and vault: the environment config, overridden by flags."""
-    from adfgen.azure.clients import Target
-
-    config = getattr(build, "config", None)
-    azure = getattr(config, "azure", None)
-    values = {
-        "subscription_id": opts["subscription"] or getattr(azure, "subscription_id", None),
-        "resource_group": opts["resource_group"] or getattr(azure, "resource_group", None),
-        "factory_name": opts["factory"] or (build.name if build is not None else None),
-        "vault_name": opts["vault_name"] or getattr(config, "key_vault_name", None),
-        "vault_resource_group": opts["vault_resource_group"] or getattr(azure, "key_vault_resource_group", None),
-    }
-    flags = {"subscription_id": "--subscription", "resource_group": "--resource-group", "factory_name": "--factory"}
-    missing = [flag for key, flag in flags.items() if not values[key]]
-    if missing:
-        where = "the environment config (azure.subscription_id, azure.resource_group)" if build is not None else "--source"
-        raise UsageError(f"missing {', '.join(missing)}: not set by {where}; pass {'it' if len(missing) == 1 else 'them'}")
-    return Target(**values)
+        target = target_of(overrides, None)  # usage errors (a missing --factory...) before anything about the folder
+        deployments = [from_source(opts["source"], target, _selection(opts), stage=opts["stage"], command=command,
+                                   notify=lambda line: click.echo(line, err=True))]
+    else:
+        try:
+            from adfgen.build import default_spec_paths
+        except ImportError:
+            raise AdfgenError("the spec build is not available in this installation; pass --source DIR") from None
+        paths = list(opts["specs"]) or default_spec_paths()
+        require_env(opts["env"], paths)
+        deployments = from_build(paths, opts["env"], opts["out_dir"], overrides, build_first=build_first,
+                                 dry_run=dry_run)
+    return scoped(deployments, _selection(opts))
