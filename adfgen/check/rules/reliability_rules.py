@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 from adfgen.check.exprs import analyse
 from adfgen.check.model import WARNING
-from adfgen.check.paths import join_key
+from adfgen.check.paths import activity_of_path, join_key
 from adfgen.check.rules.base import Context, Hit, Rule
 from adfgen.check.semantics import (body_text, is_keyvault_write, is_refresh_grant,
                                     keyvault_secret_name)
@@ -22,10 +22,7 @@ def _pagination_rules(ctx: Context) -> Iterator[tuple[str, dict, str | None]]:
         rules = obj.get("paginationRules")
         if isinstance(rules, dict):
             path = ctx.tree.path(index)
-            marker = path.rfind(' "')
-            end = path.find('")', marker)
-            activity = path[marker + 2:end] if marker >= 0 and end > marker else None
-            yield join_key(path, "paginationRules"), rules, activity
+            yield join_key(path, "paginationRules"), rules, activity_of_path(path)
 
 
 class EndlessPagination(Rule):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from adfgen.check.model import WARNING
+from adfgen.check.paths import activity_of_path
 from adfgen.check.rules.base import Context, Hit, Rule
 from adfgen.check.schema import SchemaFinding
 from adfgen.check.schema_engine import UNKNOWN_TYPE
@@ -24,12 +25,8 @@ def schema_findings(ctx: Context) -> list[SchemaFinding]:
 
 
 def _activity_name(ctx: Context, path: str) -> str | None:
-    """The innermost activity named in a path like `activities[0] (Copy "x").typeProperties`."""
-    marker = path.rfind(' "')
-    if marker < 0 or ctx.entry.kind != "pipeline":
-        return None
-    end = path.find('")', marker)
-    return path[marker + 2:end] if end > marker else None
+    """The innermost activity named in a path like `activities[0] (Copy "x").typeProperties` (pipelines only)."""
+    return activity_of_path(path) if ctx.entry.kind == "pipeline" else None
 
 
 class InvalidFile(Rule):
