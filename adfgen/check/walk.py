@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterator
 
 from adfgen.check.paths import format_path, join_index, join_key
@@ -134,6 +135,11 @@ class Pipeline:
             for branch, suffix in _branches(body, kind.lower()):
                 node.children.extend(self._build(branch, item_path + suffix, node))
         return scope
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Lower-case names of every activity, inactive ones included (what `dependsOn` and `activity()` may name)."""
+        return frozenset(a.name.lower() for a in self.everything)
 
     def in_scope(self, activity: Activity) -> dict[str, Activity]:
         """Siblings by lower-case name (ADF matches activity names case-insensitively)."""

@@ -24,6 +24,11 @@ class Hit:
     activity: str | None = None  # the activity name, used to find the line
     entry: Entry | None = None  # for factory-wide rules: the resource the hit is about
 
+    @classmethod
+    def at(cls, site: Site, message: str, column: int = 0, severity: str | None = None) -> "Hit":
+        """A hit on an expression site, naming the site's activity (the engine finds the line through it)."""
+        return cls(site.path, message, column, severity, site.activity.name if site.activity else None)
+
 
 class Context:
     """What a rule sees for one resource: the entry, its factory, and shared, lazily computed views."""

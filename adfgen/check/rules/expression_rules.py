@@ -6,15 +6,20 @@ from typing import Iterator
 
 from adfgen.check.exprs import analyse
 from adfgen.check.rules.base import Context, Hit, Rule
+from adfgen.check.walk import Site
 
 
 def _problems(ctx: Context, kind: str) -> Iterator[Hit]:
     for site in ctx.sites:
         for problem in analyse(site.text).problems:
             if problem.kind == kind:
-                column = problem.position + 1
-                yield Hit(site.path, f"{problem.message} (column {column} of {_excerpt(site.text)})", column,
-                          activity=site.activity.name if site.activity else None)
+                yield _at(site, problem.message, problem.position)
+
+
+def _at(site: Site, message: str, position: int) -> Hit:
+    """The hit for a problem at `position` of a site's text, which the message quotes (unless it holds a secret)."""
+    column = position + 1
+    return Hit.at(site, f"{message} (column {column} of {_excerpt(site.text)})", column)
 
 
 def _excerpt(text: str, limit: int = 60) -> str:
@@ -127,9 +132,7 @@ class AlwaysFails(Rule):
 
         for site in ctx.sites:
             for failure in always_failing(site.text):
-                column = failure.position + 1
-                yield Hit(site.path, f"{_shorten(failure.message)} (column {column} of {_excerpt(site.text)})",
-                          column, activity=site.activity.name if site.activity else None)
+                yield _at(site, _shorten(failure.message), failure.position)
 
 
 def _shorten(message: str, limit: int = 240) -> str:

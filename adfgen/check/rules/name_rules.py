@@ -34,7 +34,6 @@ class BadDependsOn(Rule):
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         pipeline = ctx.pipeline
-        everywhere = {a.name.lower() for a in pipeline.everything}
         scopes: dict[int, list[Activity]] = {}
         names_in: dict[int, set[str]] = {}  # per scope, once: per activity it made a long pipeline quadratic
         for activity in pipeline.all:
@@ -47,7 +46,7 @@ class BadDependsOn(Rule):
                 if name.lower() == activity.name.lower():
                     yield Hit(path, f"'{activity.name}' depends on itself", activity=activity.name)
                 elif name.lower() not in siblings:
-                    where = ("is in another scope (a container's inside or outside)" if name.lower() in everywhere
+                    where = ("is in another scope (a container's inside or outside)" if name.lower() in pipeline.names
                              else "does not exist")
                     yield Hit(path, f"dependsOn '{name}' {where}; an activity can only depend on activities "
                                     f"in the same list", activity=activity.name)

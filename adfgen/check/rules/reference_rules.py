@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
 from adfgen.check.exprs import analyse
 from adfgen.check.rules.base import Context, Hit, Rule
@@ -26,8 +26,16 @@ def _refs(ctx: Context, kind: str) -> Iterator[tuple[Any, Any]]:
                 yield site, ref
 
 
-def _hit(site: Any, ref: Any, message: str, severity: str | None = None) -> Hit:
-    return Hit(site.path, message, ref.position + 1, severity, site.activity.name if site.activity else None)
+def _unknown_refs(ctx: Context, kind: str, known: Collection[str]) -> Iterator[tuple[Any, Any]]:
+    """(site, reference) for each named reference of `kind` whose lower-case name is not in `known`."""
+    for site, ref in _refs(ctx, kind):
+        if ref.name and ref.name.lower() not in known:
+            yield site, ref
+
+
+def _hit(site: Any, ref: Any, message: str) -> Hit:
+    """A hit on a reference in a site's text."""
+    return Hit.at(site, message, ref.position + 1)
 
 
 def static_name(value: Any) -> str | None:
@@ -59,10 +67,8 @@ class UnknownActivity(Rule):
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
-        names = {a.name.lower() for a in ctx.pipeline.everything}
-        for site, ref in _refs(ctx, "activity"):
-            if ref.name and ref.name.lower() not in names:
-                yield _hit(site, ref, f"activity('{ref.name}') names no activity in this pipeline")
+        for site, ref in _unknown_refs(ctx, "activity", ctx.pipeline.names):
+            yield _hit(site, ref, f"activity('{ref.name}') names no activity in this pipeline")
 
 
 def _referenceable(pipeline: Any, activity: Activity) -> set[str]:
@@ -104,11 +110,10 @@ class ActivityNotUpstream(Rule):
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         pipeline = ctx.pipeline
-        names = {a.name.lower() for a in pipeline.everything}
         allowed_cache: dict[int, set[str]] = {}
         for site, ref in _refs(ctx, "activity"):
             activity = site.activity
-            if activity is None or not ref.name or ref.name.lower() not in names:
+            if activity is None or not ref.name or ref.name.lower() not in pipeline.names:
                 continue
             allowed = allowed_cache.get(id(activity))
             if allowed is None:
@@ -142,16 +147,13 @@ class UndeclaredParameter(Rule):
     def check(self, ctx: Context) -> Iterator[Hit]:
         declared = _declared(ctx.properties, "parameters")
         if declared is not None:
-            for site, ref in _refs(ctx, "parameter"):
-                if ref.name and ref.name.lower() not in declared:
-                    yield _hit(site, ref, f"pipeline parameter '{ref.name}' is not declared; declared: "
-                                          f"{', '.join(sorted(ctx.properties.get('parameters') or {})) or 'none'}")
+            for site, ref in _unknown_refs(ctx, "parameter", declared):
+                yield _hit(site, ref, f"pipeline parameter '{ref.name}' is not declared; declared: "
+                                      f"{', '.join(sorted(ctx.properties.get('parameters') or {})) or 'none'}")
         known = ctx.factory.global_parameters
         if known is not None:
-            lowered = lower_set(known)
-            for site, ref in _refs(ctx, "global_parameter"):
-                if ref.name and ref.name.lower() not in lowered:
-                    yield _hit(site, ref, f"global parameter '{ref.name}' is not declared in the factory")
+            for site, ref in _unknown_refs(ctx, "global_parameter", lower_set(known)):
+                yield _hit(site, ref, f"global parameter '{ref.name}' is not declared in the factory")
 
 
 class UndeclaredVariable(Rule):
@@ -177,9 +179,8 @@ class UndeclaredVariable(Rule):
         declared = _declared(ctx.properties, "variables")
         if declared is None:
             return
-        for site, ref in _refs(ctx, "variable"):
-            if ref.name and ref.name.lower() not in declared:
-                yield _hit(site, ref, f"variable '{ref.name}' is not declared")
+        for site, ref in _unknown_refs(ctx, "variable", declared):
+            yield _hit(site, ref, f"variable '{ref.name}' is not declared")
         for activity in ctx.pipeline.all:
             if activity.kind in ("setvariable", "appendvariable"):
                 props = activity.type_properties
@@ -214,9 +215,8 @@ class UndeclaredResourceParameter(Rule):
         declared = _declared(ctx.properties, "parameters")
         if declared is None:
             return
-        for site, ref in _refs(ctx, kind):
-            if ref.name and ref.name.lower() not in declared:
-                yield _hit(site, ref, f"{function}.{ref.name} is not a parameter of {ctx.entry.label}")
+        for site, ref in _unknown_refs(ctx, kind, declared):
+            yield _hit(site, ref, f"{function}.{ref.name} is not a parameter of {ctx.entry.label}")
 
 
 class ItemOutsideForEach(Rule):

@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Callable, Iterator
 
 from adfgen.check.exprs import analyse
 from adfgen.check.model import WARNING
 from adfgen.check.rules.base import Context, Hit, Rule
-from adfgen.check.semantics import (NO_POLICY_TYPES, credential_named, is_keyvault_call, is_token_call,
-                                    secret_producers, secret_reads, secret_variables, secure_input, secure_output,
-                                    sends_credentials)
+from adfgen.check.semantics import (NO_POLICY_TYPES, Producer, Read, credential_named, is_keyvault_call,
+                                    is_token_call, secret_producers, secret_reads, secret_variables, secure_input,
+                                    secure_output, sends_credentials)
+from adfgen.check.walk import Activity, Site
 
 
 SECRET_CARRIERS = {"executepipeline": ("typeProperties", "parameters"), "setvariable": ("typeProperties", "value"),
                    "appendvariable": ("typeProperties", "value")}
+
+
+def _severity(producer: Producer) -> str | None:
+    """The rule's own severity for a value surely secret; a warning for one that is merely kept in Key Vault."""
+    return None if producer.certain else WARNING
+
+
+def _secret_uses(ctx: Context, looked_at: Callable[[Site], bool]) -> Iterator[tuple[Site, list[Read]]]:
+    """(site, its reads of secrets) for each site of an activity that `looked_at` accepts and that reads a secret.
+
+    Secrets are activity outputs (semantics.secret_producers) and the variables set from them.
+    """
+    producers = secret_producers(ctx.pipeline)
+    if not producers:
+        return
+    variables = secret_variables(ctx.pipeline)
+    for site in ctx.sites:
+        if site.activity is not None and looked_at(site):
+            reads = secret_reads(site.text, producers, variables)
+            if reads:
+                yield site, reads
 
 
 class UnsecuredSecretOutput(Rule):
@@ -59,7 +81,8 @@ class UnsecuredSecretOutput(Rule):
             if producer is None or secure_output(activity):
                 continue
             yield Hit(f"{activity.path}.policy.secureOutput",
-                      f"'{activity.name}' returns {producer.what} without policy.secureOutput, so run logs show it", severity=None if producer.certain else WARNING, activity=activity.name)
+                      f"'{activity.name}' returns {producer.what} without policy.secureOutput, so run logs show it",
+                      severity=_severity(producer), activity=activity.name)
 
 
 class UnsecuredCredentialInput(Rule):
@@ -137,24 +160,22 @@ class UnsecuredSecretConsumer(Rule):
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
-        producers = secret_producers(ctx.pipeline)
-        if not producers:
-            return
-        variables = secret_variables(ctx.pipeline)
-        reported: set[int] = set()
-        for site in ctx.sites:
+        reported: set[int] = set()  # one finding per activity
+        for site, reads in _secret_uses(ctx, lambda site: id(site.activity) not in reported
+                                        and _shows_inputs(site.activity)):
             activity = site.activity
-            if (activity is None or id(activity) in reported or activity.kind in NO_POLICY_TYPES
-                    or activity.kind in SECRET_CARRIERS or secure_input(activity)):
-                continue
-            reads = [r for r in secret_reads(site.text, producers, variables)
+            reads = [r for r in reads
                      if r.producer.name.lower() != activity.name.lower() or r.shown.startswith("variables(")]
             if reads:
                 reported.add(id(activity))
                 read = reads[0]
-                yield Hit(site.path, f"'{activity.name}' uses {read.shown}, {_why(read)}, without policy.secureInput, "
-                                     f"so run logs show it", read.position + 1,
-                          severity=None if read.producer.certain else WARNING, activity=activity.name)
+                yield Hit.at(site, f"'{activity.name}' uses {read.shown}, {_why(read)}, without policy.secureInput, "
+                                   f"so run logs show it", read.position + 1, _severity(read.producer))
+
+
+def _shows_inputs(activity: Activity) -> bool:
+    """An activity whose inputs run logs show (the logged channels are SE004's)."""
+    return not (activity.kind in NO_POLICY_TYPES or activity.kind in SECRET_CARRIERS or secure_input(activity))
 
 
 def _why(read) -> str:
@@ -209,27 +230,21 @@ class SecretThroughLoggedChannel(Rule):
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
-        producers = secret_producers(ctx.pipeline)
-        if not producers:
-            return
-        variables = secret_variables(ctx.pipeline)
-        for site in ctx.sites:
-            activity = site.activity
-            if activity is None or activity.kind not in SECRET_CARRIERS:
-                continue
-            if site.keys[:2] != SECRET_CARRIERS[activity.kind]:
-                continue
-            reads = secret_reads(site.text, producers, variables)
-            if reads:
-                read = reads[0]
-                channel = "Execute Pipeline parameters" if activity.kind == "executepipeline" else "a pipeline variable"
-                # Set Variable has secureInput/secureOutput in the schema; whether run monitoring honours them
-                # there is unverified (shared/reference/adf-json.md), so such a finding is a warning.
-                hidden = activity.kind != "executepipeline" and secure_input(activity) and secure_output(activity)
-                note = " (its secureInput/secureOutput may hide it; unverified for Set Variable)" if hidden else ""
-                yield Hit(site.path, f"'{activity.name}' passes {read.shown}, {_why(read)}, through {channel}, "
-                                     f"which ADF logs in clear{note}", read.position + 1,
-                          severity=None if read.producer.certain and not hidden else WARNING, activity=activity.name)
+        for site, reads in _secret_uses(ctx, self._in_channel):
+            activity, read = site.activity, reads[0]
+            channel = "Execute Pipeline parameters" if activity.kind == "executepipeline" else "a pipeline variable"
+            # Set Variable has secureInput/secureOutput in the schema; whether run monitoring honours them
+            # there is unverified (shared/reference/adf-json.md), so such a finding is a warning.
+            hidden = activity.kind != "executepipeline" and secure_input(activity) and secure_output(activity)
+            note = " (its secureInput/secureOutput may hide it; unverified for Set Variable)" if hidden else ""
+            yield Hit.at(site, f"'{activity.name}' passes {read.shown}, {_why(read)}, through {channel}, "
+                               f"which ADF logs in clear{note}", read.position + 1,
+                         WARNING if hidden else _severity(read.producer))
+
+    @staticmethod
+    def _in_channel(site: Site) -> bool:
+        """The value an Execute Pipeline passes or a Set/Append Variable sets."""
+        return site.keys[:2] == SECRET_CARRIERS.get(site.activity.kind)
 
 
 class SecretStringParameter(Rule):
