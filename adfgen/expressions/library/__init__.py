@@ -11,7 +11,8 @@ from .registry import IMPLEMENTATIONS, Implementation, implements
 
 # Importing the category modules fills IMPLEMENTATIONS.
 from . import (  # noqa: E402,F401  isort: skip
-    accessors, binaries, collections, conversions, datauris, dates, jsonxml, logic, maths, strings, uris,
+    accessors, binaries, collections, conversions, datauris, date_formatting, date_zones, dates, jsonxml, logic,
+    maths, strings, uris,
 )
 
 __all__ = ["IMPLEMENTATIONS", "Implementation", "implements"]
