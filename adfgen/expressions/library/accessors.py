@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .registry import implements
@@ -64,28 +65,29 @@ def item(scope, args):
     return scope.item
 
 
+def _given(function: str, values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A copy of what the scope gives a context function, or the engine's error where it gives nothing."""
+    if values is None:
+        raise _not_here(function)
+    return dict(values)
+
+
 @implements("dataset")
 def dataset(scope, args):
     """The parameters of the dataset being resolved."""
-    if scope.dataset is None:
-        raise _not_here("dataset")
-    return dict(scope.dataset)
+    return _given("dataset", scope.dataset)
 
 
 @implements("linkedService")
 def linked_service(scope, args):
     """The parameters of the linked service being resolved."""
-    if scope.linked_service is None:
-        raise _not_here("linkedService")
-    return dict(scope.linked_service)
+    return _given("linkedService", scope.linked_service)
 
 
 @implements("trigger")
 def trigger(scope, args):
     """The trigger's output object ({"outputs": {...}} and its system values)."""
-    if scope.trigger is None:
-        raise _not_here("trigger")
-    return dict(scope.trigger)
+    return _given("trigger", scope.trigger)
 
 
 @implements("triggerOutputs")
