@@ -14,6 +14,7 @@ from adfgen.spec.fields import BaseUrl, EndpointTemplate, HttpsUrl, Name, Strict
 from adfgen.spec.fields import placeholders as _placeholders
 from adfgen.spec.variants.auth import FLOWS
 from adfgen.spec.placeholders import WatermarkFormat, constants_written
+from adfgen.spec.time_zones import checked_time_zone
 from adfgen.spec.variants.pagination import KINDS, JsonPath, Pagination, PaginationUnit  # noqa: F401 (re-exported)
 from adfgen.spec.variants.sinks import Sink
 
@@ -318,7 +319,9 @@ class Schedule(Strict):
     interval: int = Field(1, ge=1, le=2**31 - 1)
     start_time: str = Field("2024-01-01T00:00:00Z", pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ?$",
                             description="UTC with Z, or local time without Z when time_zone is not UTC")
-    time_zone: str = "UTC"
+    time_zone: Annotated[str, AfterValidator(checked_time_zone)] = Field(
+        "UTC", description="a Windows time zone ID, as ADF's schedule triggers take (UTC, W. Europe Standard Time, "
+        "Eastern Standard Time, ...)")
     hours: list[Annotated[int, Field(ge=0, le=23)]] | None = None
     minutes: list[Annotated[int, Field(ge=0, le=59)]] | None = None
     started: bool | None = Field(
