@@ -5,14 +5,24 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from adfgen.cli.common import color_enabled, on_terminal, output_option, plural, require_env, verbose_option
 from adfgen.core.errors import AdfgenError, UsageError
 from adfgen.core.wording import them
+
+if TYPE_CHECKING:  # for annotations only: Azure's modules load when a command runs
+    from adfgen.azure.clients import Clients
+    from adfgen.azure.deploy import DeployReport
+    from adfgen.azure.deployments import Deployment
+    from adfgen.azure.diff import Plan
+    from adfgen.azure.filters import Selection
+
+    Planned = list[tuple[Deployment, Clients, Plan]]
 
 EXIT_CHANGES = 3  # `plan` / `deploy --dry-run`: the live factory differs from the build
 EXIT_SIGNAL_BASE = 128  # interrupted deploy: 128 + signal number (130 Ctrl-C, 143 SIGTERM), as shells do
@@ -173,7 +183,7 @@ def signal_name(signum: int) -> str:
     return signal.Signals(signum).name
 
 
-def _plan_all(opts: dict) -> list[tuple[Any, Any, Any]]:
+def _plan_all(opts: dict) -> Planned:
     """Read every target factory and plan it (and print the plans); changes nothing but a --create-factory."""
     deployments = _deployments(opts, build_first=opts["build_first"], dry_run=opts["dry_run"])
     if not (opts["skip_grants"] or opts["dry_run"]):
@@ -183,8 +193,7 @@ def _plan_all(opts: dict) -> list[tuple[Any, Any, Any]]:
     return _plan_factories(opts, deployments, parallelism=opts["parallelism"], dry_run=opts["dry_run"])
 
 
-def _plan_factories(opts: dict, deployments: list[Any], *, parallelism: int,
-                    dry_run: bool) -> list[tuple[Any, Any, Any]]:
+def _plan_factories(opts: dict, deployments: list[Deployment], *, parallelism: int, dry_run: bool) -> Planned:
     """(deployment, clients, plan) per factory, each plan printed for people; with --create-factory a missing
     factory is created (or, planning only, announced) and planned as all creates."""
     from adfgen.azure.clients import Clients, Connection, credential_from_environment
@@ -211,7 +220,7 @@ def _plan_factories(opts: dict, deployments: list[Any], *, parallelism: int,
     return planned
 
 
-def _show_plans(opts: dict, planned: list[tuple[Any, Any, Any]]) -> int:
+def _show_plans(opts: dict, planned: Planned) -> int:
     """The plans for machines (--output json) or an approval comment (markdown); the exit code of a plan."""
     from adfgen.azure.report import plan_json, plan_markdown
 
@@ -223,7 +232,7 @@ def _show_plans(opts: dict, planned: list[tuple[Any, Any, Any]]) -> int:
     return EXIT_CHANGES if any(plan.has_changes for _, _, plan in planned) else 0
 
 
-def _publish(opts: dict, planned: list[tuple[Any, Any, Any]]) -> int:
+def _publish(opts: dict, planned: Planned) -> int:
     """Deploy every planned factory and print the reports; the exit code."""
     from adfgen.azure.deploy import DeployInterrupted, refuse_takeovers
     from adfgen.azure.interrupts import exit_code
@@ -253,7 +262,7 @@ def _publish(opts: dict, planned: list[tuple[Any, Any, Any]]) -> int:
     return 1 if failed else 0
 
 
-def _deploy_one(opts: dict, d: Any, clients: Any, plan: Any) -> Any:
+def _deploy_one(opts: dict, d: Deployment, clients: Clients, plan: Plan) -> DeployReport:
     """Publish one factory's plan (and grant its vault access); its report."""
     from adfgen.azure.deploy import deploy
     from adfgen.azure.grants import grant_key_vault_access
@@ -262,12 +271,10 @@ def _deploy_one(opts: dict, d: Any, clients: Any, plan: Any) -> Any:
 
     if opts["source"]:  # ownership lives in the Git JSON, so an ADF Studio publish of it keeps the annotation
         _say_recorded(record_in_source(Path(opts["source"]), plan))
-    grant = None
-    if not opts["skip_grants"]:
-        def grant() -> Any:
-            return grant_key_vault_access(clients, d.target, secret_names=d.secret_names,
-                                          written_secret_names=d.written_secret_names,
-                                          least_privilege=opts["least_privilege"])
+    grant = None if opts["skip_grants"] else partial(grant_key_vault_access, clients, d.target,
+                                                      secret_names=d.secret_names,
+                                                      written_secret_names=d.written_secret_names,
+                                                      least_privilege=opts["least_privilege"])
     progress_bar = on_terminal(sys.stdout) and opts["output"] == "human"
     with DeployProgress(progress_bar, plan, grants=grant is not None) as progress:
         return deploy(clients, d.target, d.resources, prune=opts["prune"], start_triggers=not opts["no_start_triggers"],
@@ -285,7 +292,7 @@ def _say_recorded(recorded: Any) -> None:
         click.echo(f"warning: {failure}", err=True)
 
 
-def _create_factory(clients: Any, d: Any, location: str | None, dry_run: bool) -> str:
+def _create_factory(clients: Clients, d: Deployment, location: str | None, dry_run: bool) -> str:
     """Create a missing factory (or, planning only, say it would): "exists", "created" or "planned"."""
     from adfgen.azure.factory import CREATED, MISSING, ensure_factory, factory_state
 
@@ -304,13 +311,13 @@ def _create_factory(clients: Any, d: Any, location: str | None, dry_run: bool) -
     return state
 
 
-def _selection(opts: dict) -> Any:
+def _selection(opts: dict) -> Selection:
     from adfgen.azure.filters import selection_of
 
     return selection_of(opts["include"], opts["exclude"], opts["filter_file"])
 
 
-def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False, command: str = "deploy") -> list[Any]:
+def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False, command: str = "deploy") -> list[Deployment]:
     """The factories to plan/deploy: from --source, or from the spec build checked against out/, then scoped to
     the selection. `--build --dry-run` plans the in-memory build and writes nothing."""
     from adfgen.azure.deployments import Overrides, from_build, from_source, scoped, target_of
