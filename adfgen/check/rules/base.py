@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
 
 from adfgen.check.model import ERROR, Entry, Factory
+from adfgen.check.paths import activity_of_path
 from adfgen.check.walk import Pipeline, Site, Tree, pipeline_sites, resource_sites
 
 if TYPE_CHECKING:
@@ -28,6 +29,12 @@ class Hit:
     def at(cls, site: Site, message: str, column: int = 0, severity: str | None = None) -> "Hit":
         """A hit on an expression site, naming the site's activity (the engine finds the line through it)."""
         return cls(site.path, message, column, severity, site.activity.name if site.activity else None)
+
+    @classmethod
+    def in_tree(cls, tree: Tree, node: int, member: Any, message: str, column: int = 0) -> "Hit":
+        """A hit on node `node` of a resource's tree (or its `member`), naming the activity its path runs through."""
+        path = tree.path(node, member)
+        return cls(path, message, column, activity=activity_of_path(path))
 
 
 class Context:

@@ -122,21 +122,25 @@ NOT_A_SAVE = frozenset({"setvariable", "appendvariable", "filter", "ifcondition"
 
 def _refresh_saved_back(ctx: Context) -> tuple[list[Activity], list[Activity]]:
     """(refresh-token grants, activities that write the rotated refresh token somewhere that outlives the run)."""
-    refreshes = [a for a in ctx.pipeline.all if is_refresh_grant(a)]
+    refreshes, kv_saves, _ = _token_saves(ctx)
     if not refreshes:
         return [], []
     names = {a.name.lower() for a in refreshes}
-    _, kv_saves, _ = _token_saves(ctx)
     saves = list(kv_saves)
     for site in ctx.sites:
         activity = site.activity
         if (activity is None or activity in saves or activity.name.lower() in names or activity.kind in NOT_A_SAVE
                 or "refresh_token" not in site.text):
             continue
-        if any(ref.kind == "activity" and ref.name and ref.name.lower() in names and len(ref.members) > 1
-               and ref.members[1].lower() == "refresh_token" for ref in analyse(site.text).refs):
+        if "refresh_token" in _reply_fields(site.text, names):
             saves.append(activity)
     return refreshes, saves
+
+
+def _reply_fields(text: str, calls: set[str]) -> set[str]:
+    """Lower-case reply fields (`output.<field>`) that `text` reads from the activities named in `calls`."""
+    return {ref.members[1].lower() for ref in analyse(text).refs
+            if ref.kind == "activity" and ref.name and ref.name.lower() in calls and len(ref.members) > 1}
 
 
 def _token_saves(ctx: Context) -> tuple[list[Activity], list[Activity], list[Activity]]:
@@ -149,8 +153,7 @@ def _token_saves(ctx: Context) -> tuple[list[Activity], list[Activity], list[Act
     for activity in ctx.pipeline.all:
         if not is_keyvault_write(activity):
             continue
-        fields = {ref.members[1].lower() for ref in analyse(body_text(activity)).refs
-                  if ref.kind == "activity" and ref.name and ref.name.lower() in names and len(ref.members) > 1}
+        fields = _reply_fields(body_text(activity), names)
         secret = keyvault_secret_name(activity).lower()
         if "refresh_token" in fields or (not fields and "refresh" in secret):
             refresh_saves.append(activity)

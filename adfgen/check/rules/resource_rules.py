@@ -135,8 +135,7 @@ class MissingRequiredParameter(Rule):
                 continue
             missing = _missing(_required(target.properties), obj.get("parameters"))
             if missing:
-                path = ctx.tree.path(node)
-                yield Hit(path, _needs(target.label, missing), activity=activity_of_path(path))
+                yield Hit.in_tree(ctx.tree, node, None, _needs(target.label, missing))
         if ctx.pipeline is not None:
             for activity in ctx.pipeline.all:
                 if activity.kind == "executepipeline":

@@ -8,7 +8,7 @@ import re
 from typing import Iterator
 from urllib.parse import unquote_plus
 
-from adfgen.check.paths import activity_of_path, join_key
+from adfgen.check.paths import join_key
 from adfgen.check.rules.base import Context, Hit, Rule
 from adfgen.check.semantics import is_keyvault_call, text_of, url_of
 from adfgen.check.walk import ARM_EXPRESSION
@@ -106,9 +106,8 @@ class LiteralSecret(Rule):
         tree = ctx.tree
         for index, obj in tree.dicts:
             if obj.get("type") == "SecureString" and isinstance(obj.get("value"), str) and not is_placeholder(obj["value"]):
-                path = join_key(tree.path(index), "value")
-                yield Hit(path, f"inline SecureString value ({_fingerprint(obj['value'])}): store it in Key Vault and "
-                                f"use an AzureKeyVaultSecret reference", activity=activity_of_path(path))
+                yield Hit.in_tree(tree, index, "value", f"inline SecureString value ({_fingerprint(obj['value'])}): "
+                                                        "store it in Key Vault and use an AzureKeyVaultSecret reference")
         # One look at all of the resource's strings first: most resources hold no hint of a secret at all, and the
         # per-string tests below then run only on the few that do (the corpus pass runs this on every resource).
         joined = "\n".join([string[3] for string in tree.strings])  # (node, member, key, text)
@@ -117,9 +116,8 @@ class LiteralSecret(Rule):
         for index, member, key, text in tree.strings:
             key = str(key)
             if key.lower() in SECRET_KEYS and not is_placeholder(text):
-                path = tree.path(index, member)
-                yield Hit(path, f"literal value for '{key}' ({_fingerprint(text)}): read it from Key Vault instead",
-                          activity=activity_of_path(path))
+                yield Hit.in_tree(tree, index, member,
+                                  f"literal value for '{key}' ({_fingerprint(text)}): read it from Key Vault instead")
                 continue
             if not hinted:
                 continue
@@ -130,9 +128,8 @@ class LiteralSecret(Rule):
             if not found and not text.startswith("@"):
                 found = shaped_secrets(text)
             for what, position in found:
-                path = tree.path(index, member)
-                yield Hit(path, f"{what} in the JSON ({_fingerprint(text)}): read it from Key Vault instead",
-                          position + 1, activity=activity_of_path(path))
+                yield Hit.in_tree(tree, index, member, f"{what} in the JSON ({_fingerprint(text)}): read it from Key "
+                                                       "Vault instead", position + 1)
         web = list(_web_request_literals(ctx)) if ctx.pipeline is not None else []
         yield from web
         reported = {hit.path for hit in web}
@@ -186,6 +183,11 @@ def _url_password(text: str) -> list[tuple[str, int]]:
 URL_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\s:]+):([^/?#@\s]+)@")
 
 
+def _credential_key(name: str) -> bool:
+    """A key or header name that says it holds a credential, as the spec check judges it (spec.secret_values)."""
+    return bool(CREDENTIAL_KEY.search(name)) and not NOT_CREDENTIAL_KEY.search(name)
+
+
 def credential_pairs(text: str) -> list[tuple[str, int, str]]:
     """(key, position, value) for each literal written right after a credential-named key in `text`.
 
@@ -195,7 +197,7 @@ def credential_pairs(text: str) -> list[tuple[str, int, str]]:
     found = []
     for match in _CREDENTIAL_PAIR.finditer(decoded):
         key = match.group(1)
-        if not (CREDENTIAL_KEY.search(key) and not NOT_CREDENTIAL_KEY.search(key)):
+        if not _credential_key(key):
             continue
         end = _PAIR_END.search(decoded, match.end())
         value = decoded[match.end():end.start() if end else len(decoded)]
@@ -226,16 +228,14 @@ def _rest_request_literals(tree) -> Iterator[Hit]:
                 or not _literal_request_text(text):
             continue
         if header:
-            if (CREDENTIAL_KEY.search(member) and not NOT_CREDENTIAL_KEY.search(member) and not is_placeholder(text)
-                    and not text.startswith("{")):  # {var}: a pagination rule fills it
-                path = tree.path(index, member)
-                yield Hit(path, f"literal '{member}' header ({_fingerprint(text)}): read it from Key Vault instead",
-                          activity=activity_of_path(path))
+            if _credential_key(member) and not is_placeholder(text) and not text.startswith("{"):  # {var}: paging
+                yield Hit.in_tree(tree, index, member, f"literal '{member}' header ({_fingerprint(text)}): read it "
+                                                       "from Key Vault instead")
             continue
         for key, position, value in credential_pairs(text)[:1]:
-            path = tree.path(index, member)
-            yield Hit(path, f"literal value for '{key}' in the {member} ({_fingerprint(value)}): read it from "
-                      "Key Vault instead", position + 1, activity=activity_of_path(path))
+            yield Hit.in_tree(tree, index, member, f"literal value for '{key}' in the {member} "
+                                                   f"({_fingerprint(value)}): read it from Key Vault instead",
+                              position + 1)
 
 
 def _literal_request_text(text: str) -> bool:
@@ -259,8 +259,7 @@ def _web_request_literals(ctx: Context) -> Iterator[Hit]:
         headers = props.get("headers")
         for name, value in (headers.items() if isinstance(headers, dict) else ()):
             text = value if isinstance(value, str) else ""
-            if (text and not text.startswith("@") and CREDENTIAL_KEY.search(str(name))
-                    and not NOT_CREDENTIAL_KEY.search(str(name)) and not is_placeholder(text)
+            if (text and not text.startswith("@") and _credential_key(str(name)) and not is_placeholder(text)
                     and not literal_secrets(text)):  # Bearer/Basic literals are reported with the strings above
                 yield Hit(join_key(f"{activity.path}.typeProperties.headers", str(name)),
                           f"'{activity.name}' sends a literal '{name}' header ({_fingerprint(text)}): read it from Key "
