@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from pathlib import Path
 from typing import Any
 
 from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
 from adfgen.check.positions import PositionMap, to_pointer
+from adfgen.core.regular_files import FileTooLarge, NotRegularFile, read_regular_file
 from adfgen.core.resources import KIND_BY_ARM_SEGMENT, KINDS, Resource, sort_resources
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -61,15 +61,12 @@ class Unreadable(Exception):
 
 def read_bytes(path: Path) -> bytes:
     """A regular file's bytes, at most MAX_FILE_BYTES; FIFOs and devices are refused (they block or never end)."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait for a writer
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise Unreadable("not a regular file (a directory, FIFO, device or socket); not checked")
-    with os.fdopen(descriptor, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise Unreadable(f"file larger than {MAX_FILE_BYTES // 1024 // 1024} MB; not checked")
-    return data
+    try:
+        return read_regular_file(path, MAX_FILE_BYTES, f"{MAX_FILE_BYTES // 1024 // 1024} MB")
+    except NotRegularFile:
+        raise Unreadable("not a regular file (a directory, FIFO, device or socket); not checked") from None
+    except FileTooLarge as exc:
+        raise Unreadable(f"file {exc}; not checked") from None
 
 
 def _bounded_int(text: str) -> int:

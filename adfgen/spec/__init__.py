@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -11,6 +9,7 @@ from typing import Any, Callable
 from pydantic import ValidationError
 
 from adfgen.core.errors import AdfgenError, Problem
+from adfgen.core.regular_files import read_regular_file
 from adfgen.spec.advice import spec_warnings
 from adfgen.spec.environments import api_environment_problems, apply_environment, line_lookup
 from adfgen.spec.model import FactoryConfig, SpecFile
@@ -129,15 +128,8 @@ def load_specs(paths: list[Path], env: str | None = None) -> list[LoadedSpec]:
 
 def _read_spec(path: Path) -> str:
     """A spec's text: a regular file only (a FIFO or device would block or never end), read up to the size limit."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait for a writer
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise ValueError("not a regular file")
-    with os.fdopen(descriptor, "rb") as handle:
-        data = handle.read(MAX_DOCUMENT_CHARS * 4 + 1)  # UTF-8 takes at most 4 bytes a character
-    if len(data) > MAX_DOCUMENT_CHARS * 4:
-        raise ValueError(f"larger than {MAX_DOCUMENT_CHARS:,} characters")
-    return data.decode("utf-8")
+    # UTF-8 takes at most 4 bytes a character; the refusals are ValueErrors, which the caller reports
+    return read_regular_file(path, MAX_DOCUMENT_CHARS * 4, f"{MAX_DOCUMENT_CHARS:,} characters").decode("utf-8")
 
 
 def _check_shared_factories(loaded: list[LoadedSpec]) -> list[Problem]:
