@@ -133,6 +133,7 @@ def test_a_new_type_is_one_module_in_the_package(tmp_path, monkeypatch):
         "from adfgen.spec.variants.sinks import FileSinkUnit\n"
         "@EXTRA.register('s3')\n"
         "class S3(FileSinkUnit):\n"
+        "    'Files in an S3 bucket.'\n"
         "    type: Literal['s3']\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert EXTRA.names() == ["s3"]
@@ -144,6 +145,8 @@ EXTRA: Registry = Registry("sink type", "extra_sinks")
 
 def test_a_unit_whose_type_differs_from_its_name_is_refused():
     class Wrong(FileSinkUnit):
+        """A unit registered under another name than its type."""
+
         linked_service_type: ClassVar[str] = "X"
         type: Literal["other"]
 

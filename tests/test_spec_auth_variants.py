@@ -9,6 +9,7 @@ import pytest
 from adfgen.core.errors import AdfgenError
 from adfgen.spec import load_spec_text, load_specs
 from adfgen.spec.variants.auth import FLOWS
+from adfgen.spec.variants.registry import summary
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
@@ -146,7 +147,7 @@ def test_every_flow_declares_what_the_build_needs():
     """Each unit names its secrets, its grant (or a native linked service) and a README row."""
     assert FLOWS.names() == sorted(FLOW_NAMES.split(", "))
     for name, flow in FLOWS:
-        assert flow.name == name and flow.summary and flow.grant
+        assert flow.name == name and summary(flow) and flow.grant
         assert set(flow.required_secrets).isdisjoint(flow.optional_secrets)
         row = flow.doc_row()
         assert row["flow"] == f"`{name}`" and all(row.values())
@@ -200,15 +201,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField, token_dance_fields
+from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField
 
 
 @FLOWS.register("audience_grant")
 class AudienceGrant(AuthFlow):
-    """Client credentials plus an audience."""
+    """Client credentials with an audience."""
 
-    name = "audience_grant"
-    summary = "client credentials with an audience"
     required_secrets = ("client_id", "client_secret", "access_token")
     grant = "client_credentials"
 
@@ -216,10 +215,10 @@ class AudienceGrant(AuthFlow):
     def fields(cls) -> dict[str, tuple[Any, Any]]:
         from pydantic import Field
 
-        return {"audience": (str, Field(description="the API the token is for")), **token_dance_fields()}
+        return {"audience": (str, Field(description="the API the token is for")), **super().fields()}
 
-    def token_form(self, auth) -> list[FormField]:
-        return [FormField("grant_type", "client_credentials"), FormField("audience", auth.audience)]
+    def grant_fields(self, auth) -> list[FormField]:
+        return [FormField("audience", auth.audience)]
 '''
 
 PROBE = '''
@@ -261,7 +260,10 @@ def test_a_new_flow_is_one_module(tmp_path):
                            cwd=tmp_path, timeout=120)
     assert found.returncode == 0, found.stderr[-2000:]
     result = json.loads(found.stdout)
-    assert "audience_grant" in result["flows"] and len(result["row"]) == 1
+    assert "audience_grant" in result["flows"]
+    assert result["row"] == ["| `audience_grant` | Client credentials with an audience. | `audience`, `client_auth`, "
+                             "`refresh_margin`, `token_header`, `token_params` | `client_id`, `client_secret`, "
+                             "`access_token` | refresh pipeline (`grant_type=client_credentials`) |"]
     assert "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com" in result["body"]["value"]
 
 

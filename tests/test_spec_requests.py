@@ -284,6 +284,8 @@ def test_a_unit_whose_kind_is_not_its_registered_name_is_refused_at_import():
 
     @registry.register("pages")
     class Misnamed(PaginationUnit):
+        """A kind whose discriminator says another name."""
+
         kind: Literal["page"]
 
     with pytest.raises(TypeError, match=r"Misnamed: its kind field must be Literal\['pages'\]"):

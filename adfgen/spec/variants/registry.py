@@ -17,30 +17,40 @@ class Registry(Generic[Unit]):
     def __init__(self, what: str, package: str, name_field: str | None = None) -> None:
         self.what = what  # how messages name one unit, e.g. "pagination kind"
         self.package = package  # the package whose modules register the units
-        # the unit's own field naming it (a pydantic `Literal` field, or a plain class attribute): checked on register
+        # the unit's own field naming it: a pydantic `Literal` field is checked on register (pydantic needs it
+        # spelled out to discriminate), a plain class attribute is set by register
         self.name_field = name_field
         self._units: dict[str, Unit] = {}
         self._loaded = False
 
     def register(self, name: str) -> Callable[[Unit], Unit]:
-        """Class decorator: file the unit under `name` (each name once, and the name its own `name_field` says)."""
+        """Class decorator: file the unit under `name` (each name once), with its own docstring as its README
+        sentence, and give it its name (a plain unit) or check the name its discriminator says (a pydantic one)."""
         def add(unit: Unit) -> Unit:
             if name in self._units:
                 raise ValueError(f"{self.what} {name!r} is registered twice")
             if self.name_field is not None:
-                self._check_name(name, unit, self.name_field)
+                self._name(name, unit, self.name_field)
+            if not vars(unit).get("__doc__"):  # an inherited docstring would describe another unit in the README
+                raise TypeError(f"{self.what} {unit.__name__}: its docstring is its README sentence; write one")
             self._units[name] = unit
             return unit
         return add
 
-    def _check_name(self, name: str, unit: Any, field: str) -> None:
-        """A TypeError unless the unit's own `field` says `name`."""
-        fields = getattr(unit, "model_fields", {})
-        if field in fields:  # a pydantic discriminator: Literal[<name>]
-            if get_args(fields[field].annotation) != (name,):
-                raise TypeError(f"{self.what} {unit.__name__}: its {field} field must be Literal[{name!r}]")
-        elif getattr(unit, field, None) != name:
+    def _name(self, name: str, unit: Any, field: str) -> None:
+        """Set a plain unit's `field` to `name`; check a pydantic unit's (a TypeError when it says otherwise)."""
+        if field in getattr(unit, "model_fields", {}):
+            self._check_name(name, unit, field)
+        elif vars(unit).get(field, name) != name:
             raise TypeError(f"{self.what} {unit.__name__}: its {field} must be {name!r}")
+        else:
+            setattr(unit, field, name)
+
+    def _check_name(self, name: str, unit: Any, field: str) -> None:
+        """A TypeError unless the unit's pydantic `field` is `Literal[name]` (the discriminator pydantic reads)."""
+        fields = getattr(unit, "model_fields", {})
+        if field not in fields or get_args(fields[field].annotation) != (name,):
+            raise TypeError(f"{self.what} {unit.__name__}: its {field} field must be Literal[{name!r}]")
 
     def _load(self) -> None:
         """Import every module of the package once, so that each registers its unit."""
@@ -82,3 +92,8 @@ class Registry(Generic[Unit]):
         for name, unit in self:
             self._check_name(name, unit, field)
         return Annotated[Union[tuple(unit for _, unit in self)], Field(discriminator=field)]
+
+
+def summary(unit: type) -> str:
+    """A unit's README sentence: its own docstring, folded to one line."""
+    return " ".join(vars(unit)["__doc__"].split())

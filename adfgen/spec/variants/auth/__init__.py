@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from adfgen.spec.variants.registry import Registry
+from adfgen.spec.variants.registry import Registry, summary
 
 if TYPE_CHECKING:
     from adfgen.spec.model import Api, Auth
 
-__all__ = ["FLOWS", "ROLES", "AuthFlow", "FormField", "auth_table", "flow_of", "token_dance_fields"]
+__all__ = ["FLOWS", "ROLES", "AuthFlow", "FormField", "auth_table", "flow_of"]
 
 # every secret role a spec can name under `secrets:` (identity values are listed apart)
 ROLES = ("client_id", "client_secret", "refresh_token", "access_token", "username", "password")
@@ -31,10 +31,11 @@ class FormField:
 
 
 class AuthFlow:
-    """One OAuth flow. Subclasses set the class attributes and override what differs."""
+    """One OAuth flow. Subclasses set the class attributes and override what differs; the defaults are those of a
+    flow whose refresh pipeline fetches the token and keeps it in Key Vault. A unit's docstring is its README
+    sentence."""
 
-    name: str = ""  # the name it is registered under (`@FLOWS.register(name)` checks they agree)
-    summary: str = ""  # one sentence for the README table
+    name: str = ""  # the name it is registered under: `@FLOWS.register(name)` sets it
     required_secrets: tuple[str, ...] = ()
     optional_secrets: tuple[str, ...] = ()
     stores_token: bool = True  # the access token lives in Key Vault; a refresh pipeline renews it, workers read it
@@ -45,8 +46,21 @@ class AuthFlow:
     @classmethod
     def fields(cls) -> dict[str, tuple[Any, Any]]:
         """Auth fields (name -> (annotation, pydantic FieldInfo)) this flow uses beyond flow, token_url, scopes and
-        access_token_lifetime; a field that several flows use is declared by each."""
-        return {}
+        access_token_lifetime: here those of every flow whose pipelines fetch the token and send it as a header."""
+        from pydantic import Field
+
+        from adfgen.spec.model import Duration, TokenHeader  # here: the model imports this package while it loads
+
+        return {
+            "client_auth": (Literal["basic", "body"], Field("basic", description="client credentials at the token "
+                                                          "endpoint: basic (Authorization header) or body (in the "
+                                                          "form)")),
+            "refresh_margin": (Duration, Field(300, description="refresh when the access token expires within this")),
+            "token_header": (TokenHeader, Field(default_factory=TokenHeader,
+                                                description="how the access token is sent")),
+            "token_params": (dict[str, str], Field(default_factory=dict,
+                                                   description="extra form fields for the token POST")),
+        }
 
     def check(self, api: "Api") -> list[tuple[tuple, str]]:
         """Problems only this flow knows about: (path under the API, message)."""
@@ -65,8 +79,12 @@ class AuthFlow:
         return True
 
     def token_form(self, auth: "Auth") -> list[FormField]:
-        """The grant's fields of the token POST (client authentication, scope and token_params are added by the
-        build)."""
+        """The grant's fields of the token POST: `grant_type`, then the flow's own (client authentication, scope and
+        token_params are added by the build)."""
+        return [FormField("grant_type", self.grant), *self.grant_fields(auth)]
+
+    def grant_fields(self, auth: "Auth") -> list[FormField]:
+        """The fields the grant sends after `grant_type` (e.g. the refresh token)."""
         return []
 
     def sends_scope(self, auth: "Auth") -> bool:
@@ -100,7 +118,7 @@ class AuthFlow:
                                                                               cls.keep_alive else "")
         else:
             pipeline = "none: the REST linked service fetches the token"
-        return {"flow": f"`{cls.name}`", "what": cls.summary, "fields": fields, "secrets": secrets,
+        return {"flow": f"`{cls.name}`", "what": summary(cls), "fields": fields, "secrets": secrets,
                 "token": pipeline}
 
 
@@ -110,22 +128,6 @@ FLOWS: Registry[type[AuthFlow]] = Registry("auth flow", __name__, name_field="na
 def flow_of(auth: "Auth") -> AuthFlow:
     """The registered unit of an Auth's flow (units hold no state: a fresh one each time)."""
     return FLOWS.get(auth.flow)()
-
-
-def token_dance_fields() -> dict[str, tuple[Any, Any]]:
-    """The fields of every flow whose pipelines fetch the token themselves and send it as a header."""
-    from pydantic import Field
-
-    from adfgen.spec.model import Duration, TokenHeader  # here: the model imports this package while it loads
-
-    return {
-        "client_auth": (Literal["basic", "body"], Field("basic", description="client credentials at the token "
-                                                      "endpoint: basic (Authorization header) or body (in the form)")),
-        "refresh_margin": (Duration, Field(300, description="refresh when the access token expires within this")),
-        "token_header": (TokenHeader, Field(default_factory=TokenHeader, description="how the access token is sent")),
-        "token_params": (dict[str, str], Field(default_factory=dict,
-                                               description="extra form fields for the token POST")),
-    }
 
 
 def auth_table() -> str:

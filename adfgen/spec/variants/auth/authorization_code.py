@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField, token_dance_fields
+from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField
 
 if TYPE_CHECKING:
     from adfgen.spec.model import Api, Auth
@@ -12,11 +12,9 @@ if TYPE_CHECKING:
 
 @FLOWS.register("authorization_code")
 class AuthorizationCode(AuthFlow):
-    """Consent in a browser, then refresh-token grants; rotating refresh tokens are saved before the access token."""
+    """A user consents once (`adfgen auth login`); the pipelines refresh with the refresh token, saving a rotated one
+    first."""
 
-    name = "authorization_code"
-    summary = ("a user consents once (`adfgen auth login`); the pipelines refresh with the refresh token, saving a "
-               "rotated one first")
     required_secrets = ("client_id", "refresh_token", "access_token")
     optional_secrets = ("client_secret",)
     keep_alive = True  # an unused refresh token expires (e.g. Xero: 60 days)
@@ -41,7 +39,7 @@ class AuthorizationCode(AuthFlow):
                 "safely")),
             "refresh_token_lifetime": (Duration | None, Field(
                 None, description="how long an unused refresh token lives; sets the keep-alive period")),
-            **token_dance_fields(),
+            **super().fields(),
         }
 
     def check(self, api: "Api") -> list[tuple[tuple, str]]:
@@ -65,8 +63,8 @@ class AuthorizationCode(AuthFlow):
         # a retried POST re-sends the old refresh token: safe only where the API accepts it again for a while
         return not auth.rotating_refresh_tokens or auth.refresh_token_reuse_grace > 0
 
-    def token_form(self, auth: "Auth") -> list[FormField]:
-        return [FormField("grant_type", "refresh_token"), FormField("refresh_token", secret_role="refresh_token")]
+    def grant_fields(self, auth: "Auth") -> list[FormField]:
+        return [FormField("refresh_token", secret_role="refresh_token")]
 
     def sends_scope(self, auth: "Auth") -> bool:
         return False  # a refresh keeps the scopes the user consented to

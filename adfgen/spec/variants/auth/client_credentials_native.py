@@ -16,12 +16,9 @@ if TYPE_CHECKING:
 
 @FLOWS.register("client_credentials_native")
 class ClientCredentialsNative(AuthFlow):
-    """No refresh pipeline, no keep-alive, no token in Key Vault: a REST linked service per API authenticates."""
+    """Opt-in: a REST linked service per API with ADF's own `OAuth2ClientCredential` authentication, the client
+    secret read from Key Vault by the linked service; the token is always sent as `Authorization: Bearer`."""
 
-    name = "client_credentials_native"
-    summary = ("opt-in: a REST linked service per API with ADF's own `OAuth2ClientCredential` authentication, the "
-               "client secret read from Key Vault by the linked service; the token is always sent as "
-               "`Authorization: Bearer`")
     required_secrets = ("client_secret",)
     stores_token = False
     grant = "client_credentials"
