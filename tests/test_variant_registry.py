@@ -1,11 +1,13 @@
 """What the variant bases and the registry state once, so that each unit says only what differs: the registry names
-a plain unit and takes its docstring as its README sentence; an auth flow's form starts with its grant."""
+a plain unit and takes its docstring as its README sentence; a pagination kind with constant rules needs no
+`paging()`; an auth flow's form starts with its grant."""
 
 from __future__ import annotations
 
 import pytest
 
 from adfgen.spec.variants.auth import FLOWS
+from adfgen.spec.variants.pagination import KINDS, markdown_table, rules_cell
 from adfgen.spec.variants.registry import Registry, summary
 
 TOKEN_DANCE_FIELDS = ["client_auth", "refresh_margin", "token_header", "token_params"]
@@ -76,3 +78,36 @@ def test_flows_that_fetch_their_token_share_the_token_fields():
             assert own[-len(TOKEN_DANCE_FIELDS):] == TOKEN_DANCE_FIELDS, name
         else:
             assert not set(TOKEN_DANCE_FIELDS) & set(own), name
+
+
+def test_a_kind_with_constant_rules_pages_by_them_and_shows_them():
+    constant = {name: unit for name, unit in KINDS if unit.constant_rules is not None}
+    assert sorted(constant) == ["link_header", "none"]
+    for name, unit in constant.items():
+        assert "paging" not in vars(unit), name  # the base's paging() serves it
+        paging = unit.model_validate({"kind": name}).paging("$.items")
+        assert paging.rules == unit.constant_rules and paging.query == () and paging.range is None
+        paging.rules.clear()  # each call gets its own copy
+        assert unit.constant_rules
+        (key, value), = unit.constant_rules.items()
+        assert rules_cell(unit).startswith(f"`{key}: {value}`")
+
+
+def test_a_kind_with_neither_constant_rules_nor_paging_says_so():
+    from typing import Literal
+
+    from adfgen.spec.variants.pagination import PaginationUnit
+
+    class Silent(PaginationUnit):
+        """Says nothing of its rules."""
+
+        kind: Literal["silent"]
+
+    with pytest.raises(NotImplementedError, match="silent pagination states neither"):
+        Silent(kind="silent").paging(None)
+
+
+def test_only_kinds_that_page_in_one_copy_carry_the_one_copy_limit():
+    limited = sorted(name for name, unit in KINDS if "one Copy" in rules_cell(unit))
+    assert limited == ["cursor", "link_header", "next_url"]
+    assert all(f"| `{name}` |" in markdown_table() for name in limited)

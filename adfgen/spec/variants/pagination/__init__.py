@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from adfgen.spec.variants.pagination._base import (EndCondition, JsonPath, PageRange, Paging, PaginationUnit,
-                                                   UnitProblem)
-from adfgen.spec.variants.registry import Registry
+from adfgen.spec.variants.pagination._base import (EndCondition, JsonPath, PagedUnit, PageRange, Paging,
+                                                   PaginationUnit, UnitProblem)
+from adfgen.spec.variants.registry import Registry, summary
 
 __all__ = ["KINDS", "EndCondition", "JsonPath", "PageRange", "Paging", "Pagination", "PaginationUnit", "UnitProblem",
            "markdown_table"]
@@ -21,5 +21,14 @@ def markdown_table() -> str:
                                                           if isinstance(base, type) and issubclass(base, PaginationUnit))]
         own = [key for key in unit.model_fields if key not in shared]
         fields = ", ".join(f"`{unit.model_fields[key].alias or key}`" for key in own + shared if key != "kind")
-        lines.append(f"| `{name}` | {fields} | {unit.summary} | {unit.rules_doc} |")
+        lines.append(f"| `{name}` | {fields} | {summary(unit)} | {rules_cell(unit)} |")
     return "\n".join(lines)
+
+
+def rules_cell(unit: type[PaginationUnit]) -> str:
+    """A kind's README cell of ADF rules: its constant rules or its own text, plus the one-Copy limit of a kind that
+    pages but cannot resume (the worker copies it in one Copy, under one access token)."""
+    text = unit.rules_doc or ", ".join(f"`{key}: {value}`" for key, value in (unit.constant_rules or {}).items())
+    if issubclass(unit, PagedUnit) and not unit.resumable:
+        text += "; one Copy, so `max_requests` must fit one token"
+    return text

@@ -55,11 +55,13 @@ class Paging:
 
 
 class PaginationUnit(Strict):
-    """One pagination kind: its spec fields (the model) and, as class facts, what the build and the README need."""
+    """One pagination kind: its spec fields (the model) and, as class facts, what the build and the README need; a
+    kind's docstring is its README sentence (what the API does)."""
 
     kind: str
-    summary: ClassVar[str]  # the README row: what the API does
-    rules_doc: ClassVar[str]  # the README row: the ADF rules it becomes
+    # the `paginationRules` of a kind whose rules never vary: `paging()` returns them, the README shows them
+    constant_rules: ClassVar[dict[str, str] | None] = None
+    rules_doc: ClassVar[str | None] = None  # the README row's ADF rules of a kind whose rules follow its fields
     # a new Copy can start at any page (a RANGE over numbers): the worker copies in chunks one token covers
     resumable: ClassVar[bool] = False
     # where ADF pagination rules can put a value it reads from the previous reply; a placeholder in a request body
@@ -81,8 +83,10 @@ class PaginationUnit(Strict):
         return (paging.range.var,) if paging.range else ()
 
     def paging(self, records_path: str | None) -> Paging:
-        """How its pages are requested and when they stop."""
-        raise NotImplementedError
+        """How its pages are requested and when they stop: here its constant rules."""
+        if self.constant_rules is None:
+            raise NotImplementedError(f"{self.kind} pagination states neither constant_rules nor paging()")
+        return Paging(rules=dict(self.constant_rules))
 
     def problems(self, records_path: str | None) -> list[UnitProblem]:
         """What the spec must fix before this kind can page (beyond its fields' own validation)."""

@@ -16,11 +16,11 @@ _TARGETS = {"query": "QueryParameters", "header": "Headers"}
 
 @KINDS.register("cursor")
 class CursorPagination(PagedUnit):
-    """A cursor read from the body and sent as a query parameter (or header); stops when the cursor is absent."""
+    """A cursor: `<param>` from `cursor_path` of the previous reply, sent as a query parameter (or
+    `send_in: header`)."""
 
-    summary = "`<param>` from `cursor_path` of the previous reply, as a query parameter (or `send_in: header`)"
-    rules_doc = ("`QueryParameters.<param>: <cursor_path>` (or `Headers.`), ends when the cursor is absent; one Copy, "
-                 "so `max_requests` must fit one token; `send_in: body` is refused")
+    rules_doc = ("`QueryParameters.<param>: <cursor_path>` (or `Headers.`), ends when the cursor is absent; "
+                 "`send_in: body` is refused")
 
     kind: Literal["cursor"]
     param: str

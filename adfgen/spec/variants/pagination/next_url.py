@@ -10,10 +10,9 @@ from adfgen.spec.variants.pagination._base import JsonPath, PagedUnit, Paging
 
 @KINDS.register("next_url")
 class NextUrlPagination(PagedUnit):
-    """The next page's URL read from the body; stops when it is absent."""
+    """The next page's URL from `next_url_path` of the previous reply."""
 
-    summary = "the next page's URL from `next_url_path` of the previous reply"
-    rules_doc = "`AbsoluteUrl: <next_url_path>`, ends when it is absent; as `cursor`"
+    rules_doc = "`AbsoluteUrl: <next_url_path>`, ends when it is absent"
 
     kind: Literal["next_url"]
     next_url_path: JsonPath

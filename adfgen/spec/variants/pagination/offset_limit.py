@@ -12,9 +12,8 @@ from adfgen.spec.variants.pagination._base import PageRange, Paging, StoppingUni
 
 @KINDS.register("offset_limit")
 class OffsetLimitPagination(StoppingUnit):
-    """`?offset=N&limit=L`, the offset advancing by the limit."""
+    """`?<offset_param>={offset}&<limit_param>=<limit>`, the offset advancing by the limit."""
 
-    summary = "`?<offset_param>={offset}&<limit_param>=<limit>`, the offset advancing by the limit"
     rules_doc = "per chunk `QueryParameters.{offset}: RANGE:<first>:<last>:<limit>` (expressions) + end condition"
 
     kind: Literal["offset_limit"]

@@ -12,9 +12,8 @@ from adfgen.spec.variants.pagination._base import PageRange, Paging, StoppingUni
 
 @KINDS.register("page_number")
 class PageNumberPagination(StoppingUnit):
-    """`?page=N` from `start`, one step per request."""
+    """`?<param>={page}` from `start`, one step per request."""
 
-    summary = "`?<param>={page}` from `start`, one step per request"
     rules_doc = ("per chunk `QueryParameters.{page}: RANGE:<first>:<last>:1` (expressions) + end condition "
                  "(default: records empty)")
 

@@ -14,10 +14,9 @@ from adfgen.spec.variants.pagination._base import PageRange, Paging, StoppingUni
 
 @KINDS.register("position")
 class PositionPagination(StoppingUnit):
-    """`{position}` from `start`, advancing by `page_size`, wherever the request writes it."""
+    """`{position}` from `start`, advancing by `page_size`, written where the request puts it (e.g. QuickBooks'
+    `STARTPOSITION {position} MAXRESULTS 1000` inside the `query` value); adds no parameter."""
 
-    summary = ("`{position}` from `start`, advancing by `page_size`, written where the request puts it (e.g. "
-               "QuickBooks' `STARTPOSITION {position} MAXRESULTS 1000` inside the `query` value); adds no parameter")
     rules_doc = ("per chunk `QueryParameters.{position}` (or `AbsoluteUrl.`/`Headers.`, where it is written): "
                  "`RANGE:<first>:<last>:<page_size>` (expressions) + end condition")
 
