@@ -13,7 +13,7 @@ from adfgen.build import build_factories
 from adfgen.build.writer import ARM_TEMPLATE
 from adfgen.spec import load_spec_text, spec_json_schema
 from adfgen.spec.variants import docs
-from adfgen.spec.variants.registry import Registry
+from adfgen.spec.variants.registry import Registry, summary
 from adfgen.spec.variants.sinks import SINKS, FileSinkUnit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def test_readme_sink_table_is_the_generated_one():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert docs.regenerate(text) == text
     for name, unit in SINKS:
-        assert f"| `{name}` |" in text and unit.summary in text
+        assert f"| `{name}` |" in text and summary(unit) in text
 
 
 def test_regenerate_refuses_a_readme_without_markers():
@@ -161,20 +161,15 @@ NEW_SINK = '''"""A test-only sink type: Blob storage that takes Parquet only, th
 
 from typing import ClassVar, Literal
 
-from adfgen.spec.variants.sinks import SINKS, FileSinkUnit
+from adfgen.spec.variants.sinks import SINKS, FileSinkUnit, FileStore
 
 
 @SINKS.register("archive_blob")
 class ArchiveBlobSink(FileSinkUnit):
-    """Parquet files in a Blob container."""
+    """Parquet only, for an archive."""
 
     linked_service_type: ClassVar[str] = "AzureBlobStorage"
-    summary: ClassVar[str] = "Parquet only, for an archive"
-    url_key: ClassVar[str] = "serviceEndpoint"
-    location_type: ClassVar[str] = "AzureBlobStorageLocation"
-    container_key: ClassVar[str] = "container"
-    write_settings: ClassVar[str] = "AzureBlobStorageWriteSettings"
-    read_settings: ClassVar[str] = "AzureBlobStorageReadSettings"
+    store: ClassVar[FileStore] = FileStore(url_key="serviceEndpoint", container_key="container", host="blob")
 
     type: Literal["archive_blob"]
     format: Literal["parquet"] = "parquet"
@@ -218,3 +213,4 @@ def test_adding_a_sink_type_is_one_new_module(tmp_path):
     assert "ds_store_parquet" in found["datasets"]
     assert "ArchiveBlobSink" in found["schema"]
     assert "| `archive_blob` | files: parquet |" in found["table"]
+    assert "| `AzureBlobStorage` | Parquet only, for an archive. |" in found["table"]

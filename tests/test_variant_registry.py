@@ -1,14 +1,16 @@
 """What the variant bases and the registry state once, so that each unit says only what differs: the registry names
 a plain unit and takes its docstring as its README sentence; a pagination kind with constant rules needs no
-`paging()`; an auth flow's form starts with its grant."""
+`paging()`; an auth flow's form starts with its grant; a file sink's store names its keys and host."""
 
 from __future__ import annotations
 
 import pytest
 
+from adfgen.spec import spec_json_schema
 from adfgen.spec.variants.auth import FLOWS
 from adfgen.spec.variants.pagination import KINDS, markdown_table, rules_cell
 from adfgen.spec.variants.registry import Registry, summary
+from adfgen.spec.variants.sinks import SINKS
 
 TOKEN_DANCE_FIELDS = ["client_auth", "refresh_margin", "token_header", "token_params"]
 
@@ -111,3 +113,12 @@ def test_only_kinds_that_page_in_one_copy_carry_the_one_copy_limit():
     limited = sorted(name for name, unit in KINDS if "one Copy" in rules_cell(unit))
     assert limited == ["cursor", "link_header", "next_url"]
     assert all(f"| `{name}` |" in markdown_table() for name in limited)
+
+
+def test_a_file_sinks_account_url_is_described_by_its_host():
+    defs = spec_json_schema()["$defs"]
+    for name, unit in SINKS:
+        if unit.holds_files:
+            described = defs[unit.__name__]["properties"]["account_url"]["description"]
+            assert described == f"https://<account>.{unit.store.host}.core.windows.net/", name
+    assert SINKS.get("adls_gen2").store.host == "dfs" and SINKS.get("blob").store.host == "blob"

@@ -5,10 +5,10 @@ Adding a sink type: one module here with a `@SINKS.register("<type>")` class der
 
 from __future__ import annotations
 
-from adfgen.spec.variants.registry import Registry
-from adfgen.spec.variants.sinks._base import FILE_FORMATS, FileSinkUnit, SinkUnit, TableSinkUnit
+from adfgen.spec.variants.registry import Registry, summary
+from adfgen.spec.variants.sinks._base import FILE_FORMATS, FileSinkUnit, FileStore, SinkUnit, TableSinkUnit
 
-__all__ = ["FILE_FORMATS", "SINKS", "FileSinkUnit", "Sink", "SinkUnit", "TableSinkUnit", "sink_table"]
+__all__ = ["FILE_FORMATS", "SINKS", "FileSinkUnit", "FileStore", "Sink", "SinkUnit", "TableSinkUnit", "sink_table"]
 
 SINKS: Registry[type[SinkUnit]] = Registry("sink type", __name__, name_field="type")
 Sink = SINKS.discriminated_union()
@@ -20,5 +20,5 @@ def sink_table() -> str:
     for name, unit in SINKS:
         lands = ("files: " + ", ".join(unit.formats())) if unit.holds_files else "tables"
         fields = ", ".join(f"`{field.alias or key}`" for key, field in unit.model_fields.items() if key != "type")
-        rows.append(f"| `{name}` | {lands} | {fields} | `{unit.linked_service_type}` | {unit.summary} |")
+        rows.append(f"| `{name}` | {lands} | {fields} | `{unit.linked_service_type}` | {summary(unit)} |")
     return "\n".join(rows) + "\n"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from adfgen.spec.fields import EndpointTemplate, HttpsUrl, Strict
 
@@ -22,13 +23,23 @@ FILE_FORMATS: dict[str, dict[str, Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class FileStore:
+    """How ADF's linked service and datasets of one storage service name its account and container, and the
+    account's host."""
+
+    url_key: str  # the linked service's typeProperties key for the account URL
+    container_key: str  # the location's key for the container
+    host: str  # the account URL's endpoint: https://<account>.<host>.core.windows.net/
+
+
 class SinkUnit(Strict):
-    """One sink type: its spec fields (the model) and, as class facts, what the build and the README need."""
+    """One sink type: its spec fields (the model) and, as class facts, what the build and the README need; a type's
+    docstring is its README sentence."""
 
     type: str
     holds_files: ClassVar[bool]  # files (a folder per endpoint) or tables (a table per endpoint)
     linked_service_type: ClassVar[str]  # the ADF linked service type
-    summary: ClassVar[str]  # the README row's description
     # the endpoint fields that name where it lands in this sink (others, e.g. `table` in a file sink, are refused)
     endpoint_fields: ClassVar[tuple[str, ...]]
 
@@ -61,13 +72,19 @@ class SinkUnit(Strict):
         raise NotImplementedError
 
 
+def _describe_account_url(schema: dict[str, Any], unit: type["FileSinkUnit"]) -> None:
+    """The schema's account_url description: the URL form of the unit's store."""
+    schema["properties"]["account_url"]["description"] = f"https://<account>.{unit.store.host}.core.windows.net/"
+
+
 class FileSinkUnit(SinkUnit):
     """A storage account's container holding one folder per endpoint, authenticated with the managed identity."""
 
+    model_config = ConfigDict(json_schema_extra=_describe_account_url)
+
     holds_files: ClassVar[bool] = True
     endpoint_fields: ClassVar[tuple[str, ...]] = ("folder",)
-    url_key: ClassVar[str]  # the linked service's typeProperties key for the account URL
-    container_key: ClassVar[str]  # the location's key for the container
+    store: ClassVar[FileStore]  # the names ADF gives its account and container
 
     account_url: HttpsUrl
     container: str = Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
@@ -105,7 +122,7 @@ class FileSinkUnit(SinkUnit):
 
     def linked_service_values(self) -> dict[str, str]:
         """The account URL."""
-        return {self.url_key: self.account_url}
+        return {self.store.url_key: self.account_url}
 
     def dataset_template(self, kind: str) -> str:
         """`dataset/<format>_file.json.jinja`."""
@@ -117,7 +134,7 @@ class FileSinkUnit(SinkUnit):
 
     def location(self) -> dict[str, str]:
         """What a file dataset's `location` needs: its type and the container under its key."""
-        return {"type": self.location_type, "container_key": self.container_key, "container": self.container}
+        return {"type": self.location_type, "container_key": self.store.container_key, "container": self.container}
 
     def copy_sink(self, file_format: str | None = None) -> dict[str, Any]:
         """A Copy activity's sink writing files of `file_format` (default: the sink's format)."""

@@ -12,12 +12,11 @@ from adfgen.spec.variants.sinks import SINKS, TableSinkUnit
 
 @SINKS.register("azure_sql")
 class AzureSqlSink(TableSinkUnit):
-    """Azure SQL staging tables, authenticated with the factory's managed identity."""
+    """A table per endpoint (`tableOption: autoCreate`, inserts); managed identity, no password; cannot hold fan-out
+    keys or watermarks (they need a file sink)."""
 
     # https://learn.microsoft.com/azure/data-factory/connector-azure-sql-database (documented)
     linked_service_type: ClassVar[str] = "AzureSqlDatabase"
-    summary: ClassVar[str] = ("a table per endpoint (`tableOption: autoCreate`, inserts); managed identity, no "
-                              "password; cannot hold fan-out keys or watermarks (they need a file sink)")
 
     type: Literal["azure_sql"]
     server: str = Field(pattern=r"^[A-Za-z0-9.-]+$", description="e.g. sql-dev.database.windows.net")

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
-
-from adfgen.spec.fields import HttpsUrl
-from adfgen.spec.variants.sinks import SINKS, FileSinkUnit
+from adfgen.spec.variants.sinks import SINKS, FileSinkUnit, FileStore
 
 
 @SINKS.register("blob")
 class BlobSink(FileSinkUnit):
-    """Blob storage files, JSON or Parquet, authenticated with the factory's managed identity."""
+    """A folder per endpoint in a blob container; managed identity, no keys or SAS."""
 
     # https://learn.microsoft.com/azure/data-factory/connector-azure-blob-storage (documented)
     linked_service_type: ClassVar[str] = "AzureBlobStorage"
-    summary: ClassVar[str] = "a folder per endpoint in a blob container; managed identity, no keys or SAS"
-    url_key: ClassVar[str] = "serviceEndpoint"
-    container_key: ClassVar[str] = "container"
+    store: ClassVar[FileStore] = FileStore(url_key="serviceEndpoint", container_key="container", host="blob")
 
     type: Literal["blob"]
-    account_url: HttpsUrl = Field(description="https://<account>.blob.core.windows.net/")
