@@ -122,3 +122,15 @@ def test_a_file_sinks_account_url_is_described_by_its_host():
             described = defs[unit.__name__]["properties"]["account_url"]["description"]
             assert described == f"https://<account>.{unit.store.host}.core.windows.net/", name
     assert SINKS.get("adls_gen2").store.host == "dfs" and SINKS.get("blob").store.host == "blob"
+
+
+def test_contributings_worked_example_is_position_py():
+    """CONTRIBUTING.md shows `position.py`'s unit as it is (its method docstrings left out)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    guide = (root / "CONTRIBUTING.md").read_text(encoding="utf-8").split("## Worked example", 1)[1]
+    shown = [line for line in guide.split("```python\n", 1)[1].split("```", 1)[0].splitlines() if line.strip()]
+    source = (root / "adfgen/spec/variants/pagination/position.py").read_text(encoding="utf-8").splitlines()
+    rest = iter(source)
+    assert all(line in rest for line in shown), "CONTRIBUTING.md's worked example differs from position.py"
