@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from adfgen.azure.clients import Clients, Target, describe_error
@@ -15,6 +16,7 @@ from adfgen.azure.diff import CREATE, DELETE, UPDATE, Plan, PlanItem
 from adfgen.azure.grants import Grant
 from adfgen.azure.interrupts import Interrupted, interrupts_recorded
 from adfgen.azure.normalize import READ_ONLY_KEYS
+from adfgen.azure.ownership import record_in_source
 from adfgen.azure.plan import make_plan, operations
 from adfgen.core.errors import AdfgenError
 from adfgen.core.resources import KINDS, Resource
@@ -55,6 +57,8 @@ class DeployReport:
     restart_failures: list[str] = field(default_factory=list)
     grants: list[Grant] | None = None
     interrupted: str | None = None  # "SIGTERM" / "SIGINT" when a signal stopped the run
+    recorded_files: list[str] = field(default_factory=list)  # source files that now carry the "adfgen" annotation
+    record_failures: list[str] = field(default_factory=list)  # why a source file could not be annotated
 
     @property
     def ok(self) -> bool:
@@ -98,19 +102,25 @@ def refuse_takeovers(plan: Plan) -> None:
 
 def deploy(clients: Clients, target: Target, source: list[Resource], *, prune: bool = False,
            start_triggers: bool = True, parallelism: int = 8, plan: Plan | None = None,
-           progress: Progress | None = None, adopt: bool = False, grant: GrantAccess | None = None) -> DeployReport:
+           progress: Progress | None = None, adopt: bool = False, grant: GrantAccess | None = None,
+           source_dir: Path | None = None) -> DeployReport:
     """Make the live factory match `source`; a failed call does not raise: the report says what happened.
 
-    Order: stop triggers, PUT by kind, prune, `grant()` (Key Vault access, before any trigger can fire), then
-    (re)start triggers. Raises AdfgenError before any change when the plan takes over unmanaged resources and
-    `adopt` is false; raises DeployInterrupted (with the report) after SIGTERM/Ctrl-C, once the triggers this run
-    stopped are started again.
+    Every resource published carries the "adfgen" annotation afterwards (make_plan adds it), adopted ones included.
+    `source_dir`, the Git folder `source` was read from, gets it recorded in each published resource's file before
+    any change (`report.recorded_files`), so that an ADF Studio publish of the committed files keeps it; the CLI's
+    `--source` passes its folder here. Order: stop triggers, PUT by kind, prune, `grant()` (Key Vault access,
+    before any trigger can fire), then (re)start triggers. Raises AdfgenError before any change when the plan takes
+    over unmanaged resources and `adopt` is false; raises DeployInterrupted (with the report) after SIGTERM/Ctrl-C,
+    once the triggers this run stopped are started again.
     """
     plan = plan or make_plan(clients, target, source, prune=prune, start_triggers=start_triggers)
     if not adopt:
         refuse_takeovers(plan)
     runner = _Runner(clients, target, max(1, parallelism), progress)
     report = DeployReport(target, plan)
+    if source_dir is not None:
+        report.recorded_files, report.record_failures = record_in_source(Path(source_dir), plan)
     stops = [runner.step(report, "stop", i) for i in plan.items if i.stop_first]
     puts = {kind: [runner.step(report, "put", i) for i in plan.with_action(CREATE, UPDATE) if i.kind == kind]
             for kind in KINDS}

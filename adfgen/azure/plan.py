@@ -7,6 +7,7 @@ from typing import Any
 
 from adfgen.azure.clients import Clients, Target, azure_error
 from adfgen.azure.diff import LiveResource, Plan, compute_plan
+from adfgen.azure.ownership import claim
 from adfgen.core.resources import KINDS, Resource
 
 OPERATIONS = {"linkedService": "linked_services", "dataset": "datasets", "pipeline": "pipelines", "trigger": "triggers"}
@@ -50,6 +51,8 @@ def make_plan(clients: Clients, target: Target, source: list[Resource], *, prune
               start_triggers: bool = True) -> Plan:
     """Read the live factory and classify every resource."""
     live, calls = read_live(clients, target)
-    plan = compute_plan(source, live, prune=prune, start_triggers=start_triggers)
+    # every resource deploy publishes is managed afterwards (docs/deploy.md, "Ownership"): the plan shows, and deploy
+    # sends, each source resource with the "adfgen" annotation, whoever calls (CLI, --source, library)
+    plan = compute_plan(claim(source), live, prune=prune, start_triggers=start_triggers)
     plan.list_calls = calls
     return plan

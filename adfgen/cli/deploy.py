@@ -264,26 +264,32 @@ def _publish(opts: dict, planned: Planned) -> int:
 
 def _deploy_one(opts: dict, d: Deployment, clients: Clients, plan: Plan) -> DeployReport:
     """Publish one factory's plan (and grant its vault access); its report."""
-    from adfgen.azure.deploy import deploy
+    from adfgen.azure.deploy import DeployInterrupted, deploy
     from adfgen.azure.grants import grant_key_vault_access
-    from adfgen.azure.ownership import record_in_source
     from adfgen.azure.progress import DeployProgress
 
-    if opts["source"]:  # ownership lives in the Git JSON, so an ADF Studio publish of it keeps the annotation
-        _say_recorded(record_in_source(Path(opts["source"]), plan))
     grant = None if opts["skip_grants"] else partial(grant_key_vault_access, clients, d.target,
                                                       secret_names=d.secret_names,
                                                       written_secret_names=d.written_secret_names,
                                                       least_privilege=opts["least_privilege"])
     progress_bar = on_terminal(sys.stdout) and opts["output"] == "human"
+    # ownership lives in the Git JSON, so an ADF Studio publish of it keeps the annotation: deploy records it there
+    source_dir = Path(opts["source"]) if opts["source"] else None
     with DeployProgress(progress_bar, plan, grants=grant is not None) as progress:
-        return deploy(clients, d.target, d.resources, prune=opts["prune"], start_triggers=not opts["no_start_triggers"],
-                      parallelism=opts["parallelism"], plan=plan, progress=progress, adopt=opts["adopt"], grant=grant)
+        try:
+            report = deploy(clients, d.target, d.resources, prune=opts["prune"],
+                            start_triggers=not opts["no_start_triggers"], parallelism=opts["parallelism"], plan=plan,
+                            progress=progress, adopt=opts["adopt"], grant=grant, source_dir=source_dir)
+        except DeployInterrupted as interrupted:
+            _say_recorded(interrupted.report)
+            raise
+    _say_recorded(report)
+    return report
 
 
-def _say_recorded(recorded: Any) -> None:
+def _say_recorded(report: DeployReport) -> None:
     """Tell the user which source files now carry the managed annotation (they must commit them)."""
-    written, failures = recorded
+    written, failures = report.recorded_files, report.record_failures
     if written:
         click.echo(f"recorded adfgen ownership (the \"adfgen\" annotation) in {plural(len(written), 'source file')}; "
                    f"commit {them(len(written))} so that an ADF Studio publish keeps the annotation:\n  "
