@@ -32,4 +32,5 @@ def checked_time_zone(value: str) -> str:
     hint = f"did you mean {' or '.join(repr(n) for n in likely)}? " if likely else ""
     raise ValueError(
         f"unknown time zone {value!r}: {hint}ADF's schedule triggers take Windows time zone IDs, such as the "
-        f"documented {', '.join(tz.DOCUMENTED)} ({tz.SOURCE}), or any other Windows time zone ID ({tz.WINDOWS_SOURCE})")
+        f"{tz.DOCUMENTED_STATUS} {', '.join(tz.DOCUMENTED)} ({tz.SOURCE}), or any other Windows time zone ID "
+        f"({tz.WINDOWS_STATUS}; the list: {tz.WINDOWS_SOURCE})")
