@@ -208,25 +208,17 @@ def requests(ctx: Context) -> list[Request]:
 
 def query_keys(text: str) -> list[str]:
     """Literal query parameter names of a URL text (expression-built ones are skipped)."""
+    return [key for key, _ in query_pairs(text, fragment=False) if key and re.fullmatch(r"[\w.$\[\]-]+", key)]
+
+
+def query_pairs(text: str, fragment: bool = True) -> list[tuple[str, str]]:
+    """(name, literal value) of the query parameters written in a URL text (`fragment=False`: up to a `#`)."""
     text = strip_interpolations(text)
     if "?" not in text:
         return []
-    query = text.split("?", 1)[1].split("#", 1)[0]
-    keys = []
-    for pair in re.split(r"&|'", query):
-        key = pair.split("=", 1)[0].strip()
-        if "=" in pair and key and re.fullmatch(r"[\w.$\[\]-]+", key):
-            keys.append(key)
-    return keys
-
-
-def query_pairs(text: str) -> list[tuple[str, str]]:
-    """(name, literal value) of the query parameters written in a URL text."""
-    text = strip_interpolations(text)
-    if "?" not in text:
-        return []
+    query = text.split("?", 1)[1] if fragment else text.split("?", 1)[1].split("#", 1)[0]
     pairs = []
-    for pair in re.split(r"&|'", text.split("?", 1)[1]):
+    for pair in re.split(r"&|'", query):
         if "=" in pair:
             key, value = pair.split("=", 1)
             pairs.append((key.strip(), value))

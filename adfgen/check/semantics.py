@@ -175,9 +175,7 @@ def _used_credential_fields(pipeline: Pipeline) -> dict[str, set[str]]:
     A value used in a Key Vault URL names a secret; it is none, so those reads do not count.
     """
     found: dict[str, set[str]] = {}
-    cache = getattr(pipeline, "_sites", None) or {}
-    sites = next(iter(cache.values())) if cache else pipeline_sites(pipeline)
-    for site in sites:
+    for site in pipeline_sites(pipeline):
         if "output" not in site.text.lower():
             continue
         if site.keys[:2] == ("typeProperties", "url") and site.activity is not None and is_keyvault_call(site.activity):

@@ -16,6 +16,7 @@ from typing import Any
 
 from adfgen.check.model import ERROR, WARNING, Entry, Factory, Finding
 from adfgen.check.positions import PositionMap, to_pointer
+from adfgen.check.walk import ARM_EXPRESSION
 from adfgen.core.regular_files import FileTooLarge, NotRegularFile, read_regular_file
 from adfgen.core.resources import KIND_BY_ARM_SEGMENT, KINDS, Resource, sort_resources
 
@@ -26,7 +27,6 @@ ARM_COPY_FOLDER = "arm"
 OTHER_FOLDERS = ("dataflow", "integrationRuntime", "credential", "managedVirtualNetwork", "factory")
 _ARM_NAME = re.compile(r"""^\[concat\(\s*parameters\(\s*'factoryName'\s*\)\s*,\s*'/(.*)'\s*\)\]$""", re.DOTALL)
 _ARM_LITERAL_BODY = re.compile(r"^(?:[^']|'')*$", re.DOTALL)
-_ARM_EXPR = re.compile(r"^\[[^\[].*\]$", re.DOTALL)
 _DF_TYPE = "microsoft.datafactory/factories"
 
 
@@ -193,7 +193,7 @@ def arm_resource_name(raw: Any) -> str | None:
         if not _ARM_LITERAL_BODY.match(match.group(1)):
             return None  # a quote not doubled ends the ARM string literal: the expression is invalid
         return match.group(1).replace("''", "'")
-    if _ARM_EXPR.match(raw):
+    if ARM_EXPRESSION.match(raw):
         return None
     return raw.rsplit("/", 1)[-1] if "/" in raw else raw
 
