@@ -1,4 +1,4 @@
-"""Regenerate adfgen/expressions/library/dotnet_cultures.py from .NET itself (never edit that file by hand).
+"""Regenerate adfgen/expressions/library/data/dotnet_cultures.json from .NET itself (never edit it by hand).
 
 The engine formats dates with .NET's DateTimeFormatInfo, which on Linux comes from ICU; this script reads the
 patterns and names the formatter uses from the .NET runtime that data-factory-testing-framework ships, so the
@@ -8,15 +8,14 @@ table is what the engine sees (observed, .NET 8 with the machine's ICU). Run fro
 
 from __future__ import annotations
 
-import pprint
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.dftf_support import prepare_dotnet  # noqa: E402
+from tests.regen_tables import write_table  # noqa: E402
 
-TARGET = Path(__file__).resolve().parent.parent / "adfgen" / "expressions" / "library" / "dotnet_cultures.py"
 CULTURES = ["", "en-US", "en-GB", "en-AU", "en-CA", "en-IN", "de-DE", "de-AT", "de-CH", "fr-FR", "fr-CA", "ja-JP",
             "es-ES", "es-MX", "it-IT", "nl-NL", "pt-BR", "pt-PT", "zh-CN", "ko-KR", "ru-RU", "pl-PL", "sv-SE",
             "da-DK", "nb-NO", "fi-FI", "cs-CZ", "tr-TR"]
@@ -25,6 +24,13 @@ PATTERNS = ["ShortDatePattern", "LongDatePattern", "ShortTimePattern", "LongTime
             "MonthDayPattern", "YearMonthPattern", "AMDesignator", "PMDesignator", "DateSeparator", "TimeSeparator"]
 NAMES = ["MonthNames", "AbbreviatedMonthNames", "MonthGenitiveNames", "AbbreviatedMonthGenitiveNames", "DayNames",
          "AbbreviatedDayNames"]
+ABOUT = (
+    "The date formatting data of a few .NET cultures, as .NET 8 on ICU reports it (generated, do not edit). "
+    "Regenerate with `python tests/regen_dotnet_cultures.py`; the source is the .NET runtime that "
+    "data-factory-testing-framework embeds (observed), so names and patterns (e.g. en-US's narrow no-break space "
+    "before AM/PM) are exactly what the engine formats with. The invariant culture is the key \"\" of cultures; "
+    "specific is what CultureInfo.CreateSpecificCulture(name) resolves each known name to (lower-cased keys)."
+)
 
 
 def main() -> None:
@@ -44,27 +50,11 @@ def main() -> None:
         entry["EraName"] = str(info.GetEraName(1))
         cultures[name] = entry
     specific = {name.lower(): str(CultureInfo.CreateSpecificCulture(name).Name) for name in NEUTRAL + CULTURES[1:]}
-    text = (
-        '"""The date formatting data of a few .NET cultures, as .NET 8 on ICU reports it (generated, do not edit).\n\n'
-        "Regenerate with `python tests/regen_dotnet_cultures.py`; the source is the .NET runtime that\n"
-        "data-factory-testing-framework embeds (observed), so names and patterns (e.g. en-US's narrow no-break space\n"
-        'before AM/PM) are exactly what the engine formats with. The invariant culture is the key "".\n"""\n\n'
-        f"CULTURES = {_table(cultures)}\n\n"
-        "# What CultureInfo.CreateSpecificCulture(name) resolves each known name to (lower-cased keys).\n"
-        f"SPECIFIC = {pprint.pformat(specific, width=116, sort_dicts=True)}\n"
-    )
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
-
-
-def _table(cultures: dict) -> str:
-    lines = ["{"]
-    for name, entry in cultures.items():
-        lines.append(f"    {name!r}: {{")
-        lines.extend(f"        {key!r}: {value!r}," for key, value in sorted(entry.items()))
-        lines.append("    },")
-    lines.append("}")
-    return "\n".join(lines)
+    target = write_table("dotnet_cultures", ABOUT, {
+        "cultures": {name: dict(sorted(entry.items())) for name, entry in cultures.items()},
+        "specific": dict(sorted(specific.items())),
+    })
+    print(f"wrote {target}")
 
 
 if __name__ == "__main__":
