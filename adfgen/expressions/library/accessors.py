@@ -9,17 +9,16 @@ from .registry import implements
 from .values import FunctionError
 
 
-def _named(table: Any, name: Any) -> Any:
-    """table[name], matching exactly first and then without regard to case; KeyError when absent."""
-    if not isinstance(name, str):
-        raise KeyError(name)
-    if name in table:
-        return table[name]
-    folded = name.lower()
-    for key, value in table.items():
-        if key.lower() == folded:
-            return value
-    raise KeyError(name)
+def _named(table: Any, name: Any, missing: str) -> Any:
+    """table[name], matching exactly first and then without regard to case; FunctionError(missing) when absent."""
+    if isinstance(name, str):
+        if name in table:
+            return table[name]
+        folded = name.lower()
+        for key, value in table.items():
+            if key.lower() == folded:
+                return value
+    raise FunctionError(missing)
 
 
 def _not_here(function: str) -> FunctionError:
@@ -35,24 +34,15 @@ def pipeline(scope, args):
 @implements("activity")
 def activity(scope, args):
     """The result object of an activity that ran before this one in the same scope."""
-    try:
-        return _named(scope.activities, args[0])
-    except KeyError:
-        raise FunctionError(
-            f"Template language expression cannot be evaluated: the template action '{args[0]}' "
-            "is not defined at current scope."
-        ) from None
+    return _named(scope.activities, args[0], f"Template language expression cannot be evaluated: the template action "
+                  f"'{args[0]}' is not defined at current scope.")
 
 
 @implements("variables")
 def variables(scope, args):
     """The current value of a pipeline variable."""
-    try:
-        return _named(scope.variables, args[0])
-    except KeyError:
-        raise FunctionError(
-            f"Template language expression cannot be evaluated: the template variable '{args[0]}' cannot be found."
-        ) from None
+    return _named(scope.variables, args[0], f"Template language expression cannot be evaluated: the template variable "
+                  f"'{args[0]}' cannot be found.")
 
 
 @implements("item")

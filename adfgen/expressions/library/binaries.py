@@ -9,22 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import xmlvalues
-from .conversion_args import b64, expects, not_valid, one, string_argument, utf8
+from .conversion_args import b64, binary_argument, expects, not_valid, one, string_argument, utf8
 from .registry import implements
-from .values import (
-    CONTENT,
-    CONTENT_TYPE,
-    FunctionError,
-    NotConvertible,
-    binary_parts,
-    content_text,
-    content_type_of,
-    decode_base64,
-    decode_text,
-    json_text,
-    make_binary,
-    to_string,
-)
+from .values import CONTENT, CONTENT_TYPE, FunctionError, NotConvertible, binary_parts, content_text, content_type_of, \
+    decode_base64, decode_text, json_text, make_binary, to_string
 
 
 @implements("base64")
@@ -83,14 +71,9 @@ def decode_base64_(scope, args):
 def binary(scope, args):
     """A binary value of a value's text (UTF-8); a binary value stays as it is, an XML value loses its type."""
     value = one("binary", args, "the value that is to be converted to binary")
-    if value is None:
-        raise not_valid("binary")
-    envelope = binary_parts(value)
-    if envelope is not None:
-        try:
-            content_type = content_type_of(envelope)
-        except ValueError:
-            raise not_valid("binary") from None
+    binary_value = binary_argument("binary", value)
+    if binary_value is not None:
+        envelope, content_type = binary_value
         if xmlvalues.is_xml_type(content_type):  # an XML value becomes plain bytes (observed)
             return {CONTENT_TYPE: "application/octet-stream", CONTENT: content_text(envelope)}
         return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64 as _base64
 from typing import Any
 
-from .values import FunctionError, type_name, usage as _usage
+from .values import FunctionError, binary_parts, content_type_of, type_name, usage as _usage
 
 FUNCTION = "The template language function"
 
@@ -57,6 +57,20 @@ def string_argument(function: str, value: Any) -> str:
     if not isinstance(value, str):
         raise expects(function, "a string", value)
     return value
+
+
+def binary_argument(function: str, value: Any) -> tuple[tuple[Any, Any], str] | None:
+    """(envelope, content type) of a binary value, None for other values; not_valid for null and for a binary value
+    whose content type .NET cannot read (binary() and dataUri(), observed)."""
+    if value is None:
+        raise not_valid(function)
+    envelope = binary_parts(value)
+    if envelope is None:
+        return None
+    try:
+        return envelope, content_type_of(envelope)
+    except ValueError:
+        raise not_valid(function) from None
 
 
 def b64(data: bytes) -> str:

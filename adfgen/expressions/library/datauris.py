@@ -1,7 +1,7 @@
 """Data URIs: dataUri(), dataUriToBinary(), dataUriToString() and decodeDataUri().
 
-Observed through data-factory-testing-framework 1.4.4 (see conversions.py). Binary values are the engine's own JSON
-shape, {"$content-type": ..., "$content": <base64>} (see values.py).
+Observed through data-factory-testing-framework 1.4.4 (see conversions.py): the header rules in _read_data_uri,
+decodeDataUri's charsets in its docstring; base64 data is kept as written in the binary values made here.
 """
 
 from __future__ import annotations
@@ -11,23 +11,12 @@ import re
 from typing import Any
 from urllib.parse import unquote_plus
 
-from .conversion_args import FUNCTION, b64, not_valid, one, string_argument, usage, utf8
+from .conversion_args import FUNCTION, b64, binary_argument, not_valid, one, string_argument, usage, utf8
 from .jsonreader import JsonReadError, parse_json
 from .registry import implements
 from .uris import url_decode_bytes
-from .values import (
-    CONTENT,
-    CONTENT_TYPE,
-    FunctionError,
-    NotConvertible,
-    binary_parts,
-    content_text,
-    content_type_of,
-    decode_base64,
-    decode_text,
-    make_binary,
-    to_string,
-)
+from .values import CONTENT, CONTENT_TYPE, FunctionError, NotConvertible, content_text, decode_base64, decode_text, \
+    make_binary, to_string
 
 _DATA_URI = re.compile(r"data:([^,]*),(.*)", re.IGNORECASE | re.DOTALL)
 
@@ -36,14 +25,9 @@ _DATA_URI = re.compile(r"data:([^,]*),(.*)", re.IGNORECASE | re.DOTALL)
 def data_uri(scope, args):
     """A base64 data URI: text as text/plain UTF-8, other values as their JSON text, binary with its type."""
     value = one("dataUri", args, "the value to be converted to a data URI")
-    if value is None:
-        raise not_valid("dataUri")
-    envelope = binary_parts(value)
-    if envelope is not None:
-        try:
-            content_type = content_type_of(envelope)
-        except ValueError:
-            raise not_valid("dataUri") from None
+    binary_value = binary_argument("dataUri", value)
+    if binary_value is not None:
+        envelope, content_type = binary_value
         return f"data:{content_type};base64,{content_text(envelope)}"
     media = "text/plain" if isinstance(value, str) else "application/json"
     try:
