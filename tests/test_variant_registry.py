@@ -134,3 +134,11 @@ def test_contributings_worked_example_is_position_py():
     source = (root / "adfgen/spec/variants/pagination/position.py").read_text(encoding="utf-8").splitlines()
     rest = iter(source)
     assert all(line in rest for line in shown), "CONTRIBUTING.md's worked example differs from position.py"
+
+
+def test_a_units_schema_description_is_its_readme_sentence():
+    """One line, as `adfgen init` writes it into a YAML comment (a docstring's line breaks would end the comment)."""
+    defs = spec_json_schema()["$defs"]
+    for registry in (KINDS, SINKS):
+        for name, unit in registry:
+            assert defs[unit.__name__]["description"] == summary(unit), name

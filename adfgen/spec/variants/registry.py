@@ -97,3 +97,9 @@ class Registry(Generic[Unit]):
 def summary(unit: type) -> str:
     """A unit's README sentence: its own docstring, folded to one line."""
     return " ".join(vars(unit)["__doc__"].split())
+
+
+def describe(schema: dict[str, Any], unit: type) -> None:
+    """pydantic's `json_schema_extra` for a unit: its schema description is its README sentence on one line (pydantic
+    would keep the docstring's line breaks, and `adfgen init` writes descriptions into one-line YAML comments)."""
+    schema["description"] = summary(unit)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 from typing_extensions import Annotated
 
 from adfgen.spec.fields import Strict
+from adfgen.spec.variants.registry import describe
 
 
 def _json_path(value: str) -> str:
@@ -57,6 +58,8 @@ class Paging:
 class PaginationUnit(Strict):
     """One pagination kind: its spec fields (the model) and, as class facts, what the build and the README need; a
     kind's docstring is its README sentence (what the API does)."""
+
+    model_config = ConfigDict(json_schema_extra=describe)
 
     kind: str
     # the `paginationRules` of a kind whose rules never vary: `paging()` returns them, the README shows them

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal, get_args
 from pydantic import ConfigDict, Field
 
 from adfgen.spec.fields import EndpointTemplate, HttpsUrl, Strict
+from adfgen.spec.variants.registry import describe
 
 # ADF's Copy sink and Lookup source per landing file format (https://learn.microsoft.com/azure/data-factory/
 # format-json, format-parquet, format-delimited-text); csv is internal: fan-out keys only
@@ -36,6 +37,8 @@ class FileStore:
 class SinkUnit(Strict):
     """One sink type: its spec fields (the model) and, as class facts, what the build and the README need; a type's
     docstring is its README sentence."""
+
+    model_config = ConfigDict(json_schema_extra=describe)
 
     type: str
     holds_files: ClassVar[bool]  # files (a folder per endpoint) or tables (a table per endpoint)
@@ -72,15 +75,16 @@ class SinkUnit(Strict):
         raise NotImplementedError
 
 
-def _describe_account_url(schema: dict[str, Any], unit: type["FileSinkUnit"]) -> None:
-    """The schema's account_url description: the URL form of the unit's store."""
+def _describe_file_sink(schema: dict[str, Any], unit: type["FileSinkUnit"]) -> None:
+    """A file sink's schema descriptions: its own, and account_url's as the URL form of its store's host."""
+    describe(schema, unit)
     schema["properties"]["account_url"]["description"] = f"https://<account>.{unit.store.host}.core.windows.net/"
 
 
 class FileSinkUnit(SinkUnit):
     """A storage account's container holding one folder per endpoint, authenticated with the managed identity."""
 
-    model_config = ConfigDict(json_schema_extra=_describe_account_url)
+    model_config = ConfigDict(json_schema_extra=_describe_file_sink)
 
     holds_files: ClassVar[bool] = True
     endpoint_fields: ClassVar[tuple[str, ...]] = ("folder",)
