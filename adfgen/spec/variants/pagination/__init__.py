@@ -7,7 +7,7 @@ from adfgen.spec.variants.pagination._base import (EndCondition, JsonPath, Paged
 from adfgen.spec.variants.registry import Registry, summary
 
 __all__ = ["KINDS", "EndCondition", "JsonPath", "PageRange", "Paging", "Pagination", "PaginationUnit", "UnitProblem",
-           "markdown_table"]
+           "markdown_table", "rules_cell"]
 
 KINDS: Registry[type[PaginationUnit]] = Registry("pagination kind", __name__, name_field="kind")
 Pagination = KINDS.discriminated_union()
