@@ -87,21 +87,35 @@ class Request:
         """`{var}` of each RANGE rule -> (rule key, target)."""
         found = {}
         for key, value in self.rules.items():
-            match = RULE_KEY.match(str(key))
-            name = (match.group(2) or match.group(3)) if match else None
+            kind, name = _rule_target(key)
             if name and name.startswith("{") and name.endswith("}") and is_range(value):
-                found[name[1:-1]] = (str(key), match.group(1))
+                found[name[1:-1]] = (str(key), kind)
         return found
 
     def named_rules(self, target: str) -> dict[str, str]:
         """Names set by rules without braces (`QueryParameters.cursor`), for one target -> rule key."""
         found = {}
         for key in self.rules:
-            match = RULE_KEY.match(str(key))
-            name = (match.group(2) or match.group(3)) if match else None
-            if match and match.group(1) == target and name and not name.startswith("{"):
+            kind, name = _rule_target(key)
+            if kind == target and name and not name.startswith("{"):
                 found[name] = str(key)
         return found
+
+
+def request_cap(rules: dict) -> Any:
+    """The `MaxRequestNumber` of a set of pagination rules (its key in any case), or None."""
+    return next((v for k, v in rules.items() if str(k).lower() == "maxrequestnumber"), None)
+
+
+def _rule_target(key: Any) -> tuple[str | None, str | None]:
+    """(target, name) a pagination rule key sets (`QueryParameters.{offset}`: QueryParameters, {offset}), or Nones."""
+    match = RULE_KEY.match(str(key))
+    return (match.group(1), match.group(2) or match.group(3)) if match else (None, None)
+
+
+def _headers(value: Any) -> dict[str, Part]:
+    """A request's headers object as parts by name ({} when it is not an object)."""
+    return {str(k): Part(f"header {k}", value_text(v)) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _bind(text: str, values: dict[str, str], defaults: dict[str, str], kind: str) -> str:
@@ -165,9 +179,7 @@ def _copy_request(ctx: Context, activity: Activity) -> Request | None:
     if relative:
         request.urls += _parts(f"the relative URL (dataset {dataset.name})", relative, request.passed, defaults,
                                "dataset")
-    headers = source.get("additionalHeaders")
-    if isinstance(headers, dict):
-        request.headers = {str(k): Part(f"header {k}", value_text(v)) for k, v in headers.items()}
+    request.headers = _headers(source.get("additionalHeaders"))
     request.body = value_text(source.get("requestBody"))
     rules, rules_path = source.get("paginationRules"), join_key(activity.path, "typeProperties.source.paginationRules")
     if not (isinstance(rules, dict) and rules) and isinstance(dataset_tp.get("paginationRules"), dict):
@@ -187,11 +199,7 @@ def _web_request(activity: Activity) -> Request | None:
     if not url or STORAGE_OR_VAULT.search(url) or (isinstance(auth, dict) and STORAGE_OR_VAULT.search(
             value_text(auth.get("resource")))):
         return None
-    request = Request(activity, urls=[Part("the URL", url)])
-    headers = tp.get("headers")
-    if isinstance(headers, dict):
-        request.headers = {str(k): Part(f"header {k}", value_text(v)) for k, v in headers.items()}
-    return request
+    return Request(activity, urls=[Part("the URL", url)], headers=_headers(tp.get("headers")))
 
 
 _REQUESTS: "weakref.WeakKeyDictionary[Context, list[Request]]" = weakref.WeakKeyDictionary()

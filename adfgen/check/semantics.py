@@ -85,6 +85,13 @@ def is_keyvault_write(activity: Activity) -> bool:
     return is_keyvault_call(activity) and method_of(activity) == "PUT"
 
 
+def called_pipeline(activity: Activity) -> str | None:
+    """The name of the pipeline an Execute Pipeline activity runs, as written (None for other activities)."""
+    reference = activity.type_properties.get("pipeline") if activity.kind == "executepipeline" else None
+    name = reference.get("referenceName") if isinstance(reference, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def body_text(activity: Activity) -> str:
     """The request body as text."""
     return text_of(activity.type_properties.get("body"))

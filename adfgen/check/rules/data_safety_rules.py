@@ -8,7 +8,9 @@ from typing import Iterator
 from adfgen.check.exprs import analyse
 from adfgen.check.model import WARNING
 from adfgen.check.rules.base import Context, FactoryView, Hit, Rule
-from adfgen.check.semantics import body_text, is_keyvault_write, is_refresh_grant, is_token_call, text_of
+from adfgen.check.requests import request_cap
+from adfgen.check.semantics import (body_text, called_pipeline, is_keyvault_write, is_refresh_grant, is_token_call,
+                                    text_of)
 from adfgen.check.walk import Activity
 from adfgen.core import token_lifetime
 
@@ -19,10 +21,9 @@ def _runs(view: FactoryView) -> dict[str, set[str]]:
     for name, entry in view.by_kind["pipeline"].items():
         found = calls.setdefault(name.lower(), set())
         for activity in view.context(entry).pipeline.all:
-            ref = activity.type_properties.get("pipeline")
-            if (activity.kind == "executepipeline" and isinstance(ref, dict)
-                    and isinstance(ref.get("referenceName"), str)):
-                found.add(ref["referenceName"].lower())
+            called = called_pipeline(activity)
+            if called is not None:
+                found.add(called.lower())
     return calls
 
 
@@ -374,7 +375,7 @@ class CopyOutlivesToken(Rule):
             rules = source.get("paginationRules")
             if not isinstance(rules, dict) or not rules:
                 continue  # no pagination rules: one request (or RFC 5988 links, not bounded here)
-            cap = next((v for k, v in rules.items() if str(k).lower() == "maxrequestnumber"), None)
+            cap = request_cap(rules)
             if isinstance(cap, dict):
                 continue  # an expression: sized at run time (a chunk loop)
             try:

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 from adfgen.check.exprs import analyse
 from adfgen.check.model import WARNING
 from adfgen.check.paths import activity_of_path, join_key
+from adfgen.check.requests import request_cap
 from adfgen.check.rules.base import Context, Hit, Rule
 from adfgen.check.semantics import (body_text, is_keyvault_write, is_refresh_grant,
                                     keyvault_secret_name)
@@ -56,7 +57,7 @@ class EndlessPagination(Rule):
             if not open_keys:
                 continue
             has_end = any(str(k).lower().startswith("endcondition") for k in rules)
-            max_requests = next((v for k, v in rules.items() if str(k).lower() == "maxrequestnumber"), None)
+            max_requests = request_cap(rules)
             if has_end or (max_requests not in (None, "") and str(max_requests).strip() not in ("", "0")):
                 continue
             yield Hit(join_key(path, open_keys[0]), f"open range {rules[open_keys[0]]!r} without an EndCondition "

@@ -8,9 +8,9 @@ from typing import Callable, Iterator
 from adfgen.check.exprs import analyse
 from adfgen.check.model import WARNING
 from adfgen.check.rules.base import Context, Hit, Rule
-from adfgen.check.semantics import (NO_POLICY_TYPES, Producer, Read, credential_named, is_keyvault_call,
-                                    is_token_call, secret_producers, secret_reads, secret_variables, secure_input,
-                                    secure_output, sends_credentials)
+from adfgen.check.semantics import (NO_POLICY_TYPES, Producer, Read, called_pipeline, credential_named,
+                                    is_keyvault_call, is_token_call, secret_producers, secret_reads, secret_variables,
+                                    secure_input, secure_output, sends_credentials)
 from adfgen.check.walk import Activity, Site
 
 
@@ -333,8 +333,8 @@ def _credential_uses(ctx: Context) -> dict[str, str]:
     return found
 
 
-def _child(ctx: Context, activity) -> Context | None:
-    reference = activity.type_properties.get("pipeline")
-    name = reference.get("referenceName") if isinstance(reference, dict) else None
-    target = ctx.view.lookup("pipeline", name) if isinstance(name, str) else None
+def _child(ctx: Context, activity: Activity) -> Context | None:
+    """The Context of the pipeline an Execute Pipeline runs, when the factory has it."""
+    name = called_pipeline(activity)
+    target = ctx.view.lookup("pipeline", name) if name is not None else None
     return ctx.view.context(target) if target is not None else None
