@@ -6,7 +6,8 @@ checks, `DateTime.TryParse(..., RoundtripKind)` for timestamps, `DateTime.ToStri
 default, so the input's kind decides between 'Z', '+00:00' and no suffix), the invariant culture unless a locale is
 given, and the resource texts of its error messages. The values, parsing, formatting and time zones live in
 dotnet_datetime, dotnet_parse, dotnet_format and timezones. Messages name the function canonically ('addDays'),
-where the engine repeats the name as written ('ADDDAYS').
+where the engine repeats the name as written ('ADDDAYS'). Here: arithmetic and parts; formatDateTime is
+date_formatting, the time-zone conversions date_zones, the shared checks and messages date_args.
 """
 
 from __future__ import annotations
