@@ -135,3 +135,18 @@ def test_build_without_specs_points_to_init_and_builds_after_it(project, capsys)
     assert main(["init", "hubspot"]) == 0
     assert main(["build"]) == 0
     assert (project / "out" / "adf-hubspot-dev" / "pipeline" / "pl_hubspot_controller.json").is_file()
+
+
+def test_a_multi_line_description_stays_inside_its_comment():
+    from adfgen.spec.skeleton import skeleton
+
+    def broken(node):
+        """The schema with a line break in every description."""
+        if isinstance(node, dict):
+            return {k: (v.replace(" ", "\n", 1) if k == "description" and isinstance(v, str) else broken(v))
+                    for k, v in node.items()}
+        return [broken(v) for v in node] if isinstance(node, list) else node
+
+    schema = spec_json_schema()
+    plain, multi = skeleton(schema, "x"), skeleton(broken(schema), "x")
+    assert multi.count("\n") == plain.count("\n") and yaml.safe_load(multi) == yaml.safe_load(plain)

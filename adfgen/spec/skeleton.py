@@ -125,13 +125,13 @@ class _Writer:
         tag = (node.get("discriminator") or {}).get("propertyName")
         names = [_tag_value(v, tag) for v in variants]
         lines = [f"{pad}{'' if active else '# '}{key}:  # one of {tag or 'these'}: {', '.join(map(str, names))}"
-                 + (f"; {node['description']}" if node.get("description") else "")]
+                 + (f"; {_description(node)}" if node.get("description") else "")]
         for position, variant in enumerate(variants):
             on = active and position == 0
             if position:
-                lines.append(f"{pad}  # -- or {tag} {names[position]}: {variant.get('description', '')}".rstrip())
+                lines.append(f"{pad}  # -- or {tag} {names[position]}: {_description(variant)}".rstrip())
             elif variant.get("description"):
-                lines.append(f"{pad}  # {variant['description']}")
+                lines.append(f"{pad}  # {_description(variant)}")
             lines += [line if on else _comment(line, indent + 2)
                       for line in self.object(variant, indent + 2, on, path)]
         return lines
@@ -159,11 +159,16 @@ def _comment(line: str, indent: int) -> str:
     return f"{' ' * indent}# {body}"
 
 
+def _description(node: dict[str, Any]) -> str:
+    """The node's description on one line: a line break inside would end the YAML comment that carries it."""
+    return " ".join(str(node.get("description", "")).split())
+
+
 def _note(node: dict[str, Any], path: tuple) -> str:
     """The trailing comment: the description and the allowed values."""
     parts = []
     if node.get("description"):
-        parts.append(node["description"])
+        parts.append(_description(node))
     if node.get("enum"):
         parts.append("one of: " + ", ".join(map(str, node["enum"])))
     if node.get("pattern") and "enum" not in node:
