@@ -13,10 +13,8 @@ from adfgen.check.requests import (ENCODED, Request, dataset_request_texts, is_r
                                    query_keys, query_pairs, requests)
 from adfgen.check.rules.base import Context, Hit, Rule
 from adfgen.check.walk import Activity, value_text
+from adfgen.check.watermarks import reads_watermark, watermark_sources
 
-WATERMARK = re.compile(r"watermark", re.I)
-# names that say where a watermark is kept, not the value itself (HighWatermarkBlobDirectory)
-LOCATION = re.compile(r"(dir|directory|container|folder|path|file|blob|table|dataset|url|uri|name)$", re.I)
 # query parameters and headers that filter by time (QuickBooks/SOQL WHERE, OData $filter, ServiceNow sysparm_query)
 TIME_FILTER = re.compile(r"^(if-modified-since|[\w.$-]*(since|after|modified|updated|changed|from|start)[\w.$-]*"
                          r"|\$filter|filter|where|q|query|sysparm_query)$", re.I)
@@ -237,32 +235,6 @@ def _opaque(text: str) -> bool:
         if text else False
 
 
-def watermark_sources(ctx: Context) -> dict[tuple[str, str], str]:
-    """(reference kind, lower-case name) -> how messages name it: pipeline parameters, variables and activities
-    named like a watermark, and variables set from one of them."""
-    properties = ctx.properties
-    sources: dict[tuple[str, str], str] = {}
-    for key, label in (("parameters", "parameter"), ("variables", "variable")):
-        declared = properties.get(key)
-        for name in declared if isinstance(declared, dict) else ():
-            if WATERMARK.search(str(name)) and not LOCATION.search(str(name)):
-                sources[("parameter" if key == "parameters" else "variable", str(name).lower())] = f"{label} '{name}'"
-    for activity in ctx.pipeline.all:
-        if WATERMARK.search(activity.name) and not LOCATION.search(activity.name) and activity.kind in (
-                "lookup", "webactivity", "getmetadata"):
-            sources[("activity", activity.name.lower())] = f"activity '{activity.name}'"
-    for activity in ctx.pipeline.all:  # one step of flow: a variable set from a watermark is one
-        if activity.kind == "setvariable":
-            name = activity.type_properties.get("variableName")
-            if isinstance(name, str) and _reads(value_text(activity.type_properties.get("value")), sources):
-                sources.setdefault(("variable", name.lower()), f"variable '{name}'")
-    return sources
-
-
-def _reads(text: str, sources: dict[tuple[str, str], str]) -> bool:
-    return any((ref.kind, ref.name.lower()) in sources for ref in analyse(text).refs) if text else False
-
-
 def _passes_on(activity: Activity) -> str:
     """The parameters an Execute Pipeline passes (a child may send the watermark)."""
     if activity.kind != "executepipeline":
@@ -318,12 +290,12 @@ class WatermarkNotSent(Rule):
 
     def check(self, ctx: Context) -> Iterator[Hit]:
         found = requests(ctx)
-        sources = watermark_sources(ctx)
+        sources = watermark_sources(ctx.pipeline)
         if not sources or not any(r.activity.kind == "copy" for r in found):
             return  # an API load is a Copy from a REST source; Web calls alone may be anything
         sent = [text for request in found for text in request.sent_texts() + list(request.passed.values())]
         sent += [_passes_on(a) for a in ctx.pipeline.all]
-        if any(_reads(text, sources) for text in sent):
+        if any(reads_watermark(text, sources) for text in sent):
             return
         first = next(iter(sources.values()))
         yield Hit("activities" if not first.startswith("parameter") else f"parameters.{first.split(chr(39))[1]}",
@@ -361,17 +333,17 @@ class FilterBlindToWatermark(Rule):
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
-        sources = watermark_sources(ctx)
+        sources = watermark_sources(ctx.pipeline)
         if not sources:
             return
         for request in requests(ctx):
             for part in request.urls:
                 for key, value in query_pairs(part.text):
-                    if TIME_FILTER.match(key) and TIME_LITERAL.search(value) and not _reads(part.text, sources):
+                    if _fixed_date(key, value, part.text, sources):
                         yield _hit(request, f"the time filter {key}={value!r} in {part.what} is a fixed date, "
                                             "while this pipeline keeps a watermark: every run reads from that date")
             for name, header in request.headers.items():
-                if TIME_FILTER.match(name) and TIME_LITERAL.search(header.text) and not _reads(header.text, sources):
+                if _fixed_date(name, header.text, header.text, sources):
                     yield _hit(request, f"header {name} holds a fixed date ({header.text!r}), while this pipeline "
                                         "keeps a watermark: every run reads from that date")
             yield from self._unsent_parameters(request, sources)
@@ -383,7 +355,12 @@ class FilterBlindToWatermark(Rule):
         used = {ref.name.lower() for text in dataset_request_texts(request.dataset.properties)
                 for ref in analyse(text).refs if ref.kind == "dataset_parameter"}
         for name, text in request.passed.items():
-            if _reads(text, sources) and name.lower() not in used:
+            if reads_watermark(text, sources) and name.lower() not in used:
                 yield _hit(request, f"the watermark goes to dataset parameter '{name}' of {request.dataset.name}, "
                                     "which its relative URL and linked service parameters never use: the API never "
                                     "sees it", f"inputs[0].parameters.{name}")
+
+
+def _fixed_date(name: str, value: str, text: str, sources: dict[tuple[str, str], str]) -> bool:
+    """A time filter (judged by its name) whose value holds a literal date, in a text that reads no watermark."""
+    return bool(TIME_FILTER.match(name) and TIME_LITERAL.search(value)) and not reads_watermark(text, sources)
