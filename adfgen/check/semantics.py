@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adfgen.check.exprs import analyse
-from adfgen.check.walk import Activity, Pipeline, pipeline_sites, value_text
+from adfgen.check.walk import Activity, Pipeline, per_pipeline, pipeline_sites, value_text
 from adfgen.spec.secret_values import CREDENTIAL_KEY, NOT_CREDENTIAL_KEY
 
 KEYVAULT_HOST = re.compile(r"\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)", re.I)
@@ -196,6 +196,7 @@ def _used_credential_fields(pipeline: Pipeline) -> dict[str, set[str]]:
     return found
 
 
+@per_pipeline
 def secret_producers(pipeline: Pipeline) -> dict[str, Producer]:
     """Activities whose output holds a secret, by lower-case name.
 
@@ -203,8 +204,6 @@ def secret_producers(pipeline: Pipeline) -> dict[str, Producer]:
     call whose output the pipeline reads through a credential-named member (`output['secret-access-key']`,
     `output.ADFWebActivityResponseHeaders['Set-Cookie']`).
     """
-    if "secret_producers" in pipeline.memo:
-        return pipeline.memo["secret_producers"]
     found: dict[str, Producer] = {}
     used = _used_credential_fields(pipeline)
     for activity in pipeline.all:
@@ -223,7 +222,6 @@ def secret_producers(pipeline: Pipeline) -> dict[str, Producer]:
             shown = ", ".join(sorted(extra))
             found[key] = Producer(activity.name, extra, f"a Web call's reply (credential-named field"
                                   f"{'s' if len(extra) > 1 else ''} {shown})", True, anywhere=True)
-    pipeline.memo["secret_producers"] = found
     return found
 
 
@@ -245,10 +243,9 @@ def _producer_read(ref: Any, producers: dict[str, Producer]) -> Read | None:
     return None
 
 
+@per_pipeline
 def secret_variables(pipeline: Pipeline) -> dict[str, Producer]:
     """Variables that a Set/Append Variable fills from a secret (directly or from another such variable)."""
-    if "secret_variables" in pipeline.memo:
-        return pipeline.memo["secret_variables"]
     producers = secret_producers(pipeline)
     found: dict[str, Producer] = {}
     setters = [a for a in pipeline.all if a.kind in ("setvariable", "appendvariable")
@@ -265,7 +262,6 @@ def secret_variables(pipeline: Pipeline) -> dict[str, Producer]:
                 first = reads[0].producer
                 found[name] = Producer(first.name, first.fields, first.what, first.certain, first.anywhere)
                 changed = True
-    pipeline.memo["secret_variables"] = found
     return found
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Iterator
+from functools import cached_property, wraps
+from typing import Any, Callable, Iterator, TypeVar
 
 from adfgen.check.paths import format_path, join_index, join_key
 
+T = TypeVar("T")
 ARM_EXPRESSION = re.compile(r"^\[[^\[].*\]$", re.DOTALL)
 # Keys whose values ADF never evaluates as expressions.
 LITERAL_KEYS = frozenset({"description", "annotations", "folder", "defaultValue", "dependsOn", "runtimeState"})
@@ -196,6 +197,18 @@ def _walk_value(value: Any, path: str, keys: tuple[str, ...], activity: Activity
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _walk_value(item, join_index(path, index), keys, activity, skip_arm, out)
+
+
+def per_pipeline(compute: Callable[[Pipeline], T]) -> Callable[[Pipeline], T]:
+    """Make `compute(pipeline)` a fact computed once per pipeline: later calls return the kept value (Pipeline.memo)."""
+    key = compute.__name__
+
+    @wraps(compute)
+    def once(pipeline: Pipeline) -> T:
+        if key not in pipeline.memo:
+            pipeline.memo[key] = compute(pipeline)
+        return pipeline.memo[key]
+    return once
 
 
 def pipeline_sites(pipeline: Pipeline, skip_arm: bool = False) -> list[Site]:

@@ -6,18 +6,17 @@ from __future__ import annotations
 import re
 
 from adfgen.check.exprs import analyse
-from adfgen.check.walk import Pipeline, value_text
+from adfgen.check.walk import Pipeline, per_pipeline, value_text
 
 WATERMARK = re.compile(r"watermark", re.I)
 # names that say where a watermark is kept, not the value itself (HighWatermarkBlobDirectory)
 LOCATION = re.compile(r"(dir|directory|container|folder|path|file|blob|table|dataset|url|uri|name)$", re.I)
 
 
+@per_pipeline
 def watermark_sources(pipeline: Pipeline) -> dict[tuple[str, str], str]:
     """(reference kind, lower-case name) -> how messages name it: pipeline parameters, variables and activities
     named like a watermark, and variables set from one of them (computed once per pipeline)."""
-    if "watermark_sources" in pipeline.memo:
-        return pipeline.memo["watermark_sources"]
     sources: dict[tuple[str, str], str] = {}
     for key, label in (("parameters", "parameter"), ("variables", "variable")):
         declared = pipeline.properties.get(key)
@@ -32,7 +31,6 @@ def watermark_sources(pipeline: Pipeline) -> dict[tuple[str, str], str]:
             name = activity.type_properties.get("variableName")
             if isinstance(name, str) and reads_watermark(value_text(activity.type_properties.get("value")), sources):
                 sources.setdefault(("variable", name.lower()), f"variable '{name}'")
-    pipeline.memo["watermark_sources"] = sources
     return sources
 
 
