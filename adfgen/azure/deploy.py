@@ -129,21 +129,11 @@ def deploy(clients: Clients, target: Target, source: list[Resource], *, prune: b
     grant_step = Step("grant", "keyVault", target.vault_name or "") if grant else None
     report.steps += [grant_step] if grant_step else []
     report.steps += [Step("start", "trigger", i.name) for i in plan.items if i.start_after]
-    items = {(i.kind, i.name): i for i in plan.items}
     completed = False
     with interrupts_recorded() as guard:
         try:
             with guard.interruptible():
-                halted = not runner.run(stops, {})
-                for kind in KINDS:  # linked services → datasets → pipelines → triggers
-                    if not halted:
-                        halted = not runner.run(puts[kind], _put_dependencies(puts[kind], items))
-                for kind in reversed(list(KINDS)):  # triggers → pipelines → datasets → linked services
-                    if not halted:
-                        halted = not runner.run(deletes[kind], _delete_dependencies(deletes[kind], items))
-                if not halted and grant_step:  # before any trigger starts: a new trigger must find its secrets
-                    halted = not runner.grant(report, grant_step, grant)
-                completed = not halted
+                completed = _publish(runner, report, plan, stops, puts, deletes, (grant_step, grant))
         except KeyboardInterrupt as exc:  # our Interrupted (SIGTERM/SIGINT), or a Ctrl-C without the guard
             report.interrupted = getattr(exc, "name", "SIGINT")
         finally:  # signals are only recorded here: a second one must not abort the restarts
@@ -154,6 +144,23 @@ def deploy(clients: Clients, target: Target, source: list[Resource], *, prune: b
     if report.interrupted:
         raise DeployInterrupted(report, signal.Signals[report.interrupted])
     return report
+
+
+def _publish(runner: _Runner, report: DeployReport, plan: Plan, stops: list[Step], puts: dict[str, list[Step]],
+             deletes: dict[str, list[Step]], granting: tuple[Step | None, GrantAccess | None]) -> bool:
+    """Stop triggers, PUT by kind, prune, then grant, each phase only after the last succeeded; whether all did."""
+    items = {(i.kind, i.name): i for i in plan.items}
+    halted = not runner.run(stops, {})
+    for kind in KINDS:  # linked services → datasets → pipelines → triggers
+        if not halted:
+            halted = not runner.run(puts[kind], _put_dependencies(puts[kind], items))
+    for kind in reversed(list(KINDS)):  # triggers → pipelines → datasets → linked services
+        if not halted:
+            halted = not runner.run(deletes[kind], _delete_dependencies(deletes[kind], items))
+    grant_step, grant = granting
+    if not halted and grant_step and grant:  # before any trigger starts: a new trigger must find its secrets
+        halted = not runner.grant(report, grant_step, grant)
+    return not halted
 
 
 def _start_triggers(runner: _Runner, report: DeployReport, stops: list[Step], completed: bool) -> None:

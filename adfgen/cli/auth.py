@@ -215,7 +215,7 @@ def _when(epoch: int | None) -> str:
 
 
 def _duration(text: str) -> int:
-    from adfgen.spec.model import parse_duration
+    from adfgen.spec.fields import parse_duration
 
     try:
         return int(parse_duration(text))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from adfgen.spec.time_zones import checked_time_zone
 
 
 class Strict(BaseModel):
@@ -63,3 +65,31 @@ BaseUrl = Annotated[str, AfterValidator(base_url), Field(
 # short enough that "For Each <name>" stays within ADF's 55-character activity names
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,45}$")]
 EndpointTemplate = Annotated[str, placeholders("api", "endpoint")]
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+def parse_duration(value: Any) -> Any:
+    """Accept seconds as an int or a string such as `90s`, `30m`, `1h`, `60d`, `2w`."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=0), WithJsonSchema(
+    {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+(s|m|h|d|w)?$"}],
+     "description": "seconds, or a number with s, m, h, d or w"})]
+SecretName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
+# a Windows time zone ID, as ADF's schedule triggers take (adfgen.spec.time_zones says which and why)
+TimeZone = Annotated[str, AfterValidator(checked_time_zone), Field(
+    description="a Windows time zone ID, as ADF's schedule triggers take (UTC, W. Europe Standard Time, "
+    "Eastern Standard Time, ...)")]

@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints,
-                      ValidationInfo, WithJsonSchema, create_model, field_validator, model_validator)
+from pydantic import (Field, StringConstraints, ValidationInfo, WithJsonSchema, create_model, field_validator,
+                      model_validator)
 
 from adfgen.core.naming_rules import name_problems
-from adfgen.spec.fields import BaseUrl, EndpointTemplate, HttpsUrl, Name, Strict
+from adfgen.spec.fields import (BaseUrl, Duration, EndpointTemplate, HeaderName, HttpsUrl, Name, SecretName,
+                                Strict, TimeZone)
 from adfgen.spec.fields import placeholders as _placeholders
 from adfgen.spec.variants.auth import FLOWS
 from adfgen.spec.placeholders import WatermarkFormat, constants_written
-from adfgen.spec.time_zones import checked_time_zone
 from adfgen.spec.variants.pagination import KINDS, JsonPath, Pagination, PaginationUnit  # noqa: F401 (re-exported)
 from adfgen.spec.variants.sinks import Sink
-
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
-_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
-
-
-def parse_duration(value: Any) -> Any:
-    """Accept seconds as an int or a string such as `90s`, `30m`, `1h`, `60d`, `2w`."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
-    raise ValueError("expected a duration such as 300, '30m', '1h' or '60d'")
-
-
-Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=0), WithJsonSchema(
-    {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+(s|m|h|d|w)?$"}],
-     "description": "seconds, or a number with s, m, h, d or w"})]
-SecretName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
-HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
-
 
 # --- factory and environment config -------------------------------------------------------------
 
@@ -319,9 +294,7 @@ class Schedule(Strict):
     interval: int = Field(1, ge=1, le=2**31 - 1)
     start_time: str = Field("2024-01-01T00:00:00Z", pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ?$",
                             description="UTC with Z, or local time without Z when time_zone is not UTC")
-    time_zone: Annotated[str, AfterValidator(checked_time_zone)] = Field(
-        "UTC", description="a Windows time zone ID, as ADF's schedule triggers take (UTC, W. Europe Standard Time, "
-        "Eastern Standard Time, ...)")
+    time_zone: TimeZone = "UTC"
     hours: list[Annotated[int, Field(ge=0, le=23)]] | None = None
     minutes: list[Annotated[int, Field(ge=0, le=59)]] | None = None
     started: bool | None = Field(

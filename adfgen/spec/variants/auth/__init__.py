@@ -49,7 +49,8 @@ class AuthFlow:
         access_token_lifetime: here those of every flow whose pipelines fetch the token and send it as a header."""
         from pydantic import Field
 
-        from adfgen.spec.model import Duration, TokenHeader  # here: the model imports this package while it loads
+        from adfgen.spec.fields import Duration
+        from adfgen.spec.model import TokenHeader  # here: the model imports this package while it loads
 
         return {
             "client_auth": (Literal["basic", "body"], Field("basic", description="client credentials at the token "

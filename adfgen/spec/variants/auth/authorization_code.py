@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
+
+from adfgen.spec.fields import Duration, HttpsUrl
 from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField
 
 if TYPE_CHECKING:
@@ -23,10 +26,6 @@ class AuthorizationCode(AuthFlow):
 
     @classmethod
     def fields(cls) -> dict[str, tuple[Any, Any]]:
-        from pydantic import Field
-
-        from adfgen.spec.model import Duration, HttpsUrl  # here: the model imports this package while it loads
-
         return {
             "authorize_url": (HttpsUrl | None, Field(None, description="the provider's consent page")),
             "pkce": (bool, Field(False, description="PKCE (S256) at consent; a public client needs no secret")),
