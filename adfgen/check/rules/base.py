@@ -44,6 +44,8 @@ class Context:
         self.factory = factory
         self.entry = entry
         self.view = shared
+        # facts about this resource that several rules need, computed once by the first to ask (schema findings...)
+        self.memo: dict[str, Any] = {}
 
     @property
     def properties(self) -> dict:

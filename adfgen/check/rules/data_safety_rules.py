@@ -10,7 +10,7 @@ from adfgen.check.model import WARNING
 from adfgen.check.rules.base import Context, FactoryView, Hit, Rule
 from adfgen.check.requests import request_cap
 from adfgen.check.semantics import (body_text, called_pipeline, is_keyvault_write, is_refresh_grant, is_token_call,
-                                    text_of)
+                                    secret_producers, secret_reads, text_of)
 from adfgen.check.walk import Activity
 from adfgen.core import token_lifetime
 
@@ -353,8 +353,6 @@ class CopyOutlivesToken(Rule):
     kinds = ("pipeline",)
 
     def check(self, ctx: Context) -> Iterator[Hit]:
-        from adfgen.check.semantics import secret_producers, secret_reads
-
         producers = secret_producers(ctx.pipeline)
         if not producers:
             return

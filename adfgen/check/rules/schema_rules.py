@@ -14,13 +14,12 @@ from adfgen.check.walk import under_inactive
 
 def schema_findings(ctx: Context) -> list[SchemaFinding]:
     """The resource's schema findings, computed once and shared by SC002 and SC003."""
-    cached = getattr(ctx, "_schema_findings", None)
+    cached = ctx.memo.get("schema_findings")
     if cached is None:
         schema = ctx.view.schema
         cached = schema.validate(ctx.entry.resource) if schema is not None else []
         # ADF excludes inactive activities from validation (documented: deactivate-activity)
-        cached = [f for f in cached if not under_inactive(ctx.pipeline, f.json_path)]
-        ctx._schema_findings = cached  # type: ignore[attr-defined]
+        cached = ctx.memo["schema_findings"] = [f for f in cached if not under_inactive(ctx.pipeline, f.json_path)]
     return cached
 
 

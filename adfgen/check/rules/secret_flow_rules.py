@@ -301,11 +301,11 @@ def _credential_uses(ctx: Context) -> dict[str, str]:
 
     Computed once per pipeline (children are shared by many callers); a call cycle reads as no use.
     """
-    cached = getattr(ctx, "_credential_uses", None)
+    cached = ctx.memo.get("credential_uses")
     if cached is not None:
         return cached
     found: dict[str, str] = {}
-    ctx._credential_uses = found  # type: ignore[attr-defined]  # set first: a cycle of Execute Pipelines ends here
+    ctx.memo["credential_uses"] = found  # set first: a cycle of Execute Pipelines ends here
     for site in ctx.sites:
         if site.activity is None or "parameters" not in site.text.lower():
             continue
