@@ -119,7 +119,7 @@ class Pipeline:
         self.inactive_paths = tuple(a.path for a in self.everything if a.inactive and not
                                     (a.parent is not None and a.parent.inactive))
         self._upstream: dict[int, set[str]] = {}
-        # facts computed once per pipeline by whoever needs them (expression sites, secret producers and variables)
+        # facts computed once per pipeline by whoever needs them (expression sites; per_pipeline facts)
         self.memo: dict[Any, Any] = {}
 
     def _build(self, items: list[Any], path: str, parent: Activity | None) -> list[Activity]:
