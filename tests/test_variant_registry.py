@@ -142,3 +142,19 @@ def test_a_units_schema_description_is_its_readme_sentence():
     for registry in (KINDS, SINKS):
         for name, unit in registry:
             assert defs[unit.__name__]["description"] == summary(unit), name
+
+
+def test_every_field_a_unit_adds_is_described():
+    """`adfgen init --blank` comments each field with its schema description: a unit's own fields say what they are."""
+    defs = spec_json_schema()["$defs"]
+    bare = []
+    for registry in (KINDS, SINKS):
+        for name, unit in registry:
+            for key, prop in defs[unit.__name__]["properties"].items():
+                if key != registry.name_field and not prop.get("description"):
+                    bare.append(f"{registry.what} {name}: {key}")
+    bare += [f"EndCondition: {key}" for key, prop in defs["EndCondition"]["properties"].items()
+             if not prop.get("description")]
+    bare += [f"auth flow {name}: {key}" for name, flow in FLOWS for key, (_, info) in flow.fields().items()
+             if not info.description]
+    assert bare == []

@@ -1,7 +1,8 @@
 """client_credentials_native: ADF's REST linked service fetches the token itself (OAuth2ClientCredential).
 
 Documented (https://learn.microsoft.com/azure/data-factory/connector-rest, "Use OAuth2 Client Credential
-authentication"; Microsoft's schema, RestServiceLinkedServiceTypeProperties): tokenEndpoint, clientId, clientSecret as a SecureString or Azure Key Vault reference, optional scope and resource);
+authentication"; Microsoft's schema, RestServiceLinkedServiceTypeProperties): tokenEndpoint,
+clientId, clientSecret as a SecureString or Azure Key Vault reference, optional scope and resource);
 the connector implements only this grant, so it suits APIs such as Microsoft Graph, not refresh-token APIs."""
 
 from __future__ import annotations

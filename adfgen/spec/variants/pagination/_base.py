@@ -27,8 +27,10 @@ class EndCondition(Strict):
     """When paging stops: the node at `path` is empty / missing / present, or equals a constant."""
 
     path: str = Field(description="JSONPath ($.x) of the response body, or headers.<name>")
-    is_: Literal["empty", "missing", "present"] | None = Field(None, alias="is")
-    equals: str | None = None
+    is_: Literal["empty", "missing", "present"] | None = Field(None, alias="is",
+                                                              description="stop when the node is empty, missing "
+                                                              "or present (or set equals)")
+    equals: str | None = Field(None, description="stop when the node equals this text, e.g. \"true\" (or set is)")
 
     def rule(self) -> tuple[str, str]:
         """The `paginationRules` entry: the condition in the key, the test in the value (connector-rest doc)."""
@@ -106,8 +108,8 @@ class PagedUnit(PaginationUnit):
     max_requests: int = Field(1000, ge=1, le=1_000_000,
                               description="hard cap on requests per sync; past it the worker fails, never truncates")
     max_results: int | None = Field(
-        None, gt=0, description="the API's cap on results of one query (HubSpot search: 10,000); requests past it "
-        "fail or come back empty, so the build requires max_requests x the page size to stay within it")
+        None, gt=0, description="the API's cap on results of one query (HubSpot search: 10,000): max_requests x the "
+        "page size must stay within it")
 
     @property
     def request_cap(self) -> int:

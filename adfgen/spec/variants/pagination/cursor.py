@@ -23,8 +23,8 @@ class CursorPagination(PagedUnit):
                  "`send_in: body` is refused")
 
     kind: Literal["cursor"]
-    param: str
-    cursor_path: JsonPath
+    param: str = Field(description="the query parameter (or header) the next request carries the cursor in")
+    cursor_path: JsonPath = Field(description="JSONPath of the next cursor in each reply, e.g. $.paging.next.after")
     send_in: Literal["query", "header", "body"] = Field(
         "query", description="where the next request carries the cursor; body is refused (ADF cannot)")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from adfgen.spec.variants.pagination import KINDS
 from adfgen.spec.variants.pagination._base import JsonPath, PagedUnit, Paging
 
@@ -15,7 +17,8 @@ class NextUrlPagination(PagedUnit):
     rules_doc = "`AbsoluteUrl: <next_url_path>`, ends when it is absent"
 
     kind: Literal["next_url"]
-    next_url_path: JsonPath
+    next_url_path: JsonPath = Field(description="JSONPath of the next page's URL in each reply, e.g. "
+                                    "$['@odata.nextLink']")
 
     def paging(self, records_path: str | None) -> Paging:
         """The next-URL rule and its end."""

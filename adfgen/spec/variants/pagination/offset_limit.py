@@ -17,10 +17,10 @@ class OffsetLimitPagination(StoppingUnit):
     rules_doc = "per chunk `QueryParameters.{offset}: RANGE:<first>:<last>:<limit>` (expressions) + end condition"
 
     kind: Literal["offset_limit"]
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    limit: int = Field(100, gt=0)
-    start: int = 0
+    offset_param: str = Field("offset", description="the query parameter of the offset")
+    limit_param: str = Field("limit", description="the query parameter of the page size")
+    limit: int = Field(100, gt=0, description="records per page: sent as limit_param, and the step of {offset}")
+    start: int = Field(0, description="the first offset")
 
     def records_per_page(self) -> int | None:
         """`limit`."""

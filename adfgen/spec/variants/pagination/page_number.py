@@ -18,10 +18,11 @@ class PageNumberPagination(StoppingUnit):
                  "(default: records empty)")
 
     kind: Literal["page_number"]
-    param: str = "page"
-    start: int = 1
-    page_size_param: str | None = None
-    page_size: int | None = Field(None, gt=0)
+    param: str = Field("page", description="the query parameter of the page number")
+    start: int = Field(1, description="the first page's number")
+    page_size_param: str | None = Field(None, description="the query parameter of the page size, if the API takes one")
+    page_size: int | None = Field(None, gt=0, description="records per page: sent as page_size_param, and the size "
+                                  "max_results is checked with")
 
     def records_per_page(self) -> int | None:
         """`page_size`."""

@@ -91,8 +91,9 @@ class FileSinkUnit(SinkUnit):
     store: ClassVar[FileStore]  # the names ADF gives its account and container
 
     account_url: HttpsUrl
-    container: str = Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
-    format: Literal["json", "parquet"] = "json"
+    container: str = Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$",
+                           description="the container (ADLS Gen2: file system) holding the folders")
+    format: Literal["json", "parquet"] = Field("json", description="the file format records land in")
     folder: EndpointTemplate = Field("{api}/{endpoint}",
                                      description="folder per endpoint; {api} and {endpoint} are replaced")
 

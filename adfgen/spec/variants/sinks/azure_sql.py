@@ -20,8 +20,8 @@ class AzureSqlSink(TableSinkUnit):
 
     type: Literal["azure_sql"]
     server: str = Field(pattern=r"^[A-Za-z0-9.-]+$", description="e.g. sql-dev.database.windows.net")
-    database: str
-    schema_name: str = Field("staging", alias="schema")
+    database: str = Field(description="the database's name")
+    schema_name: str = Field("staging", alias="schema", description="the schema the tables are created in")
     table: EndpointTemplate = Field("{api}_{endpoint}",
                                     description="table per endpoint; {api} and {endpoint} are replaced")
 
