@@ -10,7 +10,7 @@ from adfgen.spec import spec_json_schema
 from adfgen.spec.variants.auth import FLOWS
 from adfgen.spec.variants.pagination import KINDS, markdown_table, rules_cell
 from adfgen.spec.variants.registry import Registry, summary
-from adfgen.spec.variants.sinks import SINKS
+from adfgen.spec.variants.sinks import SINKS, FileStore
 
 TOKEN_DANCE_FIELDS = ["client_auth", "refresh_margin", "token_header", "token_params"]
 
@@ -122,6 +122,16 @@ def test_a_file_sinks_account_url_is_described_by_its_host():
             described = defs[unit.__name__]["properties"]["account_url"]["description"]
             assert described == f"https://<account>.{unit.store.host}.core.windows.net/", name
     assert SINKS.get("adls_gen2").store.host == "dfs" and SINKS.get("blob").store.host == "blob"
+
+
+@pytest.mark.parametrize("facts, said", [
+    # Azure Files: the share is the linked service's fileShare and the File REST API is not the Blob one
+    ({"url_key": "serviceEndpoint", "container_key": "", "host": "blob"}, "container_key is required"),
+    ({"url_key": "serviceEndpoint", "container_key": "container", "host": "file"}, "must answer the Blob API")])
+def test_a_file_store_the_build_cannot_write_through_is_refused(facts, said):
+    """Datasets name the container in their location, and watermarks are written with the Blob API."""
+    with pytest.raises(ValueError, match=said):
+        FileStore(**facts)
 
 
 def test_contributings_worked_example_is_position_py():

@@ -24,14 +24,29 @@ FILE_FORMATS: dict[str, dict[str, Any]] = {
 }
 
 
+# the endpoints of a storage account that answer the Blob REST API, which every file sink must: the controllers PUT and
+# GET their watermark files at blob_endpoint() (build/contexts/watermark.py), and `adfgen run` serves Blob and ADLS Gen2
+BLOB_API_HOSTS = ("blob", "dfs")
+
+
 @dataclass(frozen=True)
 class FileStore:
     """How ADF's linked service and datasets of one storage service name its account and container, and the
     account's host."""
 
     url_key: str  # the linked service's typeProperties key for the account URL
-    container_key: str  # the location's key for the container
+    container_key: str  # the location's key for the container (the dataset templates write it there)
     host: str  # the account URL's endpoint: https://<account>.<host>.core.windows.net/
+
+    def __post_init__(self) -> None:
+        # a store outside these assumptions (e.g. Azure Files: its share is the linked service's fileShare and it
+        # speaks the File REST API) would build silently wrong datasets and watermark writes: refuse it here
+        if self.host not in BLOB_API_HOSTS:
+            raise ValueError(f"a file sink's host must answer the Blob API ({', '.join(BLOB_API_HOSTS)}), not "
+                             f"{self.host!r}: watermarks are written through it (CONTRIBUTING.md, sink types)")
+        if not self.container_key:
+            raise ValueError("a file sink names its container in the dataset location: container_key is required "
+                             "(CONTRIBUTING.md, sink types)")
 
 
 class SinkUnit(Strict):
