@@ -9,6 +9,7 @@ import pytest
 
 from adfgen.cli import main
 from adfgen.spec.variants.pagination import KINDS as PAGINATION_KINDS
+from adfgen.spec.variants.sinks import SINKS
 
 REPO = Path(__file__).resolve().parent.parent
 XERO = (REPO / "specs" / "xero.yaml").read_text(encoding="utf-8")
@@ -178,8 +179,9 @@ SEMANTIC_CASES = {
         [("apis.0.endpoints.0.sink", "lak")], "apis[0].endpoints[0].sink: unknown sink 'lak'; expected one of: lake"),
     "folder on a SQL sink": (
         [("factory.sinks.lake", SQL), ("apis.0.endpoints.0.folder", "x")],
-        "apis[0].endpoints[0].folder: folder applies to file sinks only (adls_gen2, blob); this endpoint's sink is "
-        "azure_sql, which holds tables"),
+        "apis[0].endpoints[0].folder: folder applies to file sinks only "
+        f"({', '.join(name for name, unit in SINKS if unit.holds_files)}); this endpoint's sink is azure_sql, which "
+        "holds tables"),
     "page numbers without an end": (
         [("apis.0.pagination", {"kind": "page_number"}), ("apis.0.endpoints.0.records_path", _DELETE)],
         "apis[0].endpoints[0]: page_number pagination needs an end: set records_path (stops on an empty page) or "
