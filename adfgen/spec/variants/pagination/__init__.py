@@ -20,7 +20,7 @@ def markdown_table() -> str:
         shared = [key for key in unit.model_fields if any(key in base.model_fields for base in unit.__mro__[1:]
                                                           if isinstance(base, type) and issubclass(base, PaginationUnit))]
         own = [key for key in unit.model_fields if key not in shared]
-        fields = ", ".join(f"`{unit.model_fields[key].alias or key}`" for key in own + shared if key != "kind")
+        fields = ", ".join(f"`{unit.model_fields[key].alias or key}`" for key in own + shared if key != "kind") or "—"
         lines.append(f"| `{name}` | {fields} | {summary(unit)} | {rules_cell(unit)} |")
     return "\n".join(lines)
 
