@@ -49,6 +49,14 @@ BAD_SPECS = {
         lambda: xero_with("      kind: page_number", "      kind: pages"),
         ["{f}:{L:kind: pages}: apis[0].pagination.kind: unknown pagination kind 'pages'; expected one of: "
          + ", ".join(PAGINATION_KINDS.names())]),
+    "pagination without a kind": (
+        lambda: xero_with("      kind: page_number\n", ""),
+        ["{f}:{L:    pagination:}: apis[0].pagination: required field 'kind' is missing; expected one of: "
+         + ", ".join(PAGINATION_KINDS.names())]),
+    "a sink without a type": (
+        lambda: xero_with("      type: adls_gen2\n", ""),
+        ["{f}:{L:    lake:}: factory.sinks.lake: required field 'type' is missing; expected one of: "
+         + ", ".join(SINKS.names())]),
     "missing secret names": (
         lambda: xero_with("      refresh_token: xero-refresh-token\n", ""),
         ["{f}:{L:secrets:}: apis[0].secrets: missing secret name 'refresh_token': the authorization_code flow "

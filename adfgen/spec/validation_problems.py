@@ -122,8 +122,8 @@ def _message(error: dict, path: PathKey, model: Any) -> str:
         return (f"unknown {_TAG_LABELS.get(str(path[-1]), path[-1])} {ctx.get('tag')!r}; "
                 f"expected one of: {ctx.get('expected_tags', '').replace(chr(39), '')}")
     if kind == "union_tag_not_found":
-        ctx = error.get("ctx", {})
-        return f"required field {ctx.get('discriminator', '')} is missing"
+        tag = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
+        return f"required field '{tag}' is missing" + _tag_choices(tag)
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
         return _PATTERN_TEXT.get(pattern, f"must match {pattern}") + f" (got {error.get('input')!r})"
@@ -136,6 +136,16 @@ def _message(error: dict, path: PathKey, model: Any) -> str:
 
 
 _TAG_LABELS = {"kind": "pagination kind", "type": "sink type"}  # the spec's two tagged unions
+
+
+def _tag_choices(tag: str) -> str:
+    """`; expected one of: ...`, the registered units a missing `kind` or `type` may name."""
+    # imported here: the variant packages import adfgen.spec (fields) while it loads
+    from adfgen.spec.variants.pagination import KINDS
+    from adfgen.spec.variants.sinks import SINKS
+
+    registry = {KINDS.name_field: KINDS, SINKS.name_field: SINKS}.get(tag)
+    return f"; expected one of: {', '.join(registry.names())}" if registry else ""
 
 _PATTERN_TEXT = {
     r"^[0-9a-zA-Z-]{1,127}$": "a Key Vault secret name: letters, digits and '-' only, at most 127 characters",
