@@ -12,7 +12,12 @@ from adfgen.spec.variants.pagination._base import PageRange, Paging, StoppingUni
 
 @KINDS.register("offset_limit")
 class OffsetLimitPagination(StoppingUnit):
-    """`?<offset_param>={offset}&<limit_param>=<limit>`, the offset advancing by the limit."""
+    """`?<offset_param>={offset}&<limit_param>=<limit>`, the offset advancing by the limit until an empty page (or
+    `stop_when`); a total count in the reply cannot end it, so the last request is the empty page after the total."""
+
+    # ADF's end conditions test one node for Empty, NonExist, Exist or Const:<value>, never one value against another
+    # such as offset >= total (documented: https://learn.microsoft.com/azure/data-factory/connector-rest#pagination-
+    # support), so an "offset_total" kind could only refuse
 
     rules_doc = "per chunk `QueryParameters.{offset}: RANGE:<first>:<last>:<limit>` (expressions) + end condition"
 
