@@ -1,4 +1,9 @@
-"""Pagination kinds, one module each; `Pagination` is their discriminated union, built from the registry."""
+"""Pagination kinds, one module each; `Pagination` is their discriminated union, built from the registry.
+
+A module registers one `@KINDS.register("<kind>")` model deriving `PaginationUnit`, `PagedUnit` (sends more than one
+request) or `StoppingUnit` (counts pages with a RANGE and can resume), from `_base.py`: its `kind: Literal["<kind>"]`
+and described fields, `paging()` (or `constant_rules`), `problems()` for what ADF cannot do, `rules_doc` for the README
+row of rules that follow its fields, and its docstring as its README sentence."""
 
 from __future__ import annotations
 
