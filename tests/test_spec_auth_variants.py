@@ -215,7 +215,7 @@ class AudienceGrant(AuthFlow):
     def fields(cls) -> dict[str, tuple[Any, Any]]:
         from pydantic import Field
 
-        return {"audience": (str, Field(description="the API the token is for")), **super().fields()}
+        return {"audience": (str | None, Field(None, description="the API the token is for")), **super().fields()}
 
     def grant_fields(self, auth) -> list[FormField]:
         return [FormField("audience", auth.audience)]
@@ -228,7 +228,9 @@ from adfgen.build import build_factories
 from adfgen.spec import spec_json_schema
 from adfgen.spec.variants.docs import regenerate
 from adfgen.spec.variants.auth import auth_table
+from adfgen.spec import load_spec_text
 (build,) = build_factories([Path(sys.argv[1])])
+assert load_spec_text(Path(sys.argv[2]).read_text(encoding="utf-8"), "xero.yaml")[1] == []  # other flows unchanged
 refresh = next(r for r in build.resources if r.name.endswith("_refresh"))
 post = next(a for a in refresh.properties["activities"] if a["name"] == "Request Token")
 print(json.dumps({"body": post["typeProperties"]["body"], "flows": spec_json_schema()["$defs"]["Auth"]["properties"]
@@ -256,7 +258,8 @@ def test_a_new_flow_is_one_module(tmp_path):
                              "      client_id: a-id\n      client_secret: a-secret\n      access_token: a-access"),
                     encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    found = subprocess.run([sys.executable, "-c", PROBE, str(spec)], capture_output=True, text=True, env=env,
+    found = subprocess.run([sys.executable, "-c", PROBE, str(spec), str(REPO / "specs" / "xero.yaml")],
+                           capture_output=True, text=True, env=env,
                            cwd=tmp_path, timeout=120)
     assert found.returncode == 0, found.stderr[-2000:]
     result = json.loads(found.stdout)

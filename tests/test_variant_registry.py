@@ -84,6 +84,14 @@ def test_flows_that_fetch_their_token_share_the_token_fields():
             assert not set(TOKEN_DANCE_FIELDS) & set(own), name
 
 
+def test_every_flow_field_has_a_default():
+    """Every flow's fields are merged into the one `Auth` model: a field without a default would be required of every
+    spec, whatever its flow (a flow that needs its field reports it missing in `check()`)."""
+    required = [f"{name}: {key}" for name, flow in FLOWS for key, (_, info) in flow.fields().items()
+                if info.is_required()]
+    assert required == []
+
+
 def test_a_kind_with_constant_rules_pages_by_them_and_shows_them():
     constant = {name: unit for name, unit in KINDS if unit.constant_rules is not None}
     assert sorted(constant) == ["link_header", "none"]
