@@ -9,6 +9,7 @@ import pytest
 
 from adfgen.cli import main
 from adfgen.spec.variants.pagination import KINDS as PAGINATION_KINDS
+from adfgen.spec.variants.auth import FLOWS
 from adfgen.spec.variants.sinks import SINKS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,6 +58,9 @@ BAD_SPECS = {
         lambda: xero_with("      type: adls_gen2\n", ""),
         ["{f}:{L:    lake:}: factory.sinks.lake: required field 'type' is missing; expected one of: "
          + ", ".join(SINKS.names())]),
+    "an auth without a flow": (
+        lambda: xero_with("      flow: authorization_code\n", ""),
+        ["{f}:{L:    auth:}: apis[0].auth.flow: required field is missing; expected one of: " + ", ".join(FLOWS.names())]),
     "missing secret names": (
         lambda: xero_with("      refresh_token: xero-refresh-token\n", ""),
         ["{f}:{L:secrets:}: apis[0].secrets: missing secret name 'refresh_token': the authorization_code flow "

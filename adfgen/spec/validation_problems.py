@@ -115,8 +115,8 @@ def _message(error: dict, path: PathKey, model: Any) -> str:
         hint = difflib.get_close_matches(key, valid, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         return f"unknown key '{key}'{suggestion}; expected one of: {', '.join(valid)}"
-    if kind == "missing":
-        return "required field is missing"
+    if kind == "missing":  # an auth without its flow names the flows, as a pagination without its kind does
+        return "required field is missing" + (_tag_choices("flow") if path and path[-1] == "flow" else "")
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
         return (f"unknown {_TAG_LABELS.get(str(path[-1]), path[-1])} {ctx.get('tag')!r}; "
@@ -138,13 +138,14 @@ def _message(error: dict, path: PathKey, model: Any) -> str:
 _TAG_LABELS = {"kind": "pagination kind", "type": "sink type"}  # the spec's two tagged unions
 
 
-def _tag_choices(tag: str) -> str:
-    """`; expected one of: ...`, the registered units a missing `kind` or `type` may name."""
+def _tag_choices(field: str) -> str:
+    """`; expected one of: ...`, the registered units a missing `kind`, `type` or `flow` may name."""
     # imported here: the variant packages import adfgen.spec (fields) while it loads
+    from adfgen.spec.variants.auth import FLOWS
     from adfgen.spec.variants.pagination import KINDS
     from adfgen.spec.variants.sinks import SINKS
 
-    registry = {KINDS.name_field: KINDS, SINKS.name_field: SINKS}.get(tag)
+    registry = {"kind": KINDS, "type": SINKS, "flow": FLOWS}.get(field)
     return f"; expected one of: {', '.join(registry.names())}" if registry else ""
 
 _PATTERN_TEXT = {
