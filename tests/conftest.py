@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 import types
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from tests.dftf_support import prepare_dotnet
 from tests.peers.adf_schema import find_schema, require_schema_dir
+from tests.scheduling import schedule
 
 REPO = Path(__file__).resolve().parent.parent
 DOTNET_PROBLEM = prepare_dotnet()  # must run before anything imports data_factory_testing_framework
@@ -97,12 +99,14 @@ SLOW_FILES = {"test_fresh_clone.py", "test_run_e2e.py", "test_run_e2e_xero_peer.
               "test_evaluator_differential.py", "test_review_mermaid.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks that schedule() adds
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow files; on a machine without Microsoft's schema or the corpus, skip (with the reason) the tests
-    that need them."""
+    """Mark the slow files and order the work units (tests/scheduling.py); on a machine without Microsoft's schema or
+    the corpus, skip (with the reason) the tests that need them."""
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+    schedule(items)
     if os.environ.get("CI"):
         return  # CI has ../shared: the fixtures fail loudly instead
     missing = {"corpus": corpus_missing(), "schema": find_schema()[1]}
@@ -136,3 +140,16 @@ def dftf():
 
     share_expression_runtime()
     return framework
+
+
+@pytest.fixture(scope="session")
+def big_synthetic_build(tmp_path_factory):
+    """One factory of 34 synthetic APIs of 20 endpoints (beyond ARM's and Mermaid's limits), built once for the tests
+    that read it (tests/scheduling.py keeps them on one worker)."""
+    from adfgen.build import build_factories
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from build import make_synthetic_specs
+
+    (build,) = build_factories(make_synthetic_specs(tmp_path_factory.mktemp("synthetic"), apis=34, endpoints=20))
+    return build

@@ -235,13 +235,8 @@ def test_linked_templates_split_a_factory_beyond_arm_limits(xero_build):
     assert "containerSasToken" not in files["linkedTemplates/ArmTemplateParameters_master.json"]["parameters"]
 
 
-def test_a_factory_beyond_arm_limits_gets_linked_templates(tmp_path):
-    import sys
-
-    sys.path.insert(0, str(REPO / "bench"))
-    from build import make_synthetic_specs
-
-    (build,) = build_factories(make_synthetic_specs(tmp_path, apis=34, endpoints=20))
+def test_a_factory_beyond_arm_limits_gets_linked_templates(big_synthetic_build):
+    build = big_synthetic_build
     assert len(build.resources) > 800
     linked = sorted(p for p in build.files if p.startswith("arm/linkedTemplates/"))
     assert "arm/linkedTemplates/ArmTemplate_master.json" in linked and "arm/linkedTemplates/ArmTemplate_1.json" in linked

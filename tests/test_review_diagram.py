@@ -143,16 +143,10 @@ def test_a_resource_with_no_activities_still_draws():
     assert "(no pipelines or triggers)" in "\n".join(factory_diagram([Resource("dataset", "d", {})]).lines)
 
 
-def test_a_factory_beyond_mermaids_limits_is_drawn_by_folder(tmp_path):
-    import sys
-
-    from adfgen.build import build_factories
+def test_a_factory_beyond_mermaids_limits_is_drawn_by_folder(big_synthetic_build):
     from adfgen.review.diagram import MAX_EDGES, MAX_TEXT
 
-    sys.path.insert(0, str(REPO / "bench"))
-    from build import make_synthetic_specs
-
-    (build,) = build_factories(make_synthetic_specs(tmp_path, apis=34, endpoints=20))
+    build = big_synthetic_build
     lines = factory_diagram(build.resources).lines
     assert len("\n".join(lines)) <= MAX_TEXT and sum("-->" in line for line in lines) <= MAX_EDGES
     pipelines = sum(r.kind == "pipeline" for r in build.resources)
