@@ -2,9 +2,9 @@
 
 Mermaid and jsdom are installed from the npm registry into tests/review_cases/mermaid/ (`npm ci`, pinned by its
 package-lock.json) the first time; skipped, with the reason, where node or the registry is not reachable.
-Drawing the SVG needs a browser's layout engine: the render test drives mermaid-cli (tests/review_cases/mermaid-render/,
-`npm ci` without puppeteer's own browser download) on a system Chromium, and is skipped with the reason where none is
-installed (e.g. `apt-get install chromium`).
+Drawing the SVG needs a browser's layout engine: the render test drives Mermaid's renderer with mermaid-cli's puppeteer
+(tests/review_cases/mermaid-render/, `npm ci` without puppeteer's own browser download) on a system Chromium, and is
+skipped with the reason where none is installed (e.g. `apt-get install chromium`).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _chromium() -> str:
                 "(e.g. `apt-get install chromium`); the parser test above still reads every diagram")
 
 
-def _mmdc() -> Path:
+def _renderer() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node/npm not installed: cannot run mermaid-cli")
     if not (RENDERER / "node_modules" / ".bin" / "mmdc").exists():
@@ -100,26 +100,33 @@ def _mmdc() -> Path:
                                 timeout=600, env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"})
         if result.returncode != 0:
             pytest.skip(f"could not install mermaid-cli from npm: {result.stderr.strip()[-300:]}")
-    return RENDERER / "node_modules" / ".bin" / "mmdc"
+    return RENDERER / "render.mjs"
 
 
-def test_mermaid_renders_the_committed_diagrams_to_svg(tmp_path):
-    """The real renderer draws every diagram of a factory README (and the hostile names) to SVG, each activity's
-    name among the drawn texts."""
-    chromium, mmdc = _chromium(), _mmdc()
-    config = tmp_path / "puppeteer.json"
-    config.write_text(json.dumps({"executablePath": chromium, "args": ["--no-sandbox", "--disable-gpu"]}))
-    readme = REPO / "out" / "adf-xero-dev" / "README.md"
+# How mermaid-cli finds the diagrams of a Markdown file (mermaidChartsInMarkdown in its src/index.js)
+MARKDOWN_DIAGRAM = re.compile(r"^[^\S\n]*[`:]{3}(?:mermaid)([^\S\n]*\r?\n([\s\S]*?))[`:]{3}[^\S\n]*$", re.M)
+
+
+def test_mermaid_renders_the_committed_diagrams_to_svg():
+    """The real renderer (Mermaid's, in Chromium, as mermaid-cli drives it) draws every diagram of a factory README
+    (and the hostile names) to SVG, each activity's name among the drawn texts. One page renders them all in turn
+    (tests/review_cases/mermaid-render/render.mjs), where mermaid-cli would load Mermaid into a page per diagram."""
+    chromium, renderer = _chromium(), _renderer()
+    readme = (REPO / "out" / "adf-xero-dev" / "README.md").read_text(encoding="utf-8")
+    diagrams = [match.group(2) for match in MARKDOWN_DIAGRAM.finditer(readme)]
+    assert len(diagrams) == readme.count("```mermaid") > 1  # every diagram of the README is drawn
     hostile = {"activities": [{"name": name, "type": "Wait"} for name in HOSTILE]}
-    source = tmp_path / "diagrams.md"
-    source.write_text(readme.read_text(encoding="utf-8") + "\n```mermaid\n"
-                      + "\n".join(pipeline_diagram(hostile).lines) + "\n```\n", encoding="utf-8")
-    result = subprocess.run([str(mmdc), "-i", str(source), "-o", str(tmp_path / "rendered.md"), "-p", str(config)],
-                            capture_output=True, text=True, timeout=600)
+    diagrams.append("\n".join(pipeline_diagram(hostile).lines) + "\n")
+    result = subprocess.run(["node", str(renderer), chromium], input=json.dumps(diagrams), capture_output=True,
+                            text=True, cwd=RENDERER, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    svgs = sorted(tmp_path.glob("rendered-*.svg"), key=lambda svg: int(svg.stem.rsplit("-", 1)[1]))  # in order
-    assert len(svgs) == source.read_text(encoding="utf-8").count("```mermaid")
-    drawn = svgs[-1].read_text(encoding="utf-8")
+    rendered = json.loads(result.stdout)
+    assert len(rendered) == len(diagrams)
+    failed = {i: r["error"] for i, r in enumerate(rendered) if not r["ok"]}
+    assert not failed, failed
+    svgs = [r["svg"] for r in rendered]
+    assert all(svg.startswith("<svg") for svg in svgs)
     for name in ("Run invoices", "Refresh Token"):
-        assert any(name in svg.read_text(encoding="utf-8") for svg in svgs), name
+        assert any(name in svg for svg in svgs), name
+    drawn = svgs[-1]
     assert "&lt;img src=x onerror=alert(1)&gt;" in drawn and "<img src=x" not in drawn  # text, never markup
