@@ -1,4 +1,4 @@
-"""Token endpoint calls through Authlib's OAuth2Session: code exchange, refresh, client credentials, password.
+"""Token endpoint calls through Authlib's OAuth2Session: code exchange, refresh, and any other grant by its form.
 
 Every reply is checked before anyone saves it: an `error` (whatever the HTTP status, since some providers answer
 errors with 200), a missing `access_token`, or (where refresh tokens rotate) a missing `refresh_token` is an
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from adfgen.oauth.errors import AuthError
 from adfgen.spec.model import Auth
@@ -61,6 +61,26 @@ def exchange_code(auth: Auth, client: Client, code: str, redirect_uri: str, code
                                                      **auth.token_params), want_refresh=True)
 
 
+def filled_form(auth: Auth, values: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    """The grant_type and the other fields of the token POST, as the build's refresh pipeline sends them: the flow
+    unit's `token_form(auth)` (constants as given, secret roles from `values`), the scope where the unit sends it,
+    then `token_params`. Client authentication is the session's (Basic header, or client_id/client_secret fields)."""
+    unit = flow_of(auth)
+    grant, fields = unit.grant, []
+    for form_field in unit.token_form(auth):
+        if form_field.secret_role is not None and form_field.secret_role not in values:
+            raise AuthError(f"the {auth.flow} flow's token request needs the {form_field.secret_role} secret; put it "
+                            "into the vault and run the command again; nothing was written")
+        value = form_field.value if form_field.secret_role is None else values[form_field.secret_role]
+        if form_field.name == "grant_type":
+            grant = value or grant
+        elif value is not None:  # an optional field the spec leaves unset is not sent
+            fields.append((form_field.name, value))
+    if auth.scopes and unit.sends_scope(auth):
+        fields.append(("scope", " ".join(auth.scopes)))
+    return grant, fields + sorted(auth.token_params.items())
+
+
 def refresh(auth: Auth, client: Client, refresh_token: str, verify: Any = True) -> TokenReply:
     """One refresh, as the generated pipeline does it: the reply must hold a new refresh token where they rotate."""
     oauth = session(auth, client, verify=verify)
@@ -76,43 +96,42 @@ def refresh(auth: Auth, client: Client, refresh_token: str, verify: Any = True) 
         return resp
 
     oauth.register_compliance_hook("refresh_token_response", keep_raw)
+    # Authlib adds refresh_token itself; the rest of the unit's form goes in the body
+    _, fields = filled_form(auth, {"refresh_token": refresh_token})
+    body = _encoded([(name, value) for name, value in fields if name != "refresh_token"])
 
     def post(at: int) -> dict[str, Any]:
-        oauth.refresh_token(auth.token_url, refresh_token=refresh_token, verify=verify, **auth.token_params)
+        oauth.refresh_token(auth.token_url, refresh_token=refresh_token, body=body, scope=None, verify=verify)
         return raw.get("reply", {})
 
-    return _call(auth, post, want_refresh=auth.rotating_refresh_tokens)
+    return _call(auth, post, want_refresh=flow_of(auth).rotating(auth))
 
 
-def client_credentials(auth: Auth, client: Client, verify: Any = True) -> TokenReply:
-    """A client-credentials token: proves the client id and secret work."""
+def by_form(auth: Auth, client: Client, values: dict[str, str], verify: Any = True) -> TokenReply:
+    """A token by any grant but the refresh: the flow unit's token form, sent as the refresh pipeline sends it."""
     oauth = session(auth, client, verify=verify)
-    return _call(auth, lambda at: oauth.fetch_token(auth.token_url, grant_type="client_credentials", verify=verify,
-                                                     **auth.token_params), want_refresh=False)
-
-
-def password(auth: Auth, client: Client, username: str, secret: str, verify: Any = True) -> TokenReply:
-    """A resource-owner password token."""
-    oauth = session(auth, client, verify=verify)
-    return _call(auth, lambda at: oauth.fetch_token(auth.token_url, username=username, password=secret,
-                                                     verify=verify, **auth.token_params), want_refresh=False)
-
-
-# the grant a flow's token POST uses (its unit's `grant`) -> the call, given the secret roles its form reads
-GRANTS: dict[str, Callable[[Auth, Client, dict[str, str], Any], TokenReply]] = {
-    "refresh_token": lambda auth, client, values, verify: refresh(auth, client, values["refresh_token"], verify),
-    "client_credentials": lambda auth, client, values, verify: client_credentials(auth, client, verify),
-    "password": lambda auth, client, values, verify: password(auth, client, values["username"], values["password"],
-                                                               verify),
-}
+    grant, fields = filled_form(auth, values)
+    # The fields go in `body`, not as keyword arguments: Authlib would take a field named like one of its own
+    # arguments (state, auth, timeout...) for that argument, and it drops fields with an empty value. scope=None
+    # stops it adding the session's scope: filled_form already decided whether the flow sends one.
+    return _call(auth, lambda at: oauth.fetch_token(auth.token_url, body=_encoded(fields), grant_type=grant,
+                                                     scope=None, verify=verify),
+                 want_refresh=flow_of(auth).rotating(auth))
 
 
 def by_grant(auth: Auth, client: Client, values: dict[str, str], verify: Any = True) -> TokenReply:
     """A token by the grant of the spec's flow; `values` holds the secret roles its token form reads."""
-    call = GRANTS.get(flow_of(auth).grant)
-    if call is None:  # a flow unit whose grant adfgen auth does not know yet
-        raise AuthError(f"adfgen auth cannot obtain a token with flow {auth.flow!r} (grant {flow_of(auth).grant!r})")
-    return call(auth, client, values, verify)
+    if flow_of(auth).grant == "refresh_token":
+        if "refresh_token" not in values:
+            raise AuthError(f"the {auth.flow} flow refreshes with a refresh token; run `adfgen auth login` first")
+        return refresh(auth, client, values["refresh_token"], verify)
+    return by_form(auth, client, values, verify)
+
+
+def _encoded(fields: list[tuple[str, str]]) -> str:
+    from authlib.common.urls import url_encode
+
+    return url_encode(fields)
 
 
 def _call(auth: Auth, post: Any, *, want_refresh: bool) -> TokenReply:
