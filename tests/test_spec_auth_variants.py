@@ -221,53 +221,168 @@ class AudienceGrant(AuthFlow):
         return [FormField("audience", auth.audience)]
 '''
 
+ACCOUNT_FLOW = '''"""A flow a test adds: Zoom's server-to-server grant, account_credentials with the account id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adfgen.spec.variants.auth import FLOWS, AuthFlow, FormField
+
+
+@FLOWS.register("account_credentials")
+class AccountCredentials(AuthFlow):
+    """Zoom's account credentials grant."""
+
+    required_secrets = ("client_id", "client_secret", "access_token")
+    grant = "account_credentials"
+
+    @classmethod
+    def fields(cls) -> dict[str, tuple[Any, Any]]:
+        from pydantic import Field
+
+        return {"account_id": (str | None, Field(None, description="the Zoom account")), **super().fields()}
+
+    def check(self, api) -> list[tuple[tuple, str]]:
+        return [] if api.auth.account_id else [(("auth",), "missing 'account_id'")]
+
+    def grant_fields(self, auth) -> list[FormField]:
+        return [FormField("account_id", auth.account_id)]
+'''
+
+# argv: the spec, the shipped spec, the new flow's name, then the OAuth peer's CA file and the client id and secret
 PROBE = '''
 import json, sys
 from pathlib import Path
 from adfgen.build import build_factories
+from adfgen.oauth.tokens import Client, by_grant
 from adfgen.spec import spec_json_schema
 from adfgen.spec.variants.docs import regenerate
 from adfgen.spec.variants.auth import auth_table
-from adfgen.spec import load_spec_text
-(build,) = build_factories([Path(sys.argv[1])])
-assert load_spec_text(Path(sys.argv[2]).read_text(encoding="utf-8"), "xero.yaml")[1] == []  # other flows unchanged
+from adfgen.spec import load_spec_text, load_specs
+spec_path, shipped, flow, ca, client_id, client_secret = sys.argv[1:]
+(build,) = build_factories([Path(spec_path)])
+assert load_spec_text(Path(shipped).read_text(encoding="utf-8"), "xero.yaml")[1] == []  # other flows unchanged
 refresh = next(r for r in build.resources if r.name.endswith("_refresh"))
 post = next(a for a in refresh.properties["activities"] if a["name"] == "Request Token")
-print(json.dumps({"body": post["typeProperties"]["body"], "flows": spec_json_schema()["$defs"]["Auth"]["properties"]
-                  ["flow"]["enum"], "row": [line for line in auth_table().splitlines() if "audience_grant" in line]}))
+# adfgen auth's token call, with the unit registered here only (never in the test process's shared FLOWS)
+(loaded,) = load_specs([Path(spec_path)])
+reply = by_grant(loaded.spec.apis[0].auth, Client(client_id, client_secret), {}, verify=ca)
+print(json.dumps({"post": post, "flows": spec_json_schema()["$defs"]["Auth"]["properties"]["flow"]["enum"],
+                  "row": [line for line in auth_table().splitlines() if f"| `{flow}` |" in line],
+                  "token": reply.access_token}))
 '''
 
+CLIENT = ("a-id", "a-client-secret-value")  # the new flow's client at the OAuth peer
 
-def test_a_new_flow_is_one_module(tmp_path):
-    """In a copy of the package, one new module in variants/auth makes the model, validation, build and README table
-    know a new flow; no other file changes."""
+
+@pytest.fixture()
+def oauth_peer(tmp_path):
+    """The OAuth peer (HTTPS on 127.0.0.1) with the new flow's client, and its CA file."""
+    import trustme
+
+    from tests.peers.oauth_server import OAuthServer
+
+    authority = trustme.CA()
+    ca = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca))
+    peer = OAuthServer(authority)
+    peer.add_client(*CLIENT)
+    yield peer, ca
+    peer.stop()
+
+
+def run_with_new_flow(tmp_path: Path, flow: str, module: str, spec_text: str, peer, ca: Path) -> dict:
+    """PROBE's answer in a copy of the package with one new module in variants/auth, for a spec of that flow whose
+    token URL is the OAuth peer's."""
     import json
     import os
     import shutil
     import subprocess
     import sys
 
-    shutil.copytree(REPO / "adfgen", tmp_path / "adfgen", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
-    (tmp_path / "adfgen" / "spec" / "variants" / "auth" / "audience_grant.py").write_text(NEW_FLOW, encoding="utf-8")
+    copy = tmp_path / "copy"
+    shutil.copytree(REPO / "adfgen", copy / "adfgen", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "templates", copy / "templates")
+    (copy / "adfgen" / "spec" / "variants" / "auth" / f"{flow}.py").write_text(module, encoding="utf-8")
     spec = tmp_path / "a.yaml"
-    spec.write_text(edited(NATIVE.replace("flow: client_credentials_native", "flow: audience_grant"),
-                           "      client_id: 0b1c2d3e-aaaa-bbbb-cccc-123456789abc\n",
-                           "      audience: https://api.example.com\n      client_auth: body\n")
-                    .replace("      client_secret: graph-client-secret",
-                             "      client_id: a-id\n      client_secret: a-secret\n      access_token: a-access"),
-                    encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    found = subprocess.run([sys.executable, "-c", PROBE, str(spec), str(REPO / "specs" / "xero.yaml")],
-                           capture_output=True, text=True, env=env,
-                           cwd=tmp_path, timeout=120)
+    spec.write_text(edited(spec_text, "token_url: https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/"
+                                      "v2.0/token", f"token_url: {peer.token_url}"), encoding="utf-8")
+    found = subprocess.run([sys.executable, "-c", PROBE, str(spec), str(REPO / "specs" / "xero.yaml"), flow, str(ca),
+                            *CLIENT], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(copy)},
+                           cwd=copy, timeout=120)
     assert found.returncode == 0, found.stderr[-2000:]
-    result = json.loads(found.stdout)
+    return json.loads(found.stdout)
+
+
+def new_flow_spec(flow: str, auth_fields: str) -> str:
+    """NATIVE as a spec of `flow` with these auth fields, reading its client id, secret and token from Key Vault."""
+    return (edited(NATIVE.replace("flow: client_credentials_native", f"flow: {flow}"),
+                   "      client_id: 0b1c2d3e-aaaa-bbbb-cccc-123456789abc\n", auth_fields)
+            .replace("      client_secret: graph-client-secret",
+                     "      client_id: a-id\n      client_secret: a-secret\n      access_token: a-access"))
+
+
+def assert_adfgen_auth_sent_the_pipelines_form(result: dict, peer) -> None:
+    """The one token POST the peer received is the refresh pipeline's form and Authorization header."""
+    from tests.test_auth_forms import pipeline_post
+
+    (request,) = peer.requests
+    form, authorization = pipeline_post(result["post"], dict(zip(("client_id", "client_secret"), CLIENT)))
+    assert (request["form"], request["authorization"]) == (form, authorization)
+
+
+def test_a_new_flow_is_one_module(tmp_path, oauth_peer):
+    """In a copy of the package, one new module in variants/auth makes the model, validation, build, README table
+    and `adfgen auth`'s token call know a new flow; no other file changes."""
+    peer, ca = oauth_peer
+    result = run_with_new_flow(tmp_path, "audience_grant", NEW_FLOW, new_flow_spec(
+        "audience_grant", "      audience: https://api.example.com\n      client_auth: body\n"), peer, ca)
     assert "audience_grant" in result["flows"]
     assert result["row"] == ["| `audience_grant` | Client credentials with an audience. | `audience`, `client_auth`, "
                              "`refresh_margin`, `token_header`, `token_params` | `client_id`, `client_secret`, "
                              "`access_token` | refresh pipeline (`grant_type=client_credentials`) |"]
-    assert "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com" in result["body"]["value"]
+    assert "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com" in result["post"]["typeProperties"][
+        "body"]["value"]
+    assert_adfgen_auth_sent_the_pipelines_form(result, peer)
+    assert peer.requests[0]["form"]["audience"] == "https://api.example.com"
+    assert any(t.access_token == result["token"] for t in peer.tokens)  # the peer issued it
+
+
+def test_a_flow_with_a_new_grant_is_one_module(tmp_path, oauth_peer):
+    """Zoom's account_credentials grant (with account_id) gets its token through `adfgen auth`'s call, and through
+    `adfgen auth login`, with the form the refresh pipeline sends; the peer has no such grant, so it answers as Zoom
+    would, from a script."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    peer, ca = oauth_peer
+    for n in (1, 2):
+        peer.answer_next_token(200, {"access_token": f"zoom-access-value-{n}", "token_type": "bearer",
+                                     "expires_in": 3599})
+    result = run_with_new_flow(tmp_path, "account_credentials", ACCOUNT_FLOW, new_flow_spec(
+        "account_credentials", "      account_id: zoom-account-1\n"), peer, ca)
+    assert result["row"] and "account_credentials" in result["flows"]
+    assert_adfgen_auth_sent_the_pipelines_form(result, peer)
+    assert result["token"] == "zoom-access-value-1"
+    assert peer.requests[0]["form"]["grant_type"] == "account_credentials"
+    assert peer.requests[0]["form"]["account_id"] == "zoom-account-1"
+    assert peer.requests[0]["authorization"].startswith("Basic ")  # the default client authentication
+    # `adfgen auth login` asks the user for nothing (the form holds only constants) and stores the token
+    project = tmp_path / "project"
+    (project / "specs").mkdir(parents=True)
+    (tmp_path / "a.yaml").replace(project / "specs" / "a.yaml")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "copy"), "REQUESTS_CA_BUNDLE": str(ca),
+           "ADFGEN_CLIENT_ID": CLIENT[0], "ADFGEN_CLIENT_SECRET": CLIENT[1]}
+    login = subprocess.run([sys.executable, "-m", "adfgen.cli", "auth", "login", "graph", "--vault", "v.yaml"],
+                           capture_output=True, text=True, env=env, cwd=project, stdin=subprocess.DEVNULL, timeout=120)
+    assert login.returncode == 0, login.stderr[-2000:]
+    assert not any(value in login.stdout + login.stderr for value in ("zoom-access-value-2", CLIENT[1]))
+    assert peer.requests[1] == peer.requests[0]
+    assert yaml.safe_load((project / "v.yaml").read_text())["a-access"]["value"] == "zoom-access-value-2"
 
 
 def test_the_password_refresh_reads_the_user_and_writes_only_the_access_token(tmp_path):
