@@ -81,8 +81,10 @@ def filled_form(auth: Auth, values: dict[str, str]) -> tuple[str, list[tuple[str
     return grant, fields + sorted(auth.token_params.items())
 
 
-def refresh(auth: Auth, client: Client, refresh_token: str, verify: Any = True) -> TokenReply:
-    """One refresh, as the generated pipeline does it: the reply must hold a new refresh token where they rotate."""
+def refresh(auth: Auth, client: Client, refresh_token: str, verify: Any = True,
+            values: dict[str, str] | None = None) -> TokenReply:
+    """One refresh, as the generated pipeline does it (`values`: other secret roles the unit's form reads): the reply
+    must hold a new refresh token where they rotate."""
     oauth = session(auth, client, verify=verify)
     raw: dict[str, Any] = {}
 
@@ -97,7 +99,7 @@ def refresh(auth: Auth, client: Client, refresh_token: str, verify: Any = True) 
 
     oauth.register_compliance_hook("refresh_token_response", keep_raw)
     # Authlib adds refresh_token itself; the rest of the unit's form goes in the body
-    _, fields = filled_form(auth, {"refresh_token": refresh_token})
+    _, fields = filled_form(auth, {**(values or {}), "refresh_token": refresh_token})
     body = _encoded([(name, value) for name, value in fields if name != "refresh_token"])
 
     def post(at: int) -> dict[str, Any]:
@@ -124,7 +126,7 @@ def by_grant(auth: Auth, client: Client, values: dict[str, str], verify: Any = T
     if flow_of(auth).grant == "refresh_token":
         if "refresh_token" not in values:
             raise AuthError(f"the {auth.flow} flow refreshes with a refresh token; run `adfgen auth login` first")
-        return refresh(auth, client, values["refresh_token"], verify)
+        return refresh(auth, client, values["refresh_token"], verify, values)
     return by_form(auth, client, values, verify)
 
 
