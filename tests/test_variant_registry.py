@@ -75,6 +75,21 @@ def test_a_flows_token_form_starts_with_its_grant():
         ("grant_type", "password", None), ("username", None, "username"), ("password", None, "password")]
 
 
+def test_an_unset_optional_constant_is_left_out_of_the_token_form():
+    from adfgen.spec.variants.auth import AuthFlow, FormField
+
+    class Audience(AuthFlow):  # not registered: the shared registry stays as shipped
+        """Client credentials with an optional audience."""
+
+        grant = "client_credentials"
+
+        def grant_fields(self, auth):
+            return [FormField("audience", auth), FormField("user", secret_role="username")]
+
+    assert [f.name for f in Audience().token_form(None)] == ["grant_type", "user"]
+    assert [f.name for f in Audience().token_form("https://api")] == ["grant_type", "audience", "user"]
+
+
 def test_flows_that_fetch_their_token_share_the_token_fields():
     for name, flow in FLOWS:
         own = list(flow.fields())

@@ -81,8 +81,9 @@ class AuthFlow:
 
     def token_form(self, auth: "Auth") -> list[FormField]:
         """The grant's fields of the token POST: `grant_type`, then the flow's own (client authentication, scope and
-        token_params are added by the build)."""
-        return [FormField("grant_type", self.grant), *self.grant_fields(auth)]
+        token_params are added by the build); a constant the spec leaves unset (None) is not sent."""
+        fields = [FormField("grant_type", self.grant), *self.grant_fields(auth)]
+        return [f for f in fields if f.value is not None or f.secret_role is not None]
 
     def grant_fields(self, auth: "Auth") -> list[FormField]:
         """The fields the grant sends after `grant_type` (e.g. the refresh token)."""
