@@ -269,8 +269,13 @@ def test_github_and_sarif_carry_the_file_column_not_the_expression_column(tmp_pa
     _, out, _ = run([str(folder), "-o", "sarif"], capsys)
     results = json.loads(out)["runs"][0]["results"]
     ex_result = next(r for r in results if r["ruleId"] == "EX001")
-    assert ex_result["locations"][0]["physicalLocation"]["region"] == {"startLine": ex001["line"],
-                                                                       "startColumn": ex001["column"]}
+    region = ex_result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (ex001["line"], ex001["column"])
+    # the region ends just past the value's last character (json's own decoder finds where the value ends)
+    text = Path(ex001["file"]).read_text(encoding="utf-8")
+    start = sum(len(line) + 1 for line in text.split("\n")[:ex001["line"] - 1]) + ex001["column"] - 1
+    end = json.JSONDecoder().raw_decode(text, start)[1]
+    assert (region["endLine"], region["endColumn"]) == (text.count("\n", 0, end) + 1, end - text.rfind("\n", 0, end))
     assert ex_result["properties"] == {"pointer": ex001["pointer"], "expressionColumn": ex001["expression_column"]}
 
 

@@ -72,6 +72,12 @@ def assert_points_at_value(text: str, line: int, column: int, pointer: str) -> N
         assert key_before(text, offset_of(text, line, column)) == last[0], (pointer, line, column)
 
 
+def assert_spans_value(text: str, start: tuple[int, int], end: tuple[int, int], pointer: str) -> None:
+    """The text from `start` up to `end` (exclusive, SARIF's endColumn) is exactly the value `pointer` names."""
+    span = text[offset_of(text, *start):offset_of(text, *end)]
+    assert span == span.strip() and same(json.loads(span), resolve(json.loads(text), pointer)), (pointer, start, end)
+
+
 # ---------------------------------------------------------------- one factory with a finding in every resource kind
 
 PIPELINE_NAME = "pl_same"
@@ -207,8 +213,8 @@ def test_a_real_build_points_into_its_generated_files(tmp_path, schema):
 # ---------------------------------------------------------------- every output format carries the same positions
 
 
-def _records(fmt: str, findings: list, tmp_path: Path) -> list[tuple[str, str, int, int, str | None]]:
-    """(file, code, line, column, pointer) as each format writes them."""
+def _records(fmt: str, findings: list, tmp_path: Path) -> list[tuple]:
+    """(file, code, line, column, pointer) as each format writes them; SARIF adds (endLine, endColumn)."""
     counts = summary(findings, 1, 1)
     if fmt == "json":
         doc = json.loads(render_json(findings, counts, []))
@@ -219,8 +225,9 @@ def _records(fmt: str, findings: list, tmp_path: Path) -> list[tuple[str, str, i
         out = []
         for result in log["runs"][0]["results"]:
             location = result["locations"][0]["physicalLocation"]
-            out.append((location["artifactLocation"]["uri"], result["ruleId"], location["region"]["startLine"],
-                        location["region"]["startColumn"], result["properties"]["pointer"]))
+            region = location["region"]
+            out.append((location["artifactLocation"]["uri"], result["ruleId"], region["startLine"],
+                        region["startColumn"], result["properties"]["pointer"], region["endLine"], region["endColumn"]))
         return out
     if fmt == "github":
         out = []
@@ -249,10 +256,12 @@ def test_every_output_format_carries_the_line_and_column_of_the_value(tmp_path, 
     assert len(records) == len(findings) >= len(EXPECTED)
     by_file = {str(Path(k).resolve()): v for k, v in texts.items()}
     pointers = {(f.code, f.line, f.column): f.pointer for f in findings}
-    for file, code, line, column, pointer in records:
+    for file, code, line, column, pointer, *end in records:
         text = by_file[str((tmp_path / file).resolve())]
         pointer = pointer if pointer is not None else pointers[(code, line, column)]
         assert_points_at_value(text, line, column, pointer)
+        if end:  # SARIF: the region ends just past the value (a string's closing quote)
+            assert_spans_value(text, (line, column), tuple(end), pointer)
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
@@ -269,6 +278,8 @@ def test_every_corpus_finding_points_at_its_value():
         if text is None:
             text = texts[finding.file] = Path(finding.file).read_bytes().decode("utf-8-sig")
         assert_points_at_value(text, finding.line, finding.column, finding.pointer)
+        assert_spans_value(text, (finding.line, finding.column), (finding.end_line, finding.end_column),
+                           finding.pointer)
     assert all(f.pointer is not None for f in findings if f.code not in ("SC001", "SP001", "SP002", "SP003"))
 
 
@@ -282,19 +293,22 @@ def _entry(tmp_path: Path, properties: dict, origin: str = "git") -> Entry:
 
 def test_a_missing_value_points_at_its_nearest_parent_and_says_what_is_missing(tmp_path):
     entry = _entry(tmp_path, {"activities": [{"name": "Get Token", "type": "WebActivity", "typeProperties": {}}]})
-    pointer, missing, line, column = Locator().locate(
+    pointer, missing, line, column, *end = Locator().locate(
         entry, 'activities[0] (WebActivity "Get Token").policy.secureOutput')
     assert (pointer, missing) == ("/properties/activities/0", "/policy/secureOutput")
     assert_points_at_value(entry.text, line, column, pointer)
-    pointer, missing, _, _ = Locator().locate(entry, "activities[3] (Wait \"w\").typeProperties")
+    assert_spans_value(entry.text, (line, column), tuple(end), pointer)  # the whole parent object
+    pointer, missing, *_ = Locator().locate(entry, "activities[3] (Wait \"w\").typeProperties")
     assert (pointer, missing) == ("/properties/activities", "/3/typeProperties")
 
 
 def test_name_is_the_resource_name_and_none_the_resource_itself(tmp_path):
     entry = _entry(tmp_path, {"activities": []})
-    pointer, missing, line, column = Locator().locate(entry, "name")
+    pointer, missing, line, column, *end = Locator().locate(entry, "name")
     assert (pointer, missing) == ("/name", "") and value_at(entry.text, line, column) == "pl_x"
-    assert Locator().locate(entry, None)[1:] == ("", 1, 1)
+    assert_spans_value(entry.text, (line, column), tuple(end), pointer)
+    lines = entry.text.split("\n")
+    assert Locator().locate(entry, None)[1:] == ("", 1, 1, len(lines), len(lines[-1]) + 1)
 
 
 def test_load_findings_carry_positions(tmp_path, schema):
@@ -306,6 +320,7 @@ def test_load_findings_carry_positions(tmp_path, schema):
     mismatch = next(f for k, f in findings.items() if k.startswith("SC004"))
     text = (root / "pipeline" / "pl_old.json").read_text()
     assert mismatch.pointer == "/name" and value_at(text, mismatch.line, mismatch.column) == "pl_new"
+    assert_spans_value(text, (mismatch.line, mismatch.column), (mismatch.end_line, mismatch.end_column), "/name")
     invalid = next(f for f in findings.values() if "invalid JSON" in f.message)
     assert invalid.pointer is None and (invalid.line, invalid.column) == (3, 33)  # json.loads's own position
     absent = next(f for f in findings.values() if "'properties' is missing" in f.message)

@@ -73,7 +73,9 @@ a rule that failed) at the resource object; a file that is not valid JSON at whe
 no pointer; spec findings (SP001-SP003) name a spec or `out/` path and have no pointer. A finding inside
 an expression also carries `expression_column`, the column inside the expression string. Output: human
 `line:column`; JSON `line`, `column`, `pointer`, `missing`, `expression_column`; GitHub annotations `line=`
-and `col=`; SARIF `region.startLine`/`startColumn` and `properties.pointer`, `missing`, `expressionColumn`.
+and `col=`; SARIF `region.startLine`/`startColumn`, `endLine`/`endColumn` (just past the value's last
+character: a string's closing quote, a container's closing bracket; for a missing value, its parent's) and
+`properties.pointer`, `missing`, `expressionColumn`.
 
 **Suppression.** Add `"adfgen:ignore=CODE[,CODE]"` to a resource's `annotations` to silence rules for it.
 

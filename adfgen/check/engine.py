@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from adfgen.check.model import ERROR, Entry, Factory, Finding
 from adfgen.check.paths import parse_loose, parse_path
@@ -25,6 +25,17 @@ def suppressed_codes(entry: Entry) -> set[str]:
     return codes
 
 
+class Located(NamedTuple):
+    """Where a rule's path is in a file: pointer, missing rest, start and end (0, 0 when the end is unknown)."""
+
+    pointer: str
+    missing: str
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+
+
 class Locator:
     """Finds the pointer, line and column of a rule's path in an entry's file (one position map per text)."""
 
@@ -37,8 +48,8 @@ class Locator:
             found = self._maps[id(text)] = PositionMap(text)
         return found
 
-    def locate(self, entry: Entry, path: str | None) -> tuple[str, str, int, int]:
-        """(pointer, missing, line, column) of `path` inside the entry's properties; None: the resource itself.
+    def locate(self, entry: Entry, path: str | None) -> Located:
+        """Where `path` is inside the entry's properties (None: the resource itself), start and end.
 
         A path naming a value the file lacks resolves to its nearest existing parent; `missing` is the rest.
         `name` is the resource's own name (rules say `name` for it; `properties` has no such key).
@@ -54,31 +65,34 @@ class Locator:
         wanted = base + elements
         missing = parse_loose(rest)
         if not entry.text:
-            return to_pointer(wanted), to_pointer(missing), entry.line, 0
+            return Located(to_pointer(wanted), to_pointer(missing), entry.line, 0)
         try:
             positions = self._map(entry.text)
             offset, depth = positions.find(wanted)
             line, column = positions.position(offset)
+            end_line, end_column = positions.position(positions.end(offset))
         except (IndexError, AttributeError, ValueError):  # text that is not the JSON the entry came from
-            return to_pointer(wanted), to_pointer(missing), entry.line, 0
+            return Located(to_pointer(wanted), to_pointer(missing), entry.line, 0)
         if depth < len(wanted):  # the parsed document and its text disagree (should not happen): say the rest
             missing = wanted[depth:] + missing
             wanted = wanted[:depth]
-        return to_pointer(wanted), to_pointer(missing), line, column
+        return Located(to_pointer(wanted), to_pointer(missing), line, column, end_line, end_column)
 
 
 def _to_finding(rule: Rule, entry: Entry, hit: Hit, locator: Locator) -> Finding:
     message = hit.message if len(hit.message) <= MAX_MESSAGE_CHARS else hit.message[:MAX_MESSAGE_CHARS] + "…"
-    pointer, missing, line, column = locator.locate(entry, hit.path)
-    return Finding(file=entry.file, line=line, code=rule.code, severity=hit.severity or rule.severity,
-                   message=message, resource=entry.label, path=hit.path, column=column, pointer=pointer,
-                   missing=missing, expression_column=hit.column)
+    where = locator.locate(entry, hit.path)
+    return Finding(file=entry.file, line=where.line, code=rule.code, severity=hit.severity or rule.severity,
+                   message=message, resource=entry.label, path=hit.path, column=where.column, pointer=where.pointer,
+                   missing=where.missing, expression_column=hit.column, end_line=where.end_line,
+                   end_column=where.end_column)
 
 
 def _about_resource(entry: Entry, locator: Locator, code: str, severity: str, message: str) -> Finding:
     """A finding about a whole resource (a crash, a folded group), placed at the resource."""
-    pointer, _, line, column = locator.locate(entry, None)
-    return Finding(entry.file, line, code, severity, message, entry.label, column=column, pointer=pointer)
+    where = locator.locate(entry, None)
+    return Finding(entry.file, where.line, code, severity, message, entry.label, column=where.column,
+                   pointer=where.pointer, end_line=where.end_line, end_column=where.end_column)
 
 
 def _crash(rule: Rule, entry: Entry | None, factory: Factory, exc: Exception, locator: Locator) -> Finding:

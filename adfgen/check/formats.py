@@ -131,6 +131,8 @@ def render_sarif(findings: list[Finding], notices: list[str] = ()) -> str:
         region: dict[str, int] = {"startLine": max(finding.line, 1)}
         if finding.line and finding.column:
             region["startColumn"] = finding.column
+            if finding.end_line:  # SARIF §3.30.7-8: endColumn is one past the region's last character
+                region.update(endLine=finding.end_line, endColumn=finding.end_column)
         result: dict[str, Any] = {
             "ruleId": finding.code,
             "level": "error" if finding.severity == ERROR else "warning",

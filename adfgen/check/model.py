@@ -82,6 +82,11 @@ class Finding:
     pointer: str | None = field(default=None, compare=False)
     missing: str = field(default="", compare=False)  # the pointer's continuation absent from the file
     expression_column: int = 0  # 1-based column inside an expression string, when known
+    # Where the value's text ends: the line and the column just past its last character (a string's closing
+    # quote, a container's closing bracket), as SARIF's endLine/endColumn count; 0 when unknown. Not compared:
+    # it follows from the start and the pointer, so ordering and de-duplication stay as they were.
+    end_line: int = field(default=0, compare=False)
+    end_column: int = field(default=0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict for JSON output."""

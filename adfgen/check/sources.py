@@ -51,8 +51,9 @@ def _finding_at(file: str, text: str | None, elements: list[str | int], message:
     positions = PositionMap(text)
     offset, depth = positions.find(elements)
     line, column = positions.position(offset)
+    end_line, end_column = positions.position(positions.end(offset))
     return Finding(file, line, code, severity, message, column=column, pointer=to_pointer(elements[:depth]),
-                   missing=to_pointer(elements[depth:]))
+                   missing=to_pointer(elements[depth:]), end_line=end_line, end_column=end_column)
 
 
 class Unreadable(Exception):
