@@ -11,7 +11,7 @@ import pytest
 
 from adfgen.build import build_factories
 from adfgen.check.engine import run_checks
-from adfgen.check.requests import placeholders, query_keys
+from adfgen.check.requests import placeholders, query_keys, query_pairs
 from adfgen.check.sources import load_git_factory
 from tests.check_support import REPO, check_example, write_factory
 
@@ -164,6 +164,22 @@ def test_a_fixed_date_in_an_odata_filter_is_blind_to_the_watermark(tmp_path):
                       headers={"X-Since": "@pipeline().parameters.Watermark"})
     (message,) = only(tmp_path, example, "RQ006")
     assert "the time filter $filter=" in message
+
+
+def test_the_query_ends_at_the_fragment():
+    """A fragment is never sent (RFC 3986 §3.5): nothing after `#` is a query parameter, a `?` there included."""
+    assert query_pairs("items?a=1&b=2#c=3&a=4") == [("a", "1"), ("b", "2")]
+    assert query_keys("items?a=1#a=2") == ["a"]
+    assert query_pairs("items#section?since=2024-01-01") == []
+
+
+def test_a_fixed_date_in_a_fragment_is_not_sent_so_not_reported(tmp_path):
+    headers = {"X-Since": "@pipeline().parameters.Watermark"}
+    sent = factory("items?since=2024-01-01", parameters=WATERMARK, headers=headers)
+    assert len(only(tmp_path / "sent", sent, "RQ006")) == 1  # the same date before the `#` is reported
+    example = factory("items?page=1#top&since=2024-01-01", parameters=WATERMARK, headers=headers)
+    assert only(tmp_path / "fragment", example, "RQ006") == []
+    assert only(tmp_path / "twice", factory("items?page=1#top&page=2"), "RQ003") == []
 
 
 def test_adfgens_own_builds_have_no_request_findings(tmp_path):

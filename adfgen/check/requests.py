@@ -216,17 +216,19 @@ def requests(ctx: Context) -> list[Request]:
 
 def query_keys(text: str) -> list[str]:
     """Literal query parameter names of a URL text (expression-built ones are skipped)."""
-    return [key for key, _ in query_pairs(text, fragment=False) if key and re.fullmatch(r"[\w.$\[\]-]+", key)]
+    return [key for key, _ in query_pairs(text) if key and re.fullmatch(r"[\w.$\[\]-]+", key)]
 
 
-def query_pairs(text: str, fragment: bool = True) -> list[tuple[str, str]]:
-    """(name, literal value) of the query parameters written in a URL text (`fragment=False`: up to a `#`)."""
-    text = strip_interpolations(text)
+def query_pairs(text: str) -> list[tuple[str, str]]:
+    """(name, literal value) of the query parameters written in a URL text, up to its fragment.
+
+    A `#` ends the query: the fragment (and a `?` inside it) is never sent to the server (RFC 3986 §3.5).
+    """
+    text = strip_interpolations(text).split("#", 1)[0]
     if "?" not in text:
         return []
-    query = text.split("?", 1)[1] if fragment else text.split("?", 1)[1].split("#", 1)[0]
     pairs = []
-    for pair in re.split(r"&|'", query):
+    for pair in re.split(r"&|'", text.split("?", 1)[1]):
         if "=" in pair:
             key, value = pair.split("=", 1)
             pairs.append((key.strip(), value))
