@@ -290,6 +290,22 @@ def test_deploy_source_without_a_vault_or_skip_grants_is_refused_before_any_put(
     assert run(capsys, "deploy", *without_skip, "--skip-grants")[0] == 0
 
 
+@pytest.mark.parametrize("rbac, said", [
+    (True, "--least-privilege needs the secret names the factory uses, and there are none"),
+    (False, "uses access policies, which apply to the whole vault")])
+def test_a_grant_deploy_cannot_make_is_refused_before_any_put(arm, tmp_path, capsys, rbac, said):
+    arm.add_factory(SUB, RG, FACTORY)
+    arm.add_vault(SUB, RG, "kv-src", rbac=rbac)
+    folder = write_source(tmp_path / "src", sample_resources())  # sample pipelines name no Key Vault secret
+    args = [a for a in source_args(arm, folder) if a != "--skip-grants"] + ["--vault-name", "kv-src"]
+
+    code, out, err = run(capsys, "deploy", *args, "--least-privilege")
+
+    assert code != 0 and said in out + err
+    assert arm.count("PUT") == 0  # nothing published that the grant would then leave without secret access
+    assert run(capsys, "deploy", *args)[0] == 0  # the vault-wide grant needs no names
+
+
 @pytest.mark.parametrize("unowned, wording", [(1, "in 1 source file; commit it so"),
                                               (2, "in 2 source files; commit them so")])
 def test_the_ownership_notice_counts_in_english(arm, tmp_path, capsys, unowned, wording):

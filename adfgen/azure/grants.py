@@ -84,36 +84,46 @@ def grant_key_vault_access(clients: Clients, target: Target, *, secret_names: It
     """
     from azure.core.exceptions import AzureError
 
-    if not target.vault_name:
-        raise AdfgenError("no Key Vault to grant access to: the factory config names none; pass --vault-name "
-                          "or --skip-grants")
+    vault = check_grantable(clients, target, secret_names=secret_names, written_secret_names=written_secret_names,
+                            least_privilege=least_privilege)
     identity = factory_identity(clients, target)
-    vault_rg = target.vault_resource_group or target.resource_group
     try:
-        vault = clients.keyvault.vaults.get(vault_rg, target.vault_name)
-    except AzureError as exc:
-        raise azure_error(exc, f"reading Key Vault '{target.vault_name}' in resource group '{vault_rg}'")
-    properties = vault.properties
-    try:
-        if properties.enable_rbac_authorization:
+        if vault.properties.enable_rbac_authorization:
             if not least_privilege:
                 return _assign_roles(clients, target, identity, vault.id, [(vault.id, SECRETS_OFFICER_ROLE)], False)
             written = set(written_secret_names)
-            secrets = sorted(set(secret_names) | written)
-            if not secrets:
-                raise AdfgenError("--least-privilege needs the secret names the factory uses, and there are none")
             wanted = [(f"{vault.id}/secrets/{name}", SECRETS_OFFICER_ROLE if name in written else SECRETS_USER_ROLE)
-                      for name in secrets]
+                      for name in sorted(set(secret_names) | written)]
             return _assign_roles(clients, target, identity, vault.id, wanted, True)
-        if least_privilege:
-            raise AdfgenError(f"Key Vault '{target.vault_name}' uses access policies, which apply to the whole vault; "
-                              "--least-privilege needs a vault using the Azure RBAC permission model")
-        return [_add_access_policy(clients, vault_rg, target.vault_name, vault.id, identity, properties)]
+        vault_rg = target.vault_resource_group or target.resource_group
+        return [_add_access_policy(clients, vault_rg, target.vault_name, vault.id, identity, vault.properties)]
     except AzureError as exc:
         error = azure_error(exc, f"granting factory '{target.factory_name}' access to Key Vault '{target.vault_name}'")
         if _error_code(exc) == "PrincipalNotFound":
             error = AdfgenError(f"{error} (a new managed identity can take minutes to replicate: run deploy again)")
         raise error
+
+
+def check_grantable(clients: Clients, target: Target, *, secret_names: Iterable[str] = (),
+                    written_secret_names: Iterable[str] = (), least_privilege: bool = False) -> Any:
+    """The vault to grant on, or the grant's refusal, found by reading only: deploy asks before its first change,
+    so that a grant it cannot make never follows a publish (a half-deployed factory with no secret access)."""
+    from azure.core.exceptions import AzureError
+
+    if not target.vault_name:
+        raise AdfgenError("no Key Vault to grant access to: the factory config names none; pass --vault-name "
+                          "or --skip-grants")
+    vault_rg = target.vault_resource_group or target.resource_group
+    try:
+        vault = clients.keyvault.vaults.get(vault_rg, target.vault_name)
+    except AzureError as exc:
+        raise azure_error(exc, f"reading Key Vault '{target.vault_name}' in resource group '{vault_rg}'")
+    if least_privilege and not vault.properties.enable_rbac_authorization:
+        raise AdfgenError(f"Key Vault '{target.vault_name}' uses access policies, which apply to the whole vault; "
+                          "--least-privilege needs a vault using the Azure RBAC permission model")
+    if least_privilege and not (set(secret_names) | set(written_secret_names)):
+        raise AdfgenError("--least-privilege needs the secret names the factory uses, and there are none")
+    return vault
 
 
 def _role_id(target: Target, role: str) -> str:

@@ -235,12 +235,16 @@ def _show_plans(opts: dict, planned: Planned) -> int:
 def _publish(opts: dict, planned: Planned) -> int:
     """Deploy every planned factory and print the reports; the exit code."""
     from adfgen.azure.deploy import DeployInterrupted, refuse_takeovers
+    from adfgen.azure.grants import check_grantable
     from adfgen.azure.interrupts import exit_code
     from adfgen.azure.report import print_report, report_json
 
-    if not opts["adopt"]:
-        for _, _, plan in planned:  # before any factory changes
+    for d, clients, plan in planned:  # before any factory changes: a refusal after a publish would leave it half done
+        if not opts["adopt"]:
             refuse_takeovers(plan)
+        if not opts["skip_grants"]:
+            check_grantable(clients, d.target, secret_names=d.secret_names,
+                            written_secret_names=d.written_secret_names, least_privilege=opts["least_privilege"])
     documents, failed = [], False
     for d, clients, plan in planned:
         try:
