@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from adfgen.azure.filters import parse_selection, select
-from adfgen.azure.stage_config import apply_overrides, read_stage, stage_file
+from adfgen.azure.stage_config import SourceObject, StageScope, apply_overrides, read_stage, stage_file
 from adfgen.cli import main
 from adfgen.core.errors import AdfgenError, UsageError
 from adfgen.core.resources import Resource
@@ -52,6 +52,9 @@ JSON_FORM = {
     "tr_daily": [{"name": "$.properties.typeProperties.recurrence.startTime", "value": "2026-06-01T06:00:00Z"}],
 }
 ENV = {"STAGE": "uat"}
+# what the folder holds besides RESOURCES, as deploy --source reads it (folder_objects): the lines below name them
+OTHERS = StageScope((SourceObject("factory", "adf-data-dev"), SourceObject("factory", "adf"),
+                     SourceObject("dataflow", "df_orders")))
 
 
 def _by_name(resources):
@@ -61,7 +64,7 @@ def _by_name(resources):
 def _apply(tmp_path: Path, name: str, text: str, resources=RESOURCES, environ=ENV):
     file = tmp_path / name
     file.write_text(text, encoding="utf-8")
-    return apply_overrides(resources, read_stage(file, resources, environ), environ)
+    return apply_overrides(resources, read_stage(file, resources, environ, OTHERS), environ, OTHERS)
 
 
 def test_the_csv_form_changes_exactly_the_properties_it_names(tmp_path):
@@ -133,7 +136,7 @@ def test_a_malformed_config_is_refused_with_its_line(tmp_path, text, message):
     file = tmp_path / "c.csv"
     file.write_text(text)
     with pytest.raises(AdfgenError) as caught:
-        read_stage(file, RESOURCES)
+        read_stage(file, RESOURCES, scope=OTHERS)
     assert message in caught.value.render() and "c.csv" in caught.value.render()
 
 

@@ -11,7 +11,7 @@ from adfgen.azure.clients import Target
 from adfgen.azure.filters import Selection, select
 from adfgen.core.errors import UsageError
 from adfgen.core.resources import Resource
-from adfgen.core.wording import plural, them
+from adfgen.core.wording import them
 
 
 @dataclass
@@ -65,12 +65,10 @@ def from_source(folder: Path, target: Target, selection: Selection, *, stage: st
     refuse_unpublished(folder, selection.selects, command)  # never skip data flows etc. silently
     resources = load_source(folder)
     if stage:
-        from adfgen.azure.stage_config import apply_overrides, read_stage, stage_file
+        from adfgen.azure.stage_config import apply_stage
 
-        file = stage_file(folder, stage)
-        resources, report = apply_overrides(resources, read_stage(file, resources))
-        notify(f"stage config {file}: {plural(report.updated, 'property', 'properties')} updated, "
-               f"{report.added} added, {report.removed} removed")
+        resources, summary = apply_stage(folder, stage, resources, selection.selects)
+        notify(summary)
     check_unique(resources)
     # every resource deploy publishes is managed afterwards (docs/deploy.md, "Ownership")
     return Deployment(target, claim(resources))

@@ -22,6 +22,11 @@ error, never skipped with a warning; every problem is reported at once and nothi
 cannot apply at all (objects it does not publish, such as `factory` global parameters, and `$(...)` expressions
 other than `$($Env:NAME)`) are named with their line and reason; when every other line applies the message says
 so, so that removing those lines is known to be enough.
+
+With a selection (--include/--exclude/--filter), a line whose objects are all outside it is skipped: not applied,
+not checked beyond naming an object of the folder, and reported as skipped; a line naming no object of the folder
+at all (published or not) is still an error. A line whose name matches objects on both sides applies to those
+inside only.
 """
 
 from __future__ import annotations
@@ -33,25 +38,24 @@ import io
 import json
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from adfgen.azure.filters import folder_of
+from adfgen.azure.source import unpublished
+from adfgen.azure.stage_edit import apply_one, expand_env
 from adfgen.core.errors import AdfgenError, Problem
 from adfgen.core.resources import KINDS, Resource
+from adfgen.core.wording import plural
 
 HEADER = ["type", "name", "path", "value"]
 # azure.datafactory.tools' folder types; adfgen deploys only KINDS of them
 ADFT_TYPES = {t.lower(): t for t in ("integrationRuntime", "pipeline", "dataset", "dataflow", "linkedService",
                                      "trigger", "managedVirtualNetwork", "managedPrivateEndpoint", "factory",
                                      "credential")}
-_ENV_TOKEN = re.compile(r"\$\(\$Env:([A-Za-z_][A-Za-z0-9_]*)\)|\$Env:([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 _EXPRESSION = re.compile(r"\$\((?!\$Env:[A-Za-z_][A-Za-z0-9_]*\))", re.IGNORECASE)  # `$(` not opening `$($Env:X)`
 CANNOT = "cannot apply"  # the `where` of a Problem about a line adfgen can never apply (not a typo to fix)
-_SEGMENT = re.compile(r"""\[(?:(\d+)|"([^"]*)"|'([^']*)')\]|([^.\[\]]+)""")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,30 @@ class Override:
     path: str  # relative to properties, as written (without +/- and $.properties.)
     value: str
     origin: str  # file:line, for messages
+    line: int = 0  # the CSV form's line (0 in the JSON form)
+    entry: str = ""  # the JSON form's `name[index]` (empty in the CSV form)
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """An object of the source folder a stage line may name: kind, name and ADF folder (for `@folder` patterns)."""
+
+    kind: str
+    name: str
+    folder: str = ""
+
+
+def _everything(kind: str, name: str, folder: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class StageScope:
+    """What a stage config is read against besides the published resources: the folder's other objects, and
+    the --include/--exclude/--filter selection (`selects(kind, name, folder)`)."""
+
+    others: tuple[SourceObject, ...] = ()
+    selects: Callable[[str, str, str], bool] = _everything
 
 
 def stage_file(source: Path, stage: str) -> Path:
@@ -120,12 +148,8 @@ def read_csv(path: Path) -> tuple[list[Override], list[Problem]]:
         if problem:
             problems.append(Problem(str(path), number, "", problem))
             continue
-        refusal = _refusal(kind.strip()) or _expression_refusal(value)
-        if refusal:
-            problems.append(Problem(str(path), number, CANNOT, refusal))
-            continue
         action, rel = _split_action(target.strip())
-        overrides.append(Override(ADFT_TYPES[kind.strip().lower()], name.strip(), action, rel, value, where))
+        overrides.append(Override(ADFT_TYPES[kind.strip().lower()], name.strip(), action, rel, value, where, number))
     return overrides, problems
 
 
@@ -166,7 +190,7 @@ def _expression_refusal(value: str) -> str:
     return ""
 
 
-def read_json(path: Path, resources: list[Resource]) -> tuple[list[Override], list[Problem]]:
+def read_json(path: Path, objects: list[SourceObject]) -> tuple[list[Override], list[Problem]]:
     """Overrides of a JSON stage config; each top-level name takes the type of the first object it matches."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
@@ -176,31 +200,60 @@ def read_json(path: Path, resources: list[Resource]) -> tuple[list[Override], li
         return [], [Problem(str(path), 0, "", "expected an object of object names to lists of overrides")]
     overrides, problems = [], []
     for name, items in doc.items():
-        match = next((r for r in resources if _like(r.name, name)), None)
+        match = next((o for o in objects if _like(o.name, name)), None)
         if match is None:
             problems.append(Problem(str(path), 0, name, "matches no object in the source folder (ADFT0017)"))
             continue
         for index, item in enumerate(items if isinstance(items, list) else [items]):
-            where = f"{path}: {name}[{index}]"
+            entry = f"{name}[{index}]"
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                problems.append(Problem(str(path), 0, f"{name}[{index}]", "expected {\"name\": PATH, \"value\": ...}"))
+                problems.append(Problem(str(path), 0, entry, "expected {\"name\": PATH, \"value\": ...}"))
                 continue
             action = str(item.get("action", "update")).lower()
             if action not in ("update", "add", "remove"):
-                problems.append(Problem(str(path), 0, f"{name}[{index}]", f"action '{action}' is not update, add or remove"))
+                problems.append(Problem(str(path), 0, entry, f"action '{action}' is not update, add or remove"))
                 continue
             _, rel = _split_action(item["name"])
             value = item.get("value", "")
             text = value if isinstance(value, str) else json.dumps(value)
-            refusal = _refusal(match.kind) or _expression_refusal(text)
-            if refusal:
-                problems.append(Problem(str(path), 0, f"{CANNOT}: {name}[{index}]", refusal))
-                continue
-            overrides.append(Override(match.kind, name, action, rel, text, where))
+            overrides.append(Override(match.kind, name, action, rel, text, f"{path}: {entry}", entry=entry))
     return overrides, problems
 
 
-def read_stage(file: Path, resources: list[Resource], environ: Mapping[str, str] | None = None) -> list[Override]:
+def _objects(resources: list[Resource], scope: StageScope) -> list[SourceObject]:
+    """Every object of the source a line may name: the published resources first, then the others."""
+    return [SourceObject(r.kind, r.name, folder_of(r.properties)) for r in resources] + list(scope.others)
+
+
+def _targets(override: Override, objects: list[SourceObject],
+             scope: StageScope) -> tuple[list[SourceObject], list[SourceObject]]:
+    """(the objects the line names, those of them inside the selection)."""
+    named = [o for o in objects if o.kind == override.kind and _like(o.name, override.pattern)]
+    return named, [o for o in named if scope.selects(o.kind, o.name, o.folder)]
+
+
+def _refused(file: Path, overrides: list[Override], objects: list[SourceObject],
+             scope: StageScope) -> tuple[list[Override], list[Problem]]:
+    """The overrides to try, and a CANNOT Problem for each that names selected objects adfgen can never change.
+
+    A line whose objects are all outside the selection is kept (applying skips it), whatever it holds: it is not
+    part of this deployment. A line naming nothing is kept too: applying reports it.
+    """
+    kept, refused = [], []
+    for override in overrides:
+        why = (_refusal(override.kind) or _expression_refusal(override.value)) if _targets(
+            override, objects, scope)[1] else ""
+        if not why:
+            kept.append(override)
+        elif override.entry:
+            refused.append(Problem(str(file), 0, f"{CANNOT}: {override.entry}", why))
+        else:
+            refused.append(Problem(str(file), override.line, CANNOT, why))
+    return kept, refused
+
+
+def read_stage(file: Path, resources: list[Resource], environ: Mapping[str, str] | None = None,
+               scope: StageScope = StageScope()) -> list[Override]:
     """The overrides of a CSV or JSON stage config (raises AdfgenError with every format problem).
 
     When the only problems are lines adfgen can never apply, the other lines are tried on `resources` first, so
@@ -208,18 +261,18 @@ def read_stage(file: Path, resources: list[Resource], environ: Mapping[str, str]
     """
     if not Path(file).is_file():
         raise AdfgenError(f"stage config {file}: no such file (--stage NAME reads SOURCE/deployment/config-NAME.csv)")
-    overrides, problems = (read_json(file, resources) if str(file).lower().endswith(".json")
-                           else read_csv(file))
-    if not problems:
+    objects = _objects(resources, scope)
+    overrides, problems = (read_json(file, objects) if str(file).lower().endswith(".json") else read_csv(file))
+    overrides, refused = _refused(file, overrides, objects, scope)
+    if not problems and not refused:
         return overrides
-    refused = [p for p in problems if p.where.startswith(CANNOT)]
-    if len(refused) < len(problems):
-        raise AdfgenError(f"stage config {file} is not valid", problems)
+    if problems:
+        raise AdfgenError(f"stage config {file} is not valid", problems + refused)
     lines = ", ".join(str(p.line) if p.line else p.where[len(CANNOT) + 2:] for p in sorted(refused))
     noun = ("line", "lines") if all(p.line for p in refused) else ("entry", "entries")
     which = f"{noun[len(refused) > 1]} {lines}"
     try:
-        apply_overrides(resources, overrides, environ)
+        apply_overrides(resources, overrides, environ, scope)
     except AdfgenError as exc:
         raise AdfgenError(f"stage config {file} is not valid: adfgen cannot apply {which}, and other lines do not "
                           f"apply either; nothing was deployed:\n  " + "\n  ".join(map(str, sorted(refused)))
@@ -237,157 +290,92 @@ def _like(name: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(name.lower(), pattern.lower())
 
 
-def _segments(path: str) -> list[Any]:
-    """`a.b[0]["X"]` → ["a", "b", 0, ("X",)]: ints index arrays, 1-tuples pick an element by its name."""
-    out: list[Any] = []
-    position = 0
-    for match in _SEGMENT.finditer(path):
-        if path[position:match.start()] not in ("", "."):
-            raise ValueError(f"cannot read the path '{path}'")
-        index, double, single, key = match.groups()
-        if index is not None:
-            out.append(int(index))
-        elif double is not None or single is not None:
-            out.append((double if double is not None else single,))
-        else:
-            out.append(key)
-        position = match.end()
-    if path[position:] or not out:
-        raise ValueError(f"cannot read the path '{path}'")
-    return out
-
-
-def _child(node: Any, step: Any) -> tuple[Any, Any]:
-    """(container key, child) for one step, or raise LookupError."""
-    if isinstance(step, int):
-        if isinstance(node, list) and 0 <= step < len(node):
-            return step, node[step]
-        raise LookupError(f"[{step}]")
-    if isinstance(step, tuple):
-        if isinstance(node, list):
-            for i, item in enumerate(node):
-                if isinstance(item, dict) and str(item.get("name", "")).lower() == step[0].lower():
-                    return i, item
-        raise LookupError(f'["{step[0]}"]')
-    if isinstance(node, dict):
-        if step in node:
-            return step, node[step]
-        for key in node:  # PowerShell reads property names case-insensitively
-            if isinstance(key, str) and key.lower() == step.lower():
-                return key, node[key]
-    raise LookupError(step)
-
-
-def _convert(value: str, current: Any) -> Any:
-    """The value as the type of the one it replaces (raises ValueError)."""
-    if isinstance(current, str) or current is None:
-        return value
-    if value == "":
-        raise ValueError(f"an empty value cannot replace a {type(current).__name__}")
-    if isinstance(current, bool):
-        if value.strip().lower() not in ("true", "false", "$true", "$false"):
-            raise ValueError("the value is not a boolean (true or false)")
-        return value.strip().lower().lstrip("$") == "true"
-    if isinstance(current, (int, float)):
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError("the value is not a number") from None
-        return int(number) if number.is_integer() and isinstance(current, int) else number
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        try:  # ConvertFrom-Json accepts single-quoted strings: {'type': 'int32'}
-            parsed = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise ValueError("the value is not JSON") from None
-    if not isinstance(parsed, type(current)):
-        raise ValueError(f"the value is not a JSON {'object' if isinstance(current, dict) else 'array'}")
-    return parsed
-
-
-def expand_env(value: str, environ: Mapping[str, str]) -> str:
-    """Replace `$($Env:NAME)` / `$Env:NAME` (raises ValueError for an unset one or another `$(...)`)."""
-    def substitute(match: re.Match) -> str:
-        name = match.group(1) or match.group(2)
-        if name not in environ:
-            raise ValueError(f"environment variable {name} is not set")
-        return environ[name]
-
-    expanded = _ENV_TOKEN.sub(substitute, value)
-    leftover = re.search(r"\$\((?!\$Env:)", value, re.IGNORECASE)
-    if leftover:
-        raise ValueError("only $($Env:NAME) is expanded here; other PowerShell expressions are not evaluated")
-    return expanded
-
-
-def _apply_one(properties: dict, override: Override, value: str) -> None:
-    """Apply one override to one object's properties (raises LookupError/ValueError)."""
-    steps = _segments(override.path)
-    node: Any = properties
-    for step in steps[:-1]:
-        try:
-            _, node = _child(node, step)
-        except LookupError:
-            if override.action != "add" or not isinstance(step, str) or not isinstance(node, dict):
-                raise
-            node[step] = {}
-            node = node[step]
-    last = steps[-1]
-    if override.action == "add":
-        if not isinstance(node, dict) or not isinstance(last, str):
-            raise LookupError(str(last))
-        if any(isinstance(key, str) and key.lower() == last.lower() for key in node):
-            # azure.datafactory.tools' Add-ObjectProperty uses Add-Member without -Force, which fails on an
-            # existing member (documented: https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/add-member)
-            raise ValueError("the property exists already: + adds a new one; write the path without + to update it")
-        node[last] = value
-        return
-    key, current = _child(node, last)
-    if override.action == "remove":
-        del node[key]
-    else:
-        node[key] = _convert(value, current)
-
-
 @dataclass
 class OverrideReport:
-    """How many properties each action changed."""
+    """How many properties each action changed, and which lines were skipped (all their objects unselected)."""
 
     updated: int = 0
     added: int = 0
     removed: int = 0
+    skipped: list[str] = field(default_factory=list)  # "line 3" (CSV), "df_orders[0]" (JSON)
+
+    def describe(self, file: Path) -> str:
+        """One line for the user: what the stage config changed and what it skipped."""
+        text = (f"stage config {file}: {plural(self.updated, 'property', 'properties')} updated, "
+                f"{self.added} added, {self.removed} removed")
+        if self.skipped:
+            text += f"; skipped, as every object they name is outside the selection: {', '.join(self.skipped)}"
+        return text
 
 
-def apply_overrides(resources: list[Resource], overrides: list[Override],
-                    environ: Mapping[str, str] | None = None) -> tuple[list[Resource], OverrideReport]:
-    """New resources with every override applied, in file order (raises AdfgenError with every problem)."""
+def apply_overrides(resources: list[Resource], overrides: list[Override], environ: Mapping[str, str] | None = None,
+                    scope: StageScope = StageScope()) -> tuple[list[Resource], OverrideReport]:
+    """New resources with every override applied to the selected objects it names, in file order (raises
+    AdfgenError with every problem); a line naming only unselected objects is skipped."""
     environ = os.environ if environ is None else environ
     changed = {(r.kind, r.name): copy.deepcopy(r.properties) for r in resources}
+    objects = _objects(resources, scope)
     report = OverrideReport()
     problems: list[str] = []
     for override in overrides:
-        matches = [r for r in resources if r.kind == override.kind and _like(r.name, override.pattern)]
+        named, selected = _targets(override, objects, scope)
         label = f"{override.origin}: {override.kind} {override.pattern}"
-        if not matches:
+        if not named:
             problems.append(f"{label}: matches no {override.kind} in the source folder")
+            continue
+        if not selected:
+            report.skipped.append(override.entry or (f"line {override.line}" if override.line else override.origin))
             continue
         try:
             value = expand_env(override.value, environ)
         except ValueError as exc:
             problems.append(f"{label}: {exc}")
             continue
-        for resource in matches:
-            try:
-                _apply_one(changed[(resource.kind, resource.name)], override, value)
-            except LookupError:
-                problems.append(f"{label}: {resource.name} has no property {override.path} to {override.action}")
-                continue
-            except ValueError as exc:
-                problems.append(f"{label}: {resource.name}.{override.path}: {exc}")
-                continue
-            counter = {"update": "updated", "add": "added", "remove": "removed"}[override.action]
-            setattr(report, counter, getattr(report, counter) + 1)
+        for target in selected:
+            problems += _apply_to(changed, target, override, value, report, label)
     if problems:
         raise AdfgenError("the stage config does not apply; nothing was deployed:\n  " + "\n  ".join(problems))
     return [Resource(r.kind, r.name, changed[(r.kind, r.name)]) for r in resources], report
+
+
+def _apply_to(changed: dict, target: SourceObject, override: Override, value: str, report: OverrideReport,
+              label: str) -> list[str]:
+    """Apply one override to one selected object, counting it; the problems (none when it applied)."""
+    if (target.kind, target.name) not in changed:  # a selected object deploy does not publish (read_stage refuses)
+        return [f"{label}: {_refusal(target.kind)}"]
+    try:
+        apply_one(changed[(target.kind, target.name)], override.action, override.path, value)
+    except LookupError:
+        return [f"{label}: {target.name} has no property {override.path} to {override.action}"]
+    except ValueError as exc:
+        return [f"{label}: {target.name}.{override.path}: {exc}"]
+    counter = {"update": "updated", "add": "added", "remove": "removed"}[override.action]
+    setattr(report, counter, getattr(report, counter) + 1)
+    return []
+
+
+def folder_objects(folder: Path) -> tuple[SourceObject, ...]:
+    """The folder's objects deploy does not publish, and every factory/ file (azure.datafactory.tools' `factory`
+    lines name the factory, whether or not it holds global parameters)."""
+    folder = Path(folder)
+    files = {(kind, name): rel for kind, name, rel in unpublished(folder)}
+    files |= {("factory", p.stem): p.relative_to(folder).as_posix() for p in sorted((folder / "factory").glob("*.json"))}
+    return tuple(SourceObject(kind, name, _adf_folder(folder / rel)) for (kind, name), rel in files.items())
+
+
+def _adf_folder(path: Path) -> str:
+    """The ADF folder of a Git file, empty when it has none or cannot be read."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return ""
+    return folder_of(doc.get("properties")) if isinstance(doc, dict) else ""
+
+
+def apply_stage(folder: Path, stage: str, resources: list[Resource],
+                selects: Callable[[str, str, str], bool] = _everything) -> tuple[list[Resource], str]:
+    """`--stage` on a source folder: the resources with its overrides applied, and a line saying what changed."""
+    file = stage_file(folder, stage)
+    scope = StageScope(folder_objects(folder), selects)
+    resources, report = apply_overrides(resources, read_stage(file, resources, scope=scope), scope=scope)
+    return resources, report.describe(file)
