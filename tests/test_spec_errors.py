@@ -61,6 +61,18 @@ BAD_SPECS = {
     "an auth without a flow": (
         lambda: xero_with("      flow: authorization_code\n", ""),
         ["{f}:{L:    auth:}: apis[0].auth.flow: required field is missing; expected one of: " + ", ".join(FLOWS.names())]),
+    "a flow that is not a string": (
+        lambda: xero_with("flow: authorization_code", "flow: 3"),
+        ["{f}:{L:flow: 3}: apis[0].auth.flow: unknown auth flow 3 (not a string); expected one of: "
+         + ", ".join(FLOWS.names())]),
+    "a pagination kind that is not a string": (
+        lambda: xero_with("      kind: page_number", "      kind: 3"),
+        ["{f}:{L:kind: 3}: apis[0].pagination.kind: unknown pagination kind 3 (not a string); expected one of: "
+         + ", ".join(PAGINATION_KINDS.names())]),
+    "a sink type that is null": (
+        lambda: xero_with("      type: adls_gen2", "      type: null"),
+        ["{f}:{L:type: null}: factory.sinks.lake.type: unknown sink type null (not a string); expected one of: "
+         + ", ".join(SINKS.names())]),
     "missing secret names": (
         lambda: xero_with("      refresh_token: xero-refresh-token\n", ""),
         ["{f}:{L:secrets:}: apis[0].secrets: missing secret name 'refresh_token': the authorization_code flow "

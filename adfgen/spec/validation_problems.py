@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import types
 import typing
 from typing import Any, Callable
@@ -119,8 +120,13 @@ def _message(error: dict, path: PathKey, model: Any) -> str:
         return "required field is missing" + (_tag_choices("flow") if path and path[-1] == "flow" else "")
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        return (f"unknown {_TAG_LABELS.get(str(path[-1]), path[-1])} {ctx.get('tag')!r}; "
+        tag = str(path[-1])
+        source = error.get("input")  # pydantic's ctx.tag is str(value): `kind: 3` would read as '3'
+        given = source.get(tag, ctx.get("tag")) if isinstance(source, dict) else ctx.get("tag")
+        return (f"unknown {_TAG_LABELS.get(tag, tag)} {_given(given)}; "
                 f"expected one of: {ctx.get('expected_tags', '').replace(chr(39), '')}")
+    if kind == "string_type" and path[-2:] == ("auth", "flow"):  # `flow: 3`: the flow is checked by name only
+        return f"unknown auth flow {_given(error.get('input'))}" + _tag_choices("flow")
     if kind == "union_tag_not_found":
         tag = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
         return f"required field '{tag}' is missing" + _tag_choices(tag)
@@ -136,6 +142,13 @@ def _message(error: dict, path: PathKey, model: Any) -> str:
 
 
 _TAG_LABELS = {"kind": "pagination kind", "type": "sink type"}  # the spec's two tagged unions
+
+
+def _given(value: Any) -> str:
+    """A name as given: a string quoted, anything else as YAML would write it plus `(not a string)` (`3` is no `'3'`)."""
+    if isinstance(value, str):
+        return repr(value)
+    return f"{json.dumps(value, ensure_ascii=False, default=str)} (not a string)"
 
 
 def _tag_choices(field: str) -> str:
