@@ -65,7 +65,8 @@ class World:
     """Peers, a built factory, a vault file and a landing folder for one test."""
 
     def __init__(self, tmp: Path, edit_spec: Callable[[dict], None] | None = None, *, access_ttl: int = 1800,
-                 counts: dict[str, int] | None = None, calls_per_window: int = 60, scale: float = SCALE):
+                 counts: dict[str, int] | None = None, calls_per_window: int = 60, scale: float = SCALE,
+                 latency: float = 0.0):
         tmp.mkdir(parents=True, exist_ok=True)
         self.tmp = tmp
         self.ca = trustme.CA()
@@ -76,7 +77,7 @@ class World:
         self.oauth = OAuthServer(self.ca, grace_seconds=0, access_ttl=access_ttl)
         self.oauth.add_client(CLIENT_ID, CLIENT_SECRET, auth_methods=("client_secret_basic",))
         self.api = XeroApi(self.ca, self.oauth, self.clock, tenant_id=TENANT, counts=counts,
-                           calls_per_window=calls_per_window)
+                           calls_per_window=calls_per_window, latency=latency)  # virtual seconds a request takes
         self.token_url = self.oauth.token_url
         self.vault = tmp / "secrets.yaml"
         self.vault.write_text(yaml.safe_dump({
