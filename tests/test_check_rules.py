@@ -106,6 +106,24 @@ def test_rf008_pipeline_calls_only_where_null_fails(tmp_path, schema, expression
     assert bool(findings) is reported, findings
 
 
+def test_rf008_counts_an_explicit_null_for_a_dataset_parameter_as_given(tmp_path, schema):
+    """Not judged (ADF documents nothing for an explicit null; see RF008's docstring); only an absent key is."""
+    def example(parameters: dict) -> dict:
+        return {"dataset/ds": {"type": "Json", "parameters": {"Day": {"type": "String"}},
+                               "linkedServiceName": {"referenceName": "ls", "type": "LinkedServiceReference"},
+                               "typeProperties": {"location": {"type": "AzureBlobFSLocation", "fileSystem": "raw",
+                                                               "fileName": "@dataset().Day"}}},
+                "linkedService/ls": {"type": "AzureBlobFS", "typeProperties": {"url": "https://st.dfs.core.windows.net/"}},
+                "pipeline/pl": {"activities": [{"name": "Look", "type": "Lookup", "typeProperties": {
+                    "source": {"type": "JsonSource"},
+                    "dataset": {"referenceName": "ds", "type": "DatasetReference", "parameters": parameters}}}]}}
+
+    def rf008(parameters: dict) -> list:
+        return [f for f in check_example(tmp_path / str(len(parameters)), example(parameters), schema)
+                if f.code == "RF008"]
+    assert len(rf008({})) == 1 and rf008({"Day": None}) == []
+
+
 def test_rf008_ignores_a_use_in_an_inactive_activity(tmp_path, schema):
     example = _child_using("@formatDateTime(pipeline().parameters.Day, 'yyyy')", state="Inactive")
     assert not [f for f in check_example(tmp_path, example, schema) if f.code == "RF008"]

@@ -100,6 +100,8 @@ class MissingRequiredParameter(Rule):
     an active activity of the called pipeline uses the parameter where null fails: selecting a member of it
     or passing it to a function other than `coalesce`, `empty`, `equals`, `concat` and `string` (observed
     with Microsoft's expression engine), and only when that expression does not test it for null itself.
+    A parameter given as JSON `null` counts as given: what a dataset or linked service does with an explicit
+    null is not documented (assumed: it runs with null, as a pipeline does), so it is not judged.
 
     Bad:
         {"pipeline/pl_child": {"parameters": {"Day": {"type": "String"}}, "variables": {"v": {"type": "String"}}, "activities": [
