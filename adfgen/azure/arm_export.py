@@ -23,9 +23,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from adfgen.build.fragments import quote_literal
 from adfgen.build.writer import arm_template
 from adfgen.core.errors import AdfgenError
-from adfgen.core.resources import Resource
+from adfgen.core.resources import KINDS, Resource
 
 DEFINITION_FILE = "arm-template-parameters-definition.json"
 TYPES = {"string": "string", "securestring": "secureString", "int": "int", "bool": "bool", "object": "object",
@@ -119,7 +120,7 @@ def _check_leaves(spec: Any, where: list[str]) -> None:
 
 def export_source(folder: Path, factory_name: str, resources: list[Resource]) -> dict[str, dict[str, Any]]:
     """{file name: document} of ADF's ARM export for a Git folder, honouring its parameters definition."""
-    template = arm_template(factory_name, resources, [])
+    template = _within(arm_template(factory_name, resources, []), resources)
     definition_path = Path(folder) / DEFINITION_FILE
     if definition_path.is_file():
         try:
@@ -131,3 +132,18 @@ def export_source(folder: Path, factory_name: str, resources: list[Resource]) ->
         _check_leaves(definition, [])
         template = parameterise(template, resources, definition)
     return {"ARMTemplateForFactory.json": template, "ARMTemplateParametersForFactory.json": parameters_file(template)}
+
+
+def _within(template: dict[str, Any], resources: list[Resource]) -> dict[str, Any]:
+    """The template without dependsOn entries naming objects a selection left out of it.
+
+    Microsoft: "You only need to define dependencies for resources that are deployed in the same template"
+    (documented: https://learn.microsoft.com/azure/azure-resource-manager/templates/resource-dependency); ARM
+    refuses a dependsOn naming a resource the template does not define ("... is not defined in the template",
+    assumed from the InvalidTemplate error as users report it, not observed here). The objects left out must
+    exist in the factory already, as for deploy --source with the same selection.
+    """
+    inside = {f"[concat(variables('factoryId'), {quote_literal(f'/{KINDS[r.kind].arm_segment}/{r.name}')})]"
+              for r in resources}
+    kept = [{**r, "dependsOn": [d for d in r["dependsOn"] if d in inside]} for r in template["resources"]]
+    return {**template, "resources": kept}

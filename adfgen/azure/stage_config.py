@@ -359,7 +359,8 @@ def folder_objects(folder: Path) -> tuple[SourceObject, ...]:
     lines name the factory, whether or not it holds global parameters)."""
     folder = Path(folder)
     files = {(kind, name): rel for kind, name, rel in unpublished(folder)}
-    files |= {("factory", p.stem): p.relative_to(folder).as_posix() for p in sorted((folder / "factory").glob("*.json"))}
+    files |= {("factory", p.stem): p.relative_to(folder).as_posix()
+              for p in sorted((folder / "factory").glob("*.json"))}
     return tuple(SourceObject(kind, name, _adf_folder(folder / rel)) for (kind, name), rel in files.items())
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from adfgen.cli.common import output_option, plural, require_env, verbose_option
+from adfgen.cli.selection import selection_options
 from adfgen.core.errors import UsageError
 
 
@@ -23,13 +24,12 @@ from adfgen.core.errors import UsageError
                    "arm-template-parameters-definition.json says, to OUT/<factory>/")
 @click.option("--factory", "factory_name", metavar="NAME",
               help="with --source: the factory name (default: the one file in SOURCE/factory/)")
-@click.option("--exclude", multiple=True, metavar="KIND.NAME",
-              help="with --source: leave objects matching this pattern out of the export (repeatable), e.g. "
-                   "'dataflow.*', as deploy --source does")
+@selection_options("they are not in the ARM template", when="with --source: ")
 @output_option("human", "json")
 @verbose_option
 def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, template_dir: Path | None,
-                  source: Path | None, factory_name: str | None, exclude: tuple[str, ...], output: str) -> None:
+                  source: Path | None, factory_name: str | None, include: tuple[str, ...], exclude: tuple[str, ...],
+                  filter_file: Path | None, output: str) -> None:
     """Build ADF JSON (Git layout + ARM template) from specs, or the ARM template of an existing ADF folder.
 
     \b
@@ -37,15 +37,18 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
       adfgen build                                   # every spec under specs/ -> out/<factory>/
       adfgen build specs/xero.yaml --env prod --out build/
       adfgen build --source adf --out publish        # publish/<factory>/ARMTemplateForFactory.json
+      adfgen build --source adf --exclude 'dataflow.*' --filter deployment/filter.txt
     """
     if source is not None:
         if specs or env or template_dir:
             raise UsageError("--source builds only the ARM template of an existing folder: give no SPEC, --env "
                              "or --templates with it")
-        _build_source(source, factory_name, out_dir, output, exclude)
+        _build_source(source, factory_name, out_dir, output, (include, exclude, filter_file))
         return
-    if exclude:
-        raise UsageError("--exclude applies to --source folders")
+    given = [flag for flag, value in (("--include", include), ("--exclude", exclude), ("--filter", filter_file))
+             if value]
+    if given:
+        raise UsageError(f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to --source folders")
     from adfgen.build import build_factories, default_spec_paths, write_outputs
 
     paths = [_spec_path(s) for s in specs] or _local_specs(default_spec_paths)
@@ -66,10 +69,11 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
 
 
 def _build_source(source: Path, factory_name: str | None, out_dir: Path, output: str,
-                  exclude: tuple[str, ...] = ()) -> None:
-    """ADF's ARM export of `source` into OUT/<factory>/ (objects it cannot export are refused unless excluded)."""
+                  selected: tuple[tuple[str, ...], tuple[str, ...], Path | None]) -> None:
+    """ADF's ARM export of `source` into OUT/<factory>/, of the objects the (include, exclude, filter file)
+    selection keeps, as deploy --source selects them (objects it cannot export are refused unless left out)."""
     from adfgen.azure.arm_export import DEFINITION_FILE, export_source
-    from adfgen.azure.filters import parse_selection, select
+    from adfgen.azure.filters import select, selection_of
     from adfgen.azure.source import check_unique, load_source, refuse_unpublished
     from adfgen.build.writer import write_tree
     from adfgen.core.jsonout import dump_bytes
@@ -80,7 +84,7 @@ def _build_source(source: Path, factory_name: str | None, out_dir: Path, output:
             raise UsageError(f"--factory NAME is needed: {source}/factory/ holds "
                              f"{'no factory file' if not named else 'several: ' + ', '.join(named)}")
         factory_name = named[0]
-    selection = parse_selection((), exclude)
+    selection = selection_of(*selected)
     # the export holds linked services, datasets, pipelines and triggers only: never drop the rest silently
     refuse_unpublished(source, selection.selects, "build")
     resources = select(load_source(source), selection)

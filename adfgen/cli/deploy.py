@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from adfgen.cli.common import color_enabled, on_terminal, output_option, plural, require_env, verbose_option
+from adfgen.cli.selection import selection_options
 from adfgen.core.errors import AdfgenError, UsageError
 from adfgen.core.wording import them
 
@@ -52,14 +53,7 @@ def _options(command: Callable) -> Callable:
         click.option("--stage", metavar="NAME|FILE",
                      help="With --source: apply azure.datafactory.tools' stage config (SOURCE/deployment/"
                           "config-NAME.csv, or a .csv/.json file): per-environment property overrides."),
-        click.option("--include", multiple=True, metavar="KIND.NAME",
-                     help="Deploy only resources matching this pattern (repeatable), e.g. 'pipeline.pl_xero_*'."),
-        click.option("--filter", "filter_file", type=click.Path(dir_okay=False, exists=True),
-                     help="azure.datafactory.tools' filter file: one rule a line, +KIND.NAME or KIND.NAME includes, "
-                          "-KIND.NAME excludes (added to --include/--exclude)."),
-        click.option("--exclude", multiple=True, metavar="KIND.NAME",
-                     help="Leave resources matching this pattern alone (repeatable), e.g. 'trigger.*'; "
-                          "they are neither published, stopped nor pruned."),
+        selection_options("they are neither published, stopped nor pruned"),
         output_option("human", "json", "markdown"),
         verbose_option,
     ]
