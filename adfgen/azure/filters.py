@@ -1,13 +1,13 @@
-"""--include / --exclude for deploy and plan: `kind.name` patterns, as azure.datafactory.tools' filters.
+"""--include / --exclude / --filter for deploy, plan and build --source: azure.datafactory.tools' filters.
 
 A pattern is `<kind>.<name>` with wildcards in either part (`pipeline.pl_xero_*`, `trigger.*`, `*.ls_old`),
 case-insensitive (documented: https://github.com/Azure-Player/azure.datafactory.tools/blob/master/docs/GUIDE/SELECTIVE_DEPLOYMENT.md),
 optionally followed by `@<folder>`, their `{Type}.{Name}@{Folder}` form (documented: its README, "Pattern
 (WildCard)"): then the object's ADF folder (`properties.folder.name`, empty when it has none) must match the
 folder pattern too, as their AdfObject.IsNameMatch splits the pattern at `@` (read from its source).
-With includes only the resources they match are deployed; excludes then drop resources. A resource outside
-the selection is out of scope on both sides: not published, and never stopped or pruned in the live factory
-(azure.datafactory.tools' default DoNotDeleteExcludedObjects).
+With includes only the resources they match are deployed (or exported); excludes then drop resources. A
+resource outside the selection is out of scope on both sides: not published, and never stopped or pruned in the
+live factory (azure.datafactory.tools' default DoNotDeleteExcludedObjects); a stage config skips its lines.
 """
 
 from __future__ import annotations
