@@ -241,8 +241,8 @@ def _refused(file: Path, overrides: list[Override], objects: list[SourceObject],
     """
     kept, refused = [], []
     for override in overrides:
-        why = (_refusal(override.kind) or _expression_refusal(override.value)) if _targets(
-            override, objects, scope)[1] else ""
+        inside = _targets(override, objects, scope)[1]
+        why = (_refusal(override.kind) or _expression_refusal(override.value)) if inside else ""
         if not why:
             kept.append(override)
         elif override.entry:
