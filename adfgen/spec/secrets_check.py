@@ -8,6 +8,7 @@ from typing import Any
 from adfgen.core.errors import Problem
 from adfgen.spec.secret_params import constants_in_credentials
 from adfgen.spec.secret_values import fingerprint, scan, secret_bearing_values
+from adfgen.spec.skeleton import TODO
 from adfgen.spec.yaml_source import YamlDocument, dotted_path
 
 
@@ -24,7 +25,8 @@ def credential_problems(doc: YamlDocument, file: str) -> tuple[list[Problem], se
     reviewed = _reviewed(doc.data)
     vault = _vault_name(doc.data)
     problems: list[Problem] = []
-    hidden = set(secret_bearing_values(doc.data))
+    # `adfgen init` writes TODO for every secret name: hiding it would turn each other field's TODO into a fingerprint
+    hidden = set(secret_bearing_values(doc.data)) - {TODO}
     findings = list(scan(doc.data))
     flagged = {finding.path for finding in findings}
     findings += [f for f in constants_in_credentials(doc.data) if f.path not in flagged]
