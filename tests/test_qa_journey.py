@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from adfgen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture()
@@ -33,3 +37,18 @@ def test_a_real_secret_name_is_still_hidden_in_other_fields_messages(project, ca
     assert main(["build"]) == 1
     err = capsys.readouterr().err
     assert "unknown auth flow '<value " in err and "my-secret-name" not in err
+
+
+def test_plan_names_the_factory_whose_spec_sets_no_azure_target(project, capsys):
+    """`adfgen plan --env prod` over several specs, one without factory.azure: the error names that factory, its
+    spec and the way to leave it out (found following the README: the catalog specs set no target)."""
+    specs = project / "specs"
+    specs.mkdir()
+    for spec in (REPO / "specs" / "xero.yaml", REPO / "specs" / "catalog" / "graph.yaml"):
+        (specs / spec.name).write_text(spec.read_text())
+    assert main(["build", "--env", "prod"]) == 0
+    capsys.readouterr()
+    assert main(["plan", "--env", "prod", "--arm-endpoint", "https://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "factory adf-graph-prod (specs/graph.yaml): missing --subscription, --resource-group" in err
+    assert "factory.azure.subscription_id, factory.azure.resource_group" in err and "--factory NAME" in err

@@ -50,9 +50,14 @@ def target_of(overrides: Overrides, build: Any) -> Target:
     flags = {"subscription_id": "--subscription", "resource_group": "--resource-group", "factory_name": "--factory"}
     missing = [flag for key, flag in flags.items() if not values[key]]
     if missing:
-        where = ("the environment config (azure.subscription_id, azure.resource_group)" if build is not None
-                 else "--source")
-        raise UsageError(f"missing {', '.join(missing)}: not set by {where}; pass {them(len(missing))}")
+        if build is None:
+            raise UsageError(f"missing {', '.join(missing)}: not set by --source; pass {them(len(missing))}")
+        # with several specs only some may name a target: say which factory lacks it and how to leave it out
+        unset = [f"factory.azure.{key}" for key, flag in flags.items() if flag in missing]
+        specs = ", ".join(getattr(build, "spec_files", ())) or "its spec"
+        raise UsageError(f"factory {build.name} ({specs}): missing {', '.join(missing)}: its config sets no "
+                         f"{', '.join(unset)}; set {them(len(unset))} there, pass the flags, or pick the factories "
+                         "to use (--factory NAME, or spec files)")
     return Target(**values)
 
 
