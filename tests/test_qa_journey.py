@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,14 @@ def test_plan_names_the_factory_whose_spec_sets_no_azure_target(project, capsys)
     err = capsys.readouterr().err
     assert "factory adf-graph-prod (specs/graph.yaml): missing --subscription, --resource-group" in err
     assert "factory.azure.subscription_id, factory.azure.resource_group" in err and "--factory NAME" in err
+
+
+def test_the_readmes_bad_spec_example_is_what_the_build_prints(project, capsys):
+    """The README shows one problem of `specs/xero.yaml` with `kind: pages`; the build must print that very line."""
+    readme = (REPO / "README.md").read_text()
+    shown = re.search(r"^specs/xero\.yaml:\d+: apis\[0\]\.pagination\.kind: .*$", readme, re.MULTILINE).group(0)
+    (project / "specs").mkdir()
+    spec = (REPO / "specs" / "xero.yaml").read_text()
+    (project / "specs" / "xero.yaml").write_text(spec.replace("kind: page_number", "kind: pages", 1))
+    assert main(["build"]) == 1
+    assert shown in capsys.readouterr().err.splitlines()
