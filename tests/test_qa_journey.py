@@ -64,3 +64,19 @@ def test_the_readmes_bad_spec_example_is_what_the_build_prints(project, capsys):
     (project / "specs" / "xero.yaml").write_text(spec.replace("kind: page_number", "kind: pages", 1))
     assert main(["build"]) == 1
     assert shown in capsys.readouterr().err.splitlines()
+
+
+@pytest.mark.parametrize("typed, meant", [("pl_xero_controler", "pl_xero_controller"),
+                                          ("PL_XERO_INVOICE", "pl_xero_invoices")])
+def test_run_suggests_the_pipeline_a_typo_meant(monkeypatch, capsys, typed, meant):
+    """`adfgen run` over the shipped specs (several factories) names the built pipeline closest to a typo."""
+    monkeypatch.chdir(REPO)
+    assert main(["run", typed]) == 2
+    err = capsys.readouterr().err
+    assert f"none has a built pipeline {typed} (did you mean {meant}?)" in err
+
+
+def test_run_without_a_close_name_still_says_to_build(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert main(["run", "pl_nothing_like_any"]) == 2
+    assert "none has a built pipeline pl_nothing_like_any (run `adfgen build`?)" in capsys.readouterr().err

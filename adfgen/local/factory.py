@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,5 +125,12 @@ def pick_factory(names: list[str], pipeline: str | None, out_root: Path, what: s
     if len(holding) == 1:
         return holding[0]
     found = f"; {pipeline} is in {', '.join(holding)}" if len(holding) > 1 else (
-        f"; none has a built pipeline {pipeline} (run `adfgen build`?)" if pipeline else "")
+        f"; none has a built pipeline {pipeline} ({_nearest(pipeline, names, out_root)})" if pipeline else "")
     raise UsageError(f"{what} builds several factories ({', '.join(names)}){found}; pass --folder out/<factory>")
+
+
+def _nearest(pipeline: str, names: list[str], out_root: Path) -> str:
+    """A hint for a pipeline no factory holds: the built names it is closest to (a typo), else to build first."""
+    built = {p.stem.lower(): p.stem for name in names for p in (out_root / name / "pipeline").glob("*.json")}
+    close = [built[n] for n in difflib.get_close_matches(pipeline.lower(), sorted(built), n=3, cutoff=0.85)]
+    return f"did you mean {' or '.join(close)}?" if close else "run `adfgen build`?"
