@@ -76,11 +76,12 @@ def make_synthetic_specs(directory: Path, apis: int = 50, endpoints: int = 20) -
 
 
 def bare_json_round_trip(files: dict[str, bytes], directory: Path) -> None:
-    """The baseline: parse and re-serialise (with adfgen's own dumper) every output file and write it."""
+    """The baseline: parse and re-serialise (with adfgen's own dumper) every JSON output file and write it; other
+    files (each factory's README.md of diagrams) are written as they are."""
     for rel, data in files.items():
         path = directory / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(dump_bytes(json.loads(data)))
+        path.write_bytes(dump_bytes(json.loads(data)) if rel.endswith(".json") else data)
 
 
 def main() -> None:

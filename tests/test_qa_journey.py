@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,11 @@ def test_run_without_a_close_name_still_says_to_build(monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     assert main(["run", "pl_nothing_like_any"]) == 2
     assert "none has a built pipeline pl_nothing_like_any (run `adfgen build`?)" in capsys.readouterr().err
+
+
+def test_the_build_benchmark_runs_now_that_builds_write_a_readme():
+    """`python bench/build.py` (README, Benchmarks) at a tiny size: its baseline used to parse README.md as JSON."""
+    result = subprocess.run([sys.executable, "bench/build.py", "--apis", "1", "--endpoints", "2", "--repeat", "1"],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[-1].startswith("build: ")
