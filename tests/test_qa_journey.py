@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from adfgen.cli import main
+from tests.test_init import fill
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -90,3 +92,27 @@ def test_the_build_benchmark_runs_now_that_builds_write_a_readme():
                             cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines()[-1].startswith("build: ")
+
+
+def test_a_todo_the_model_accepts_is_refused_at_its_line(project, capsys):
+    """A blank skeleton filled but for the factory name and one secret name: both would build as 'TODO'."""
+    assert main(["init", "--blank", "myapi"]) == 0
+    spec = project / "specs" / "myapi.yaml"
+    data = fill(yaml.safe_load(spec.read_text()))
+    data["factory"]["name"] = data["apis"][0]["secrets"]["access_token"] = "TODO"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    capsys.readouterr()
+    assert main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert "factory.name: still TODO, the placeholder `adfgen init` wrote: replace it with your own value" in err
+    assert "apis[0].secrets.access_token: still TODO" in err and "name your Key Vault secret" in err
+    assert not (project / "out").exists()
+
+
+def test_a_todo_the_model_refuses_keeps_its_own_message_with_the_choices(project, capsys):
+    assert main(["init", "--blank", "myapi"]) == 0
+    capsys.readouterr()
+    assert main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert "apis[0].auth.flow: unknown auth flow 'TODO'; expected one of:" in err
+    assert "apis[0].auth.flow: still TODO" not in err

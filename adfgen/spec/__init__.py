@@ -12,6 +12,7 @@ from adfgen.core.errors import AdfgenError, Problem
 from adfgen.core.regular_files import read_regular_file
 from adfgen.spec.advice import spec_warnings
 from adfgen.spec.environments import api_environment_problems, apply_environment, line_lookup
+from adfgen.spec.leftover_todos import leftover_todos
 from adfgen.spec.model import FactoryConfig, SpecFile
 from adfgen.spec.secrets_check import credential_problems, redact
 from adfgen.spec.semantics import check_factory_wide, check_semantics
@@ -47,6 +48,9 @@ def load_spec_text(text: str, file: str, env: str | None = None) -> tuple[Loaded
     # before the model: a literal secret is refused even in a spec with other errors, and never shown in them
     secret_problems, hidden = credential_problems(doc, file)
     spec, problems = _validated(doc, file, env)
+    # a TODO the model refuses already has its problem, naming the valid choices; the others would build as 'TODO'
+    refused = {(p.line, p.where) for p in problems}
+    problems += [t for t in leftover_todos(doc, file) if (t.line, t.where) not in refused]
     problems = redact(sorted(set(problems + secret_problems)), hidden)
     return (spec, []) if spec is not None and not problems else (None, problems)
 
