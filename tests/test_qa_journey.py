@@ -116,3 +116,15 @@ def test_a_todo_the_model_refuses_keeps_its_own_message_with_the_choices(project
     err = capsys.readouterr().err
     assert "apis[0].auth.flow: unknown auth flow 'TODO'; expected one of:" in err
     assert "apis[0].auth.flow: still TODO" not in err
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('{\n  "name": "x",\n  "properties": {{ nope.x }}\n}\n', 3, "'nope' is undefined"),
+    ('{\n  "name": "x",\n  "properties": {{ nope.x \n}\n', 4, "unexpected '}'")])
+def test_a_broken_template_override_is_named_with_its_file_and_line(project, capsys, text, line, message):
+    """`adfgen build --templates DIR` (README): a mistake in an override names the file and line, not only its name."""
+    override = project / "tpl" / "pipeline" / "refresh.json.jinja"
+    override.parent.mkdir(parents=True)
+    override.write_text(text)
+    assert main(["build", str(REPO / "specs" / "xero.yaml"), "--out", "out", "--templates", "tpl"]) == 1
+    assert f"template tpl/pipeline/refresh.json.jinja:{line}: {message}" in capsys.readouterr().err

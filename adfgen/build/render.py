@@ -44,7 +44,7 @@ def render_job(job: RenderJob, template_dir: Path | None = None) -> Resource:
     except jinja2.TemplateNotFound as exc:
         raise AdfgenError(f"template not found: {exc.name}") from None
     except jinja2.TemplateError as exc:
-        raise AdfgenError(f"template {job.template}: {exc}") from None
+        raise AdfgenError(f"template {_where(job.template, exc)}: {exc}") from None
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -53,3 +53,14 @@ def render_job(job: RenderJob, template_dir: Path | None = None) -> Resource:
     if not isinstance(doc, dict) or "properties" not in doc:
         raise AdfgenError(f"template {job.template} must render an object with 'name' and 'properties'")
     return Resource(job.kind, job.name, doc["properties"])
+
+
+def _where(name: str, exc: jinja2.TemplateError) -> str:
+    """`file:line` of a template error (a --templates override or the built-in file), else the template's name."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    tb = exc.__traceback__ if line is None else None
+    while tb is not None:  # a render-time error: Jinja puts template frames in the traceback; the innermost is it
+        if tb.tb_frame.f_code.co_filename.endswith(".jinja"):
+            filename, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    return f"{filename or name}:{line}" if line else name
