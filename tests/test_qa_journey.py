@@ -128,3 +128,48 @@ def test_a_broken_template_override_is_named_with_its_file_and_line(project, cap
     override.write_text(text)
     assert main(["build", str(REPO / "specs" / "xero.yaml"), "--out", "out", "--templates", "tpl"]) == 1
     assert f"template tpl/pipeline/refresh.json.jinja:{line}: {message}" in capsys.readouterr().err
+
+
+class _Refusing:
+    """A Data Factory client whose create_run raises `error`."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def create_run(self, *args):
+        raise self.error
+
+
+def _start_refresh(error):
+    from types import SimpleNamespace
+
+    from adfgen.build import default_spec_paths
+    from adfgen.oauth import refresh
+    from adfgen.oauth.errors import AuthError
+    from adfgen.oauth.target import load_target
+
+    runs = _Refusing(error)
+    clients = SimpleNamespace(datafactory=SimpleNamespace(pipelines=runs, pipeline_runs=runs))
+    with pytest.raises(AuthError) as caught:
+        refresh.via_factory(load_target("xero", "prod", default_spec_paths()), clients, "rg", timeout=1, poll=0,
+                            sleep=lambda s: None)
+    return str(caught.value)
+
+
+def test_auth_refresh_signed_out_says_how_to_sign_in_not_whether_the_factory_is_deployed(monkeypatch):
+    """`adfgen auth refresh xero --env prod` with no Azure login (README, First run): the credential is the problem."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    monkeypatch.chdir(REPO)
+    said = _start_refresh(ClientAuthenticationError(
+        "DefaultAzureCredential failed to retrieve a token from the included credentials.\nAttempted credentials: ..."))
+    assert "cannot get an Azure token" in said and "`az login`" in said
+    assert "is the factory deployed" not in said and "credentials.;" not in said
+
+
+def test_auth_refresh_of_a_missing_factory_still_asks_whether_it_is_deployed(monkeypatch):
+    from azure.core.exceptions import ResourceNotFoundError
+
+    monkeypatch.chdir(REPO)
+    said = _start_refresh(ResourceNotFoundError("The Resource 'Microsoft.DataFactory/factories/x' was not found."))
+    assert "is the factory deployed (`adfgen deploy`)? For a factory not deployed yet, use --direct" in said

@@ -144,7 +144,7 @@ def describe_error(exc: BaseException) -> str:
         first = str(exc.message if hasattr(exc, "message") else exc).strip().splitlines()
         return ("cannot get an Azure token (DefaultAzureCredential: set AZURE_CLIENT_ID/AZURE_TENANT_ID with a "
                 "secret or federated token, log in with `az login`, or run with a managed identity): "
-                + (first[0] if first else type(exc).__name__))
+                + (first[0].rstrip(".") if first else type(exc).__name__))
     if isinstance(exc, HttpResponseError):
         error = getattr(exc, "error", None)
         code = getattr(error, "code", None) or (exc.reason or "")

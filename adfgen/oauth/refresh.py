@@ -115,7 +115,7 @@ def vault_lock(vault: Path, timeout: float) -> Iterator[None]:
 def via_factory(target: AuthTarget, clients: Any, resource_group: str, *, timeout: float,
                 poll: float | None = None, sleep: Callable[[float], None] = time.sleep) -> RefreshResult:
     """Start the factory's refresh pipeline (concurrency 1: it queues behind a running one) and wait for it."""
-    from azure.core.exceptions import HttpResponseError, ServiceRequestError
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
     from adfgen.azure.clients import describe_error
 
@@ -127,8 +127,11 @@ def via_factory(target: AuthTarget, clients: Any, resource_group: str, *, timeou
     try:
         run_id = adf.pipelines.create_run(resource_group, factory, pipeline).run_id
     except (HttpResponseError, ServiceRequestError) as exc:
-        raise AuthError(f"cannot start {pipeline} in {factory}: {describe_error(exc)}; is the factory deployed "
-                        "(`adfgen deploy`)? For a factory not deployed yet, use --direct") from None
+        # no token at all says nothing about the factory: asking whether it is deployed would mislead
+        signed_out = isinstance(exc, ClientAuthenticationError) and getattr(exc, "status_code", None) is None
+        hint = "" if signed_out else ("; is the factory deployed (`adfgen deploy`)? For a factory not deployed yet, "
+                                      "use --direct")
+        raise AuthError(f"cannot start {pipeline} in {factory}: {describe_error(exc)}{hint}") from None
     deadline = time.monotonic() + timeout
     while True:
         try:
