@@ -38,7 +38,19 @@ def run(args, capsys):
 def test_clean_folder_exits_0(tmp_path, capsys):
     code, out, _ = run([str(write_factory(tmp_path / "adf", CLEAN))], capsys)
     assert code == 0
-    assert "0 errors, 0 warnings in 0 files; 1 resource in 1 factory folder checked" in out
+    # no "in 0 files": that counted files with findings and read as if nothing was checked
+    assert out.splitlines()[-1] == "0 errors, 0 warnings; 1 resource in 1 factory folder checked"
+
+
+def test_summary_names_the_files_with_findings_and_all_files_checked(tmp_path, capsys):
+    factory = write_factory(tmp_path / "adf", {**BROKEN, **CLEAN})
+    code, out, _ = run([str(factory)], capsys)
+    doc = json.loads(run([str(factory), "--output", "json"], capsys)[1])
+    counts = doc["summary"]
+    files = {f["file"] for f in doc["findings"]}
+    assert counts["files_with_findings"] == len(files) == 2 and counts["resources"] == 3  # pl_clean has none
+    assert out.splitlines()[-1] == (f"{counts['errors']} errors, 1 warning in 2 files; "
+                                    "3 resources in 1 factory folder checked")
 
 
 def test_errors_exit_1_and_are_grouped_by_file(tmp_path, capsys):

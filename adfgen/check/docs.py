@@ -33,6 +33,11 @@ cannot pass green.
 | `--complete` | treat every Git folder as a whole factory, even one without `factory/` |
 | `--env NAME` | with specs: check only this environment's build |
 
+The human output ends with a summary such as `3 errors, 1 warning in 2 files; 210 resources in 15 factory
+folders checked`; the file count names the files with findings, so a clean run reads `0 errors, 0 warnings; 210
+resources in 15 factory folders checked`. JSON's `summary` holds the same counts (`errors`, `warnings`,
+`files_with_findings`, `resources`, `factories`).
+
 Exit status: 0 when there is no error (warnings allowed), 1 when there are errors or the schema could not
 be found (unless `--no-schema`), 2 on usage errors.
 

@@ -26,9 +26,21 @@ def ansi_style(text: str, fg: str | None = None, bold: bool = False, underline: 
 
 
 def summary(findings: list[Finding], resources: int, factories: int) -> dict[str, int]:
-    """Counts for the footer and the JSON output."""
+    """Counts for the footer and the JSON output (files_with_findings: files named by a finding, not files checked)."""
     errors = sum(1 for f in findings if f.severity == ERROR)
-    return {"errors": errors, "warnings": len(findings) - errors, "resources": resources, "factories": factories}
+    return {"errors": errors, "warnings": len(findings) - errors, "files_with_findings": len({f.file for f in findings}),
+            "resources": resources, "factories": factories}
+
+
+def _summary_line(counts: dict[str, int]) -> str:
+    """`3 errors, 1 warning in 2 files; 210 resources in 15 factory folders checked`.
+
+    The file count only appears when there are findings: "in 0 files" read as if nothing was checked.
+    """
+    found = f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')}"
+    if counts["files_with_findings"]:
+        found += f" in {plural(counts['files_with_findings'], 'file')}"
+    return f"{found}; {plural(counts['resources'], 'resource')} in {plural(counts['factories'], 'factory folder')} checked"
 
 
 def _where(finding: Finding) -> str:
@@ -59,9 +71,7 @@ def render_human(findings: list[Finding], counts: dict[str, int], color: bool | 
             text = f"{where}: {finding.message}" if where else finding.message
             lines.append(f"  {position:>9}  {severity} {style(finding.code, fg='cyan')}  {text}")
         lines.append("")
-    files = len({f.file for f in findings})
-    tail = (f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')} in {plural(files, 'file')}; "
-            f"{plural(counts['resources'], 'resource')} in {plural(counts['factories'], 'factory folder')} checked")
+    tail = _summary_line(counts)
     # A notice fails the check (exit 1): a green "0 errors" last on stdout read as a pass in saved reports.
     tail += "".join(f"; failed: {notice.split(':')[0]} (see the error on stderr)" for notice in notices)
     failed = counts["errors"] or notices
