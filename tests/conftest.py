@@ -13,7 +13,7 @@ import pytest
 
 from tests.dftf_support import prepare_dotnet
 from tests.peers.adf_schema import find_schema, require_schema_dir
-from tests.scheduling import schedule
+from tests.scheduling import auto_workers, schedule
 
 REPO = Path(__file__).resolve().parent.parent
 DOTNET_PROBLEM = prepare_dotnet()  # must run before anything imports data_factory_testing_framework
@@ -97,6 +97,12 @@ def _needs(item: pytest.Item) -> set[str]:
 SLOW_FILES = {"test_fresh_clone.py", "test_run_e2e.py", "test_run_e2e_xero_peer.py", "test_data_safety_e2e.py",
               "test_catalog_e2e.py", "test_requests_e2e.py", "test_auth_e2e.py", "test_controller_groups.py",
               "test_evaluator_differential.py", "test_review_mermaid.py"}
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: tests/scheduling.py decides (the suite mostly waits, so more workers than cores)."""
+    return auto_workers()
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks that schedule() adds
