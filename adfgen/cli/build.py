@@ -9,6 +9,7 @@ import click
 
 from adfgen.cli.common import output_option, plural, require_env, verbose_option
 from adfgen.cli.selection import selection_options
+from adfgen.cli.spec_args import spec_path
 from adfgen.core.errors import UsageError
 
 
@@ -51,7 +52,7 @@ def build_command(specs: tuple[Path, ...], env: str | None, out_dir: Path, templ
         raise UsageError(f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to --source folders")
     from adfgen.build import build_factories, default_spec_paths, write_outputs
 
-    paths = [_spec_path(s) for s in specs] or _local_specs(default_spec_paths)
+    paths = [spec_path(s) for s in specs] or _local_specs(default_spec_paths)
     require_env(env, paths)
     builds = build_factories(paths, env, template_dir)
     results = write_outputs(builds, out_dir)
@@ -113,20 +114,6 @@ def _local_specs(default_spec_paths) -> list[Path]:
             f"no spec found: there is no specs/ folder in {Path.cwd()}. Start one from a catalog entry "
             "(`adfgen init --list` shows them), or build the shipped sample by name: `adfgen build xero`")
     return default_spec_paths(Path("specs"))
-
-
-def _spec_path(given: Path) -> Path:
-    """A spec file as given; a bare name that is no file (`xero`) is the shipped sample of that name."""
-    if given.exists() or given.suffix or len(given.parts) > 1:
-        return given
-    from adfgen.build.render import builtin_dir
-
-    shipped = builtin_dir("specs") / f"{given.name}.yaml"
-    if not shipped.is_file():
-        names = sorted(p.stem for p in builtin_dir("specs").glob("*.yaml"))
-        raise UsageError(f"no spec file {str(given)!r} and no shipped sample of that name "
-                         f"(samples: {', '.join(names) or 'none'})")
-    return shipped
 
 
 @click.command("schema")

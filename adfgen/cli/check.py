@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from adfgen.cli.common import color_enabled, output_option, verbose_option
+from adfgen.cli.spec_args import spec_path
 from adfgen.core.errors import UsageError
 
 
@@ -69,7 +70,8 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
     With no PATH, checks the specs under specs/ and what they build for the base config and every
     environment (--env NAME for one), and that out/<factory>/ is current. PATH may be a spec file, a
     folder of specs, an ADF Git-integration folder (or a folder holding several), or an ARM template such
-    as ARMTemplateForFactory.json. A PATH with nothing to check is a usage error.
+    as ARMTemplateForFactory.json, or a shipped sample's name (`xero`). A PATH with nothing to check is a
+    usage error.
 
     \b
     Examples:
@@ -86,6 +88,8 @@ def check_command(path: Path | None, output: str, ignore: tuple[str, ...], list_
         click.echo(render_rules())
         return 0
     ignored = _codes(ignore)
+    if path is not None:
+        path = spec_path(path)  # `adfgen check xero`: the shipped sample, as build/plan/deploy read SPEC
     if path is not None and not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     if schema_dir is not None and not schema_dir.is_dir():

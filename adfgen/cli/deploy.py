@@ -13,6 +13,7 @@ import click
 
 from adfgen.cli.common import color_enabled, on_terminal, output_option, plural, require_env, verbose_option
 from adfgen.cli.selection import selection_options
+from adfgen.cli.spec_args import spec_path
 from adfgen.core.errors import AdfgenError, UsageError
 from adfgen.core.wording import them
 
@@ -341,7 +342,7 @@ def _deployments(opts: dict, *, build_first: bool, dry_run: bool = False, comman
             from adfgen.build import default_spec_paths
         except ImportError:
             raise AdfgenError("the spec build is not available in this installation; pass --source DIR") from None
-        paths = list(opts["specs"]) or default_spec_paths()
+        paths = [spec_path(s) for s in opts["specs"]] or default_spec_paths()
         require_env(opts["env"], paths)
         deployments = from_build(paths, opts["env"], opts["out_dir"], overrides, build_first=build_first,
                                  dry_run=dry_run)
