@@ -18,6 +18,7 @@ from adfgen.azure.interrupts import Interrupted, interrupts_recorded
 from adfgen.azure.normalize import READ_ONLY_KEYS
 from adfgen.azure.ownership import record_in_source
 from adfgen.azure.plan import make_plan, operations
+from adfgen.azure.references import refuse_dangling
 from adfgen.core.errors import AdfgenError
 from adfgen.core.resources import KINDS, Resource
 from adfgen.core.wording import plural
@@ -111,10 +112,11 @@ def deploy(clients: Clients, target: Target, source: list[Resource], *, prune: b
     any change (`report.recorded_files`), so that an ADF Studio publish of the committed files keeps it; the CLI's
     `--source` passes its folder here. Order: stop triggers, PUT by kind, prune, `grant()` (Key Vault access,
     before any trigger can fire), then (re)start triggers. Raises AdfgenError before any change when the plan takes
-    over unmanaged resources and `adopt` is false; raises DeployInterrupted (with the report) after SIGTERM/Ctrl-C,
-    once the triggers this run stopped are started again.
+    over unmanaged resources and `adopt` is false, or leaves a reference dangling (refuse_dangling); raises
+    DeployInterrupted (with the report) after SIGTERM/Ctrl-C, once the triggers this run stopped are started again.
     """
     plan = plan or make_plan(clients, target, source, prune=prune, start_triggers=start_triggers)
+    refuse_dangling(plan, target.factory_name)  # ARM would refuse the referring resource after others landed
     if not adopt:
         refuse_takeovers(plan)
     runner = _Runner(clients, target, max(1, parallelism), progress)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adfgen.azure.normalize import canonical_text, normalise
+from adfgen.azure.references import Reference, unresolved_references
 from adfgen.core.resources import KINDS, Resource, carries_managed_annotation
 
 CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
@@ -87,6 +88,7 @@ class Plan:
 
     items: list[PlanItem] = field(default_factory=list)
     list_calls: int = 0
+    unresolved: list[Reference] = field(default_factory=list)  # source references to nothing in source or live
 
     @property
     def has_changes(self) -> bool:
@@ -153,7 +155,7 @@ def compute_plan(source: list[Resource], live: list[LiveResource], *, prune: boo
             item.stop_first = item.action == DELETE and item.live_state == STARTED
         items.append(item)
     items.sort(key=lambda i: (KINDS[i.kind].deploy_order, i.name.lower()))
-    return Plan(items)
+    return Plan(items, unresolved=unresolved_references(source, live))
 
 
 def unified_diff(kind: str, name: str, live: dict[str, Any], source: dict[str, Any]) -> str:

@@ -217,8 +217,13 @@ def _plan_factories(opts: dict, deployments: list[Deployment], *, parallelism: i
 
 def _show_plans(opts: dict, planned: Planned) -> int:
     """The plans for machines (--output json) or an approval comment (markdown); the exit code of a plan."""
+    from adfgen.azure.references import dangling_text
     from adfgen.azure.report import plan_json, plan_markdown
 
+    for d, _, plan in planned:  # deploy would refuse this plan: say so now, not at the deploy
+        text = dangling_text(plan, d.target.factory_name)
+        if text:
+            click.echo(f"warning: deploy would refuse this plan: {text}", err=True)
     if opts["output"] == "json":
         documents = [dict(factory=d.target.factory_name, **plan_json(plan)) for d, _, plan in planned]
         click.echo(json.dumps({"factories": documents}, indent=2))
@@ -232,9 +237,11 @@ def _publish(opts: dict, planned: Planned) -> int:
     from adfgen.azure.deploy import DeployInterrupted, refuse_takeovers
     from adfgen.azure.grants import check_grantable
     from adfgen.azure.interrupts import exit_code
+    from adfgen.azure.references import refuse_dangling
     from adfgen.azure.report import print_report, report_json
 
     for d, clients, plan in planned:  # before any factory changes: a refusal after a publish would leave it half done
+        refuse_dangling(plan, d.target.factory_name)
         if not opts["adopt"]:
             refuse_takeovers(plan)
         if not opts["skip_grants"]:
