@@ -71,5 +71,7 @@ def test_the_readme_commands_pass_in_a_clone_with_nothing_beside_it(tmp_path):
     # end-to-end syncs, which read nothing beside the checkout (local fakes only) and run in the outer suite at the
     # same time; twice at once on two cores they only make their compressed clocks slip.
     inner = INNER_ARGS or ["-m", "not slow"]
-    tested = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *inner], clone, env, 3600)
+    # the summary lists failures only (not the skips' long reasons), so that a failure's short traceback is in the tail
+    tested = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--tb=short", *inner], clone, env,
+                  3600)
     assert " passed" in tested.stdout
