@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from adfgen.cli import main
+from adfgen.core.wording import plural
 from adfgen.spec import load_spec_text, spec_json_schema
 from adfgen.spec.catalog import catalog_dir, user_fields
 
@@ -41,7 +42,12 @@ def test_list_names_every_catalog_spec_with_its_summary(project, capsys):
 def test_a_catalog_copy_marks_the_users_names_and_keeps_the_spec(project, capsys, name):
     assert main(["init", name]) == 0
     copy = project / "specs" / f"{name}.yaml"
-    assert f"wrote {Path('specs') / (name + '.yaml')}" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert f"wrote {Path('specs') / (name + '.yaml')}" in said
+    todos = sum(1 for line in copy.read_text().splitlines() if "# TODO" in line)
+    assert f"replace the {plural(todos, 'value')} marked TODO" in said and "(s)" not in said
+    # the facts' sources are public pages, not a path inside adfgen's own repository
+    assert "shared/reference" not in copy.read_text() and "#   https://" in copy.read_text()
     original = (REPO / "specs" / "catalog" / f"{name}.yaml").read_text()
     assert yaml.safe_load(copy.read_text()) == yaml.safe_load(original)  # only comments were added
     lines = copy.read_text().splitlines()

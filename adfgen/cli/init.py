@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from adfgen.cli.common import plural
 from adfgen.core.errors import AdfgenError, UsageError
 
 INIT_HELP = """Start a spec in ./specs/: a copy of a catalog entry, or a blank skeleton of every field.
@@ -57,5 +58,5 @@ def init_command(name: str | None, list_only: bool, blank: bool, directory: Path
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     todos = sum(1 for line in text.splitlines() if "TODO" in line and not line.lstrip().startswith("#"))
-    click.echo(f"wrote {target}: replace the {todos} value(s) marked TODO, then run `adfgen build` "
+    click.echo(f"wrote {target}: replace the {plural(todos, 'value')} marked TODO, then run `adfgen build` "
                "and `adfgen check out/`")
