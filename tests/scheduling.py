@@ -7,11 +7,6 @@ from collections import defaultdict
 
 import pytest
 
-# The suite waits more than it computes (subprocesses, local servers, compressed clocks, a browser): with one worker per
-# core the cores sat half idle (2 cores: `-n 2` fast set 148 s wall for 140 s of CPU; `-n 3` 104 s; `-n 4` 95 s for
-# 152 s of CPU, one session), so `-n auto` starts this many workers per core.
-WORKERS_PER_CORE = 2
-
 # Files whose tests are long and independent (a subprocess, a whole sync or a browser each, fixtures per test): each
 # test is its own work unit, so the workers share the file instead of one worker running all of it.
 SPLIT_FILES = {"tests/test_deploy_signals.py", "tests/test_data_safety_e2e.py", "tests/test_review_mermaid.py"}
@@ -90,7 +85,12 @@ def schedule(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.xdist_group(name))
 
 
+# The suite waits more than it computes (subprocesses, local servers, compressed clocks, a browser): with one worker per
+# core the cores sat half idle (2 cores, one session: fast set `-n 2` 148 s wall for 140 s of CPU, `-n 3` 104 s, `-n 4`
+# 95 s for 152 s of CPU). `-n auto` takes half as many again as there are cores, not twice as many: with 4 workers (and 4
+# more in the fresh clone's inner run) a test on a 2000x compressed clock (test_run_engine_control's Until timeout)
+# slipped once, and most of the gain is had at 3.
 def auto_workers() -> int:
-    """How many workers `-n auto` starts: WORKERS_PER_CORE for each core this process may use."""
+    """How many workers `-n auto` starts: one and a half for each core this process may use (at least one more)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return WORKERS_PER_CORE * cores
+    return max(cores + 1, cores * 3 // 2)
