@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -97,19 +97,46 @@ def rescue_file(name: str, value: str) -> Path:
 
 @contextmanager
 def vault_lock(vault: Path, timeout: float) -> Iterator[None]:
-    """Hold `<vault>.lock` (filelock) so two `auth refresh --vault` never rotate the same token at once."""
-    from filelock import FileLock, Timeout
+    """Hold `<vault>.lock` (filelock) so two `auth refresh --vault` never rotate the same token at once; the lock
+    file is removed when done, where that is safe (see _acquire)."""
+    from filelock import Timeout
 
-    lock = FileLock(str(vault) + ".lock")
+    path = str(vault) + ".lock"
     try:
-        lock.acquire(timeout=timeout)
+        lock, removable = _acquire(path, timeout)
     except Timeout:
         raise AuthError(f"another refresh holds {vault}.lock; wait for it to finish (or remove the lock file if no "
                         "refresh is running) and try again") from None
     try:
         yield
     finally:
+        if removable:  # unlinked while still held: a waiter that locks the old file sees it unlinked and retries
+            with suppress(OSError):  # already gone, or (Windows) still open elsewhere: filelock's to handle
+                os.unlink(path)
         lock.release()
+
+
+def _acquire(path: str, timeout: float) -> tuple[Any, bool]:
+    """The acquired lock, and whether its file may be removed while held.
+
+    A native flock lock may: filelock (>= 4.3.2, pyproject) re-checks after flock that the file it locked is still
+    linked (st_nlink) and retries on the path's new file otherwise. Its soft fallback, for filesystems without flock,
+    releases by removing its own marker file, so that one is left to filelock.
+    """
+    import errno
+
+    from filelock import FileLock
+
+    try:
+        lock = FileLock(path, fallback_to_soft=False)
+        lock.acquire(timeout=timeout)
+        return lock, True
+    except OSError as exc:
+        if exc.errno != errno.ENOSYS:  # flock is missing on this filesystem: filelock's soft lock instead
+            raise
+    lock = FileLock(path)
+    lock.acquire(timeout=timeout)
+    return lock, False
 
 
 def via_factory(target: AuthTarget, clients: Any, resource_group: str, *, timeout: float,
