@@ -69,3 +69,12 @@ def test_plan_warns_that_deploy_would_refuse(arm, tmp_path, capsys):
 
     assert code == 3 and "warning: deploy would refuse this plan: 1 reference would dangle" in err
     assert "names dataset ds_missing" in err and "Nothing was deployed" not in err
+
+
+def test_create_factory_refuses_before_creating_the_factory(arm, tmp_path, capsys):
+    folder = write_source(tmp_path / "src", renamed_reference(sample_resources(), "ds_rest", "ds_missing"))
+
+    code, _, err = run(capsys, "deploy", *source_args(arm, folder, "--create-factory", "--location", "westeurope"))
+
+    assert code == 1 and "names dataset ds_missing" in err and "Nothing was deployed" in err
+    assert arm.count("PUT") == 0  # not even the factory

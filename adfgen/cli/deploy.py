@@ -317,6 +317,11 @@ def _create_factory(clients: Clients, d: Deployment, location: str | None, dry_r
         click.echo(f"factory {name} does not exist: deploy --create-factory creates it {where} with a "
                    "system-assigned managed identity; every resource is planned as a create", err=True)
         return "planned"
+    if factory_state(clients, d.target) == MISSING:  # a new factory holds only the source: refuse before creating it
+        from adfgen.azure.diff import compute_plan
+        from adfgen.azure.references import refuse_dangling
+
+        refuse_dangling(compute_plan(d.resources, []), name)
     state = ensure_factory(clients, d.target, location)
     if state == CREATED:
         click.echo(f"created factory {name} in {location} with a system-assigned managed identity", err=True)
