@@ -105,7 +105,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return auto_workers()
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks that schedule() adds
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the slow files and order the work units (tests/scheduling.py); on a machine without Microsoft's schema or
     the corpus, skip (with the reason) the tests that need them."""
