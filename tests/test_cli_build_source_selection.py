@@ -12,18 +12,14 @@ import click
 import pytest
 
 from adfgen.cli import cli, main
-from tests.peers.arm_server import ArmServer
-from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, sample_resources
+from tests.peers.fixtures import FACTORY, RG, SUB, cli_arm_peer, sample_resources
 
 FLAGS = ("--include", "--exclude", "--filter")
 
 
 @pytest.fixture
 def arm(monkeypatch):
-    with ArmServer(lro_polls=None, token=TOKEN) as server:
-        monkeypatch.setenv("ADFGEN_ARM_TOKEN", TOKEN)
-        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
-        server.add_factory(SUB, RG, FACTORY)
+    with cli_arm_peer(monkeypatch, FACTORY) as server:
         yield server
 
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from adfgen.cli import main
-from tests.peers.arm_server import ArmServer
-from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, sample_resources
+from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, cli_arm_peer, sample_resources
 
 # ADF Studio's Git layout for the kinds deploy does not publish, with minimal bodies of their ARM types
 OTHERS = {
@@ -29,10 +28,7 @@ OTHERS = {
 
 @pytest.fixture
 def arm(monkeypatch):
-    with ArmServer(lro_polls=None, token=TOKEN) as server:
-        monkeypatch.setenv("ADFGEN_ARM_TOKEN", TOKEN)
-        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
-        server.add_factory(SUB, RG, FACTORY)
+    with cli_arm_peer(monkeypatch, FACTORY) as server:
         yield server
 
 

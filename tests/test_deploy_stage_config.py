@@ -16,8 +16,7 @@ from adfgen.azure.stage_config import SourceObject, StageScope, apply_overrides,
 from adfgen.cli import main
 from adfgen.core.errors import AdfgenError, UsageError
 from adfgen.core.resources import Resource
-from tests.peers.arm_server import ArmServer
-from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, sample_resources
+from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, cli_arm_peer, sample_resources
 
 WAITS = Resource("pipeline", "Multiple Waits", {"activities": [
     {"name": "Wait 1", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1}},
@@ -207,10 +206,7 @@ def test_an_include_that_matches_nothing_is_an_error():
 
 @pytest.fixture
 def arm(monkeypatch):
-    with ArmServer(lro_polls=None, token=TOKEN) as server:
-        monkeypatch.setenv("ADFGEN_ARM_TOKEN", TOKEN)
-        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
-        server.add_factory(SUB, RG, FACTORY)
+    with cli_arm_peer(monkeypatch, FACTORY) as server:
         yield server
 
 

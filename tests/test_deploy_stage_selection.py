@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from adfgen.cli import main
-from tests.peers.arm_server import ArmServer
-from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, sample_resources
+from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, cli_arm_peer, sample_resources
 
 DATAFLOW = {"name": "df_orders", "properties": {"type": "MappingDataFlow", "typeProperties": {"script": "source()"}}}
 KV_URL = "https://kv-uat.vault.azure.net/"
@@ -19,10 +18,7 @@ KV_URL = "https://kv-uat.vault.azure.net/"
 
 @pytest.fixture
 def arm(monkeypatch):
-    with ArmServer(lro_polls=None, token=TOKEN) as server:
-        monkeypatch.setenv("ADFGEN_ARM_TOKEN", TOKEN)
-        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
-        server.add_factory(SUB, RG, FACTORY)
+    with cli_arm_peer(monkeypatch, FACTORY) as server:
         yield server
 
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from adfgen.cli import main
-from tests.peers.arm_server import ArmServer
-from tests.peers.fixtures import RG, SUB, TOKEN
+from tests.peers.fixtures import RG, SUB, TOKEN, cli_arm_peer
 
 REPO = Path(__file__).resolve().parent.parent
 FACTORY = "adf-xero-dev"
@@ -18,10 +17,7 @@ FACTORY = "adf-xero-dev"
 
 @pytest.fixture
 def arm(monkeypatch):
-    with ArmServer(lro_polls=None, token=TOKEN) as server:
-        monkeypatch.setenv("ADFGEN_ARM_TOKEN", TOKEN)
-        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
-        server.add_factory(SUB, RG, FACTORY)
+    with cli_arm_peer(monkeypatch, FACTORY) as server:
         yield server
 
 

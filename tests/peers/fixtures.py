@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from adfgen.azure.clients import Clients, Connection, Target
 from adfgen.core.resources import Resource, sort_resources
@@ -88,3 +89,15 @@ def sample_resources() -> list[Resource]:
 def replace(resources: list[Resource], name: str, **changes: Any) -> list[Resource]:
     """A copy of `resources` with `properties` of `name` updated by `changes`."""
     return [Resource(r.kind, r.name, {**r.properties, **changes}) if r.name == name else r for r in resources]
+
+
+@contextmanager
+def cli_arm_peer(monkeypatch: Any, factory: str = FACTORY) -> Iterator[Any]:
+    """The local ARM peer holding one empty factory, with the CLI pointed at it (ADFGEN_ARM_TOKEN and _ENDPOINT)."""
+    from tests.peers.arm_server import ArmServer
+
+    with ArmServer(lro_polls=None, token=TOKEN) as server:
+        monkeypatch.setenv("ADFGEN_ARM_TOKEN", TOKEN)
+        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
+        server.add_factory(SUB, RG, factory)
+        yield server

@@ -65,8 +65,7 @@ import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from adfgen.cli import main  # noqa: E402
-from tests.peers.arm_server import ArmServer  # noqa: E402
-from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, sample_resources  # noqa: E402
+from tests.peers.fixtures import FACTORY, RG, SUB, TOKEN, cli_arm_peer, sample_resources  # noqa: E402
 
 EXTRA = {"activities": [{"name": "Wait", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 2}}]}
 HANDMADE = {"activities": [{"name": "Wait", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 9}}],
@@ -75,10 +74,7 @@ HANDMADE = {"activities": [{"name": "Wait", "type": "Wait", "typeProperties": {"
 
 @pytest.fixture
 def arm(monkeypatch):
-    with ArmServer(lro_polls=None, token=TOKEN) as server:
-        monkeypatch.setenv("ADFGEN_ARM_TOKEN", TOKEN)
-        monkeypatch.setenv("ADFGEN_ARM_ENDPOINT", server.url)
-        server.add_factory(SUB, RG, FACTORY)
+    with cli_arm_peer(monkeypatch, FACTORY) as server:
         yield server
 
 
