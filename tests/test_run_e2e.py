@@ -70,14 +70,18 @@ class World:
 
     def run(self, capfd, pipeline: str, *extra: str, output: str = "json") -> tuple[int, dict, str]:
         """`adfgen run` through the CLI entry point; returns (exit code, the JSON report, everything printed)."""
-        token_base = self.oauth.token_url.rsplit("/", 1)[0]
         argv = ["run", pipeline, "--folder", str(FACTORY), "--vault", str(self.vault),
                 "--sink-dir", str(self.landing), "--time-scale", str(SCALE), "--ca-bundle", str(self.ca_path),
-                "--redirect", f"https://api.xero.com={self.api.url}",
-                "--redirect", f"https://api.xero.com/projects.xro={self.api.url}/projects.xro",
-                "--redirect", f"https://identity.xero.com/connect/token={token_base}/token",
+                *[arg for target in self.redirects() for arg in ("--redirect", target)],
                 "--output", output, *extra]
         return run_cli(capfd, argv, self.secret_values(), json_report=output == "json")
+
+    def redirects(self) -> list[str]:
+        """The --redirect values that send Xero's API and token hosts to the peers."""
+        token_base = self.oauth.token_url.rsplit("/", 1)[0]
+        return [f"https://api.xero.com={self.api.url}",
+                f"https://api.xero.com/projects.xro={self.api.url}/projects.xro",
+                f"https://identity.xero.com/connect/token={token_base}/token"]
 
     def batches(self, endpoint: str) -> set[str]:
         folder = self.lake / endpoint
