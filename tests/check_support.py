@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from tests.peers.adf_schema import schema_dir
 
@@ -37,3 +38,24 @@ def check_example(tmp_path: Path, example: dict[str, Any], schema: Any) -> list[
     factory = load_git_factory(write_factory(tmp_path, example), complete=True)
     factory.concurrency_limits = dict(example.get("_concurrency_limits", {}))
     return run_checks([factory], schema)
+
+
+# a linked service every check passes: the factory of the "no schema reachable" tests
+CLEAN_LINKED = {"type": "RestService", "typeProperties": {"url": "https://api.example.com",
+                                                           "authenticationType": "Anonymous"}}
+
+
+@contextmanager
+def offline_without_schema(tmp_path: Path, monkeypatch: Any) -> Iterator[Path]:
+    """A clean factory folder on a fresh machine offline: an empty user cache and official schema URLs that refuse
+    connections, so `adfgen check` finds no schema."""
+    from adfgen.check import schema as schema_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ADFGEN_SCHEMA_DIR", raising=False)
+    monkeypatch.setattr(schema_module, "SOURCES", {n: "http://127.0.0.1:9/none.json" for n in schema_module.FILES})
+    schema_module._load.cache_clear()
+    try:
+        yield write_factory(tmp_path / "clean", {"linkedService/ls_rest": CLEAN_LINKED})
+    finally:
+        schema_module._load.cache_clear()

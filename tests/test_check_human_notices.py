@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from adfgen.check import schema as schema_module
 from adfgen.cli import main
-from tests.check_support import write_factory
-
-LINKED = {"type": "RestService", "typeProperties": {"url": "https://api.example.com", "authenticationType": "Anonymous"}}
-
+from tests.check_support import offline_without_schema
 
 @pytest.fixture()
 def clean_folder_offline(tmp_path, monkeypatch):
     """A clean factory folder, an empty user cache and official URLs that refuse connections."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("ADFGEN_SCHEMA_DIR", raising=False)
-    monkeypatch.setattr(schema_module, "SOURCES", {n: "http://127.0.0.1:9/none.json" for n in schema_module.FILES})
-    schema_module._load.cache_clear()
-    yield write_factory(tmp_path / "clean", {"linkedService/ls_rest": LINKED})
-    schema_module._load.cache_clear()
+    with offline_without_schema(tmp_path, monkeypatch) as folder:
+        yield folder
 
 
 def test_a_saved_human_report_does_not_read_as_a_pass(clean_folder_offline, capsys):

@@ -6,13 +6,11 @@ import json
 
 import pytest
 
-from adfgen.check import schema as schema_module
 from adfgen.cli import main
-from tests.check_support import write_factory
+from tests.check_support import CLEAN_LINKED, offline_without_schema, write_factory
 
-LINKED = {"type": "RestService", "typeProperties": {"url": "https://api.example.com", "authenticationType": "Anonymous"}}
 DANGLING = {  # what ADF Studio refuses to publish: a dataset on a missing linked service, a trigger of a missing pipeline
-    "linkedService/ls_rest": LINKED,
+    "linkedService/ls_rest": CLEAN_LINKED,
     "dataset/ds_rest": {"type": "RestResource",
                         "linkedServiceName": {"referenceName": "ls_missing", "type": "LinkedServiceReference"}},
     "trigger/tr_daily": {"type": "ScheduleTrigger", "typeProperties": {
@@ -65,13 +63,9 @@ def test_partial_and_complete_together_are_a_usage_error(tmp_path, capsys):
 
 @pytest.fixture()
 def no_schema_reachable(tmp_path, monkeypatch):
-    """An empty user cache and official URLs that refuse connections (a fresh machine offline)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("ADFGEN_SCHEMA_DIR", raising=False)
-    monkeypatch.setattr(schema_module, "SOURCES", {n: "http://127.0.0.1:9/none.json" for n in schema_module.FILES})
-    schema_module._load.cache_clear()
-    yield write_factory(tmp_path / "clean", {"linkedService/ls_rest": LINKED})
-    schema_module._load.cache_clear()
+    """A clean factory folder on a fresh machine offline (no schema reachable)."""
+    with offline_without_schema(tmp_path, monkeypatch) as folder:
+        yield folder
 
 
 def _run(capsys, folder, output, *flags):
