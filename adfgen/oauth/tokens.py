@@ -74,7 +74,7 @@ def filled_form(auth: Auth, values: dict[str, str]) -> tuple[str, list[tuple[str
         value = form_field.value if form_field.secret_role is None else values[form_field.secret_role]
         if form_field.name == "grant_type":
             grant = value or grant
-        elif value is not None:  # an optional field the spec leaves unset is not sent
+        else:  # token_form() already left out an optional constant the spec leaves unset
             fields.append((form_field.name, value))
     if auth.scopes and unit.sends_scope(auth):
         fields.append(("scope", " ".join(auth.scopes)))
