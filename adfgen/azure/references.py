@@ -7,14 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from adfgen.core.errors import AdfgenError
-from adfgen.core.resources import KINDS, Resource
+from adfgen.core.resources import Resource, reference_in
 from adfgen.core.wording import plural
 
 if TYPE_CHECKING:
     from adfgen.azure.diff import LiveResource, Plan
-
-_KIND_OF_REFERENCE = {k.reference_type: k.name for k in KINDS.values()}
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -36,9 +33,9 @@ class Reference:
 def reference_sites(node: Any, where: str = "") -> Iterator[tuple[str, str, str]]:
     """(where, kind, name) of every reference to a deployable kind inside a resource's properties."""
     if isinstance(node, dict):
-        kind = _KIND_OF_REFERENCE.get(node.get("type")) if isinstance(node.get("type"), str) else None
-        if kind and isinstance(node.get("referenceName"), str):
-            yield where or "(top level)", kind, node["referenceName"]
+        reference = reference_in(node)
+        if reference:
+            yield (where or "(top level)", *reference)
         for key, value in node.items():
             yield from reference_sites(value, f"{where}.{key}" if where else str(key))
     elif isinstance(node, list):

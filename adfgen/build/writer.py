@@ -17,7 +17,7 @@ from adfgen.core.termination import sigterm_raises
 from adfgen.core.errors import AdfgenError
 from adfgen.core.jsonout import dump_bytes
 from adfgen.build.contexts import ArmBinding
-from adfgen.core.resources import KINDS, Resource, sort_resources
+from adfgen.core.resources import KINDS, Resource, reference_in, sort_resources
 from adfgen.review import README_NAME, factory_readme
 
 ARM_DIR = "arm"
@@ -34,13 +34,12 @@ def references_of(properties: Any) -> set[tuple[str, str]]:
     """Every `{"referenceName", "type": "<Kind>Reference"}` inside a resource, as (kind, name)."""
     found: set[tuple[str, str]] = set()
     stack = [properties]
-    by_ref = {k.reference_type: k.name for k in KINDS.values()}
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            kind = by_ref.get(node.get("type")) if isinstance(node.get("type"), str) else None
-            if kind and isinstance(node.get("referenceName"), str):
-                found.add((kind, node["referenceName"]))
+            reference = reference_in(node)
+            if reference:
+                found.add(reference)
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)

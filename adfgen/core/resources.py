@@ -39,6 +39,18 @@ KIND_BY_ARM_SEGMENT = {k.arm_segment.lower(): k for k in KINDS.values()}
 MANAGED_ANNOTATION = "adfgen"  # every resource adfgen writes carries it; deploy --prune touches only these
 
 
+_KIND_BY_REFERENCE_TYPE = {k.reference_type: k.name for k in KINDS.values()}
+
+
+def reference_in(node: dict) -> tuple[str, str] | None:
+    """(kind, name) when `node` is a `{"referenceName": ..., "type": "<Kind>Reference"}` to a deployable kind."""
+    kind_type, name = node.get("type"), node.get("referenceName")
+    if not isinstance(kind_type, str) or not isinstance(name, str):
+        return None
+    kind = _KIND_BY_REFERENCE_TYPE.get(kind_type)
+    return (kind, name) if kind else None
+
+
 def carries_managed_annotation(properties: Any) -> bool:
     """True only when `annotations` is a list with the exact element "adfgen" (a string containing it is not)."""
     annotations = properties.get("annotations") if isinstance(properties, dict) else None
